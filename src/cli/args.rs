@@ -1,0 +1,28 @@
+//! Argument groups shared by several subcommands, each converted into its validated config.
+
+use crate::rtl::matmul::{SystolicConfig, SystolicParams};
+use clap::Args;
+
+/// The systolic array's size and arithmetic.
+#[derive(Debug, Clone, Args)]
+pub struct SystolicArgs {
+    /// Rows of processing elements (1..=64)
+    #[arg(long)]
+    pub rows: u32,
+    /// Columns of processing elements (1..=64)
+    #[arg(long)]
+    pub cols: u32,
+    /// Signed operand width in bits (4, 8 or 16)
+    #[arg(long, default_value_t = 8)]
+    pub in_bits: u32,
+    /// Signed accumulator width in bits (16, 24, 32 or 48; at least 2 x in-bits)
+    #[arg(long, default_value_t = 32)]
+    pub acc_bits: u32,
+}
+
+impl TryFrom<&SystolicArgs> for SystolicConfig {
+    type Error = crate::Error;
+    fn try_from(a: &SystolicArgs) -> crate::Result<Self> {
+        SystolicParams { rows: a.rows, cols: a.cols, in_bits: a.in_bits, acc_bits: a.acc_bits }.try_into()
+    }
+}

@@ -1,0 +1,3 @@
+//! Hardware blocks described in rust-hdl, one block per file, each with its bit-exact model.
+
+pub mod matmul;
