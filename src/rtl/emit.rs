@@ -20,7 +20,7 @@
 //!    submodules to `<name>_<instance path>`, then applies [`dedup`].
 
 use crate::error::{Error, Result};
-use rust_hdl::prelude::{generate_verilog_unchecked, Block};
+use rust_hdl::prelude::{check_all, generate_verilog_unchecked, Block};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Verilog text plus the names of the modules it defines, in the order they appear.
@@ -244,9 +244,12 @@ fn check_no_collision(m: &Module) -> Result<()> {
 }
 
 /// rust-hdl's Verilog for `block` with its top renamed to `name` and every submodule to
-/// `<name>_<instance path>`, not yet deduplicated.
+/// `<name>_<instance path>`, not yet deduplicated. Fails if rust-hdl's `check_all` does.
 pub fn block_verilog<B: Block>(block: &mut B, name: &str) -> Result<String> {
     block.connect_all();
+    // rust-hdl's own checks (open signals, logic loops, writes to inputs) as a typed error,
+    // instead of the panic inside `generate_verilog`.
+    check_all(block).map_err(|e| Error::tool("rust-hdl check", format!("{name}: {e:?}")))?;
     let raw = generate_verilog_unchecked(block);
     let mods = parse(&raw)?;
     let mut map = BTreeMap::new();
@@ -360,6 +363,28 @@ endmodule
         assert!(dollars.is_empty(), "identifiers with $ left: {dollars:?}");
         assert!(e.text.contains("acc__d = sum;"), "{}", e.text);
         assert!(e.text.contains("prod = $signed(a_in) * $signed(b_in);"), "{}", e.text);
+    }
+
+    use rust_hdl::prelude::*;
+
+    #[derive(LogicBlock, Default)]
+    struct Undriven {
+        x: Signal<In, Bit>,
+        y: Signal<Out, Bit>,
+        z: Signal<Out, Bit>,
+    }
+
+    impl Logic for Undriven {
+        #[hdl_gen]
+        fn update(&mut self) {
+            self.y.next = self.x.val();
+        }
+    }
+
+    #[test]
+    fn rust_hdl_check_failures_are_errors_not_panics() {
+        let e = emit_block(&mut Undriven::default(), "undriven").unwrap_err().to_string();
+        assert!(e.starts_with("rust-hdl check failed: undriven: OpenSignal"), "{e}");
     }
 
     #[test]
