@@ -51,6 +51,11 @@ fn stub(cfg: &SystolicConfig) -> Model {
     d.build(&BuildOptions::default()).expect("build the contract stub")
 }
 
+/// The array's spacing rule, but not its latency: the stub's rows follow the last beat at once.
+fn stub_opts(cfg: &SystolicConfig, seed: u64) -> RunOptions {
+    RunOptions { row0_latency: None, ..RunOptions::new(cfg, seed) }
+}
+
 fn product(sim: &mut Sim, cfg: &SystolicConfig, (m, k, n): (usize, usize, usize), opts: &RunOptions) -> Result<(), String> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let a = Mat::random(m, k, cfg.in_bits, &mut rng);
@@ -73,7 +78,7 @@ fn driver_tiles_and_reassembles_any_shape() {
     let shapes = [(1, 1, 1), (2, 1, 3), (2, 5, 3), (3, 4, 7), (5, 1, 4), (7, 9, 2), (4, 3, 6), (9, 17, 10)];
     for (s, &shape) in shapes.iter().enumerate() {
         for rate in [0.0, 0.4] {
-            let mut opts = RunOptions::new(&cfg, 1000 + s as u64);
+            let mut opts = stub_opts(&cfg, 1000 + s as u64);
             opts.stall_rate = rate;
             if let Err(e) = product(&mut sim, &cfg, shape, &opts) {
                 panic!("shape {shape:?}, stall rate {rate}: {e}");
@@ -83,11 +88,11 @@ fn driver_tiles_and_reassembles_any_shape() {
     // Without stalls and with K >= max(R, C) the stub takes one cycle per beat, plus R rows out.
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let (a, b) = (Mat::random(4, 6, 8, &mut rng), Mat::random(6, 6, 8, &mut rng));
-    let (_, st) = run(&mut sim, &cfg, &a, &b, &RunOptions::new(&cfg, 5)).unwrap();
+    let (_, st) = run(&mut sim, &cfg, &a, &b, &stub_opts(&cfg, 5)).unwrap();
     assert_eq!((st.tiles, st.beats, st.stall_cycles), (4, 24, 0));
     assert_eq!(st.cycles, 24 + 2, "{st:?}");
     assert_eq!(st.first_row_latency, 1);
-    let mut opts = RunOptions::new(&cfg, 5);
+    let mut opts = stub_opts(&cfg, 5);
     opts.stall_rate = 0.5;
     let (_, st) = run(&mut sim, &cfg, &a, &b, &opts).unwrap();
     assert!(st.stall_cycles > 5 && st.cycles >= 26 + st.stall_cycles - 1, "{st:?}");
@@ -100,7 +105,7 @@ fn driver_reports_hangs_protocol_violations_and_wrong_data() {
     let fault = |f: u64, shape: (usize, usize, usize), latency: Option<u64>| {
         let mut sim = model.sim(f);
         sim.set("fault", f).unwrap();
-        let mut opts = RunOptions::new(&cfg, 42);
+        let mut opts = stub_opts(&cfg, 42);
         opts.row0_latency = latency;
         product(&mut sim, &cfg, shape, &opts).unwrap_err()
     };

@@ -47,9 +47,15 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// The contract's defaults for `cfg`: no stalls, spacing max(R, C), no latency check.
+    /// The documented timing of the generated array for `cfg`, without stalls: the spacing rule
+    /// [`SystolicConfig::min_last_spacing`] and row latency [`SystolicConfig::row_out_latency`].
     pub fn new(cfg: &SystolicConfig, seed: u64) -> Self {
-        RunOptions { stall_rate: 0.0, seed, last_spacing: cfg.rows.max(cfg.cols) as u64, row0_latency: None }
+        RunOptions {
+            stall_rate: 0.0,
+            seed,
+            last_spacing: cfg.min_last_spacing() as u64,
+            row0_latency: Some(cfg.row_out_latency(0) as u64),
+        }
     }
 }
 
