@@ -24,10 +24,27 @@
 use crate::error::{Error, Result};
 use crate::rtl::matmul::model::{signed_range, wrap_signed, Mat};
 use crate::rtl::matmul::SystolicConfig;
-use crate::sim::verilator::{PortId, Sim};
+use crate::sim::verilator::{BuildOptions, Design, Model, PortId, Sim};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
+
+/// The generated array of `cfg` as a Verilator design (Verilog from
+/// [`crate::rtl::matmul::verilog`], ports from the manifest's port list).
+pub fn design(cfg: &SystolicConfig) -> Result<Design> {
+    let v = crate::rtl::matmul::verilog(cfg)?;
+    Ok(Design {
+        top: cfg.top_name(),
+        sources: vec![(crate::rtl::matmul::verilog_file(cfg), v.text)],
+        ports: crate::rtl::matmul::top::ports(cfg),
+        clock: "clock".into(),
+    })
+}
+
+/// Generates and builds (or finds cached) the array of `cfg` in Verilator.
+pub fn build(cfg: &SystolicConfig, opts: &BuildOptions) -> Result<Model> {
+    design(cfg)?.build(opts)
+}
 
 /// Largest M, K or N the driver and the CLI accept.
 pub const MAX_SHAPE: usize = 4096;
