@@ -590,7 +590,7 @@ impl Sim {
             }
             -3 => Err(Error::invalid("--vcd", path.display(), "needs a model built with tracing enabled")),
             -1 => Err(Error::invalid("--vcd", path.display(), "a trace is already open for this simulation")),
-            _ => Err(Error::io(path, std::io::Error::other("Verilator could not open the VCD file"))),
+            _ => Err(Error::invalid("--vcd", path.display(), "cannot be opened for writing (does its folder exist?)")),
         }
     }
 
