@@ -194,3 +194,37 @@ fn shim_text_is_stable() {
     insta::assert_snapshot!("shim_plain", d.shim(false));
     insta::assert_snapshot!("shim_trace", d.shim(true));
 }
+
+/// The generated shim compiles without a single warning under -Wall -Wextra -Wpedantic against
+/// the headers Verilator generates for the design (Verilated only, no C++ build of the model).
+#[test]
+fn shim_is_warning_free_cxx() {
+    let root = std::process::Command::new("verilator").args(["--getenv", "VERILATOR_ROOT"]).output().expect("verilator");
+    let root = String::from_utf8_lossy(&root.stdout).trim().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    let d = counter();
+    let v = dir.join("harness_counter.v");
+    std::fs::write(&v, COUNTER_V).unwrap();
+    for trace in [false, true] {
+        let obj = dir.join(format!("obj{trace}"));
+        let mut cmd = std::process::Command::new("verilator");
+        cmd.args(["--cc", "-Wno-fatal", "--top-module", "harness_counter", "--Mdir"]).arg(&obj).arg(&v);
+        if trace {
+            cmd.arg("--trace");
+        }
+        let out = cmd.output().expect("verilator --cc");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let shim = dir.join(format!("shim{trace}.cpp"));
+        std::fs::write(&shim, d.shim(trace)).unwrap();
+        let out = std::process::Command::new("g++")
+            .args(["-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Wpedantic", "-Werror"])
+            .arg(format!("-isystem{root}/include"))
+            .arg(format!("-isystem{root}/include/vltstd"))
+            .arg(format!("-I{}", obj.display()))
+            .arg(&shim)
+            .output()
+            .expect("g++");
+        assert!(out.status.success(), "trace {trace}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
