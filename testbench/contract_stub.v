@@ -6,7 +6,8 @@
 // The extra input `fault` injects one protocol or data error so the driver's checks can be
 // shown to fire (one build serves every case):
 //   0 none, 1 row R-1 never valid (hang), 2 rows 0 and 1 swapped on out_row,
-//   3 bit 0 of C[i][0] flipped, 4 in_ready ignores the spacing rule.
+//   3 bit 0 of C[i][0] flipped, 4 in_ready ignores the spacing rule,
+//   5 in_ready holds in_last back one cycle longer than the spacing rule needs.
 module contract_stub #(
     parameter R = 2, parameter C = 2, parameter I = 8, parameter A = 32,
     parameter RB = 1
@@ -32,7 +33,8 @@ module contract_stub #(
     reg [RB-1:0] row_cnt;
     wire [R*C*A-1:0] res_flat;
 
-    assign in_ready = !in_last || !seen_last || since_last >= S || fault == 3'd4;
+    assign in_ready = !in_last || !seen_last || fault == 3'd4
+                      || (fault == 3'd5 ? since_last >= S + 1 : since_last >= S);
 
     always @(posedge clock) begin
         if (reset) begin

@@ -120,6 +120,11 @@ fn driver_reports_hangs_protocol_violations_and_wrong_data() {
         e,
         "simulation mismatch: protocol: in_last accepted 1 cycles after the previous one (the spacing rule needs 3) at cycle 1 (seed 42)"
     );
+    let e = fault(5, (4, 1, 3), None);
+    assert_eq!(
+        e,
+        "simulation mismatch: protocol: in_ready low for an in_last beat although the spacing rule (3) is met at cycle 3 (seed 42)"
+    );
     let e = fault(0, (2, 3, 3), Some(2));
     assert_eq!(e, "simulation mismatch: latency: row 0 of tile (0, 0) came at cycle 3, due at 4 (last beat at 2) at cycle 3 (seed 42)");
 }

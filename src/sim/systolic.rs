@@ -15,7 +15,7 @@
 //!   in the order their last beats were accepted. Rows and columns of padding are dropped.
 //! - The driver fails with `Error::Mismatch` on a protocol violation (`in_ready` low on a beat
 //!   without `in_last`, `in_ready` depending on `in_valid`, an `in_last` beat accepted sooner
-//!   than the spacing rule allows, a row out of order or with no tile outstanding, a row later
+//!   than the spacing rule allows or refused although the rule is met, a row out of order or with no tile outstanding, a row later
 //!   or earlier than the documented latency when one is given) and on a hang: more cycles than
 //!   `hang_bound` allows for the shapes and the stalls injected.
 //! - Statistics: cycles from the end of reset to the last row, useful MACs (M·K·N) and the array
@@ -351,6 +351,12 @@ pub fn run(sim: &mut Sim, cfg: &SystolicConfig, a: &Mat, b: &Mat, opts: &RunOpti
             let last = pending.as_ref().map(|b| b.last).unwrap_or(false);
             if !ready && !last {
                 return Err(fail(now, "protocol: in_ready low for a beat without in_last".into()));
+            }
+            if !ready && last_accept.is_none_or(|t| now - t >= opts.last_spacing) {
+                return Err(fail(
+                    now,
+                    format!("protocol: in_ready low for an in_last beat although the spacing rule ({}) is met", opts.last_spacing),
+                ));
             }
             if ready {
                 if last {
