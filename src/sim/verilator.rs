@@ -265,7 +265,7 @@ fn set_body(name: &str, width: u32) -> String {
         format!("        m->{name} = static_cast<{ty}>({val} & {mask});\n")
     } else {
         let n = words_for(width);
-        let top_mask = if width % 32 == 0 { 0xffff_ffffu32 } else { (1u32 << (width % 32)) - 1 };
+        let top_mask = if width.is_multiple_of(32) { 0xffff_ffffu32 } else { (1u32 << (width % 32)) - 1 };
         format!(
             "        for (int i = 0; i < {}; ++i) m->{name}[i] = w[i];\n        m->{name}[{}] = w[{}] & 0x{top_mask:x}u;\n",
             n - 1,
