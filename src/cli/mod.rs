@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod generate;
+pub mod sim;
 
 pub use generate::Generate;
 
@@ -20,10 +21,14 @@ pub enum Command {
     /// Emit Verilog and a JSON manifest for a block
     #[command(subcommand)]
     Generate(Generate),
+    /// Simulate a block in Verilator against its golden model
+    #[command(subcommand)]
+    Sim(sim::Sim),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Generate(g) => generate::run(g),
+        Command::Sim(s) => sim::run(s),
     }
 }

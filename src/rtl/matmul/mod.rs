@@ -5,6 +5,7 @@
 
 pub mod array;
 pub mod config;
+pub mod model;
 pub mod pe;
 pub mod top;
 
