@@ -10,3 +10,4 @@ pub mod output;
 pub use error::{Error, Result};
 pub mod cli;
 pub mod rtl;
+pub mod synth;
