@@ -2,6 +2,9 @@
 //! with `TryFrom`; the handlers stay thin and call the library.
 
 pub mod args;
+pub mod generate;
+
+pub use generate::Generate;
 
 use clap::{Parser, Subcommand};
 
@@ -19,23 +22,8 @@ pub enum Command {
     Generate(Generate),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Generate {
-    /// An R x C output-stationary systolic matmul array
-    Systolic {
-        #[command(flatten)]
-        array: args::SystolicArgs,
-        /// Output folder (created if missing)
-        #[arg(long, default_value = "rtl-out/systolic")]
-        out: std::path::PathBuf,
-    },
-}
-
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Generate(Generate::Systolic { array, out }) => {
-            let cfg = crate::rtl::matmul::SystolicConfig::try_from(&array)?;
-            anyhow::bail!(crate::Error::tool("generate", format!("systolic generation for {} into {} is not built yet", cfg.top_name(), out.display())))
-        }
+        Command::Generate(g) => generate::run(g),
     }
 }

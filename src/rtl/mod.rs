@@ -1,3 +1,4 @@
 //! Hardware blocks described in rust-hdl, one block per file, each with its bit-exact model.
 
+pub mod emit;
 pub mod matmul;

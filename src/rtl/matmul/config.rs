@@ -73,6 +73,39 @@ impl SystolicConfig {
     pub fn macs(&self) -> u32 {
         self.rows * self.cols
     }
+
+    /// Width of `out_row`: max(1, ceil(log2 rows)).
+    pub fn out_row_bits(&self) -> u32 {
+        let mut w = 1;
+        while (1u32 << w) < self.rows {
+            w += 1;
+        }
+        w
+    }
+
+    /// Fixed pipeline constant added to every latency below (0: the accepted beat enters
+    /// PE(0,0) in the cycle it is accepted).
+    pub const PIPELINE_CONSTANT: u32 = 0;
+
+    /// Cycles from accepting a tile's `in_last` beat to `out_valid` for row `row`: row + cols.
+    pub fn row_out_latency(&self, row: u32) -> u32 {
+        row + self.cols + Self::PIPELINE_CONSTANT
+    }
+
+    /// Cycles from accepting a tile's `in_last` beat to its last row on the output: rows + cols - 1.
+    pub fn tile_out_latency(&self) -> u32 {
+        self.row_out_latency(self.rows - 1)
+    }
+
+    /// Minimum cycles between two accepted `in_last` beats (the spacing rule): max(rows, cols).
+    pub fn min_last_spacing(&self) -> u32 {
+        self.rows.max(self.cols)
+    }
+
+    /// Cycles one tile of depth `k` occupies the input when fed back to back: max(k, rows, cols).
+    pub fn tile_interval(&self, k: u32) -> u32 {
+        k.max(self.min_last_spacing())
+    }
 }
 
 #[cfg(test)]
@@ -102,5 +135,14 @@ mod tests {
             assert!(SystolicConfig::new(r, c).is_ok());
         }
         assert_eq!(SystolicConfig::new(2, 3).unwrap().top_name(), "llmpu_systolic_2x3_i8a32");
+    }
+
+    #[test]
+    fn derived_timing() {
+        let c = SystolicConfig::new(3, 5).unwrap();
+        assert_eq!((c.row_out_latency(0), c.tile_out_latency(), c.min_last_spacing()), (5, 7, 5));
+        assert_eq!((c.tile_interval(2), c.tile_interval(9)), (5, 9));
+        let bits = |r| SystolicConfig::new(r, 1).unwrap().out_row_bits();
+        assert_eq!([bits(1), bits(2), bits(3), bits(4), bits(5), bits(64)], [1, 1, 2, 2, 3, 6]);
     }
 }
