@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod generate;
+pub mod synth;
 
 pub use generate::Generate;
 
@@ -20,10 +21,14 @@ pub enum Command {
     /// Emit Verilog and a JSON manifest for a block
     #[command(subcommand)]
     Generate(Generate),
+    /// Synthesise, place and route a block for an FPGA and report resources and fmax
+    #[command(subcommand)]
+    Synth(synth::Synth),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Generate(g) => generate::run(g),
+        Command::Synth(s) => synth::run(s),
     }
 }

