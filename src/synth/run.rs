@@ -65,8 +65,37 @@ fn run_step(step: &Step, dir: &Path, progress: bool) -> Result<f64> {
 }
 
 /// The lines of a tool's log a person needs: its `ERROR` lines if it wrote any, else the
-/// last three non-empty lines, joined on one line.
+/// last three non-empty lines, joined on one line; then any resource nextpnr's "Device
+/// utilisation" table shows above 100%.
 pub fn log_excerpt(log: &str) -> String {
+    let over = over_full(log);
+    let text = tool_lines(log);
+    if over.is_empty() {
+        text
+    } else {
+        format!("{text}; over capacity: {}", over.join(", "))
+    }
+}
+
+/// `ICESTORM_LC 6629/5280 (125%)` for each row of nextpnr's utilisation table above 100%.
+fn over_full(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in log.lines() {
+        let l = l.trim_start_matches("Info:").trim();
+        let Some((cell, rest)) = l.split_once(':') else { continue };
+        let Some(pct) = rest.trim().strip_suffix('%') else { continue };
+        let mut parts = pct.split_whitespace();
+        let (Some(used_avail), Some(used2), Some(p)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        // `6629/ 5280   125` splits as ["6629/", "5280", "125"].
+        let (Some(used), Ok(p)) = (used_avail.strip_suffix('/'), p.parse::<u32>()) else { continue };
+        if p > 100 && !cell.contains(' ') {
+            out.push(format!("{} {used}/{used2} ({p}%)", cell.trim()));
+        }
+    }
+    out
+}
+
+fn tool_lines(log: &str) -> String {
     let errors: Vec<&str> = log.lines().map(str::trim).filter(|l| l.starts_with("ERROR") || l.starts_with("error:")).collect();
     let picked: Vec<&str> = if errors.is_empty() {
         let lines: Vec<&str> = log.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -91,6 +120,19 @@ mod tests {
         assert_eq!(log_excerpt(log), "ERROR: Unable to find a placement location for cell 'b[5]$sb_io'");
         assert_eq!(log_excerpt("a\n\nb\nc\nd\n"), "b | c | d");
         assert_eq!(log_excerpt(""), "it printed nothing");
+    }
+
+    #[test]
+    fn excerpt_names_resources_over_capacity() {
+        // Lines as nextpnr-ice40 0.4 wrote them for a 5x5 array on the UP5K.
+        let log = "Info: Device utilisation:\nInfo: \t         ICESTORM_LC:  6629/ 5280   125%\n\
+                   Info: \t        ICESTORM_RAM:     0/   30     0%\nInfo: \t        ICESTORM_DSP:     8/    8   100%\n\
+                   ERROR: Unable to place cell 'x_LC', no BELs remaining to implement cell type 'ICESTORM_LC'\n";
+        assert_eq!(
+            log_excerpt(log),
+            "ERROR: Unable to place cell 'x_LC', no BELs remaining to implement cell type 'ICESTORM_LC'; \
+             over capacity: ICESTORM_LC 6629/5280 (125%)"
+        );
     }
 
     #[test]
