@@ -1,4 +1,5 @@
 //! Hardware blocks described in rust-hdl, one block per file, each with its bit-exact model.
 
 pub mod emit;
+pub mod lint;
 pub mod matmul;

@@ -28,6 +28,13 @@ pub fn verilog(cfg: &SystolicConfig) -> Result<Emitted> {
     raw.push_str(&block_verilog(&mut pe::Control::default(), &leaf.control)?);
     let keep = [leaf.pe.as_str(), leaf.skew_a.as_str(), leaf.skew_b.as_str(), leaf.row_pick.as_str(), leaf.control.as_str()];
     let mut e = dedup(&raw, &keep)?;
+    if cfg.acc_bits > 32 {
+        let why = "rust-hdl sign-extends the 32-bit product to 48 bits by Verilog context width.";
+        e.text = suppress_in_module(&e.text, &leaf.pe, "WIDTH", why);
+    } else if cfg.acc_bits < 32 {
+        let why = "the product's bits above A are never read: it fits in 2I <= A bits.";
+        e.text = suppress_in_module(&e.text, &leaf.pe, "UNUSED", why);
+    }
     e.text.push('\n');
     e.text.push_str(&array::array_verilog(cfg, &leaf));
     e.modules.push(array::array_name(cfg));
@@ -44,6 +51,28 @@ pub fn verilog(cfg: &SystolicConfig) -> Result<Emitted> {
     Ok(e)
 }
 
+/// Wraps the body of module `name` in `verilator lint_off/lint_on` for one warning class, with
+/// the reason as a comment. Used only for the PE: rust-hdl 0.46 multiplies only 16 x 16 -> 32
+/// bits, so a 48-bit accumulator ([`pe::PeWide`]) needs Verilog's context-width sign extension
+/// (WIDTH) and a 16/24-bit one leaves the product's top bits unread (UNUSED). Bit-exactness of
+/// both is checked in Verilator.
+fn suppress_in_module(text: &str, name: &str, class: &str, why: &str) -> String {
+    let head = format!("module {name}(");
+    let end = format!("endmodule // {name}");
+    let mut out = String::with_capacity(text.len() + 100);
+    for line in text.lines() {
+        if line.trim_start() == end {
+            out.push_str(&format!("    /* verilator lint_on {class} */\n"));
+        }
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with(&head) {
+            out.push_str(&format!("    // {why}\n    /* verilator lint_off {class} */\n"));
+        }
+    }
+    out
+}
+
 fn unsupported(what: &str, v: u32) -> Error {
     Error::invalid(what, v, "no rust-hdl instantiation for this width")
 }
@@ -54,11 +83,14 @@ fn pe_verilog(cfg: &SystolicConfig, name: &str) -> Result<String> {
         ($(($i:literal, $a:literal)),*) => {
             match (cfg.in_bits, cfg.acc_bits) {
                 $(($i, $a) => block_verilog(&mut pe::Pe::<$i, $a>::default(), name),)*
+                (4, 48) => block_verilog(&mut pe::PeWide::<4>::default(), name),
+                (8, 48) => block_verilog(&mut pe::PeWide::<8>::default(), name),
+                (16, 48) => block_verilog(&mut pe::PeWide::<16>::default(), name),
                 _ => Err(unsupported("acc-bits", cfg.acc_bits)),
             }
         };
     }
-    pe!((4, 16), (4, 24), (4, 32), (4, 48), (8, 16), (8, 24), (8, 32), (8, 48), (16, 32), (16, 48))
+    pe!((4, 16), (4, 24), (4, 32), (8, 16), (8, 24), (8, 32), (16, 32))
 }
 
 fn skew_a_verilog(in_bits: u32, name: &str) -> Result<String> {

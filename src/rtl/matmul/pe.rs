@@ -26,7 +26,8 @@
 
 use rust_hdl::prelude::*;
 
-/// One PE of the array. `I` operand bits (4, 8 or 16), `A` accumulator bits (>= 2I, <= 48).
+/// One PE of the array. `I` operand bits (4, 8 or 16), `A` accumulator bits (2I..=32);
+/// 48-bit accumulators use [`PeWide`].
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Pe<const I: usize, const A: usize> {
     pub clock: Signal<In, Clock>,
@@ -45,6 +46,8 @@ pub struct Pe<const I: usize, const A: usize> {
     pub l_out: Signal<Out, Bit>,
     pub o_out: Signal<Out, Signed<A>>,
     prod: Signal<Local, Signed<32>>,
+    prod_u: Signal<Local, Bits<32>>,
+    prod_a: Signal<Local, Signed<A>>,
     sum: Signal<Local, Signed<A>>,
     a_q: DFF<Signed<I>>,
     b_q: DFF<Signed<I>>,
@@ -57,7 +60,109 @@ pub struct Pe<const I: usize, const A: usize> {
 
 impl<const I: usize, const A: usize> Default for Pe<I, A> {
     fn default() -> Self {
-        assert!(I <= 16 && A >= 2 * I, "Pe<{I},{A}> is not a supported width pair");
+        assert!(I <= 16 && A >= 2 * I && A <= 32, "Pe<{I},{A}> is not a supported width pair (A = 48 is PeWide)");
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            a_in: Default::default(),
+            b_in: Default::default(),
+            v_in: Default::default(),
+            f_in: Default::default(),
+            l_in: Default::default(),
+            sel: Default::default(),
+            o_in: Default::default(),
+            a_out: Default::default(),
+            b_out: Default::default(),
+            v_out: Default::default(),
+            f_out: Default::default(),
+            l_out: Default::default(),
+            o_out: Default::default(),
+            prod: Default::default(),
+            prod_u: Default::default(),
+            prod_a: Default::default(),
+            sum: Default::default(),
+            a_q: Default::default(),
+            b_q: Default::default(),
+            v_q: Default::default(),
+            f_q: Default::default(),
+            l_q: Default::default(),
+            acc: Default::default(),
+            res: Default::default(),
+        }
+    }
+}
+
+impl<const I: usize, const A: usize> Logic for Pe<I, A> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, a_q, b_q, v_q, f_q, l_q, acc, res);
+        self.a_q.d.next = self.a_in.val();
+        self.b_q.d.next = self.b_in.val();
+        self.v_q.d.next = self.v_in.val() & !self.reset.val();
+        self.f_q.d.next = self.f_in.val();
+        self.l_q.d.next = self.l_in.val();
+        self.a_out.next = self.a_q.q.val();
+        self.b_out.next = self.b_q.q.val();
+        self.v_out.next = self.v_q.q.val();
+        self.f_out.next = self.f_q.q.val();
+        self.l_out.next = self.l_q.q.val();
+        // Emitted as `prod = $signed(a_in) * $signed(b_in)`: the exact 2I-bit signed product in a
+        // 32-bit context (the 16-bit casts only satisfy rust-hdl's types). For A <= 32 its low A
+        // bits are taken with a slice; A = 48 sign-extends (see `widen` in the emitter notes).
+        self.prod.next = signed_bit_cast::<16, I>(self.a_in.val()) * signed_bit_cast::<16, I>(self.b_in.val());
+        self.prod_u.next = unsigned_cast(self.prod.val());
+        self.prod_a.next = signed_cast(self.prod_u.val().get_bits::<A>(0));
+        self.sum.next = self.acc.q.val() + self.prod_a.val();
+        if self.f_in.val() {
+            self.sum.next = self.prod_a.val();
+        }
+        if self.v_in.val() {
+            self.acc.d.next = self.sum.val();
+            if self.l_in.val() {
+                self.res.d.next = self.sum.val();
+            }
+        }
+        self.o_out.next = self.o_in.val();
+        if self.sel.val() {
+            self.o_out.next = self.res.q.val();
+        }
+    }
+}
+
+/// The PE with a 48-bit accumulator (same contract as [`Pe`]); the 32-bit product is
+/// sign-extended by Verilog's context width, so the emitter wraps this module in a
+/// `verilator lint_off WIDTH` (the only suppressed WIDTH case; see docs/systolic.md).
+#[derive(Clone, Debug, LogicBlock)]
+pub struct PeWide<const I: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub a_in: Signal<In, Signed<I>>,
+    pub b_in: Signal<In, Signed<I>>,
+    pub v_in: Signal<In, Bit>,
+    pub f_in: Signal<In, Bit>,
+    pub l_in: Signal<In, Bit>,
+    pub sel: Signal<In, Bit>,
+    pub o_in: Signal<In, Signed<48>>,
+    pub a_out: Signal<Out, Signed<I>>,
+    pub b_out: Signal<Out, Signed<I>>,
+    pub v_out: Signal<Out, Bit>,
+    pub f_out: Signal<Out, Bit>,
+    pub l_out: Signal<Out, Bit>,
+    pub o_out: Signal<Out, Signed<48>>,
+    prod: Signal<Local, Signed<32>>,
+    sum: Signal<Local, Signed<48>>,
+    a_q: DFF<Signed<I>>,
+    b_q: DFF<Signed<I>>,
+    v_q: DFF<Bit>,
+    f_q: DFF<Bit>,
+    l_q: DFF<Bit>,
+    acc: DFF<Signed<48>>,
+    res: DFF<Signed<48>>,
+}
+
+impl<const I: usize> Default for PeWide<I> {
+    fn default() -> Self {
+        assert!(I <= 16, "PeWide<{I}> is not a supported width");
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -87,7 +192,7 @@ impl<const I: usize, const A: usize> Default for Pe<I, A> {
     }
 }
 
-impl<const I: usize, const A: usize> Logic for Pe<I, A> {
+impl<const I: usize> Logic for PeWide<I> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, a_q, b_q, v_q, f_q, l_q, acc, res);
@@ -101,10 +206,13 @@ impl<const I: usize, const A: usize> Logic for Pe<I, A> {
         self.v_out.next = self.v_q.q.val();
         self.f_out.next = self.f_q.q.val();
         self.l_out.next = self.l_q.q.val();
+        // Emitted as `prod = $signed(a_in) * $signed(b_in)`: the exact 2I-bit signed product in a
+        // 32-bit context (the 16-bit casts only satisfy rust-hdl's types). For A <= 32 its low A
+        // bits are taken with a slice; A = 48 sign-extends (see `widen` in the emitter notes).
         self.prod.next = signed_bit_cast::<16, I>(self.a_in.val()) * signed_bit_cast::<16, I>(self.b_in.val());
-        self.sum.next = self.acc.q.val() + signed_bit_cast::<A, 32>(self.prod.val());
+        self.sum.next = self.acc.q.val() + signed_bit_cast::<48, 32>(self.prod.val());
         if self.f_in.val() {
-            self.sum.next = signed_bit_cast::<A, 32>(self.prod.val());
+            self.sum.next = signed_bit_cast::<48, 32>(self.prod.val());
         }
         if self.v_in.val() {
             self.acc.d.next = self.sum.val();
