@@ -11,3 +11,4 @@ pub use error::{Error, Result};
 pub mod cli;
 pub mod rtl;
 pub mod sim;
+pub mod synth;

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod generate;
 pub mod sim;
+pub mod synth;
 
 pub use generate::Generate;
 
@@ -24,11 +25,15 @@ pub enum Command {
     /// Simulate a block in Verilator against its golden model
     #[command(subcommand)]
     Sim(sim::Sim),
+    /// Synthesise, place and route a block for an FPGA and report resources and fmax
+    #[command(subcommand)]
+    Synth(synth::Synth),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Generate(g) => generate::run(g),
         Command::Sim(s) => sim::run(s),
+        Command::Synth(s) => synth::run(s),
     }
 }

