@@ -10,3 +10,5 @@ pub mod output;
 pub use error::{Error, Result};
 pub mod cli;
 pub mod rtl;
+pub mod model;
+pub mod numeric;

@@ -2,6 +2,7 @@
 //! with `TryFrom`; the handlers stay thin and call the library.
 
 pub mod args;
+pub mod model;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,12 @@ pub enum Command {
     /// Emit Verilog and a JSON manifest for a block
     #[command(subcommand)]
     Generate(Generate),
+    /// Train a MicroGPT-class model on a text file (one name per line)
+    Train(model::TrainArgs),
+    /// Mean per-token NLL of the float and the integer model over a text file
+    Eval(model::EvalArgs),
+    /// Generate names with the integer golden model (or --float)
+    Sample(model::SampleArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +40,9 @@ pub enum Generate {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Train(a) => model::run_train(a),
+        Command::Eval(a) => model::run_eval(a),
+        Command::Sample(a) => model::run_sample(a),
         Command::Generate(Generate::Systolic { array, out }) => {
             let cfg = crate::rtl::matmul::SystolicConfig::try_from(&array)?;
             anyhow::bail!(crate::Error::tool("generate", format!("systolic generation for {} into {} is not built yet", cfg.top_name(), out.display())))
