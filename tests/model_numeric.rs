@@ -66,9 +66,11 @@ fn rmsnorm_matches_f64_within_2_lsb() {
                 }
                 rmsnorm(&x, &k, &mut y);
                 let xr: Vec<f64> = x.iter().map(|&v| v as f64 / 2f64.powi(fi as i32)).collect();
+                // eps enters as the documented integer constant eps_term = round(n eps 2^(2 fi)).
+                let eps = k.eps_term as f64 / (n as f64 * 4f64.powi(fi as i32));
                 let ms = xr.iter().map(|v| v * v).sum::<f64>() / n as f64;
                 for i in 0..n {
-                    let exact = xr[i] / (ms + 1e-5).sqrt() * 2f64.powi(fo as i32);
+                    let exact = xr[i] / (ms + eps).sqrt() * 2f64.powi(fo as i32);
                     let exact = exact.clamp(-32768.0, 32767.0);
                     let err = (y[i] as f64 - exact).abs();
                     assert!(err <= 2.0 + exact.abs() * 5e-5, "n {n} fi {fi} fo {fo}: x {x:?} -> {y:?}, elem {i} exact {exact}");

@@ -47,8 +47,8 @@ pub struct TrainArgs {
     /// Training text, one name per line
     #[arg(long)]
     pub data: PathBuf,
-    /// Optimisation steps
-    #[arg(long, default_value_t = 1000)]
+    /// Optimisation steps (microgpt.py: 1000; the default 10000 reaches NLL <= 2.37 with margin)
+    #[arg(long, default_value_t = 10000)]
     pub steps: usize,
     /// Names per step (gradients averaged)
     #[arg(long, default_value_t = 1)]
