@@ -178,12 +178,7 @@ impl Trainer {
     /// One optimisation step over `docs` (token sequences `[BOS, ..., BOS]`); returns the mean
     /// per-position loss of the step (averaged over its documents).
     pub fn step(&mut self, model: &mut FloatModel, docs: &[&[usize]]) -> f32 {
-        self.grads.fill(0.0);
-        let mut loss = 0.0;
-        let w = 1.0 / docs.len() as f32;
-        for d in docs {
-            loss += self.forward_backward(model, d, w) * w;
-        }
+        let loss = self.gradient(model, docs).0;
         let lr = self.opts.lr * (1.0 - self.step as f32 / self.opts.steps as f32);
         let t = self.step as i32 + 1;
         let (c1, c2) = (1.0 - BETA1.powi(t), 1.0 - BETA2.powi(t));
@@ -197,6 +192,17 @@ impl Trainer {
         }
         self.step += 1;
         loss
+    }
+
+    /// The mean loss over `docs` and its gradient (in `state_dict` order), without an update.
+    pub fn gradient(&mut self, model: &FloatModel, docs: &[&[usize]]) -> (f32, &[f32]) {
+        self.grads.fill(0.0);
+        let mut loss = 0.0;
+        let w = 1.0 / docs.len() as f32;
+        for d in docs {
+            loss += self.forward_backward(model, d, w) * w;
+        }
+        (loss, &self.grads)
     }
 
     /// Forward and backward over one document; gradients scaled by `weight` are added to
