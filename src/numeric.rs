@@ -92,7 +92,7 @@ impl Requant {
             m = (scale * 2f64.powi(shift)).round();
         }
         if shift < 0 {
-            return Err(Error::invalid(format!("{what} scale"), scale, "allowed: < 2 (requant shifts must be >= 0)"));
+            return Err(Error::invalid(format!("{what} scale"), scale, "allowed: < 32768 (requant shifts must be >= 0)"));
         }
         if shift as u32 > Self::MAX_SHIFT {
             // Below the resolution of the output: contributes nothing.
@@ -435,8 +435,8 @@ mod tests {
         assert_eq!(r.apply(1_000_000), ((1_000_000 * r.mult as i64 + (1 << (r.shift - 1))) >> r.shift) as i16);
         assert_eq!(r.apply(1 << 40), 32767);
         assert_eq!(
-            Requant::from_real(3.0, "layer0.attn_wq").unwrap_err().to_string(),
-            "layer0.attn_wq scale 3 is not allowed (allowed: < 2 (requant shifts must be >= 0))"
+            Requant::from_real(1e6, "layer0.attn_wq").unwrap_err().to_string(),
+            "layer0.attn_wq scale 1000000 is not allowed (allowed: < 32768 (requant shifts must be >= 0))"
         );
     }
 }
