@@ -70,16 +70,29 @@ impl FloatModel {
 
 /// `y = W x` for row-major `W` (rows = outputs).
 #[inline]
+/// Sums run in 8 interleaved lanes (lane `i % 8`), then the lanes pairwise, so that the compiler
+/// can use SIMD; the order is fixed, so results are deterministic.
 pub fn linear(w: &[f32], x: &[f32], y: &mut [f32]) {
     let n = x.len();
     for (r, yr) in y.iter_mut().enumerate() {
-        let row = &w[r * n..(r + 1) * n];
-        let mut s = 0.0f32;
-        for (a, b) in row.iter().zip(x) {
-            s += a * b;
-        }
-        *yr = s;
+        *yr = dot(&w[r * n..(r + 1) * n], x);
     }
+}
+
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    for (i, (x, y)) in ra.iter().zip(rb).enumerate() {
+        lanes[i] += x * y;
+    }
+    ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
 }
 
 /// In place: `x *= 1 / sqrt(mean(x^2) + eps)`; returns the scale.
