@@ -31,7 +31,7 @@ pub struct Formats {
 }
 
 impl Formats {
-    pub const DEFAULT: Formats = Formats { resid: 10, norm: 12, q: 10, k: 10, v: 10, hidden: 10, logit: 10 };
+    pub const DEFAULT: Formats = Formats { resid: 10, norm: 12, q: 10, k: 10, v: 10, hidden: 10, logit: 8 };
 }
 
 /// One int8 matrix with per-row scales and requants.
