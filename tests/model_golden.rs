@@ -115,3 +115,20 @@ fn quantization_is_deterministic() {
     let m = default_model();
     assert_eq!(QuantModel::from_float(&m).unwrap(), QuantModel::from_float(&m).unwrap());
 }
+
+#[test]
+fn other_sizes_run_through_the_same_code() {
+    use llmpu::model::train::{train, TrainOptions};
+    use llmpu::model::{ModelConfig, ModelParams};
+    let docs: Vec<String> = names().into_iter().step_by(8).collect();
+    // Two layers, wider, 8 heads of 4, longer context, odd MLP width.
+    let cfg = ModelConfig::try_from(ModelParams { vocab: 27, n_embd: 32, n_head: 8, n_layer: 2, block_size: 24, mlp_hidden: 72 }).unwrap();
+    let m = train(cfg, &docs, TrainOptions::new(1500, 1, 0.01, 3).unwrap(), 500, |_| {}).unwrap();
+    let q = QuantModel::from_float(&m).unwrap();
+    let enc = encode_docs(&m.tok, &docs[..1000]).unwrap();
+    let f = nll_float(&m, &enc).mean;
+    let i = nll_quant(&q, &enc).unwrap().mean;
+    println!("2-layer n_embd 32: float NLL {f:.4}, int8 {i:.4}");
+    assert!(f < 2.6, "float NLL {f}");
+    assert!((i - f).abs() <= 0.03, "float {f} int8 {i}");
+}
