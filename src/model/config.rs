@@ -40,7 +40,7 @@ impl TryFrom<ModelParams> for ModelConfig {
         check_range("vocab", p.vocab, 2, 256)?;
         check_range("n_embd", p.n_embd, 1, 256)?;
         check_range("n_head", p.n_head, 1, p.n_embd)?;
-        if p.n_embd % p.n_head != 0 {
+        if !p.n_embd.is_multiple_of(p.n_head) {
             return Err(Error::invalid("n_head", p.n_head, format!("allowed: a divisor of n_embd {}", p.n_embd)));
         }
         check_range("n_layer", p.n_layer, 1, 16)?;

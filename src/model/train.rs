@@ -286,8 +286,8 @@ impl Trainer {
                 }
                 let dst = if l + 1 < c.n_layer { &mut a.xin[lb(l + 1, t)..lb(l + 1, t) + e] } else { &mut a.xfin[t * e..(t + 1) * e] };
                 linear(f2, &a.hr, dst);
-                for i in 0..e {
-                    dst[i] += a.xmid[o + i];
+                for (d, &r) in dst.iter_mut().zip(&a.xmid[o..o + e]) {
+                    *d += r;
                 }
             }
         }
