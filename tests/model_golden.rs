@@ -132,3 +132,22 @@ fn other_sizes_run_through_the_same_code() {
     assert!(f < 2.6, "float NLL {f}");
     assert!((i - f).abs() <= 0.03, "float {f} int8 {i}");
 }
+
+#[test]
+fn golden_heads_equal_the_standalone_attention_head() {
+    // What RTL attention tests compare against is exactly what the golden model computes.
+    let m = default_model();
+    let q = QuantModel::from_float(&m).unwrap();
+    let mut g = Golden::new(&q);
+    let hd = q.cfg.head_dim();
+    for (t, &tok) in m.tok.encode("kristopher").unwrap().iter().enumerate().take(q.cfg.block_size) {
+        g.step(tok).unwrap();
+        for h in 0..q.cfg.n_head {
+            let lanes = h * hd..(h + 1) * hd;
+            let keys: Vec<Vec<i16>> = (0..=t).map(|s| g.key(0, s)[lanes.clone()].to_vec()).collect();
+            let values: Vec<Vec<i16>> = (0..=t).map(|s| g.value(0, s)[lanes.clone()].to_vec()).collect();
+            let out = attention_head(&g.query()[lanes.clone()], &keys, &values, q.fmt.q, q.fmt.k);
+            assert_eq!(out, g.attention()[lanes.clone()], "position {t} head {h}");
+        }
+    }
+}

@@ -65,6 +65,16 @@ impl<'a> Golden<'a> {
         &self.x
     }
 
+    /// The query of the last layer in the last step (format `q`).
+    pub fn query(&self) -> &[i16] {
+        &self.q
+    }
+
+    /// The concatenated attention head outputs of the last layer in the last step (format `v`).
+    pub fn attention(&self) -> &[i16] {
+        &self.att
+    }
+
     /// Keys cached for `layer` at `pos`.
     pub fn key(&self, layer: usize, pos: usize) -> &[i16] {
         let e = self.m.cfg.n_embd;
