@@ -12,3 +12,5 @@ pub mod cli;
 pub mod rtl;
 pub mod sim;
 pub mod synth;
+pub mod model;
+pub mod numeric;

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod generate;
+pub mod model;
 pub mod sim;
 pub mod synth;
 
@@ -28,6 +29,12 @@ pub enum Command {
     /// Synthesise, place and route a block for an FPGA and report resources and fmax
     #[command(subcommand)]
     Synth(synth::Synth),
+    /// Train a MicroGPT-class model on a text file (one name per line)
+    Train(model::TrainArgs),
+    /// Mean per-token NLL of the float and the integer model over a text file
+    Eval(model::EvalArgs),
+    /// Generate names with the integer golden model (or --float)
+    Sample(model::SampleArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -35,5 +42,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(g) => generate::run(g),
         Command::Sim(s) => sim::run(s),
         Command::Synth(s) => synth::run(s),
+        Command::Train(a) => model::run_train(a),
+        Command::Eval(a) => model::run_eval(a),
+        Command::Sample(a) => model::run_sample(a),
     }
 }
