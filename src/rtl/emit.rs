@@ -20,7 +20,7 @@
 //!    submodules to `<name>_<instance path>`, then applies [`dedup`].
 
 use crate::error::{Error, Result};
-use rust_hdl::prelude::{generate_verilog_unchecked, Block};
+use rust_hdl::prelude::{check_all, generate_verilog_unchecked, Block};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Verilog text plus the names of the modules it defines, in the order they appear.
@@ -215,6 +215,7 @@ pub fn dedup(text: &str, keep: &[&str]) -> Result<Emitted> {
             continue;
         }
         let m = by_name[n];
+        check_no_collision(m)?;
         let map: BTreeMap<String, String> = m.children.iter().map(|c| (c.clone(), rep[c].clone())).collect();
         if !text_out.is_empty() {
             text_out.push('\n');
@@ -225,10 +226,30 @@ pub fn dedup(text: &str, keep: &[&str]) -> Result<Emitted> {
     Ok(Emitted { text: text_out, modules })
 }
 
+/// Fails if replacing `$` by `__` would make two different identifiers of `m` equal.
+fn check_no_collision(m: &Module) -> Result<()> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for (ident, t) in tokens(&m.text) {
+        if !ident {
+            continue;
+        }
+        let new = t.replace('$', "__");
+        if let Some(old) = seen.insert(new.clone(), t) {
+            if old != t {
+                return Err(Error::tool("emit", format!("in module {}, {old} and {t} would both become {new}", m.name)));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// rust-hdl's Verilog for `block` with its top renamed to `name` and every submodule to
-/// `<name>_<instance path>`, not yet deduplicated.
+/// `<name>_<instance path>`, not yet deduplicated. Fails if rust-hdl's `check_all` does.
 pub fn block_verilog<B: Block>(block: &mut B, name: &str) -> Result<String> {
     block.connect_all();
+    // rust-hdl's own checks (open signals, logic loops, writes to inputs) as a typed error,
+    // instead of the panic inside `generate_verilog`.
+    check_all(block).map_err(|e| Error::tool("rust-hdl check", format!("{name}: {e:?}")))?;
     let raw = generate_verilog_unchecked(block);
     let mods = parse(&raw)?;
     let mut map = BTreeMap::new();
@@ -331,11 +352,50 @@ endmodule
     }
 
     #[test]
+    fn rust_hdl_pe_collapses_to_one_register_module_per_type() {
+        // The PE has 7 DFF instances (8-bit x2, 1-bit x3, 32-bit x2); rust-hdl writes 8 modules.
+        let mut pe = crate::rtl::matmul::pe::Pe::<8, 32>::default();
+        let raw = block_verilog(&mut pe, "pe").unwrap();
+        assert_eq!(parse(&raw).unwrap().len(), 8);
+        let e = emit_block(&mut pe, "pe").unwrap();
+        assert_eq!(e.modules, vec!["pe_a_q", "pe_f_q", "pe_acc", "pe"]);
+        let dollars: Vec<&str> = e.text.split('$').skip(1).filter(|t| !t.starts_with("signed") && !t.starts_with("unsigned")).collect();
+        assert!(dollars.is_empty(), "identifiers with $ left: {dollars:?}");
+        assert!(e.text.contains("acc__d = sum;"), "{}", e.text);
+        assert!(e.text.contains("prod = $signed(a_in) * $signed(b_in);"), "{}", e.text);
+    }
+
+    use rust_hdl::prelude::*;
+
+    #[derive(LogicBlock, Default)]
+    struct Undriven {
+        x: Signal<In, Bit>,
+        y: Signal<Out, Bit>,
+        z: Signal<Out, Bit>,
+    }
+
+    impl Logic for Undriven {
+        #[hdl_gen]
+        fn update(&mut self) {
+            self.y.next = self.x.val();
+        }
+    }
+
+    #[test]
+    fn rust_hdl_check_failures_are_errors_not_panics() {
+        let e = emit_block(&mut Undriven::default(), "undriven").unwrap_err().to_string();
+        assert!(e.starts_with("rust-hdl check failed: undriven: OpenSignal"), "{e}");
+    }
+
+    #[test]
     fn different_bodies_stay_apart_and_missing_end_is_an_error() {
         let t = "module a(c);\n  wire x;\nendmodule\nmodule b(c);\n  wire y;\nendmodule\nmodule t(c);\n  a i(.c(c));\n  b j(.c(c));\nendmodule\n";
         assert_eq!(dedup(t, &["t"]).unwrap().modules, vec!["a", "b", "t"]);
         let e = dedup("module a(c);\n wire x;\n", &["a"]).unwrap_err();
         assert_eq!(e.to_string(), "emit failed: module a has no endmodule");
+        let clash = "module a(c);\n  wire x$d;\n  wire x__d;\nendmodule\n";
+        let e = dedup(clash, &["a"]).unwrap_err();
+        assert_eq!(e.to_string(), "emit failed: in module a, x$d and x__d would both become x__d");
         let e = dedup(t, &["nope"]).unwrap_err();
         assert_eq!(e.to_string(), "emit failed: kept module nope is not in the text");
     }

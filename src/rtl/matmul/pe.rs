@@ -371,3 +371,18 @@ pub fn wrap(x: i64, bits: u32) -> i64 {
     let sh = 64 - bits;
     (x << sh) >> sh
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_wraps_and_restarts() {
+        assert_eq!(wrap(32768, 16), -32768);
+        assert_eq!(wrap(-1, 24), -1);
+        assert_eq!(pe_step(5, -128, -128, true, 16), 16384);
+        assert_eq!(pe_step(16384, -128, -128, false, 16), -32768);
+        assert_eq!(pe_step(i64::from(i32::MAX), 1, 1, false, 32), i64::from(i32::MIN));
+        assert_eq!(pe_step(7, 3, -2, false, 48), 1);
+    }
+}
