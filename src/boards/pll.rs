@@ -8,8 +8,9 @@
 //! - ECP5 (`EHXPLLL`, feedback from CLKOP): the search of prjtrellis' `ecppll`, in `f32` like
 //!   the original: CLKI_DIV 1..=128 with F_PFD >= 3.125 MHz, CLKFB_DIV 1..=80, CLKOP_DIV
 //!   1..=128 with 400 <= F_VCO <= 800 MHz, F_OUT = F_VCO / CLKOP_DIV; ties go to the VCO
-//!   nearest 600 MHz; CLKOP_CPHASE puts the output 180 degrees late, minus one, as the
-//!   installed ecppll (Version 1.4-82-g3afe7b5) writes it. Input 8..=400 MHz, output
+//!   nearest 600 MHz; CLKOP_CPHASE = CLKOP_DIV / 2 (180 degrees) computed through ecppll's
+//!   float rounding, which makes it one less for some dividers (checked against YoWASP's
+//!   ecppll, Version 1.4-82-g3afe7b5). Input 8..=400 MHz, output
 //!   10..=400 MHz.
 //!
 //! `tests/boards_pll.rs` compares both against the tools over a range of frequencies.
@@ -171,10 +172,12 @@ pub fn ecp5(f_in: f64, f_out: f64) -> Result<Ecp5Pll> {
         }
     }
     let (clki_div, clkfb_div, clkop_div, fout, fvco) = best.ok_or_else(|| range_error("clock", f_out, 10.0, 400.0, "ECP5"))?;
-    // ecppll: ns_phase = 1 / (fout * 1e6) * 0.5 (double), cphase = ns_phase * fvco * 1e6.
-    let ns_phase = 1.0 / (fout as f64 * 1e6) * 0.5;
-    let half = (ns_phase * (fvco as f64 * 1e6)) as u32;
-    Ok(Ecp5Pll { clki_div, clkfb_div, clkop_div, clkop_cphase: half.saturating_sub(1), f_vco: fvco as f64, f_out: fout as f64 })
+    // ecppll: `float ns_phase = 1/(fout * 1e6) * 0.5;` (computed in double, stored as float),
+    // `primary_cphase = ns_phase * (fvco * 1e6);` (double, truncated to int). The float
+    // rounding matters: CLKOP_DIV 12 at 600 MHz gives 5.99999996 -> 5, CLKOP_DIV 18 gives 9.
+    let ns_phase = (1.0 / (fout as f64 * 1e6) * 0.5) as f32;
+    let clkop_cphase = (ns_phase as f64 * (fvco as f64 * 1e6)) as u32;
+    Ok(Ecp5Pll { clki_div, clkfb_div, clkop_div, clkop_cphase, f_vco: fvco as f64, f_out: fout as f64 })
 }
 
 #[cfg(test)]
