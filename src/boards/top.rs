@@ -55,7 +55,7 @@ pub fn board_top_verilog(board: &Board, design: &str, pll: Option<&Pll>) -> Stri
          \x20       reset <= (por != 4'hf) | button_sync[1];\n\
          \x20   end\n\
          \x20   wire [{}:0] leds;\n\
-         \x20   {design} design(.clock(clock), .reset(reset), .uart_rx({PORT_UART_RX}), .uart_tx({PORT_UART_TX}), .leds(leds));\n\
+         \x20   {design} user_design(.clock(clock), .reset(reset), .uart_rx({PORT_UART_RX}), .uart_tx({PORT_UART_TX}), .leds(leds));\n\
          \x20   assign {PORT_LED} = {}leds[{}:0];\nendmodule\n",
         DESIGN_LEDS - 1,
         if board.leds_active_low { "~" } else { "" },
