@@ -87,3 +87,16 @@ fn flash_with_no_board_attached_says_so() {
         assert!(err.starts_with(&format!("error: {tool} failed: no ")) && err.contains("found on USB ("), "{err}");
     }
 }
+
+#[test]
+fn board_demo_dry_run_plans_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bd = dir.path().join("b");
+    let (code, out, err) = llmpu(&["board-demo", "--board", "ulx3s-85f", "--freq", "50", "--dry-run", "--build-dir", bd.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("--lpf ulx3s-85f.lpf --textcfg top.config > nextpnr.log 2>&1\n"), "{out}");
+    assert!(out.contains("yowasp-ecppack top.config top.bit > ecppack.log 2>&1\n"), "{out}");
+    assert!(!bd.exists(), "--dry-run writes nothing");
+    let (code, _, err) = llmpu(&["board-demo", "--board", "icebreaker", "--freq", "300", "--dry-run"]);
+    assert_eq!((code, err.as_str()), (2, "error: clock 300 MHz is not allowed (allowed on iCE40: 16..=275 MHz)\n"));
+}
