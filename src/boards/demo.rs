@@ -12,7 +12,7 @@ use rust_hdl::prelude::*;
 /// Module name of the demo in the generated Verilog.
 pub const DEMO_TOP: &str = "llmpu_board_demo";
 
-#[derive(Clone, Debug, LogicBlock)]
+#[derive(Clone, Debug, Default, LogicBlock)]
 pub struct BoardDemo {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -22,21 +22,6 @@ pub struct BoardDemo {
     count: DFF<Bits<32>>,
     rx1: DFF<Bit>,
     rx2: DFF<Bit>,
-}
-
-impl Default for BoardDemo {
-    fn default() -> Self {
-        BoardDemo {
-            clock: Default::default(),
-            reset: Default::default(),
-            uart_rx: Default::default(),
-            uart_tx: Default::default(),
-            leds: Default::default(),
-            count: Default::default(),
-            rx1: Default::default(),
-            rx2: Default::default(),
-        }
-    }
 }
 
 impl Logic for BoardDemo {
