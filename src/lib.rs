@@ -12,5 +12,6 @@ pub mod cli;
 pub mod rtl;
 pub mod sim;
 pub mod synth;
+pub mod boards;
 pub mod model;
 pub mod numeric;

@@ -11,7 +11,7 @@ fn llmpu(args: &[&str]) -> (i32, String, String) {
 fn unknown_target_is_a_usage_error() {
     let (code, _, err) = llmpu(&["synth", "systolic", "--rows", "2", "--cols", "2", "--target", "ice40-up3k"]);
     assert_eq!(code, 2);
-    assert_eq!(err, "error: target 'ice40-up3k' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k)\n");
+    assert_eq!(err, "error: target 'ice40-up3k' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)\n");
 }
 
 #[test]

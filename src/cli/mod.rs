@@ -2,6 +2,7 @@
 //! with `TryFrom`; the handlers stay thin and call the library.
 
 pub mod args;
+pub mod board;
 pub mod demo;
 pub mod generate;
 pub mod model;
@@ -38,6 +39,14 @@ pub enum Command {
     Eval(model::EvalArgs),
     /// Generate names with the integer golden model (or --float)
     Sample(model::SampleArgs),
+    /// List the supported boards
+    Boards,
+    /// Write the boards' constraint files (.pcf, .lpf) into constraints/
+    Constraints(board::ConstraintsArgs),
+    /// Build a bitstream of the small board demo (UART echo + LED counter) for a board
+    BoardDemo(board::BoardDemoArgs),
+    /// Program a board with a bitstream (openFPGALoader, or iceprog for iCE40)
+    Flash(board::FlashArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -49,5 +58,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => model::run_train(a),
         Command::Eval(a) => model::run_eval(a),
         Command::Sample(a) => model::run_sample(a),
+        Command::Boards => board::run_boards(),
+        Command::Constraints(a) => board::run_constraints(a),
+        Command::BoardDemo(a) => board::run_board_demo(a),
+        Command::Flash(a) => board::run_flash(a),
     }
 }

@@ -25,7 +25,7 @@ pub enum Synth {
 /// Where and how to build.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// FPGA part: ice40-up5k, ice40-hx8k, ecp5-25k or ecp5-85k
+    /// FPGA part: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or ecp5-45k
     #[arg(long)]
     pub target: String,
     /// Requested clock in MHz (default: the target's, 24 on ice40-up5k, 48 on ice40-hx8k, 50 on ECP5)
@@ -127,7 +127,7 @@ mod tests {
         );
         assert_eq!(
             args("xc7a35t", None).target().unwrap_err().to_string(),
-            "target 'xc7a35t' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k)"
+            "target 'xc7a35t' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)"
         );
     }
 

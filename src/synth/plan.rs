@@ -115,41 +115,8 @@ impl BuildPlan {
         );
         files.add(YOSYS_SCRIPT, script);
 
-        let yosys = Step {
-            name: "yosys".into(),
-            program: tools.yosys.clone(),
-            args: vec!["-s".into(), YOSYS_SCRIPT.into()],
-            log: "yosys.log".into(),
-        };
-        let freq = format_mhz(freq_mhz);
-        let (program, pkg_flag) = match target.family {
-            Family::Ice40 => (tools.nextpnr_ice40.clone(), vec!["--pcf-allow-unconstrained".to_string()]),
-            Family::Ecp5 => (tools.nextpnr_ecp5.clone(), vec![]),
-        };
-        let mut args: Vec<String> = vec![
-            target.nextpnr_device.into(),
-            "--package".into(),
-            target.package.into(),
-            "--json".into(),
-            NETLIST.into(),
-            "--report".into(),
-            NEXTPNR_REPORT.into(),
-            "--freq".into(),
-            freq,
-            "--timing-allow-fail".into(),
-            "--seed".into(),
-            "1".into(),
-        ];
-        args.extend(pkg_flag);
-        let nextpnr = Step {
-            name: match target.family {
-                Family::Ice40 => "nextpnr-ice40".into(),
-                Family::Ecp5 => "nextpnr-ecp5".into(),
-            },
-            program,
-            args,
-            log: "nextpnr.log".into(),
-        };
+        let yosys = yosys_step(tools);
+        let nextpnr = nextpnr_step(&target, freq_mhz, tools, vec!["--pcf-allow-unconstrained".to_string()], vec![]);
         BuildPlan { top, target, place_top, freq_mhz, dir: dir.to_path_buf(), files, steps: vec![yosys, nextpnr] }
     }
 
@@ -179,6 +146,100 @@ impl BuildPlan {
             s += &format!("{line} > {} 2>&1\n", st.log);
         }
         s
+    }
+}
+
+/// `yosys -s synth.ys`.
+pub fn yosys_step(tools: &Tools) -> Step {
+    Step { name: "yosys".into(), program: tools.yosys.clone(), args: vec!["-s".into(), YOSYS_SCRIPT.into()], log: "yosys.log".into() }
+}
+
+/// nextpnr for `target` at `freq_mhz`; `ice40_extra` is appended on iCE40 only (e.g.
+/// `--pcf-allow-unconstrained`), `extra` on both families (e.g. `--pcf FILE`, `--asc FILE`).
+pub fn nextpnr_step(target: &Target, freq_mhz: f64, tools: &Tools, ice40_extra: Vec<String>, extra: Vec<String>) -> Step {
+    let (program, family_flags) = match target.family {
+        Family::Ice40 => (tools.nextpnr_ice40.clone(), ice40_extra),
+        Family::Ecp5 => (tools.nextpnr_ecp5.clone(), vec![]),
+    };
+    let mut args: Vec<String> = vec![
+        target.nextpnr_device.into(),
+        "--package".into(),
+        target.package.into(),
+        "--json".into(),
+        NETLIST.into(),
+        "--report".into(),
+        NEXTPNR_REPORT.into(),
+        "--freq".into(),
+        format_mhz(freq_mhz),
+        "--timing-allow-fail".into(),
+        "--seed".into(),
+        "1".into(),
+    ];
+    args.extend(family_flags);
+    args.extend(extra);
+    Step {
+        name: match target.family {
+            Family::Ice40 => "nextpnr-ice40".into(),
+            Family::Ecp5 => "nextpnr-ecp5".into(),
+        },
+        program,
+        args,
+        log: "nextpnr.log".into(),
+    }
+}
+
+/// Files of the pack step, inside the build folder: nextpnr's placed-and-routed output and
+/// the bitstream made from it.
+pub const ICE40_ASC: &str = "top.asc";
+pub const ICE40_BITSTREAM: &str = "top.bin";
+pub const ECP5_CONFIG: &str = "top.config";
+pub const ECP5_BITSTREAM: &str = "top.bit";
+
+/// Where the bitstream packers are: Debian's `icepack` from `PATH`, YoWASP's `ecppack` from
+/// the `.venv` of `scripts/setup.sh` (found as [`Tools::discover`] finds nextpnr-ecp5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackTools {
+    pub icepack: PathBuf,
+    pub ecppack: PathBuf,
+}
+
+impl PackTools {
+    pub fn discover() -> Self {
+        let nextpnr = Tools::discover().nextpnr_ecp5;
+        PackTools { icepack: "icepack".into(), ecppack: nextpnr.with_file_name("yowasp-ecppack") }
+    }
+}
+
+/// The bitstream file the pack step writes for `family`.
+pub fn bitstream_file(family: Family) -> &'static str {
+    match family {
+        Family::Ice40 => ICE40_BITSTREAM,
+        Family::Ecp5 => ECP5_BITSTREAM,
+    }
+}
+
+impl BuildPlan {
+    /// Adds the pack step: nextpnr also writes its routed design (`--asc top.asc` on iCE40,
+    /// `--textcfg top.config` on ECP5) and `icepack` / `yowasp-ecppack` turns it into
+    /// `top.bin` / `top.bit`, all named relative to the build folder.
+    pub fn add_pack(&mut self, pack: &PackTools) {
+        let (flag, routed, program, bit) = match self.target.family {
+            Family::Ice40 => ("--asc", ICE40_ASC, pack.icepack.clone(), ICE40_BITSTREAM),
+            Family::Ecp5 => ("--textcfg", ECP5_CONFIG, pack.ecppack.clone(), ECP5_BITSTREAM),
+        };
+        if let Some(n) = self.steps.iter_mut().find(|s| s.name.starts_with("nextpnr")) {
+            n.args.extend([flag.to_string(), routed.to_string()]);
+        }
+        let name = match self.target.family {
+            Family::Ice40 => "icepack",
+            Family::Ecp5 => "ecppack",
+        };
+        self.steps.push(Step { name: name.into(), program, args: vec![routed.into(), bit.into()], log: format!("{name}.log") });
+    }
+
+    /// Path of the bitstream once the plan has run (meaningful after [`BuildPlan::add_pack`]).
+    pub fn bitstream(&self) -> PathBuf {
+        self.dir.join(bitstream_file(self.target.family))
     }
 }
 
@@ -298,6 +359,22 @@ mod tests {
         let p = plan("ecp5-85k", 12.5);
         insta::assert_snapshot!(p.render());
         insta::assert_snapshot!("ecp5_yosys_script", String::from_utf8_lossy(p.files.get(YOSYS_SCRIPT).unwrap()));
+    }
+
+    #[test]
+    fn pack_step_follows_place_and_route() {
+        let pack = PackTools { icepack: "icepack".into(), ecppack: "/repo/.venv/bin/yowasp-ecppack".into() };
+        let mut p = plan("ice40-up5k", 24.0);
+        p.add_pack(&pack);
+        let text = p.render();
+        assert!(text.contains("--pcf-allow-unconstrained --asc top.asc > nextpnr.log"), "{text}");
+        assert!(text.ends_with("icepack top.asc top.bin > icepack.log 2>&1\n"), "{text}");
+        assert_eq!(p.bitstream(), Path::new("build/synth/mac8-x/top.bin"));
+        let mut e = plan("ecp5-85k", 50.0);
+        e.add_pack(&pack);
+        let text = e.render();
+        assert!(text.contains("--seed 1 --textcfg top.config > nextpnr.log"), "{text}");
+        assert!(text.ends_with("/repo/.venv/bin/yowasp-ecppack top.config top.bit > ecppack.log 2>&1\n"), "{text}");
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub struct Target {
     pub default_mhz: u32,
 }
 
-pub const TARGETS: [Target; 4] = [
+pub const TARGETS: [Target; 5] = [
     Target {
         name: "ice40-up5k",
         family: Family::Ice40,
@@ -106,6 +106,23 @@ pub const TARGETS: [Target; 4] = [
         spram_kbit: 0,
         default_mhz: 50,
     },
+    // Added for the ULX3S-45F board (src/boards/ulx3s.rs): LFE5U-45F resources from the ECP5
+    // family data sheet (FPGA-DS-02012) table 1.1: 44K LUTs (21924 slices x 2), 72 18x18
+    // multipliers, 108 sysMEM blocks.
+    Target {
+        name: "ecp5-45k",
+        family: Family::Ecp5,
+        device: "LFE5U-45F",
+        package: "CABGA381",
+        nextpnr_device: "--45k",
+        luts: Resource { cell: "TRELLIS_COMB", available: 43848 },
+        ffs: Resource { cell: "TRELLIS_FF", available: 43848 },
+        dsps: Some(Resource { cell: "MULT18X18D", available: 72 }),
+        dsp_width: 18,
+        brams: Resource { cell: "DP16KD", available: 108 },
+        spram_kbit: 0,
+        default_mhz: 50,
+    },
 ];
 
 impl Target {
@@ -159,7 +176,7 @@ mod tests {
         let e = "ice40-up3k".parse::<Target>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "target 'ice40-up3k' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k)"
+            "target 'ice40-up3k' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)"
         );
         assert!(e.is_usage());
     }
