@@ -36,7 +36,7 @@ pub struct NocArgs {
     /// Data bits per flit (16, 32 or 64)
     #[arg(long, default_value_t = 32)]
     pub flit_bits: u32,
-    /// Flits of buffer per router input (1..=8; 2 or more sustains one flit per cycle)
+    /// Flits of buffer per router input (2..=8)
     #[arg(long, default_value_t = 2)]
     pub buffer_depth: u32,
 }

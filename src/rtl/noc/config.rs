@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_SIDE: u32 = 8;
 /// Supported flit widths (payload bits per flit; `last` travels beside them).
 pub const FLIT_BITS: [u32; 3] = [16, 32, 64];
-/// Input buffer depths (flits per input port).
+/// Input buffer depths (flits per input port). Depth 1 would halve every link's throughput (a full
+/// buffer refuses a flit in the cycle it sends one) and is not offered.
+pub const MIN_DEPTH: u32 = 2;
 pub const MAX_DEPTH: u32 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +46,7 @@ impl TryFrom<NocParams> for NocConfig {
         if !FLIT_BITS.contains(&p.flit_bits) {
             return Err(Error::invalid("flit-bits", p.flit_bits, "allowed: 16, 32, 64"));
         }
-        check_range("buffer-depth", p.buffer_depth, 1, MAX_DEPTH)?;
+        check_range("buffer-depth", p.buffer_depth, MIN_DEPTH, MAX_DEPTH)?;
         Ok(NocConfig { width: p.width, height: p.height, flit_bits: p.flit_bits, buffer_depth: p.buffer_depth })
     }
 }
@@ -115,7 +117,7 @@ mod tests {
         assert_eq!(e(0, 4, 32, 2), "mesh width 0 is not allowed (allowed: 1..=8)");
         assert_eq!(e(4, 9, 32, 2), "mesh height 9 is not allowed (allowed: 1..=8)");
         assert_eq!(e(4, 4, 24, 2), "flit-bits 24 is not allowed (allowed: 16, 32, 64)");
-        assert_eq!(e(4, 4, 32, 0), "buffer-depth 0 is not allowed (allowed: 1..=8)");
+        assert_eq!(e(4, 4, 32, 1), "buffer-depth 1 is not allowed (allowed: 2..=8)");
         assert_eq!(parse_mesh("4x3").unwrap(), (4, 3));
         assert_eq!(
             parse_mesh("4by4").unwrap_err().to_string(),

@@ -31,7 +31,6 @@ fn input_unit_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
         ($($b:literal),*) => {
             match (cfg.flit_bits, cfg.buffer_depth) {
                 $(
-                ($b, 1) => block_verilog(&mut InputUnit::<$b, 1>::default(), name),
                 ($b, 2) => block_verilog(&mut InputUnit::<$b, 2>::default(), name),
                 ($b, 3) => block_verilog(&mut InputUnit::<$b, 3>::default(), name),
                 ($b, 4) => block_verilog(&mut InputUnit::<$b, 4>::default(), name),

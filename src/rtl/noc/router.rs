@@ -74,7 +74,7 @@ pub struct InputUnit<const B: usize, const D: usize> {
 
 impl<const B: usize, const D: usize> Default for InputUnit<B, D> {
     fn default() -> Self {
-        assert!(B >= 16 && (1..=8).contains(&D), "InputUnit<{B},{D}> is not a supported size");
+        assert!(B >= 16 && (2..=8).contains(&D), "InputUnit<{B},{D}> is not a supported size");
         Self {
             clock: Default::default(),
             reset: Default::default(),
