@@ -59,7 +59,8 @@ pub fn mesh_verilog(cfg: &NocConfig, router: &str) -> String {
             crate::manifest::Direction::Input => "input",
             crate::manifest::Direction::Output => "output",
         };
-        if p.width == 1 {
+        // Buses keep their range even for one node (a 1x1 mesh), since they are bit-selected.
+        if p.name == "clock" || p.name == "reset" {
             let _ = writeln!(s, "    {dir} wire {};", p.name);
         } else {
             let _ = writeln!(s, "    {dir} wire [{}:0] {};", p.width - 1, p.name);
