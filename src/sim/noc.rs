@@ -533,3 +533,65 @@ pub fn zero_load_latency(sim: &mut Sim, cfg: &NocConfig, src: u32, dst: u32, fli
     }
     Err(Error::Mismatch(format!("zero-load {src}->{dst}: packet not delivered within 10000 cycles")))
 }
+
+/// One point of a load sweep.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SweepPoint {
+    pub offered: f64,
+    pub accepted: f64,
+    pub avg_latency: f64,
+    pub p99_latency: u64,
+}
+
+/// Saturation throughput of a sweep: the highest accepted throughput measured.
+pub fn saturation(points: &[SweepPoint]) -> f64 {
+    points.iter().map(|p| p.accepted).fold(0.0, f64::max)
+}
+
+/// A hand-written SVG of a sweep: average and 99th-percentile latency (log scale, left axis)
+/// against offered load, and accepted throughput (right axis, dashed).
+pub fn sweep_svg(title: &str, points: &[SweepPoint]) -> String {
+    use std::fmt::Write;
+    let (w, h, l, r, t, b) = (720.0, 440.0, 70.0, 70.0, 40.0, 60.0);
+    let pw = w - l - r;
+    let ph = h - t - b;
+    let max_lat = points.iter().map(|p| p.p99_latency as f64).fold(10.0, f64::max);
+    let lat_top = 10f64.powf(max_lat.log10().ceil());
+    let x = |o: f64| l + o * pw;
+    let y_lat = |v: f64| t + ph - (v.max(1.0).log10() / lat_top.log10()) * ph;
+    let y_thr = |v: f64| t + ph - v * ph;
+    let mut s = String::new();
+    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#);
+    let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
+    let _ = writeln!(s, r#"<text x="{}" y="22" text-anchor="middle" font-size="14">{title}</text>"#, w / 2.0);
+    let _ = writeln!(s, r##"<rect x="{l}" y="{t}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>"##);
+    for i in 0..=10 {
+        let o = i as f64 / 10.0;
+        let _ = writeln!(s, r##"<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#ddd"/><text x="{0}" y="{3}" text-anchor="middle">{o:.1}</text>"##, x(o), t, t + ph, t + ph + 16.0);
+        let _ = writeln!(s, r##"<text x="{}" y="{}" fill="#2a7" >{o:.1}</text>"##, l + pw + 6.0, y_thr(o) + 4.0);
+    }
+    let mut d = 1.0;
+    while d <= lat_top {
+        let _ = writeln!(s, r##"<line x1="{l}" y1="{0}" x2="{1}" y2="{0}" stroke="#ddd"/><text x="{2}" y="{3}" text-anchor="end">{d}</text>"##, y_lat(d), l + pw, l - 6.0, y_lat(d) + 4.0);
+        d *= 10.0;
+    }
+    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">offered load (flits/node/cycle)</text>"#, l + pw / 2.0, h - 18.0);
+    let _ = writeln!(s, r#"<text transform="translate(18,{}) rotate(-90)" text-anchor="middle">latency (cycles, log scale)</text>"#, t + ph / 2.0);
+    let _ = writeln!(s, r##"<text transform="translate({},{}) rotate(90)" text-anchor="middle" fill="#2a7">accepted throughput (flits/node/cycle)</text>"##, w - 16.0, t + ph / 2.0);
+    let line = |f: &dyn Fn(&SweepPoint) -> (f64, f64)| points.iter().map(|p| { let (a, b) = f(p); format!("{a:.1},{b:.1}") }).collect::<Vec<_>>().join(" ");
+    let _ = writeln!(s, r##"<polyline fill="none" stroke="#c33" stroke-width="2" points="{}"/>"##, line(&|p| (x(p.offered), y_lat(p.avg_latency))));
+    let _ = writeln!(s, r##"<polyline fill="none" stroke="#36c" stroke-width="2" points="{}"/>"##, line(&|p| (x(p.offered), y_lat(p.p99_latency as f64))));
+    let _ = writeln!(s, r##"<polyline fill="none" stroke="#2a7" stroke-width="2" stroke-dasharray="6,4" points="{}"/>"##, line(&|p| (x(p.offered), y_thr(p.accepted))));
+    for p in points {
+        let _ = writeln!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#c33"/><circle cx="{:.1}" cy="{:.1}" r="3" fill="#36c"/><circle cx="{:.1}" cy="{:.1}" r="3" fill="#2a7"/>"##, x(p.offered), y_lat(p.avg_latency), x(p.offered), y_lat(p.p99_latency as f64), x(p.offered), y_thr(p.accepted));
+    }
+    let sat = saturation(points);
+    let _ = writeln!(s, r##"<line x1="{l}" y1="{0:.1}" x2="{1}" y2="{0:.1}" stroke="#2a7" stroke-width="1"/><text x="{2}" y="{3:.1}" fill="#2a7">saturation {sat:.3}</text>"##, y_thr(sat), l + pw, l + 8.0, y_thr(sat) - 5.0);
+    let legend = [("#c33", "average latency"), ("#36c", "99th-percentile latency"), ("#2a7", "accepted throughput (dashed)")];
+    for (i, (c, name)) in legend.iter().enumerate() {
+        let yy = t + 16.0 + 16.0 * i as f64;
+        let _ = writeln!(s, r##"<rect x="{}" y="{}" width="12" height="4" fill="{c}"/><text x="{}" y="{}">{name}</text>"##, l + 10.0, yy - 4.0, l + 28.0, yy);
+    }
+    s.push_str("</svg>\n");
+    s
+}
