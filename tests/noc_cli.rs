@@ -56,10 +56,10 @@ fn generate_noc_writes_the_files() {
 
 #[test]
 fn sim_noc_prints_the_statistics() {
-    let (code, out, err) = llmpu(&["sim", "noc", "--mesh", "2x2", "--flit-bits", "16", "--traffic", "hotspot", "--rate", "0.3", "--cycles", "1000", "--eject-ready", "0.7", "--seed", "4"]);
+    let (code, out, err) = llmpu(&["sim", "noc", "--mesh", "1x1", "--flit-bits", "16", "--traffic", "hotspot", "--rate", "0.3", "--cycles", "1000", "--eject-ready", "0.7", "--seed", "4"]);
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "llmpu_noc_2x2_f16d2: hotspot traffic, offered 0.3 flits/node/cycle, 4-flit packets, 1000 cycles, eject ready 0.7, seed 4");
+    assert_eq!(lines[0], "llmpu_noc_1x1_f16d2: hotspot traffic, offered 0.3 flits/node/cycle, 4-flit packets, 1000 cycles, eject ready 0.7, seed 4");
     assert!(lines[1].starts_with("PASS: ") && lines[1].contains(" packets delivered exactly once, in order, uncorrupted; drained in "), "{}", lines[1]);
     let nums: Vec<u64> = lines[1]["PASS: ".len()..].split(' ').filter_map(|t| t.parse().ok()).collect();
     assert_eq!(nums[0], nums[1], "delivered != created: {}", lines[1]);

@@ -18,15 +18,9 @@ fn mesh4() -> (NocConfig, &'static Model) {
     (cfg, model(&M, &cfg))
 }
 
-fn mesh3() -> (NocConfig, &'static Model) {
+fn oblong() -> (NocConfig, &'static Model) {
     static M: OnceLock<Model> = OnceLock::new();
-    let cfg = NocConfig::new(3, 3, 32, 2).unwrap();
-    (cfg, model(&M, &cfg))
-}
-
-fn line() -> (NocConfig, &'static Model) {
-    static M: OnceLock<Model> = OnceLock::new();
-    let cfg = NocConfig::new(1, 4, 64, 3).unwrap();
+    let cfg = NocConfig::new(2, 3, 64, 3).unwrap();
     (cfg, model(&M, &cfg))
 }
 
@@ -58,16 +52,13 @@ fn mesh_4x4_all_patterns_under_back_pressure() {
 }
 
 #[test]
-fn mesh_3x3_and_a_1x4_line_and_a_single_router() {
-    let (cfg, m) = mesh3();
-    for (i, t) in [Traffic::Uniform, Traffic::Transpose, Traffic::Hotspot].into_iter().enumerate() {
-        stress(&cfg, m, t, 0.4, 30 + i as u64);
-    }
-    let (cfg, m) = line();
-    stress(&cfg, m, Traffic::Uniform, 0.4, 40);
-    stress(&cfg, m, Traffic::Hotspot, 0.4, 41);
+fn mesh_2x3_with_64_bit_flits_and_depth_3_and_a_single_router() {
+    let (cfg, m) = oblong();
+    stress(&cfg, m, Traffic::Uniform, 0.1, 40);
+    stress(&cfg, m, Traffic::Uniform, 0.5, 41);
+    stress(&cfg, m, Traffic::Hotspot, 0.4, 42);
     let (cfg, m) = single();
-    stress(&cfg, m, Traffic::Uniform, 0.8, 42);
+    stress(&cfg, m, Traffic::Uniform, 0.8, 43);
 }
 
 #[test]
