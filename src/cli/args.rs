@@ -26,3 +26,25 @@ impl TryFrom<&SystolicArgs> for SystolicConfig {
         SystolicParams { rows: a.rows, cols: a.cols, in_bits: a.in_bits, acc_bits: a.acc_bits }.try_into()
     }
 }
+
+/// The network-on-chip's mesh size, flit width and buffer depth.
+#[derive(Debug, Clone, Args)]
+pub struct NocArgs {
+    /// Mesh size WxH, W and H in 1..=8 (e.g. 4x4; 1xN is a line)
+    #[arg(long, default_value = "4x4")]
+    pub mesh: String,
+    /// Data bits per flit (16, 32 or 64)
+    #[arg(long, default_value_t = 32)]
+    pub flit_bits: u32,
+    /// Flits of buffer per router input (2..=8)
+    #[arg(long, default_value_t = 2)]
+    pub buffer_depth: u32,
+}
+
+impl TryFrom<&NocArgs> for crate::rtl::noc::NocConfig {
+    type Error = crate::Error;
+    fn try_from(a: &NocArgs) -> crate::Result<Self> {
+        let (width, height) = crate::rtl::noc::parse_mesh(&a.mesh)?;
+        crate::rtl::noc::NocParams { width, height, flit_bits: a.flit_bits, buffer_depth: a.buffer_depth }.try_into()
+    }
+}

@@ -14,6 +14,14 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/systolic")]
         out: PathBuf,
     },
+    /// A W x H mesh network-on-chip of wormhole XY routers
+    Noc {
+        #[command(flatten)]
+        noc: args::NocArgs,
+        /// Output folder (created if missing)
+        #[arg(long, default_value = "rtl-out/noc")]
+        out: PathBuf,
+    },
 }
 
 pub fn run(g: Generate) -> anyhow::Result<()> {
@@ -21,6 +29,13 @@ pub fn run(g: Generate) -> anyhow::Result<()> {
         Generate::Systolic { array, out } => {
             let cfg = crate::rtl::matmul::SystolicConfig::try_from(&array)?;
             let (files, manifest) = crate::rtl::matmul::generate(&cfg)?;
+            files.write_to(&out)?;
+            println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
+            Ok(())
+        }
+        Generate::Noc { noc, out } => {
+            let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
+            let (files, manifest) = crate::rtl::noc::generate(&cfg)?;
             files.write_to(&out)?;
             println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
             Ok(())

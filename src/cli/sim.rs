@@ -35,10 +35,100 @@ pub enum Sim {
         #[arg(long)]
         vcd: Option<PathBuf>,
     },
+    /// Run traffic generators and checkers at every node of a generated mesh in Verilator
+    Noc {
+        #[command(flatten)]
+        noc: args::NocArgs,
+        /// Traffic pattern: uniform, transpose or hotspot
+        #[arg(long, default_value = "uniform")]
+        traffic: String,
+        /// Offered load in flits per node per cycle (0..=1)
+        #[arg(long, default_value_t = 0.1)]
+        rate: f64,
+        /// Cycles of injection (statistics skip the first tenth)
+        #[arg(long, default_value_t = 10_000)]
+        cycles: u64,
+        /// Flits per packet including the head (1..=16)
+        #[arg(long, default_value_t = 4)]
+        packet_flits: u32,
+        /// Probability that an ejection port is ready in a cycle (random back-pressure)
+        #[arg(long, default_value_t = 1.0)]
+        eject_ready: f64,
+        /// Seed of the traffic and back-pressure
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the statistics as JSON
+        #[arg(long)]
+        json: bool,
+        /// Instead of one run, sweep these offered loads (comma separated) and print a table
+        #[arg(long, value_delimiter = ',')]
+        sweep: Vec<f64>,
+        /// With --sweep: write the latency-throughput plot to this SVG file
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
 }
 
 pub fn run(s: Sim) -> anyhow::Result<()> {
     match s {
+        Sim::Noc { noc, traffic, rate, cycles, packet_flits, eject_ready, seed, json, sweep, svg } => {
+            use crate::sim::noc;
+            let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
+            let traffic: noc::Traffic = traffic.parse()?;
+            let opts = noc::RunOptions { packet_flits, eject_ready, ..noc::RunOptions::new(traffic, rate, cycles, seed) };
+            opts.validate(&cfg)?;
+            for &r in &sweep {
+                noc::RunOptions { rate: r, ..opts }.validate(&cfg)?;
+            }
+            if svg.is_some() && sweep.is_empty() {
+                return Err(crate::Error::invalid("--svg", "without --sweep", "give the loads to plot with --sweep").into());
+            }
+            let model = noc::build(&cfg, &BuildOptions { trace: false, progress: !json, cache_dir: None })?;
+            if !sweep.is_empty() {
+                println!("{}: {traffic} traffic, {packet_flits}-flit packets, {cycles} cycles per point, eject ready {eject_ready}, seed {seed}", cfg.top_name());
+                println!("offered  accepted  avg_latency  p99_latency  packets");
+                let mut points = Vec::new();
+                for &r in &sweep {
+                    let s = noc::run(&mut model.sim(seed), &cfg, &noc::RunOptions { rate: r, ..opts })?;
+                    println!("{r:7.3}  {:8.4}  {:11.2}  {:11}  {}", s.accepted, s.avg_latency, s.p99_latency, s.delivered_packets);
+                    points.push(noc::SweepPoint { offered: r, accepted: s.accepted, avg_latency: s.avg_latency, p99_latency: s.p99_latency });
+                }
+                let sat = noc::saturation(&points);
+                println!("saturation throughput (highest accepted): {sat:.4} flits/node/cycle");
+                if let Some(path) = svg {
+                    let title = format!("{} {}x{} mesh, {traffic} traffic, {packet_flits}-flit packets", cfg.top_name(), cfg.width, cfg.height);
+                    std::fs::write(&path, noc::sweep_svg(&title, &points)).map_err(|e| crate::Error::io(&path, e))?;
+                    println!("plot: {}", path.display());
+                }
+                return Ok(());
+            }
+            let mut sim = model.sim(seed);
+            let stats = match noc::run(&mut sim, &cfg, &opts) {
+                Ok(s) => s,
+                Err(e) => {
+                    println!("FAIL: {e}");
+                    return Err(e.into());
+                }
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+                return Ok(());
+            }
+            println!(
+                "{}: {traffic} traffic, offered {rate} flits/node/cycle, {packet_flits}-flit packets, {cycles} cycles, eject ready {eject_ready}, seed {seed}",
+                cfg.top_name()
+            );
+            println!(
+                "PASS: {} of {} packets delivered exactly once, in order, uncorrupted; drained in {} cycles (bound {})",
+                stats.delivered_packets, stats.created_packets, stats.drain_cycles, stats.drain_bound
+            );
+            println!(
+                "latency (creation to last flit, {} packets after warm-up): average {:.2}, 99th percentile {}, max {} cycles",
+                stats.measured_packets, stats.avg_latency, stats.p99_latency, stats.max_latency
+            );
+            println!("accepted throughput: {:.4} flits/node/cycle (offered {rate})", stats.accepted);
+            Ok(())
+        }
         Sim::Systolic { array, m, k, n, seed, stall_rate, vcd } => {
             let cfg = SystolicConfig::try_from(&array)?;
             let (m, k, n) = (check_shape("m", m)?, check_shape("k", k)?, check_shape("n", n)?);

