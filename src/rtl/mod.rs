@@ -3,3 +3,4 @@
 pub mod emit;
 pub mod lint;
 pub mod matmul;
+pub mod rom;
