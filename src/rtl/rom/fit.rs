@@ -21,9 +21,25 @@ pub struct BramKind {
     pub modes: &'static [(u32, u32)],
 }
 
-pub const ICE40_EBR: BramKind = BramKind { name: "EBR", cell: "SB_RAM40_4K", kbit: 4, modes: &[(16, 256), (8, 512), (4, 1024), (2, 2048)] };
-pub const ECP5_DP16KD: BramKind =
-    BramKind { name: "DP16KD", cell: "DP16KD", kbit: 18, modes: &[(36, 512), (18, 1024), (9, 2048), (4, 4096), (2, 8192), (1, 16384)] };
+pub const ICE40_EBR: BramKind = BramKind {
+    name: "EBR",
+    cell: "SB_RAM40_4K",
+    kbit: 4,
+    modes: &[(16, 256), (8, 512), (4, 1024), (2, 2048)],
+};
+pub const ECP5_DP16KD: BramKind = BramKind {
+    name: "DP16KD",
+    cell: "DP16KD",
+    kbit: 18,
+    modes: &[
+        (36, 512),
+        (18, 1024),
+        (9, 2048),
+        (4, 4096),
+        (2, 8192),
+        (1, 16384),
+    ],
+};
 
 pub fn bram_kind(t: &Target) -> BramKind {
     match t.family {
@@ -34,7 +50,11 @@ pub fn bram_kind(t: &Target) -> BramKind {
 
 /// Block RAMs of kind `k` that one `depth x width` bank takes.
 pub fn brams_for(k: &BramKind, width: u32, depth: usize) -> u32 {
-    k.modes.iter().map(|&(w, d)| width.div_ceil(w) * (depth as u32).div_ceil(d)).min().unwrap_or(u32::MAX)
+    k.modes
+        .iter()
+        .map(|&(w, d)| width.div_ceil(w) * (depth as u32).div_ceil(d))
+        .min()
+        .unwrap_or(u32::MAX)
 }
 
 /// What the store of a map takes on one target.
@@ -102,8 +122,50 @@ pub fn check(map: &MemoryMap, t: &Target) -> Result<RomFit> {
 /// words and partial tiles come on top.
 pub fn capacity_params(t: &Target) -> u64 {
     let k = bram_kind(t);
-    let depth8 = k.modes.iter().filter(|(w, _)| *w >= 8).map(|&(w, d)| d as u64 * (w as u64 / 8)).max().unwrap_or(0);
+    let depth8 = k
+        .modes
+        .iter()
+        .filter(|(w, _)| *w >= 8)
+        .map(|&(w, d)| d as u64 * (w as u64 / 8))
+        .max()
+        .unwrap_or(0);
     t.brams.available as u64 * depth8
+}
+
+/// The largest MicroGPT-shaped model whose store passes [`check`] on `t`: vocab 27, context
+/// 16, 4 heads, MLP width `min(4 n_embd, 256)`, scanning lanes 1, 2, 4, ..., 64, `n_layer`
+/// 1..=16 and `n_embd` 4, 8, ..., 256; the one with the most parameters (the first found on a
+/// tie). Returns the model, the lanes and the fit.
+pub fn largest_microgpt(t: &Target) -> Option<(crate::model::ModelConfig, u32, RomFit)> {
+    use crate::model::{ModelConfig, ModelParams};
+    let mut best: Option<(ModelConfig, u32, RomFit)> = None;
+    for lanes in [1, 2, 4, 8, 16, 32, 64] {
+        let cfg = super::RomConfig::new(lanes).ok()?;
+        for n_layer in 1..=16 {
+            for n_embd in (4..=256).step_by(4) {
+                let p = ModelParams {
+                    n_embd,
+                    n_layer,
+                    mlp_hidden: (4 * n_embd).min(256),
+                    ..ModelParams::MICROGPT
+                };
+                let Ok(m) = ModelConfig::try_from(p) else {
+                    continue;
+                };
+                let Ok(map) = MemoryMap::new(&cfg, &m.tensors()) else {
+                    continue;
+                };
+                let Ok(f) = check(&map, t) else { continue };
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _, _)| m.num_params() > b.num_params())
+                {
+                    best = Some((m, lanes, f));
+                }
+            }
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -125,13 +187,23 @@ mod tests {
     fn capacity_per_target() {
         let c = |n: &str| capacity_params(&n.parse().unwrap());
         // up5k: 30 x 512 bytes; hx8k: 32 x 512; ecp5-85k: 208 x 2048 (9-bit mode, 8 bits used).
-        assert_eq!((c("ice40-up5k"), c("ice40-hx8k"), c("ecp5-25k"), c("ecp5-85k")), (15360, 16384, 114688, 425984));
+        assert_eq!(
+            (
+                c("ice40-up5k"),
+                c("ice40-hx8k"),
+                c("ecp5-25k"),
+                c("ecp5-85k")
+            ),
+            (15360, 16384, 114688, 425984)
+        );
     }
 
     #[test]
     fn too_big_is_refused_with_the_numbers() {
         // 100 tensors of 64 x 64 on one lane: 409600 addresses is over MAX_DEPTH, so use 16 lanes.
-        let shapes: Vec<_> = (0..10).map(|i| (format!("t{i}"), 64usize, 64usize)).collect();
+        let shapes: Vec<_> = (0..10)
+            .map(|i| (format!("t{i}"), 64usize, 64usize))
+            .collect();
         let map = MemoryMap::new(&RomConfig::new(16).unwrap(), &shapes).unwrap();
         let e = check(&map, &"ice40-up5k".parse().unwrap()).unwrap_err();
         assert_eq!(
@@ -140,5 +212,28 @@ mod tests {
         );
         assert!(e.is_usage());
         assert!(check(&map, &"ecp5-85k".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn largest_microgpt_per_target() {
+        let row = |n: &str| {
+            let t: Target = n.parse().unwrap();
+            let (m, lanes, f) = largest_microgpt(&t).unwrap();
+            (
+                lanes,
+                m.n_layer,
+                m.n_embd,
+                m.mlp_hidden,
+                m.num_params(),
+                f.brams,
+            )
+        };
+        eprintln!(
+            "{:?} {:?} {:?} {:?}",
+            row("ice40-up5k"),
+            row("ice40-hx8k"),
+            row("ecp5-25k"),
+            row("ecp5-85k")
+        );
     }
 }
