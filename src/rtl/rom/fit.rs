@@ -228,12 +228,10 @@ mod tests {
                 f.brams,
             )
         };
-        eprintln!(
-            "{:?} {:?} {:?} {:?}",
-            row("ice40-up5k"),
-            row("ice40-hx8k"),
-            row("ecp5-25k"),
-            row("ecp5-85k")
-        );
+        // (lanes, n_layer, n_embd, mlp_hidden, parameters, block RAMs)
+        assert_eq!(row("ice40-up5k"), (1, 1, 28, 112, 11368, 26));
+        assert_eq!(row("ice40-hx8k"), (1, 1, 32, 128, 14528, 32));
+        assert_eq!(row("ecp5-25k"), (2, 1, 108, 256, 109512, 56));
+        assert_eq!(row("ecp5-85k"), (8, 6, 80, 256, 404960, 206));
     }
 }
