@@ -55,7 +55,7 @@ pub fn body(width: usize, words: &[u64]) -> String {
 impl<const W: usize, const A: usize> Logic for RomBank<W, A> {
     fn update(&mut self) {
         if self.clock.pos_edge() && self.en.val() {
-            let a: u64 = self.addr.val().to_u64() as u64;
+            let a = self.addr.val().to_u64();
             let w = self._words.get(a as usize).copied().unwrap_or(0);
             self.data.next = Bits::<W>::from(w);
         }
