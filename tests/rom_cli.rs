@@ -76,7 +76,7 @@ fn spram_bad_lanes_and_unknown_targets_are_refused() {
     );
     rejects(
         &["generate", "rom", "--target", "ice40-up5k", "--lanes", "64", "--out", o],
-        "error: model needs 102 Kbit of ROM in 66 EBR (64 weight banks of 192 x 8 bit in 1 each, requant bank of 214 x 24 bit in 2); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target",
+        "error: model needs 102 Kbit of ROM in at least 66 EBR (64 weight banks of 192 x 8 bit in 1 each, requant bank of 214 x 24 bit in 2); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target",
         &out,
     );
 }
@@ -93,12 +93,12 @@ fn a_model_too_big_for_the_part_is_refused_with_the_numbers() {
     let args = ["--model", ckpt.to_str().unwrap(), "--target", "ice40-up5k"];
     rejects(
         &[&["generate", "rom"][..], &args, &["--out", out.to_str().unwrap()]].concat(),
-        "error: model needs 833 Kbit of ROM in 213 EBR (4 weight banks of 25728 x 8 bit in 51 each, requant bank of 1222 x 24 bit in 9); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target",
+        "error: model needs 833 Kbit of ROM in at least 213 EBR (4 weight banks of 25728 x 8 bit in 51 each, requant bank of 1222 x 24 bit in 9); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target",
         &out,
     );
     // synth rom refuses it the same way before any tool runs.
     let bd = tmp.path().join("build");
-    rejects(&[&["synth", "rom"][..], &args, &["--build-dir", bd.to_str().unwrap()]].concat(), "error: model needs 833 Kbit of ROM in 213 EBR (4 weight banks of 25728 x 8 bit in 51 each, requant bank of 1222 x 24 bit in 9); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target", &bd);
+    rejects(&[&["synth", "rom"][..], &args, &["--build-dir", bd.to_str().unwrap()]].concat(), "error: model needs 833 Kbit of ROM in at least 213 EBR (4 weight banks of 25728 x 8 bit in 51 each, requant bank of 1222 x 24 bit in 9); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target", &bd);
     // It fits an ECP5-85k: 4 weight banks x 13 DP16KD (2048 x 9) + 3 (512 x 36) for requant.
     let o = llmpu(&[&["generate", "rom", "--model", ckpt.to_str().unwrap(), "--target", "ecp5-85k", "--out"][..], &[out.to_str().unwrap()]].concat());
     assert!(o.status.success(), "{}", stderr(&o));

@@ -99,7 +99,7 @@ pub fn check(map: &MemoryMap, t: &Target) -> Result<RomFit> {
     let f = estimate(map, t);
     if f.brams > f.available {
         return Err(Error::DoesNotFit(format!(
-            "model needs {} Kbit of ROM in {} {} ({} weight banks of {} x 8 bit in {} each, requant bank of {} x 24 bit in {}); {} has {} {} of {} Kbit; use fewer lanes, a smaller model or a larger target",
+            "model needs {} Kbit of ROM in at least {} {} ({} weight banks of {} x 8 bit in {} each, requant bank of {} x 24 bit in {}); {} has {} {} of {} Kbit; use fewer lanes, a smaller model or a larger target",
             f.kbit(),
             f.brams,
             f.bram.name,
@@ -208,7 +208,7 @@ mod tests {
         let e = check(&map, &"ice40-up5k".parse().unwrap()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "model needs 335 Kbit of ROM in 86 EBR (16 weight banks of 2560 x 8 bit in 5 each, requant bank of 640 x 24 bit in 6); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target"
+            "model needs 335 Kbit of ROM in at least 86 EBR (16 weight banks of 2560 x 8 bit in 5 each, requant bank of 640 x 24 bit in 6); ice40-up5k has 30 EBR of 4 Kbit; use fewer lanes, a smaller model or a larger target"
         );
         assert!(e.is_usage());
         assert!(check(&map, &"ecp5-85k".parse().unwrap()).is_ok());
