@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything llmpu needs on a fresh Debian machine, builds llmpu, then runs the main job.
+# Installs everything llmpu needs on a fresh Debian machine, builds and installs llmpu
+# (~/.cargo/bin/llmpu), then runs the main job (`llmpu demo`).
 # Idempotent: a second run skips what is already there. Options:
 #   --no-run   install and build only; do not run the main job
 #   --no-ecp5  skip the YoWASP (ECP5) Python packages
@@ -35,10 +36,11 @@ if [ "$ecp5" -eq 1 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup.sh: cargo not found; install Rust with rustup first" >&2; exit 1; }
-echo "== cargo build --release"
-cargo build --release -q
+# Builds the release binary into target/release and puts it on PATH (~/.cargo/bin).
+echo "== cargo install --path . (release build of llmpu into ~/.cargo/bin)"
+cargo install --path . --locked --target-dir target -q
 
 if [ "$run_job" -eq 1 ]; then
   echo "== main job"
-  ./target/release/llmpu demo
+  "${CARGO_HOME:-$HOME/.cargo}/bin/llmpu" demo
 fi

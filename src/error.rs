@@ -19,8 +19,8 @@ pub enum Error {
     DoesNotFit(String),
 
     /// An I/O failure on a path.
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {err}")]
+    Io { path: PathBuf, err: std::io::Error },
 
     /// An external tool (verilator, yosys, nextpnr, ...) failed or is missing.
     #[error("{tool} failed: {msg}")]
@@ -37,7 +37,7 @@ impl Error {
     }
 
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io { path: path.into(), err: source }
     }
 
     pub fn tool(tool: impl Into<String>, msg: impl Into<String>) -> Self {

@@ -11,9 +11,16 @@ fn main() -> ExitCode {
                 return if e.kind() == DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS };
             }
             // One line: clap's first line names the value and what is allowed.
+            // When the first line ends with ':' the names follow on the next lines (e.g. missing
+            // required arguments): join them onto the one line.
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
-            eprintln!("{first} (see llmpu --help)");
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut line = lines.next().unwrap_or("error: invalid arguments").to_string();
+            if line.ends_with(':') {
+                let names: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage:")).collect();
+                line = format!("{line} {}", names.join(", "));
+            }
+            eprintln!("{line} (see llmpu --help)");
             return ExitCode::from(2);
         }
     };

@@ -2,6 +2,7 @@
 //! with `TryFrom`; the handlers stay thin and call the library.
 
 pub mod args;
+pub mod demo;
 pub mod generate;
 pub mod model;
 pub mod sim;
@@ -29,6 +30,8 @@ pub enum Command {
     /// Synthesise, place and route a block for an FPGA and report resources and fmax
     #[command(subcommand)]
     Synth(synth::Synth),
+    /// The main job: generate a systolic array, check it in Verilator, sample names
+    Demo(demo::DemoArgs),
     /// Train a MicroGPT-class model on a text file (one name per line)
     Train(model::TrainArgs),
     /// Mean per-token NLL of the float and the integer model over a text file
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(g) => generate::run(g),
         Command::Sim(s) => sim::run(s),
         Command::Synth(s) => synth::run(s),
+        Command::Demo(a) => demo::run(a),
         Command::Train(a) => model::run_train(a),
         Command::Eval(a) => model::run_eval(a),
         Command::Sample(a) => model::run_sample(a),

@@ -14,13 +14,27 @@ pub const DEFAULT_MODEL: &str = "models/microgpt-names.json";
 /// Which checkpoint to use (llmpu's own format or microgpt.py's state_dict JSON).
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Checkpoint: llmpu JSON or microgpt.py state_dict JSON (detected from the content)
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    pub model: PathBuf,
+    /// Checkpoint: llmpu JSON or microgpt.py state_dict JSON (detected from the content);
+    /// default: the bundled models/microgpt-names.json
+    #[arg(long)]
+    pub model: Option<PathBuf>,
     /// Head count of a microgpt.py checkpoint (not visible in its shapes; default 4)
     #[arg(long)]
     pub n_head: Option<usize>,
 }
+
+impl ModelArgs {
+    /// Loads the named checkpoint, or the one bundled into the binary when none is named.
+    pub fn load(&self) -> crate::Result<crate::model::FloatModel> {
+        match &self.model {
+            Some(p) => load_model(p, self.n_head),
+            None => crate::model::checkpoint::parse_model(DEFAULT_MODEL_JSON, std::path::Path::new(DEFAULT_MODEL), self.n_head),
+        }
+    }
+}
+
+/// The default checkpoint's text, bundled so the binary works from any folder.
+pub const DEFAULT_MODEL_JSON: &str = include_str!("../../models/microgpt-names.json");
 
 /// Model sizes for training (defaults: Karpathy's microgpt).
 #[derive(Debug, Clone, Args)]
@@ -113,7 +127,7 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
 }
 
 pub fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
-    let m = load_model(&a.model.model, a.model.n_head)?;
+    let m = a.model.load()?;
     let q = QuantModel::from_float(&m)?;
     let docs = read_docs(&a.data)?;
     let enc = encode_docs(&m.tok, &docs)?;
@@ -126,7 +140,7 @@ pub fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
 }
 
 pub fn run_sample(a: SampleArgs) -> anyhow::Result<()> {
-    let m = load_model(&a.model.model, a.model.n_head)?;
+    let m = a.model.load()?;
     let t = Temperature::try_from(a.temperature)?;
     crate::error::check_range("count", a.count, 1, 1_000_000)?;
     let mut rng = XorShift32::new(a.seed);
