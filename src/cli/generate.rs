@@ -52,8 +52,9 @@ impl RomArgs {
 
     /// The quantized model and its name (the file stem) for the manifest.
     pub fn quant_model(&self) -> crate::Result<(crate::model::QuantModel, String)> {
-        let f = crate::model::load_model(&self.model.model, self.model.n_head)?;
-        let name = self.model.model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+        let f = self.model.load()?;
+        let path = self.model.model.as_deref().unwrap_or(std::path::Path::new(super::model::DEFAULT_MODEL));
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
         Ok((crate::model::QuantModel::from_float(&f)?, name))
     }
 }
