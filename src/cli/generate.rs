@@ -1,7 +1,9 @@
 //! `llmpu generate ...`: emit Verilog and a JSON manifest for a block.
 
 use super::args;
-use clap::Subcommand;
+use super::model::ModelArgs;
+use crate::rtl::rom::{Memory, RomConfig, RomParams};
+use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -22,6 +24,47 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/noc")]
         out: PathBuf,
     },
+    /// The ROM-resident weight store: a quantized model in block RAM, with its memory map
+    Rom {
+        #[command(flatten)]
+        rom: RomArgs,
+        /// FPGA part the store must fit: ice40-up5k, ice40-hx8k, ecp5-25k or ecp5-85k
+        #[arg(long)]
+        target: String,
+        /// Output folder (created if missing)
+        #[arg(long, default_value = "rtl-out/rom")]
+        out: PathBuf,
+    },
+}
+
+/// The weight store: which model, how many operands per cycle, which memory.
+#[derive(Debug, Clone, Args)]
+pub struct RomArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Weights read per cycle, one bank each (1..=64); default 4, the rows of a 4x4 systolic
+    /// array (its a_in takes one weight per row and beat)
+    #[arg(long, default_value_t = 4)]
+    pub lanes: u32,
+    /// Memory for the weights: bram (spram is refused: the bitstream cannot initialise it)
+    #[arg(long, default_value = "bram")]
+    pub memory: String,
+}
+
+impl RomArgs {
+    /// The validated config (memory and lanes first, before the model is read).
+    pub fn config(&self) -> crate::Result<RomConfig> {
+        let memory: Memory = self.memory.parse()?;
+        RomParams { lanes: self.lanes, memory }.try_into()
+    }
+
+    /// The quantized model and its name (the file stem) for the manifest.
+    pub fn quant_model(&self) -> crate::Result<(crate::model::QuantModel, String)> {
+        let f = self.model.load()?;
+        let path = self.model.model.as_deref().unwrap_or(std::path::Path::new(super::model::DEFAULT_MODEL));
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+        Ok((crate::model::QuantModel::from_float(&f)?, name))
+    }
 }
 
 pub fn run(g: Generate) -> anyhow::Result<()> {
@@ -38,6 +81,26 @@ pub fn run(g: Generate) -> anyhow::Result<()> {
             let (files, manifest) = crate::rtl::noc::generate(&cfg)?;
             files.write_to(&out)?;
             println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
+            Ok(())
+        }
+        Generate::Rom { rom, target, out } => {
+            let cfg = rom.config()?;
+            let target: crate::synth::Target = target.parse()?;
+            let (q, name) = rom.quant_model()?;
+            let (files, manifest) = crate::rtl::rom::generate(&cfg, &q, &name, &target)?;
+            files.write_to(&out)?;
+            let b = &manifest.extra["block_ram"];
+            println!(
+                "{}: wrote {} to {}; {} Kbit in {} of {} {} on {}",
+                manifest.top,
+                manifest.files.join(", "),
+                out.display(),
+                b["bits"].as_u64().unwrap_or(0).div_ceil(1024),
+                b["brams"],
+                b["available"],
+                b["bram"]["name"].as_str().unwrap_or("block RAMs"),
+                target
+            );
             Ok(())
         }
     }

@@ -27,6 +27,13 @@ pub enum Synth {
         #[command(flatten)]
         build: TargetArgs,
     },
+    /// The ROM-resident weight store of a model (block RAM use and fmax of the store alone)
+    Rom {
+        #[command(flatten)]
+        rom: super::generate::RomArgs,
+        #[command(flatten)]
+        build: TargetArgs,
+    },
 }
 
 /// Where and how to build.
@@ -100,6 +107,31 @@ pub fn plan_noc_router(cfg: &crate::rtl::noc::NocConfig, b: &TargetArgs, tools: 
     Ok(BuildPlan::synth(&design, target, freq, &dir, tools))
 }
 
+/// Checks the block RAM fit and plans the build of the weight store (no tool runs).
+pub fn plan_rom(rom: &super::generate::RomArgs, b: &TargetArgs, tools: &Tools) -> crate::Result<(BuildPlan, crate::rtl::rom::fit::RomFit)> {
+    let cfg = rom.config()?;
+    let target = b.target()?;
+    let freq = b.freq_mhz(&target)?;
+    let (q, name) = rom.quant_model()?;
+    let fit = crate::rtl::rom::fit::check(&crate::rtl::rom::MemoryMap::of_model(&cfg, &q)?, &target)?;
+    let (files, manifest) = crate::rtl::rom::generate(&cfg, &q, &name, &target)?;
+    let verilog = verilog_only(&files);
+    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
+    let design = Design { manifest: &manifest, verilog: &verilog, multipliers: 0 };
+    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), fit))
+}
+
+fn print_report(plan: &BuildPlan, json: bool) -> anyhow::Result<()> {
+    let report = run::run(plan, !json && std::io::stderr().is_terminal())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+        println!("build folder: {}", plan.dir.display());
+    }
+    Ok(())
+}
+
 pub fn run(s: Synth) -> anyhow::Result<()> {
     match s {
         Synth::Noc { noc, build } => {
@@ -109,14 +141,24 @@ pub fn run(s: Synth) -> anyhow::Result<()> {
                 print!("{}", plan.render());
                 return Ok(());
             }
-            let report = run::run(&plan, !build.json && std::io::stderr().is_terminal())?;
-            if build.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", report.table());
-                println!("build folder: {}", plan.dir.display());
+            print_report(&plan, build.json)
+        }
+        Synth::Rom { rom, build } => {
+            let (plan, fit) = plan_rom(&rom, &build, &Tools::discover())?;
+            if build.dry_run {
+                print!("{}", plan.render());
+                println!(
+                    "# fit estimate: {} Kbit in {} of {} {} ({} per weight bank, {} for requant)",
+                    fit.kbit(),
+                    fit.brams,
+                    fit.available,
+                    fit.bram.name,
+                    fit.per_weight_bank,
+                    fit.rq_bank
+                );
+                return Ok(());
             }
-            Ok(())
+            print_report(&plan, build.json)
         }
         Synth::Systolic { array, build } => {
             let cfg = SystolicConfig::try_from(&array)?;
@@ -130,14 +172,7 @@ pub fn run(s: Synth) -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
-            let report = run::run(&plan, !build.json && std::io::stderr().is_terminal())?;
-            if build.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", report.table());
-                println!("build folder: {}", plan.dir.display());
-            }
-            Ok(())
+            print_report(&plan, build.json)
         }
     }
 }

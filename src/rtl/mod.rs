@@ -4,3 +4,4 @@ pub mod emit;
 pub mod lint;
 pub mod matmul;
 pub mod noc;
+pub mod rom;
