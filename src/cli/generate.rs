@@ -14,6 +14,14 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/systolic")]
         out: PathBuf,
     },
+    /// The online-softmax attention unit with its KV cache
+    Attention {
+        #[command(flatten)]
+        unit: args::AttentionArgs,
+        /// Output folder (created if missing)
+        #[arg(long, default_value = "rtl-out/attention")]
+        out: PathBuf,
+    },
 }
 
 pub fn run(g: Generate) -> anyhow::Result<()> {
@@ -21,6 +29,13 @@ pub fn run(g: Generate) -> anyhow::Result<()> {
         Generate::Systolic { array, out } => {
             let cfg = crate::rtl::matmul::SystolicConfig::try_from(&array)?;
             let (files, manifest) = crate::rtl::matmul::generate(&cfg)?;
+            files.write_to(&out)?;
+            println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
+            Ok(())
+        }
+        Generate::Attention { unit, out } => {
+            let cfg = crate::rtl::attention::AttentionConfig::try_from(&unit)?;
+            let (files, manifest) = crate::rtl::attention::generate(&cfg)?;
             files.write_to(&out)?;
             println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
             Ok(())

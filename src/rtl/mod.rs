@@ -2,4 +2,5 @@
 
 pub mod emit;
 pub mod lint;
+pub mod attention;
 pub mod matmul;

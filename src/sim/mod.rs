@@ -1,6 +1,7 @@
 //! Simulation: the generic Verilator harness ([`verilator`]) and the drivers that feed each block
 //! from Rust and compare it with its bit-exact model ([`systolic`]).
 
+pub mod attention;
 pub mod systolic;
 pub mod verilator;
 
