@@ -145,6 +145,13 @@ impl AttentionConfig {
         self.groups() * (len + 2) + Self::PIPELINE
     }
 
+    /// 16 x 16 multipliers of the unit: per lane, `head_dim` for the dot product, 3 per element
+    /// (32 x 16 rescale/divide as two, p x v as one) and 3 for the head state (32 x 16 rescale of
+    /// `l` as two, the reciprocal's interpolation as one).
+    pub fn multipliers(&self) -> u32 {
+        self.lanes * (4 * self.head_dim + 3)
+    }
+
     /// Pipeline stages between the last read of a query and its `out_valid`: read, score, update,
     /// divide.
     pub const PIPELINE: u32 = 4;

@@ -14,7 +14,8 @@
 //!    the state (`m`, `l`, `acc_d`) at the rising edge; `first` starts a new head (the state
 //!    before it is ignored). Without `valid` the state holds.
 //! 2. `mant`/`shift` always show `recip(l)` of the current `l` (`shift = sh - 7`).
-//! 3. A cycle with `fin` captures `sat_i16(rshift_round(acc_d * mant, shift))`, which is
+//! 3. `fin` and `valid` are never high in the same cycle (the accumulator's one 32 x 16
+//!    multiplier serves both). A cycle with `fin` captures `sat_i16(rshift_round(acc_d * mant, shift))`, which is
 //!    `OnlineSoftmax::finish`, into the output register `out` of every [`AccLane`].
 
 use super::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
@@ -201,12 +202,10 @@ pub struct AccLane {
     pub out: Signal<Out, Bits<16>>,
     acc: DFF<Bits<32>>,
     o: DFF<Bits<16>>,
-    rescale: MulQ,
-    rescale_round: Rsr,
+    mul: MulQ,
+    mul_round: Rsr,
     pv: MulSU16,
     pv_round: Rsr,
-    div: MulQ,
-    div_round: Rsr,
     ext: Signal<Local, Bits<48>>,
     scaled: Signal<Local, Bits<32>>,
     base: Signal<Local, Bits<32>>,
@@ -231,12 +230,10 @@ impl Default for AccLane {
             out: Default::default(),
             acc: Default::default(),
             o: Default::default(),
-            rescale: Default::default(),
-            rescale_round: Default::default(),
+            mul: Default::default(),
+            mul_round: Default::default(),
             pv: Default::default(),
             pv_round: Default::default(),
-            div: Default::default(),
-            div_round: Default::default(),
             ext: Default::default(),
             scaled: Default::default(),
             base: Default::default(),
@@ -251,13 +248,20 @@ impl Logic for AccLane {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, acc, o);
-        self.rescale.a.next = self.acc.q.val();
-        self.rescale.b.next = self.alpha.val();
-        self.rescale_round.x.next = self.rescale.p.val();
-        self.rescale_round.s.next = self.fifteen.val();
+        // One 32 x 16 multiplier serves the rescale (by alpha, shift 15) and, in a fin cycle,
+        // the division (by mant, shift `shift`): the controller never raises fin and valid
+        // together.
+        self.mul.a.next = self.acc.q.val();
+        self.mul.b.next = self.alpha.val();
+        self.mul_round.s.next = self.fifteen.val();
+        if self.fin.val() {
+            self.mul.b.next = self.mant.val();
+            self.mul_round.s.next = self.shift.val();
+        }
+        self.mul_round.x.next = self.mul.p.val();
         self.scaled.next = self.acc.q.val();
         if self.gt.val() {
-            self.scaled.next = self.rescale_round.y.val().get_bits::<32>(0);
+            self.scaled.next = self.mul_round.y.val().get_bits::<32>(0);
         }
         self.base.next = self.scaled.val();
         if self.first.val() {
@@ -274,12 +278,8 @@ impl Logic for AccLane {
         if self.valid.val() {
             self.acc.d.next = self.base.val() + self.pv_round.y.val().get_bits::<32>(0);
         }
-        self.div.a.next = self.acc.q.val();
-        self.div.b.next = self.mant.val();
-        self.div_round.x.next = self.div.p.val();
-        self.div_round.s.next = self.shift.val();
         if self.fin.val() {
-            self.o.d.next = self.div_round.sat.val();
+            self.o.d.next = self.mul_round.sat.val();
         }
         self.out.next = self.o.q.val();
     }
