@@ -3,10 +3,12 @@
 //! lanes when a score is valid, when a head starts and when to divide.
 //!
 //! Contract (cycle numbers: a query accepted at the edge ending cycle `a`):
-//! 1. `kv_ready = !busy && !clear && len < t_max`; `q_ready = !busy && !clear && !kv_valid && len > 0`
+//! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (`len = 0`)
+//!    at the first edge with no query running. With `clr = clear || pending`:
+//!    `kv_ready = !busy && !clr && len < t_max`; `q_ready = !busy && !clr && !kv_valid && len > 0`
 //!    (an append offered together with a query goes first).
 //! 2. An accepted kv beat writes `we` at `waddr = kv_group << pos_bits | len`; with `kv_last`
-//!    it also advances `len`. `clear` while not busy sets `len = 0`.
+//!    it also advances `len`.
 //! 3. An accepted query (`q_en` high for that cycle) stores its group and makes the unit busy;
 //!    in cycles `a+1 .. a+len` it presents `raddr = group << pos_bits | j` for `j = 0 .. len-1`
 //!    and then is idle again (`q_ready` may be high in cycle `a+len+1`).
@@ -44,6 +46,7 @@ pub struct Control {
     pub out_group: Signal<Out, Bits<8>>,
     pub len_out: Signal<Out, Bits<8>>,
     len: DFF<Bits<8>>,
+    pending: DFF<Bit>,
     busy: DFF<Bit>,
     j: DFF<Bits<8>>,
     grp: DFF<Bits<8>>,
@@ -59,6 +62,7 @@ pub struct Control {
     g3: DFF<Bits<8>>,
     ov4: DFF<Bit>,
     g4: DFF<Bits<8>>,
+    clr: Signal<Local, Bit>,
     kv_ok: Signal<Local, Bit>,
     q_ok: Signal<Local, Bit>,
     last0: Signal<Local, Bit>,
@@ -67,9 +71,10 @@ pub struct Control {
 impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, len, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, ov4, g4);
-        self.kv_ok.next = !self.busy.q.val() & !self.clear.val() & (self.len.q.val() < self.t_max.val());
-        self.q_ok.next = !self.busy.q.val() & !self.clear.val() & !self.kv_valid.val() & (self.len.q.val() != 0);
+        dff_setup!(self, clock, len, pending, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, ov4, g4);
+        self.clr.next = self.clear.val() | self.pending.q.val();
+        self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len.q.val() < self.t_max.val());
+        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & (self.len.q.val() != 0);
         self.kv_ready.next = self.kv_ok.val();
         self.q_ready.next = self.q_ok.val();
         self.we.next = self.kv_valid.val() & self.kv_ok.val();
@@ -82,8 +87,12 @@ impl Logic for Control {
         if self.kv_valid.val() & self.kv_ok.val() & self.kv_last.val() {
             self.len.d.next = self.len.q.val() + 1;
         }
-        if self.clear.val() & !self.busy.q.val() {
+        if self.clear.val() {
+            self.pending.d.next = true;
+        }
+        if self.clr.val() & !self.busy.q.val() {
             self.len.d.next = 0.into();
+            self.pending.d.next = false;
         }
         // Query: stream j = 0 .. len-1.
         if self.busy.q.val() {
@@ -117,6 +126,7 @@ impl Logic for Control {
         self.out_group.next = self.g4.q.val();
         if self.reset.val() {
             self.len.d.next = 0.into();
+            self.pending.d.next = false;
             self.busy.d.next = false;
             self.v1.d.next = false;
             self.v2.d.next = false;

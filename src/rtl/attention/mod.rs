@@ -145,3 +145,33 @@ pub fn generate(cfg: &AttentionConfig) -> Result<(FileSet, Manifest)> {
     fs.add(MANIFEST_FILE, m.to_json());
     Ok((fs, m))
 }
+
+/// Fit check before any tool runs, the rule of [`crate::synth::fit`] applied to this unit: its
+/// [`AttentionConfig::multipliers`] 16 x 16 multipliers go to DSPs first and the rest to logic at
+/// the target's measured cost per 16-bit multiplier, plus at least 32 LUTs per lane element for
+/// the accumulator adders. A lower bound: refuses only designs that certainly cannot fit.
+pub fn fit_estimate(cfg: &AttentionConfig, target: &crate::synth::Target) -> Result<crate::synth::fit::FitEstimate> {
+    let multipliers = cfg.multipliers();
+    let in_dsps = multipliers.min(target.dsp_count());
+    let in_luts = multipliers - in_dsps;
+    let per = target.lut_cost_per_multiplier(16);
+    let accumulator_luts = cfg.lanes * cfg.head_dim * 32;
+    let luts = in_luts * per + accumulator_luts;
+    let est = crate::synth::fit::FitEstimate { multipliers, in_dsps, in_luts, luts_per_multiplier: per, accumulator_luts, luts };
+    let avail = target.luts.available;
+    if luts > avail {
+        let dsps = match target.dsp_count() {
+            0 => "no DSPs".to_string(),
+            n => format!("{n} DSPs"),
+        };
+        return Err(Error::DoesNotFit(format!(
+            "{} needs {multipliers} multipliers of 16x16 bits; {} has {dsps} and {avail} LUTs: {in_luts} multipliers in logic need \
+             about {in_luts} x {per} = {} LUTs plus {accumulator_luts} for the accumulators (at least {luts} LUTs); \
+             use fewer lanes, a smaller head dimension or a larger target",
+            cfg.top_name(),
+            target.name,
+            in_luts * per,
+        )));
+    }
+    Ok(est)
+}

@@ -30,7 +30,7 @@ pub fn ports(cfg: &AttentionConfig) -> Vec<Port> {
     vec![
         Port::input("clock", 1, "clock; everything changes on its rising edge"),
         Port::input("reset", 1, "synchronous, active high: empties the cache and cancels a running query"),
-        Port::input("clear", 1, "empties the cache (cache_len = 0) at the edge; ignored while a query runs; kv_ready and q_ready are low while it is high"),
+        Port::input("clear", 1, "one-cycle pulse, any time: empties the cache (cache_len = 0) at the first edge with no query running; kv_ready and q_ready stay low until then"),
         Port::input("kv_valid", 1, "a kv beat (one head group of the current token's k and v) is offered"),
         Port::output("kv_ready", 1, "a kv beat is accepted: no query running, clear low, cache_len < context"),
         Port::input("kv_last", 1, "this kv beat is the token's last group: cache_len advances after it"),
