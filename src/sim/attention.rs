@@ -222,8 +222,8 @@ pub fn run(sim: &mut Sim, cfg: &AttentionConfig, seqs: &[Vec<Token>], opts: &Run
             }
             let w = sim.get_words_id(out).to_vec();
             for ln in 0..l {
-                for e in 0..d {
-                    outs[si][ti][g * l + ln][e] = unpack(&w, 16, ln * d + e) as i16;
+                for (e, o) in outs[si][ti][g * l + ln].iter_mut().enumerate() {
+                    *o = unpack(&w, 16, ln * d + e) as i16;
                 }
             }
             if g + 1 == g_n {
@@ -242,8 +242,8 @@ pub fn run(sim: &mut Sim, cfg: &AttentionConfig, seqs: &[Vec<Token>], opts: &Run
                     beats.pop_front();
                     len_model = 0;
                 }
-                Some(Beat::Kv { g, last, .. }) => {
-                    if sim.get_id(kv_ready)? == 1 {
+                Some(Beat::Kv { g, last, .. }) if sim.get_id(kv_ready)? == 1 => {
+                    {
                         if *g == 0 {
                             // The first kv beat of the next token of the current sequence.
                             while cur_seq < seqs.len() && token_start[cur_seq].iter().all(|x| x.is_some()) {
@@ -259,8 +259,8 @@ pub fn run(sim: &mut Sim, cfg: &AttentionConfig, seqs: &[Vec<Token>], opts: &Run
                         beats.pop_front();
                     }
                 }
-                Some(Beat::Q { g, seq, tok, .. }) => {
-                    if sim.get_id(q_ready)? == 1 {
+                Some(Beat::Q { g, seq, tok, .. }) if sim.get_id(q_ready)? == 1 => {
+                    {
                         if cl != len_model {
                             return Err(fail(now, format!("cache_len is {cl}, expected {len_model}")));
                         }
@@ -268,7 +268,7 @@ pub fn run(sim: &mut Sim, cfg: &AttentionConfig, seqs: &[Vec<Token>], opts: &Run
                         beats.pop_front();
                     }
                 }
-                None => {}
+                _ => {}
             }
         }
         sim.tick();

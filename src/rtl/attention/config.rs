@@ -54,8 +54,8 @@ impl TryFrom<AttentionParams> for AttentionConfig {
         check_range("heads", p.heads, 1, MAX_HEADS)?;
         check_range("context", p.context, 1, MAX_CONTEXT)?;
         check_range("lanes", p.lanes, 1, p.heads)?;
-        if p.heads % p.lanes != 0 {
-            let ok: Vec<String> = (1..=p.heads).filter(|l| p.heads % l == 0).map(|l| l.to_string()).collect();
+        if !p.heads.is_multiple_of(p.lanes) {
+            let ok: Vec<String> = (1..=p.heads).filter(|&l| p.heads.is_multiple_of(l)).map(|l| l.to_string()).collect();
             return Err(Error::invalid("lanes", p.lanes, format!("must divide heads = {} (allowed: {})", p.heads, ok.join(", "))));
         }
         check_range("q-frac", p.q_frac, 0, MAX_FRAC)?;
