@@ -153,8 +153,8 @@ impl AttentionConfig {
     }
 
     /// Pipeline stages between the last read of a query and its `out_valid`: read, score, update,
-    /// divide.
-    pub const PIPELINE: u32 = 4;
+    /// reciprocal, divide.
+    pub const PIPELINE: u32 = 5;
 }
 
 #[cfg(test)]

@@ -13,8 +13,9 @@
 //!    in cycles `a+1 .. a+len` it presents `raddr = group << pos_bits | j` for `j = 0 .. len-1`
 //!    and then is idle again (`q_ready` may be high in cycle `a+len+1`).
 //! 4. The read of `j` issued in cycle `c` has its score valid (`s_valid`, `s_first` for `j = 0`)
-//!    in cycle `c+2`; `fin` is high in cycle `c+3` after the last `j`; `out_valid` and
-//!    `out_group` in cycle `c+4`, i.e. `a + len + 4`.
+//!    in cycle `c+2` (the state updates at its end); the reciprocal of `l` is registered at the
+//!    end of `c+3`; `fin` is high in cycle `c+4` after the last `j`; `out_valid` and `out_group`
+//!    in cycle `c+5`, i.e. `a + len + 5`. `fin` can meet only the first update of the next query.
 //! 5. `reset` (synchronous) empties the cache and cancels any query.
 
 use rust_hdl::prelude::*;
@@ -60,8 +61,10 @@ pub struct Control {
     g2: DFF<Bits<8>>,
     fin3: DFF<Bit>,
     g3: DFF<Bits<8>>,
-    ov4: DFF<Bit>,
+    fin4: DFF<Bit>,
     g4: DFF<Bits<8>>,
+    ov5: DFF<Bit>,
+    g5: DFF<Bits<8>>,
     clr: Signal<Local, Bit>,
     kv_ok: Signal<Local, Bit>,
     q_ok: Signal<Local, Bit>,
@@ -71,7 +74,7 @@ pub struct Control {
 impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, len, pending, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, ov4, g4);
+        dff_setup!(self, clock, len, pending, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, fin4, g4, ov5, g5);
         self.clr.next = self.clear.val() | self.pending.q.val();
         self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len.q.val() < self.t_max.val());
         self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & (self.len.q.val() != 0);
@@ -106,7 +109,7 @@ impl Logic for Control {
             self.j.d.next = 0.into();
             self.grp.d.next = self.q_group.val();
         }
-        // Flag pipeline: read (1), score (2), divide (3), output (4).
+        // Flag pipeline: read (1), score (2), update (3), reciprocal (4), divide (5).
         self.v1.d.next = self.busy.q.val();
         self.f1.d.next = self.j.q.val() == 0;
         self.l1.d.next = self.last0.val();
@@ -117,13 +120,15 @@ impl Logic for Control {
         self.g2.d.next = self.g1.q.val();
         self.fin3.d.next = self.v2.q.val() & self.l2.q.val();
         self.g3.d.next = self.g2.q.val();
-        self.ov4.d.next = self.fin3.q.val();
+        self.fin4.d.next = self.fin3.q.val();
         self.g4.d.next = self.g3.q.val();
+        self.ov5.d.next = self.fin4.q.val();
+        self.g5.d.next = self.g4.q.val();
         self.s_valid.next = self.v2.q.val();
         self.s_first.next = self.f2.q.val();
-        self.fin.next = self.fin3.q.val();
-        self.out_valid.next = self.ov4.q.val();
-        self.out_group.next = self.g4.q.val();
+        self.fin.next = self.fin4.q.val();
+        self.out_valid.next = self.ov5.q.val();
+        self.out_group.next = self.g5.q.val();
         if self.reset.val() {
             self.len.d.next = 0.into();
             self.pending.d.next = false;
@@ -131,7 +136,8 @@ impl Logic for Control {
             self.v1.d.next = false;
             self.v2.d.next = false;
             self.fin3.d.next = false;
-            self.ov4.d.next = false;
+            self.fin4.d.next = false;
+            self.ov5.d.next = false;
         }
     }
 }

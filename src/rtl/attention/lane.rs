@@ -13,9 +13,10 @@
 //! 1. A cycle with `valid` applies one `OnlineSoftmax::push(s, v)` of [`crate::numeric`] to
 //!    the state (`m`, `l`, `acc_d`) at the rising edge; `first` starts a new head (the state
 //!    before it is ignored). Without `valid` the state holds.
-//! 2. `mant`/`shift` always show `recip(l)` of the current `l` (`shift = sh - 7`).
-//! 3. `fin` and `valid` are never high in the same cycle (the accumulator's one 32 x 16
-//!    multiplier serves both). A cycle with `fin` captures `sat_i16(rshift_round(acc_d * mant, shift))`, which is
+//! 2. `mant`/`shift` show `recip(l)` (`shift = sh - 7`) of `l` as it was one cycle earlier
+//!    (registered, to keep the reciprocal out of the division's path).
+//! 3. `fin` never comes with a rescale (`gt`, which needs `valid` without `first`): the
+//!    accumulator's one 32 x 16 multiplier serves both. A cycle with `fin` captures `sat_i16(rshift_round(acc_d * mant, shift))`, which is
 //!    `OnlineSoftmax::finish`, into the output register `out` of every [`AccLane`].
 
 use super::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
@@ -100,6 +101,8 @@ pub struct HeadState {
     pub shift: Signal<Out, Bits<8>>,
     m: DFF<Bits<16>>,
     l: DFF<Bits<32>>,
+    mant_r: DFF<Bits<16>>,
+    shift_r: DFF<Bits<8>>,
     exp: Exp2,
     mul: MulQ,
     rsr: Rsr,
@@ -128,6 +131,8 @@ impl Default for HeadState {
             shift: Default::default(),
             m: Default::default(),
             l: Default::default(),
+            mant_r: Default::default(),
+            shift_r: Default::default(),
             exp: Default::default(),
             mul: Default::default(),
             rsr: Default::default(),
@@ -147,7 +152,7 @@ impl Default for HeadState {
 impl Logic for HeadState {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, m, l);
+        dff_setup!(self, clock, m, l, mant_r, shift_r);
         self.sb.next = self.s.val() ^ self.sign.val();
         self.mb.next = self.m.q.val() ^ self.sign.val();
         self.bigger.next = self.valid.val() & !self.first.val() & (self.sb.val() > self.mb.val());
@@ -179,9 +184,12 @@ impl Logic for HeadState {
                 self.m.d.next = self.s.val();
             }
         }
+        // The reciprocal of l, registered: one cycle after the last update it is ready.
         self.rec.x.next = self.l.q.val();
-        self.mant.next = self.rec.mant.val();
-        self.shift.next = self.rec.sh.val() - 7;
+        self.mant_r.d.next = self.rec.mant.val();
+        self.shift_r.d.next = self.rec.sh.val() - 7;
+        self.mant.next = self.mant_r.q.val();
+        self.shift.next = self.shift_r.q.val();
     }
 }
 
@@ -204,6 +212,7 @@ pub struct AccLane {
     o: DFF<Bits<16>>,
     mul: MulQ,
     mul_round: Rsr,
+    div_round: Rsr,
     pv: MulSU16,
     pv_round: Rsr,
     ext: Signal<Local, Bits<48>>,
@@ -232,6 +241,7 @@ impl Default for AccLane {
             o: Default::default(),
             mul: Default::default(),
             mul_round: Default::default(),
+            div_round: Default::default(),
             pv: Default::default(),
             pv_round: Default::default(),
             ext: Default::default(),
@@ -248,17 +258,17 @@ impl Logic for AccLane {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, acc, o);
-        // One 32 x 16 multiplier serves the rescale (by alpha, shift 15) and, in a fin cycle,
-        // the division (by mant, shift `shift`): the controller never raises fin and valid
-        // together.
+        // One 32 x 16 multiplier serves the rescale (by alpha, rounded by 15) and, in a fin
+        // cycle, the division (by mant, rounded by `shift`): fin never meets a rescale (gt).
         self.mul.a.next = self.acc.q.val();
         self.mul.b.next = self.alpha.val();
-        self.mul_round.s.next = self.fifteen.val();
         if self.fin.val() {
             self.mul.b.next = self.mant.val();
-            self.mul_round.s.next = self.shift.val();
         }
         self.mul_round.x.next = self.mul.p.val();
+        self.mul_round.s.next = self.fifteen.val();
+        self.div_round.x.next = self.mul.p.val();
+        self.div_round.s.next = self.shift.val();
         self.scaled.next = self.acc.q.val();
         if self.gt.val() {
             self.scaled.next = self.mul_round.y.val().get_bits::<32>(0);
@@ -279,7 +289,7 @@ impl Logic for AccLane {
             self.acc.d.next = self.base.val() + self.pv_round.y.val().get_bits::<32>(0);
         }
         if self.fin.val() {
-            self.o.d.next = self.mul_round.sat.val();
+            self.o.d.next = self.div_round.sat.val();
         }
         self.out.next = self.o.q.val();
     }
