@@ -277,8 +277,3 @@ pub fn run(sim: &mut Sim, cfg: &AttentionConfig, seqs: &[Vec<Token>], opts: &Run
     sim.set_id(kv_valid, 0)?;
     Ok((outs, Stats { token_cycles, stall_cycles: stalls, cycles: last_out + 1 }))
 }
-
-/// Cache builds: the Verilator model of `cfg` with default options.
-pub fn build_default(cfg: &AttentionConfig) -> Result<Model> {
-    build(cfg, &BuildOptions::default())
-}
