@@ -1,5 +1,6 @@
 //! Argument groups shared by several subcommands, each converted into its validated config.
 
+use crate::rtl::attention::{AttentionConfig, AttentionParams};
 use crate::rtl::matmul::{SystolicConfig, SystolicParams};
 use clap::Args;
 
@@ -46,5 +47,35 @@ impl TryFrom<&NocArgs> for crate::rtl::noc::NocConfig {
     fn try_from(a: &NocArgs) -> crate::Result<Self> {
         let (width, height) = crate::rtl::noc::parse_mesh(&a.mesh)?;
         crate::rtl::noc::NocParams { width, height, flit_bits: a.flit_bits, buffer_depth: a.buffer_depth }.try_into()
+    }
+}
+
+/// The attention unit's shape.
+#[derive(Debug, Clone, Args)]
+pub struct AttentionArgs {
+    /// Elements of q, k and v per head (1..=64)
+    #[arg(long)]
+    pub head_dim: u32,
+    /// Number of heads (1..=64)
+    #[arg(long)]
+    pub heads: u32,
+    /// Maximum context length, positions in the KV cache (1..=64)
+    #[arg(long)]
+    pub context: u32,
+    /// Heads processed in parallel (must divide heads)
+    #[arg(long, default_value_t = 1)]
+    pub lanes: u32,
+    /// Fraction bits of the queries (q-frac + k-frac >= 8)
+    #[arg(long, default_value_t = crate::model::quant::Formats::DEFAULT.q)]
+    pub q_frac: u32,
+    /// Fraction bits of the keys
+    #[arg(long, default_value_t = crate::model::quant::Formats::DEFAULT.k)]
+    pub k_frac: u32,
+}
+
+impl TryFrom<&AttentionArgs> for AttentionConfig {
+    type Error = crate::Error;
+    fn try_from(a: &AttentionArgs) -> crate::Result<Self> {
+        AttentionParams { head_dim: a.head_dim, heads: a.heads, context: a.context, lanes: a.lanes, q_frac: a.q_frac, k_frac: a.k_frac }.try_into()
     }
 }

@@ -35,6 +35,14 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/rom")]
         out: PathBuf,
     },
+    /// The online-softmax attention unit with its KV cache
+    Attention {
+        #[command(flatten)]
+        unit: args::AttentionArgs,
+        /// Output folder (created if missing)
+        #[arg(long, default_value = "rtl-out/attention")]
+        out: PathBuf,
+    },
 }
 
 /// The weight store: which model, how many operands per cycle, which memory.
@@ -79,6 +87,13 @@ pub fn run(g: Generate) -> anyhow::Result<()> {
         Generate::Noc { noc, out } => {
             let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
             let (files, manifest) = crate::rtl::noc::generate(&cfg)?;
+            files.write_to(&out)?;
+            println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
+            Ok(())
+        }
+        Generate::Attention { unit, out } => {
+            let cfg = crate::rtl::attention::AttentionConfig::try_from(&unit)?;
+            let (files, manifest) = crate::rtl::attention::generate(&cfg)?;
             files.write_to(&out)?;
             println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
             Ok(())

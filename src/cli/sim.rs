@@ -4,6 +4,7 @@
 use super::args;
 use crate::rtl::matmul::model::{matmul_ref, Mat};
 use crate::rtl::matmul::SystolicConfig;
+use crate::sim::attention;
 use crate::sim::systolic::{self, check, check_shape, check_stall_rate, RunOptions};
 use crate::sim::BuildOptions;
 use clap::Subcommand;
@@ -66,6 +67,26 @@ pub enum Sim {
         /// With --sweep: write the latency-throughput plot to this SVG file
         #[arg(long)]
         svg: Option<PathBuf>,
+    },
+    /// Run seeded random tokens through a generated attention unit in Verilator
+    Attention {
+        #[command(flatten)]
+        unit: args::AttentionArgs,
+        /// Seed of the random q/k/v and stalls
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Tokens in the sequence (1..=context; default: the whole context)
+        #[arg(long)]
+        tokens: Option<usize>,
+        /// Largest magnitude of the random q/k/v elements (1..=32768)
+        #[arg(long, default_value_t = 4096)]
+        magnitude: i32,
+        /// Probability (0 <= P < 1) that a cycle which could carry a beat is left idle
+        #[arg(long, default_value_t = 0.0)]
+        stall_rate: f64,
+        /// Write a VCD waveform of the run to this file (builds a traced model)
+        #[arg(long)]
+        vcd: Option<PathBuf>,
     },
 }
 
@@ -172,6 +193,53 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
                 cfg.macs(),
                 stats.cycles,
                 100.0 * stats.utilisation
+            );
+            if let Some(path) = &vcd {
+                println!("waveform: {}", path.display());
+            }
+            Ok(())
+        }
+        Sim::Attention { unit, seed, tokens, magnitude, stall_rate, vcd } => {
+            let cfg = crate::rtl::attention::AttentionConfig::try_from(&unit)?;
+            let n = crate::error::check_range("tokens", tokens.unwrap_or(cfg.context as usize), 1, cfg.context as usize)?;
+            let mag = crate::error::check_range("magnitude", magnitude, 1, 32768)?;
+            let stall_rate = check_stall_rate(stall_rate)?;
+            let model = attention::build(&cfg, &BuildOptions { trace: vcd.is_some(), progress: true, cache_dir: None })?;
+            let mut sim = model.sim(seed);
+            if let Some(path) = &vcd {
+                sim.trace(path)?;
+            }
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let seq = attention::random_tokens(&cfg, n, mag, &mut rng);
+            println!(
+                "{}: {n} token(s), {} heads of {}, q/k/v in -{mag}..={mag}, seed {seed}, stall rate {stall_rate}",
+                cfg.top_name(),
+                cfg.heads,
+                cfg.head_dim
+            );
+            let result = attention::run(&mut sim, &cfg, std::slice::from_ref(&seq), &attention::RunOptions { stall_rate, seed });
+            sim.close_trace();
+            let (got, stats) = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    println!("FAIL: {e}");
+                    return Err(e.into());
+                }
+            };
+            let want = crate::rtl::attention::model::expected(&cfg, &seq);
+            if let Err(e) = attention::check(&want, &got[0], seed) {
+                println!("FAIL: {e}");
+                return Err(e.into());
+            }
+            println!("PASS: all {} outputs match the golden model bit for bit", n * (cfg.heads * cfg.head_dim) as usize);
+            let tc = &stats.token_cycles[0];
+            let list: Vec<String> = tc.iter().map(|c| c.to_string()).collect();
+            println!("cycles per token (position 0..{}): {}", n - 1, list.join(" "));
+            println!(
+                "cycles: {} in all, {:.1} per token on average, {} stall cycles injected",
+                stats.cycles,
+                tc.iter().sum::<u64>() as f64 / n as f64,
+                stats.stall_cycles
             );
             if let Some(path) = &vcd {
                 println!("waveform: {}", path.display());

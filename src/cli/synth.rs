@@ -5,6 +5,7 @@
 use super::args::{NocArgs, SystolicArgs};
 use crate::error::Error;
 use crate::output::FileSet;
+use crate::rtl::attention::AttentionConfig;
 use crate::rtl::matmul::SystolicConfig;
 use crate::synth::{fit, run, BuildPlan, Design, Target, Tools};
 use clap::{Args, Subcommand};
@@ -31,6 +32,13 @@ pub enum Synth {
     Rom {
         #[command(flatten)]
         rom: super::generate::RomArgs,
+        #[command(flatten)]
+        build: TargetArgs,
+    },
+    /// The online-softmax attention unit with its KV cache
+    Attention {
+        #[command(flatten)]
+        unit: super::args::AttentionArgs,
         #[command(flatten)]
         build: TargetArgs,
     },
@@ -121,6 +129,30 @@ pub fn plan_rom(rom: &super::generate::RomArgs, b: &TargetArgs, tools: &Tools) -
     Ok((BuildPlan::synth(&design, target, freq, &dir, tools), fit))
 }
 
+/// Checks the fit and plans the build of the attention unit (no tool runs, nothing written).
+pub fn plan_attention(cfg: &AttentionConfig, b: &TargetArgs, tools: &Tools) -> crate::Result<(BuildPlan, fit::FitEstimate)> {
+    let target = b.target()?;
+    let freq = b.freq_mhz(&target)?;
+    let est = crate::rtl::attention::fit_estimate(cfg, &target)?;
+    let (files, manifest) = crate::rtl::attention::generate(cfg)?;
+    let verilog = verilog_only(&files);
+    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
+    let design = Design { manifest: &manifest, verilog: &verilog, multipliers: est.multipliers };
+    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), est))
+}
+
+fn execute(plan: &BuildPlan, est: &fit::FitEstimate, build: &TargetArgs) -> anyhow::Result<()> {
+    if build.dry_run {
+        print!("{}", plan.render());
+        println!(
+            "# fit estimate: {} multipliers, {} in DSPs, {} in logic; at least {} LUTs of {}",
+            est.multipliers, est.in_dsps, est.in_luts, est.luts, plan.target.luts.available
+        );
+        return Ok(());
+    }
+    print_report(plan, build.json)
+}
+
 fn print_report(plan: &BuildPlan, json: bool) -> anyhow::Result<()> {
     let report = run::run(plan, !json && std::io::stderr().is_terminal())?;
     if json {
@@ -160,19 +192,17 @@ pub fn run(s: Synth) -> anyhow::Result<()> {
             }
             print_report(&plan, build.json)
         }
+        Synth::Attention { unit, build } => {
+            let cfg = AttentionConfig::try_from(&unit)?;
+            let tools = Tools::discover();
+            let (plan, est) = plan_attention(&cfg, &build, &tools)?;
+            execute(&plan, &est, &build)
+        }
         Synth::Systolic { array, build } => {
             let cfg = SystolicConfig::try_from(&array)?;
             let tools = Tools::discover();
             let (plan, est) = plan_systolic(&cfg, &build, &tools)?;
-            if build.dry_run {
-                print!("{}", plan.render());
-                println!(
-                    "# fit estimate: {} multipliers, {} in DSPs, {} in logic; at least {} LUTs of {}",
-                    est.multipliers, est.in_dsps, est.in_luts, est.luts, plan.target.luts.available
-                );
-                return Ok(());
-            }
-            print_report(&plan, build.json)
+            execute(&plan, &est, &build)
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod emit;
 pub mod lint;
+pub mod attention;
 pub mod matmul;
 pub mod noc;
 pub mod rom;

@@ -2,6 +2,7 @@
 //! from Rust and compare it with its bit-exact model ([`systolic`]).
 
 pub mod noc;
+pub mod attention;
 pub mod systolic;
 pub mod verilator;
 

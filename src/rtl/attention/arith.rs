@@ -1,0 +1,270 @@
+//! The fixed-point arithmetic blocks of the attention unit, each the hardware form of one rule of
+//! [`crate::numeric`] (tables come from that module, never from a second copy). All values travel
+//! as `Bits` holding two's complement where a value is signed; rust-hdl 0.46 multiplies only
+//! 16 x 16 bits, so the 32 x 16 products of the online softmax are built from two of them.
+//!
+//! | block | computes | numeric rule |
+//! |-------|----------|--------------|
+//! | [`Rsr`] | `y = rshift_round(x, s)` (48-bit), `sat = sat_i16(y)` | `rshift_round`, `sat_i16` |
+//! | [`MulSU16`] | `p = a * b`, a signed 16, b unsigned 16, p signed 32 | product |
+//! | [`MulQ`] | `p = a * b`, a signed 32, b unsigned 16, p signed 48 | the 32 x 16 products |
+//! | [`Exp2`] | `e = exp2_neg(d)`, d unsigned 16 | `exp2_neg` |
+//! | [`Recip`] | `(mant, sh) = recip(x)`, x unsigned 32 | `recip` |
+//!
+//! Contract: every block is combinational; its outputs equal the numeric function of its inputs
+//! for every input in the stated ranges (checked in Verilator through the whole unit against
+//! [`crate::numeric::attention_head`]).
+
+use crate::numeric::{EXP2_TABLE, RECIP_TABLE, TABLE_END};
+use rust_hdl::prelude::*;
+
+const MSB48: u64 = 1 << 47;
+
+/// `y = floor((x + 2^(s-1)) / 2^s)` on 48-bit two's complement (`s = 0`: identity), and
+/// `sat = clamp(y, -32768, 32767)` as 16 bits. `s` must be < 47 and `x + 2^(s-1)` must not
+/// overflow 48 bits. Arithmetic shift by the offset trick: `x + 2^47` is unsigned, shift it
+/// logically and subtract `2^(47-s)`.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct Rsr {
+    pub x: Signal<In, Bits<48>>,
+    pub s: Signal<In, Bits<8>>,
+    pub y: Signal<Out, Bits<48>>,
+    pub sat: Signal<Out, Bits<16>>,
+    half: Signal<Local, Bits<48>>,
+    biased: Signal<Local, Bits<48>>,
+    shifted: Signal<Local, Bits<48>>,
+    yy: Signal<Local, Bits<48>>,
+    yb: Signal<Local, Bits<48>>,
+    one: Constant<Bits<48>>,
+    msb: Constant<Bits<48>>,
+    max_b: Constant<Bits<48>>,
+    min_b: Constant<Bits<48>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
+}
+
+impl Default for Rsr {
+    fn default() -> Self {
+        Self {
+            x: Default::default(),
+            s: Default::default(),
+            y: Default::default(),
+            sat: Default::default(),
+            half: Default::default(),
+            biased: Default::default(),
+            shifted: Default::default(),
+            yy: Default::default(),
+            yb: Default::default(),
+            one: Constant::new(1u64.to_bits()),
+            msb: Constant::new(MSB48.to_bits()),
+            max_b: Constant::new((MSB48 + 32767).to_bits()),
+            min_b: Constant::new((MSB48 - 32768).to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Rsr {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.half.next = (self.one.val() << self.s.val()) >> 1;
+        self.biased.next = (self.x.val() + self.half.val()) ^ self.msb.val();
+        self.shifted.next = self.biased.val() >> self.s.val();
+        self.yy.next = self.shifted.val() - (self.msb.val() >> self.s.val());
+        self.y.next = self.yy.val();
+        self.yb.next = self.yy.val() ^ self.msb.val();
+        self.sat.next = self.yy.val().get_bits::<16>(0);
+        if self.yb.val() > self.max_b.val() {
+            self.sat.next = self.pos_sat.val();
+        }
+        if self.yb.val() < self.min_b.val() {
+            self.sat.next = self.neg_sat.val();
+        }
+    }
+}
+
+/// `p = a * b` with `a` signed 16 bits, `b` unsigned 16 bits, `p` signed 32 bits: one unsigned
+/// 16 x 16 multiply, minus `b * 2^16` when `a` is negative.
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct MulSU16 {
+    pub a: Signal<In, Bits<16>>,
+    pub b: Signal<In, Bits<16>>,
+    pub p: Signal<Out, Bits<32>>,
+    prod: Signal<Local, Bits<32>>,
+}
+
+impl Logic for MulSU16 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.prod.next = self.a.val() * self.b.val();
+        self.p.next = self.prod.val();
+        if self.a.val().get_bit(15) {
+            self.p.next = self.prod.val() - (bit_cast::<32, 16>(self.b.val()) << 16);
+        }
+    }
+}
+
+/// `p = a * b` with `a` signed 32 bits, `b` unsigned 16 bits, `p` signed 48 bits, from two
+/// unsigned 16 x 16 products: `a = hi * 2^16 + lo`, `p = (hi * b) * 2^16 + lo * b`, minus
+/// `b * 2^32` when `a` is negative.
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct MulQ {
+    pub a: Signal<In, Bits<32>>,
+    pub b: Signal<In, Bits<16>>,
+    pub p: Signal<Out, Bits<48>>,
+    plo: Signal<Local, Bits<32>>,
+    phi: Signal<Local, Bits<32>>,
+    sum: Signal<Local, Bits<48>>,
+}
+
+impl Logic for MulQ {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.plo.next = self.a.val().get_bits::<16>(0) * self.b.val();
+        self.phi.next = self.a.val().get_bits::<16>(16) * self.b.val();
+        self.sum.next = bit_cast::<48, 32>(self.plo.val()) + (bit_cast::<48, 32>(self.phi.val()) << 16);
+        self.p.next = self.sum.val();
+        if self.a.val().get_bit(31) {
+            self.p.next = self.sum.val() - (bit_cast::<48, 16>(self.b.val()) << 32);
+        }
+    }
+}
+
+/// `e = exp2_neg(d)`: `EXP2_TABLE[d & 255]` rounded right by `d >> 8`, 0 once `d >> 8 >= 16`.
+#[derive(LogicBlock)]
+pub struct Exp2 {
+    pub d: Signal<In, Bits<16>>,
+    pub e: Signal<Out, Bits<16>>,
+    rom: ROM<Bits<16>, 8>,
+    ip: Signal<Local, Bits<8>>,
+    val: Signal<Local, Bits<17>>,
+    half: Signal<Local, Bits<17>>,
+    rounded: Signal<Local, Bits<17>>,
+    one: Constant<Bits<17>>,
+}
+
+impl Default for Exp2 {
+    fn default() -> Self {
+        Self {
+            d: Default::default(),
+            e: Default::default(),
+            rom: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(EXP2_TABLE.iter().map(|&v| (v as u64).to_bits()))),
+            ip: Default::default(),
+            val: Default::default(),
+            half: Default::default(),
+            rounded: Default::default(),
+            one: Constant::new(1u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Exp2 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.rom.address.next = self.d.val().get_bits::<8>(0);
+        self.ip.next = self.d.val().get_bits::<8>(8);
+        self.val.next = bit_cast::<17, 16>(self.rom.data.val());
+        self.half.next = (self.one.val() << self.ip.val()) >> 1;
+        self.rounded.next = (self.val.val() + self.half.val()) >> self.ip.val();
+        self.e.next = self.rounded.val().get_bits::<16>(0);
+        if self.ip.val() >= 16 {
+            self.e.next = 0.into();
+        }
+    }
+}
+
+/// `(mant, sh) = recip(x)` for `x > 0`: normalise `x` so its leading one is at bit 31 (five
+/// conditional shifts, `e` = position of the leading one), index [`RECIP_TABLE`] with bits
+/// 30..23, interpolate with bits 22..15 towards the next entry ([`TABLE_END`] after the last),
+/// `sh = 15 + e`.
+#[derive(LogicBlock)]
+pub struct Recip {
+    pub x: Signal<In, Bits<32>>,
+    pub mant: Signal<Out, Bits<16>>,
+    pub sh: Signal<Out, Bits<8>>,
+    rom_a: ROM<Bits<16>, 8>,
+    rom_b: ROM<Bits<16>, 8>,
+    n1: Signal<Local, Bits<32>>,
+    n2: Signal<Local, Bits<32>>,
+    n3: Signal<Local, Bits<32>>,
+    n4: Signal<Local, Bits<32>>,
+    n5: Signal<Local, Bits<32>>,
+    e1: Signal<Local, Bits<8>>,
+    e2: Signal<Local, Bits<8>>,
+    e3: Signal<Local, Bits<8>>,
+    e4: Signal<Local, Bits<8>>,
+    e5: Signal<Local, Bits<8>>,
+    diff: Signal<Local, Bits<16>>,
+    prod: Signal<Local, Bits<32>>,
+    step: Signal<Local, Bits<32>>,
+}
+
+impl Default for Recip {
+    fn default() -> Self {
+        let right = (1..=256).map(|i| if i == 256 { TABLE_END } else { RECIP_TABLE[i] });
+        Self {
+            x: Default::default(),
+            mant: Default::default(),
+            sh: Default::default(),
+            rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(RECIP_TABLE.iter().map(|&v| (v as u64).to_bits()))),
+            rom_b: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(right.map(|v| (v as u64).to_bits()))),
+            n1: Default::default(),
+            n2: Default::default(),
+            n3: Default::default(),
+            n4: Default::default(),
+            n5: Default::default(),
+            e1: Default::default(),
+            e2: Default::default(),
+            e3: Default::default(),
+            e4: Default::default(),
+            e5: Default::default(),
+            diff: Default::default(),
+            prod: Default::default(),
+            step: Default::default(),
+        }
+    }
+}
+
+impl Logic for Recip {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.n1.next = self.x.val();
+        self.e1.next = 31.into();
+        if self.x.val().get_bits::<16>(16) == 0 {
+            self.n1.next = self.x.val() << 16;
+            self.e1.next = 15.into();
+        }
+        self.n2.next = self.n1.val();
+        self.e2.next = self.e1.val();
+        if self.n1.val().get_bits::<8>(24) == 0 {
+            self.n2.next = self.n1.val() << 8;
+            self.e2.next = self.e1.val() - 8;
+        }
+        self.n3.next = self.n2.val();
+        self.e3.next = self.e2.val();
+        if self.n2.val().get_bits::<4>(28) == 0 {
+            self.n3.next = self.n2.val() << 4;
+            self.e3.next = self.e2.val() - 4;
+        }
+        self.n4.next = self.n3.val();
+        self.e4.next = self.e3.val();
+        if self.n3.val().get_bits::<2>(30) == 0 {
+            self.n4.next = self.n3.val() << 2;
+            self.e4.next = self.e3.val() - 2;
+        }
+        self.n5.next = self.n4.val();
+        self.e5.next = self.e4.val();
+        if !self.n4.val().get_bit(31) {
+            self.n5.next = self.n4.val() << 1;
+            self.e5.next = self.e4.val() - 1;
+        }
+        self.rom_a.address.next = self.n5.val().get_bits::<8>(23);
+        self.rom_b.address.next = self.n5.val().get_bits::<8>(23);
+        self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
+        self.prod.next = self.diff.val() * bit_cast::<16, 8>(self.n5.val().get_bits::<8>(15));
+        self.step.next = (self.prod.val() + 128) >> 8;
+        self.mant.next = self.rom_a.data.val() - self.step.val().get_bits::<16>(0);
+        self.sh.next = self.e5.val() + 15;
+    }
+}

@@ -1,0 +1,191 @@
+//! The attention unit's one validated configuration. Every artefact of the unit (Verilog,
+//! manifest, driver, synthesis wrapper, docs tables) is derived from an [`AttentionConfig`].
+
+use crate::error::{check_range, Error, Result};
+use crate::model::quant::Formats;
+use crate::numeric::SCORE_FRAC;
+use serde::{Deserialize, Serialize};
+
+/// Largest head dimension (elements of q, k, v per head).
+pub const MAX_HEAD_DIM: u32 = 64;
+/// Largest number of heads.
+pub const MAX_HEADS: u32 = 64;
+/// Largest context: the numeric module bounds the online-softmax state for at most 64 positions
+/// (`l <= 64 * 2^15`, `|acc| <= 64 * 2^23`, see docs/numerics.md).
+pub const MAX_CONTEXT: u32 = 64;
+/// Largest fraction-bit count of q or k.
+pub const MAX_FRAC: u32 = 15;
+
+/// A validated attention unit: `heads` heads of `head_dim` signed 16-bit elements, a KV cache of
+/// `context` positions, `lanes` heads processed in parallel (`lanes` divides `heads`), queries
+/// with `q_frac` and keys with `k_frac` fraction bits (values and outputs share one format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttentionConfig {
+    pub head_dim: u32,
+    pub heads: u32,
+    pub context: u32,
+    pub lanes: u32,
+    pub q_frac: u32,
+    pub k_frac: u32,
+}
+
+/// Unvalidated parameters as a user gives them; turn into an [`AttentionConfig`] with `try_from`.
+#[derive(Debug, Clone, Copy)]
+pub struct AttentionParams {
+    pub head_dim: u32,
+    pub heads: u32,
+    pub context: u32,
+    pub lanes: u32,
+    pub q_frac: u32,
+    pub k_frac: u32,
+}
+
+impl Default for AttentionParams {
+    /// The MicroGPT shape: head_dim 4, 4 heads, context 16, one lane, the model's formats.
+    fn default() -> Self {
+        AttentionParams { head_dim: 4, heads: 4, context: 16, lanes: 1, q_frac: Formats::DEFAULT.q, k_frac: Formats::DEFAULT.k }
+    }
+}
+
+impl TryFrom<AttentionParams> for AttentionConfig {
+    type Error = Error;
+    fn try_from(p: AttentionParams) -> Result<Self> {
+        check_range("head-dim", p.head_dim, 1, MAX_HEAD_DIM)?;
+        check_range("heads", p.heads, 1, MAX_HEADS)?;
+        check_range("context", p.context, 1, MAX_CONTEXT)?;
+        check_range("lanes", p.lanes, 1, p.heads)?;
+        if !p.heads.is_multiple_of(p.lanes) {
+            let ok: Vec<String> = (1..=p.heads).filter(|&l| p.heads.is_multiple_of(l)).map(|l| l.to_string()).collect();
+            return Err(Error::invalid("lanes", p.lanes, format!("must divide heads = {} (allowed: {})", p.heads, ok.join(", "))));
+        }
+        check_range("q-frac", p.q_frac, 0, MAX_FRAC)?;
+        check_range("k-frac", p.k_frac, 0, MAX_FRAC)?;
+        if p.q_frac + p.k_frac < SCORE_FRAC {
+            return Err(Error::invalid(
+                "q-frac + k-frac",
+                p.q_frac + p.k_frac,
+                format!("must be at least {SCORE_FRAC} (scores keep {SCORE_FRAC} fraction bits)"),
+            ));
+        }
+        Ok(AttentionConfig { head_dim: p.head_dim, heads: p.heads, context: p.context, lanes: p.lanes, q_frac: p.q_frac, k_frac: p.k_frac })
+    }
+}
+
+/// ceil(log2 n), at least 1.
+pub fn bits_for(n: u32) -> u32 {
+    let mut b = 1;
+    while (1u32 << b) < n {
+        b += 1;
+    }
+    b
+}
+
+impl AttentionConfig {
+    /// A unit with the model's default formats.
+    pub fn new(head_dim: u32, heads: u32, context: u32, lanes: u32) -> Result<Self> {
+        AttentionParams { head_dim, heads, context, lanes, ..Default::default() }.try_into()
+    }
+
+    /// Name of the emitted top module, e.g. `llmpu_attention_d4h4t16l1`.
+    pub fn top_name(&self) -> String {
+        let d = AttentionParams::default();
+        let fmt = if (self.q_frac, self.k_frac) == (d.q_frac, d.k_frac) { String::new() } else { format!("_q{}k{}", self.q_frac, self.k_frac) };
+        format!("llmpu_attention_d{}h{}t{}l{}{fmt}", self.head_dim, self.heads, self.context, self.lanes)
+    }
+
+    /// Head groups processed one after the other: heads / lanes.
+    pub fn groups(&self) -> u32 {
+        self.heads / self.lanes
+    }
+
+    /// The score shift of [`crate::numeric::score`]: q_frac + k_frac - 8.
+    pub fn score_shift(&self) -> u32 {
+        self.q_frac + self.k_frac - SCORE_FRAC
+    }
+
+    /// Width of `kv_group`, `q_group`, `out_group`: max(1, ceil(log2 groups)).
+    pub fn group_bits(&self) -> u32 {
+        bits_for(self.groups())
+    }
+
+    /// Bits of a position in the cache: max(1, ceil(log2 context)).
+    pub fn pos_bits(&self) -> u32 {
+        bits_for(self.context)
+    }
+
+    /// Address bits of each KV memory: group bits + position bits (address = group * 2^pos_bits + position).
+    pub fn addr_bits(&self) -> u32 {
+        self.group_bits() + self.pos_bits()
+    }
+
+    /// Width of the `cache_len` output: enough for 0..=context.
+    pub fn len_bits(&self) -> u32 {
+        bits_for(self.context + 1)
+    }
+
+    /// Width of one head group on `kv_k`, `kv_v`, `q_in` and `out`: lanes * head_dim * 16.
+    pub fn group_width(&self) -> u32 {
+        self.lanes * self.head_dim * 16
+    }
+
+    /// Cycles from the acceptance of a query beat to its `out_valid`, for a cache of `len` positions.
+    pub fn query_latency(&self, len: u32) -> u32 {
+        len + Self::PIPELINE
+    }
+
+    /// Minimum cycles between two accepted query beats (the unit is busy for `len` cycles after one).
+    pub fn query_interval(&self, len: u32) -> u32 {
+        len + 1
+    }
+
+    /// Cycles of one whole token fed back to back, from its first kv beat to its last output
+    /// inclusive, with `len` positions cached including its own: `groups` kv beats, `groups`
+    /// queries of `len + 1` cycles each, and the last query's latency.
+    pub fn token_cycles(&self, len: u32) -> u32 {
+        self.groups() * (len + 2) + Self::PIPELINE
+    }
+
+    /// 16 x 16 multipliers of the unit: per lane, `head_dim` for the dot product, 3 per element
+    /// (32 x 16 rescale/divide as two, p x v as one) and 3 for the head state (32 x 16 rescale of
+    /// `l` as two, the reciprocal's interpolation as one).
+    pub fn multipliers(&self) -> u32 {
+        self.lanes * (4 * self.head_dim + 3)
+    }
+
+    /// Pipeline stages between the last read of a query and its `out_valid`: read, score, update,
+    /// reciprocal, divide.
+    pub const PIPELINE: u32 = 5;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(head_dim: u32, heads: u32, context: u32, lanes: u32) -> AttentionParams {
+        AttentionParams { head_dim, heads, context, lanes, ..Default::default() }
+    }
+
+    #[test]
+    fn errors_name_the_value_and_what_is_allowed() {
+        let e = |x: AttentionParams| AttentionConfig::try_from(x).unwrap_err().to_string();
+        assert_eq!(e(p(0, 4, 16, 1)), "head-dim 0 is not allowed (allowed: 1..=64)");
+        assert_eq!(e(p(4, 4, 65, 1)), "context 65 is not allowed (allowed: 1..=64)");
+        assert_eq!(e(p(4, 4, 16, 3)), "lanes 3 is not allowed (must divide heads = 4 (allowed: 1, 2, 4))");
+        assert_eq!(e(p(4, 4, 16, 8)), "lanes 8 is not allowed (allowed: 1..=4)");
+        assert_eq!(
+            e(AttentionParams { q_frac: 2, k_frac: 3, ..p(4, 4, 16, 1) }),
+            "q-frac + k-frac 5 is not allowed (must be at least 8 (scores keep 8 fraction bits))"
+        );
+    }
+
+    #[test]
+    fn derived_numbers() {
+        let c = AttentionConfig::new(4, 4, 16, 2).unwrap();
+        assert_eq!(c.top_name(), "llmpu_attention_d4h4t16l2");
+        assert_eq!((c.groups(), c.group_bits(), c.pos_bits(), c.addr_bits(), c.len_bits()), (2, 1, 4, 5, 5));
+        assert_eq!(c.score_shift(), 12);
+        assert_eq!(c.group_width(), 128);
+        assert_eq!(bits_for(1), 1);
+        assert_eq!(bits_for(17), 5);
+    }
+}

@@ -1,0 +1,143 @@
+//! The attention unit's controller: the cache length, the append and query handshakes, the
+//! position counter that streams a query over the cache, and the flag pipeline that tells the
+//! lanes when a score is valid, when a head starts and when to divide.
+//!
+//! Contract (cycle numbers: a query accepted at the edge ending cycle `a`):
+//! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (`len = 0`)
+//!    at the first edge with no query running. With `clr = clear || pending`:
+//!    `kv_ready = !busy && !clr && len < t_max`; `q_ready = !busy && !clr && !kv_valid && len > 0`
+//!    (an append offered together with a query goes first).
+//! 2. An accepted kv beat writes `we` at `waddr = kv_group << pos_bits | len`; with `kv_last`
+//!    it also advances `len`.
+//! 3. An accepted query (`q_en` high for that cycle) stores its group and makes the unit busy;
+//!    in cycles `a+1 .. a+len` it presents `raddr = group << pos_bits | j` for `j = 0 .. len-1`
+//!    and then is idle again (`q_ready` may be high in cycle `a+len+1`).
+//! 4. The read of `j` issued in cycle `c` has its score valid (`s_valid`, `s_first` for `j = 0`)
+//!    in cycle `c+2` (the state updates at its end); the reciprocal of `l` is registered at the
+//!    end of `c+3`; `fin` is high in cycle `c+4` after the last `j`; `out_valid` and `out_group`
+//!    in cycle `c+5`, i.e. `a + len + 5`. `fin` can meet only the first update of the next query.
+//! 5. `reset` (synchronous) empties the cache and cancels any query.
+
+use rust_hdl::prelude::*;
+
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Control {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub clear: Signal<In, Bit>,
+    pub kv_valid: Signal<In, Bit>,
+    pub kv_last: Signal<In, Bit>,
+    pub kv_group: Signal<In, Bits<8>>,
+    pub q_valid: Signal<In, Bit>,
+    pub q_group: Signal<In, Bits<8>>,
+    /// The maximum context (a constant from the configuration).
+    pub t_max: Signal<In, Bits<8>>,
+    /// Position bits of the memory address (a constant from the configuration).
+    pub pos_bits: Signal<In, Bits<8>>,
+    pub kv_ready: Signal<Out, Bit>,
+    pub q_ready: Signal<Out, Bit>,
+    pub we: Signal<Out, Bit>,
+    pub waddr: Signal<Out, Bits<16>>,
+    pub raddr: Signal<Out, Bits<16>>,
+    pub q_en: Signal<Out, Bit>,
+    pub s_valid: Signal<Out, Bit>,
+    pub s_first: Signal<Out, Bit>,
+    pub fin: Signal<Out, Bit>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_group: Signal<Out, Bits<8>>,
+    pub len_out: Signal<Out, Bits<8>>,
+    len: DFF<Bits<8>>,
+    pending: DFF<Bit>,
+    busy: DFF<Bit>,
+    j: DFF<Bits<8>>,
+    grp: DFF<Bits<8>>,
+    v1: DFF<Bit>,
+    f1: DFF<Bit>,
+    l1: DFF<Bit>,
+    g1: DFF<Bits<8>>,
+    v2: DFF<Bit>,
+    f2: DFF<Bit>,
+    l2: DFF<Bit>,
+    g2: DFF<Bits<8>>,
+    fin3: DFF<Bit>,
+    g3: DFF<Bits<8>>,
+    fin4: DFF<Bit>,
+    g4: DFF<Bits<8>>,
+    ov5: DFF<Bit>,
+    g5: DFF<Bits<8>>,
+    clr: Signal<Local, Bit>,
+    kv_ok: Signal<Local, Bit>,
+    q_ok: Signal<Local, Bit>,
+    last0: Signal<Local, Bit>,
+}
+
+impl Logic for Control {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, len, pending, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, fin4, g4, ov5, g5);
+        self.clr.next = self.clear.val() | self.pending.q.val();
+        self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len.q.val() < self.t_max.val());
+        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & (self.len.q.val() != 0);
+        self.kv_ready.next = self.kv_ok.val();
+        self.q_ready.next = self.q_ok.val();
+        self.we.next = self.kv_valid.val() & self.kv_ok.val();
+        self.waddr.next = (bit_cast::<16, 8>(self.kv_group.val()) << self.pos_bits.val()) | bit_cast::<16, 8>(self.len.q.val());
+        self.raddr.next = (bit_cast::<16, 8>(self.grp.q.val()) << self.pos_bits.val()) | bit_cast::<16, 8>(self.j.q.val());
+        self.q_en.next = self.q_valid.val() & self.q_ok.val();
+        self.len_out.next = self.len.q.val();
+        self.last0.next = (self.j.q.val() + 1) == self.len.q.val();
+        // Append and clear.
+        if self.kv_valid.val() & self.kv_ok.val() & self.kv_last.val() {
+            self.len.d.next = self.len.q.val() + 1;
+        }
+        if self.clear.val() {
+            self.pending.d.next = true;
+        }
+        if self.clr.val() & !self.busy.q.val() {
+            self.len.d.next = 0.into();
+            self.pending.d.next = false;
+        }
+        // Query: stream j = 0 .. len-1.
+        if self.busy.q.val() {
+            self.j.d.next = self.j.q.val() + 1;
+            if self.last0.val() {
+                self.busy.d.next = false;
+            }
+        }
+        if self.q_valid.val() & self.q_ok.val() {
+            self.busy.d.next = true;
+            self.j.d.next = 0.into();
+            self.grp.d.next = self.q_group.val();
+        }
+        // Flag pipeline: read (1), score (2), update (3), reciprocal (4), divide (5).
+        self.v1.d.next = self.busy.q.val();
+        self.f1.d.next = self.j.q.val() == 0;
+        self.l1.d.next = self.last0.val();
+        self.g1.d.next = self.grp.q.val();
+        self.v2.d.next = self.v1.q.val();
+        self.f2.d.next = self.f1.q.val();
+        self.l2.d.next = self.l1.q.val();
+        self.g2.d.next = self.g1.q.val();
+        self.fin3.d.next = self.v2.q.val() & self.l2.q.val();
+        self.g3.d.next = self.g2.q.val();
+        self.fin4.d.next = self.fin3.q.val();
+        self.g4.d.next = self.g3.q.val();
+        self.ov5.d.next = self.fin4.q.val();
+        self.g5.d.next = self.g4.q.val();
+        self.s_valid.next = self.v2.q.val();
+        self.s_first.next = self.f2.q.val();
+        self.fin.next = self.fin4.q.val();
+        self.out_valid.next = self.ov5.q.val();
+        self.out_group.next = self.g5.q.val();
+        if self.reset.val() {
+            self.len.d.next = 0.into();
+            self.pending.d.next = false;
+            self.busy.d.next = false;
+            self.v1.d.next = false;
+            self.v2.d.next = false;
+            self.fin3.d.next = false;
+            self.fin4.d.next = false;
+            self.ov5.d.next = false;
+        }
+    }
+}
