@@ -17,6 +17,14 @@ impl FileSet {
         Self::default()
     }
 
+    /// The usual output of a generator: one Verilog file and its manifest (`manifest.json`).
+    pub fn design(verilog_file: String, verilog: String, manifest: &crate::manifest::Manifest) -> Self {
+        let mut fs = Self::new();
+        fs.add(verilog_file, verilog);
+        fs.add(crate::manifest::MANIFEST_FILE, manifest.to_json());
+        fs
+    }
+
     /// Adds a file by its name relative to the output folder (no `..`, no absolute paths).
     pub fn add(&mut self, name: impl Into<String>, contents: impl Into<Vec<u8>>) {
         let name = name.into();

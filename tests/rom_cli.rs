@@ -71,7 +71,7 @@ fn spram_bad_lanes_and_unknown_targets_are_refused() {
     rejects(&["generate", "rom", "--target", "ice40-up5k", "--lanes", "0", "--out", o], "error: lanes 0 is not allowed (allowed: 1..=64)", &out);
     rejects(
         &["generate", "rom", "--target", "xc7", "--out", o],
-        "error: target 'xc7' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k)",
+        "error: target 'xc7' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)",
         &out,
     );
     rejects(

@@ -28,7 +28,7 @@ pub enum Generate {
     Rom {
         #[command(flatten)]
         rom: RomArgs,
-        /// FPGA part the store must fit: ice40-up5k, ice40-hx8k, ecp5-25k or ecp5-85k
+        /// FPGA part the store must fit: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or ecp5-45k
         #[arg(long)]
         target: String,
         /// Output folder (created if missing)
