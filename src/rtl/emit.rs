@@ -129,6 +129,12 @@ pub fn parse(text: &str) -> Result<Vec<Module>> {
 /// Rewrites a module's text: its own name and its children's type names through `map`
 /// (in the header, instance lines and the `endmodule // name` comment), `$` in identifiers -> `__`.
 fn rewrite(m: &Module, map: &BTreeMap<String, String>) -> String {
+    rewrite_with(m, map, true)
+}
+
+/// [`rewrite`], optionally keeping `$` in identifiers (renaming only), so [`dedup`] still sees
+/// the original structure of a renamed text.
+fn rewrite_with(m: &Module, map: &BTreeMap<String, String>, sanitize: bool) -> String {
     let mut out = String::with_capacity(m.text.len());
     for (n, line) in m.text.lines().enumerate() {
         let indent = &line[..line.len() - line.trim_start().len()];
@@ -140,7 +146,11 @@ fn rewrite(m: &Module, map: &BTreeMap<String, String>) -> String {
             if *ident {
                 let module_pos = (header_or_end && map.contains_key(*t)) || (k == 0 && first_is_child);
                 let name = if module_pos { map.get(*t).map(String::as_str).unwrap_or(t) } else { t };
-                out.push_str(&name.replace('$', "__"));
+                if sanitize {
+                    out.push_str(&name.replace('$', "__"));
+                } else {
+                    out.push_str(name);
+                }
             } else {
                 out.push_str(t);
             }
@@ -265,31 +275,10 @@ pub fn block_verilog<B: Block>(block: &mut B, name: &str) -> Result<String> {
     }
     let mut out = String::new();
     for m in &mods {
-        let mut m2 = m.clone();
-        m2.children = m.children.clone();
-        out.push_str(&rewrite_names_only(&m2, &map));
+        out.push_str(&rewrite_with(m, &map, false));
         out.push('\n');
     }
     Ok(out)
-}
-
-/// Like [`rewrite`] but keeps `$` in identifiers (renaming only), so [`dedup`] still sees the
-/// original structure.
-fn rewrite_names_only(m: &Module, map: &BTreeMap<String, String>) -> String {
-    let mut out = String::with_capacity(m.text.len());
-    for (n, line) in m.text.lines().enumerate() {
-        let indent = &line[..line.len() - line.trim_start().len()];
-        out.push_str(indent);
-        let toks = tokens(line.trim_start());
-        let header_or_end = n == 0 || line.trim_start().starts_with("endmodule");
-        let first_is_child = matches!(toks.first(), Some((true, t)) if m.children.iter().any(|c| c == t));
-        for (k, (ident, t)) in toks.iter().enumerate() {
-            let module_pos = *ident && ((header_or_end && map.contains_key(*t)) || (k == 0 && first_is_child));
-            out.push_str(if module_pos { map.get(*t).map(String::as_str).unwrap_or(t) } else { t });
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// rust-hdl Verilog of `block` as module `name`, deduplicated (contract rule 4).
