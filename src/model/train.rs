@@ -169,6 +169,12 @@ pub struct Trainer {
     pub step: usize,
 }
 
+/// The six weight matrices of layer `l`: q, k, v, o, fc1, fc2.
+fn layer_weights(model: &FloatModel, l: usize) -> (&[f32], &[f32], &[f32], &[f32], &[f32], &[f32]) {
+    let w = |k| model.w(layer_slot(l, k));
+    (w(WQ), w(WK), w(WV), w(WO), w(FC1), w(FC2))
+}
+
 impl Trainer {
     pub fn new(model: &FloatModel, opts: TrainOptions) -> Self {
         let n = model.data.len();
@@ -227,14 +233,7 @@ impl Trainer {
             a.s0[t] = rmsnorm(x);
         }
         for l in 0..c.n_layer {
-            let (wq, wk, wv, wo, f1, f2) = (
-                model.w(layer_slot(l, WQ)),
-                model.w(layer_slot(l, WK)),
-                model.w(layer_slot(l, WV)),
-                model.w(layer_slot(l, WO)),
-                model.w(layer_slot(l, FC1)),
-                model.w(layer_slot(l, FC2)),
-            );
+            let (wq, wk, wv, wo, f1, f2) = layer_weights(model, l);
             for t in 0..n {
                 let o = lb(l, t);
                 a.n1[o..o + e].copy_from_slice(&a.xin[o..o + e]);
@@ -325,14 +324,7 @@ impl Trainer {
             }
         }
         for l in (0..c.n_layer).rev() {
-            let (wq, wk, wv, wo, f1, f2) = (
-                model.w(layer_slot(l, WQ)),
-                model.w(layer_slot(l, WK)),
-                model.w(layer_slot(l, WV)),
-                model.w(layer_slot(l, WO)),
-                model.w(layer_slot(l, FC1)),
-                model.w(layer_slot(l, FC2)),
-            );
+            let (wq, wk, wv, wo, f1, f2) = layer_weights(model, l);
             let (oq, lq) = slot(layer_slot(l, WQ));
             let (ok, lk) = slot(layer_slot(l, WK));
             let (ov, lv) = slot(layer_slot(l, WV));

@@ -30,6 +30,21 @@ pub struct Emitted {
     pub modules: Vec<String>,
 }
 
+impl Emitted {
+    /// Appends a generated module (structural wiring, wrappers) after the rust-hdl ones.
+    pub fn push_module(&mut self, name: impl Into<String>, text: &str) {
+        self.text.push('\n');
+        self.text.push_str(text);
+        self.modules.push(name.into());
+    }
+
+    /// Puts the standard [`file_header`] (naming `what` and every module) in front of the text.
+    pub fn with_header(mut self, what: &str) -> Self {
+        self.text.insert_str(0, &file_header(what, &self.modules));
+        self
+    }
+}
+
 /// One parsed module: its name, its full text (from `module` to `endmodule` inclusive) and the
 /// module types it instantiates.
 #[derive(Debug, Clone)]

@@ -78,12 +78,8 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
         leaf.kvram.as_str(),
     ];
     let mut e = dedup(&raw, &keep)?;
-    e.text.push('\n');
-    e.text.push_str(&top::top_verilog(cfg, &leaf));
-    e.modules.push(cfg.top_name());
-    let header = crate::rtl::emit::file_header(&cfg.top_name(), &e.modules);
-    e.text.insert_str(0, &header);
-    Ok(e)
+    e.push_module(cfg.top_name(), &top::top_verilog(cfg, &leaf));
+    Ok(e.with_header(&cfg.top_name()))
 }
 
 /// File name of the Verilog written by [`generate`].

@@ -36,15 +36,9 @@ pub fn verilog(cfg: &SystolicConfig) -> Result<Emitted> {
         let why = "the product's bits above A are never read: it fits in 2I <= A bits.";
         e.text = suppress_in_module(&e.text, &leaf.pe, "UNUSED", why);
     }
-    e.text.push('\n');
-    e.text.push_str(&array::array_verilog(cfg, &leaf));
-    e.modules.push(array::array_name(cfg));
-    e.text.push('\n');
-    e.text.push_str(&top::top_verilog(cfg, &leaf));
-    e.modules.push(cfg.top_name());
-    let header = crate::rtl::emit::file_header(&cfg.top_name(), &e.modules);
-    e.text.insert_str(0, &header);
-    Ok(e)
+    e.push_module(array::array_name(cfg), &array::array_verilog(cfg, &leaf));
+    e.push_module(cfg.top_name(), &top::top_verilog(cfg, &leaf));
+    Ok(e.with_header(&cfg.top_name()))
 }
 
 /// Wraps the body of module `name` in `verilator lint_off/lint_on` for one warning class, with

@@ -64,9 +64,7 @@ fn router_emitted(cfg: &NocConfig) -> Result<Emitted> {
     for leaf in [&names.input_unit, &names.output_unit] {
         e.text = suppress_width(&e.text, leaf);
     }
-    e.text.push('\n');
-    e.text.push_str(&router::router_verilog(cfg.flit_bits, &names));
-    e.modules.push(names.router.clone());
+    e.push_module(names.router.clone(), &router::router_verilog(cfg.flit_bits, &names));
     Ok(e)
 }
 
@@ -99,9 +97,7 @@ fn header(cfg: &NocConfig, top: &str, modules: &[String]) -> String {
 /// Verilog of the whole mesh (leaves, router, mesh top) and its module list.
 pub fn verilog(cfg: &NocConfig) -> Result<Emitted> {
     let mut e = router_emitted(cfg)?;
-    e.text.push('\n');
-    e.text.push_str(&mesh::mesh_verilog(cfg, &cfg.router_name()));
-    e.modules.push(cfg.top_name());
+    e.push_module(cfg.top_name(), &mesh::mesh_verilog(cfg, &cfg.router_name()));
     e.text.insert_str(0, &header(cfg, &cfg.top_name(), &e.modules));
     Ok(e)
 }
