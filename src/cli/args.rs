@@ -71,11 +71,14 @@ pub struct AttentionArgs {
     /// Fraction bits of the keys
     #[arg(long, default_value_t = crate::model::quant::Formats::DEFAULT.k)]
     pub k_frac: u32,
+    /// Transformer layers: one KV cache each in the same memories (1..=16)
+    #[arg(long, default_value_t = 1)]
+    pub layers: u32,
 }
 
 impl TryFrom<&AttentionArgs> for AttentionConfig {
     type Error = crate::Error;
     fn try_from(a: &AttentionArgs) -> crate::Result<Self> {
-        AttentionParams { head_dim: a.head_dim, heads: a.heads, context: a.context, lanes: a.lanes, q_frac: a.q_frac, k_frac: a.k_frac }.try_into()
+        AttentionParams { head_dim: a.head_dim, heads: a.heads, context: a.context, lanes: a.lanes, q_frac: a.q_frac, k_frac: a.k_frac, layers: a.layers }.try_into()
     }
 }

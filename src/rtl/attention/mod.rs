@@ -50,11 +50,11 @@ fn kvram_verilog(a: u32, name: &str) -> Result<String> {
         ($($n:literal),*) => {
             match a {
                 $($n => block_verilog(&mut kv::KvRam::<$n>::default(), name),)*
-                _ => Err(Error::invalid("KV memory address bits", a, "allowed: 1..=12")),
+                _ => Err(Error::invalid("KV memory address bits", a, "allowed: 1..=16")),
             }
         };
     }
-    ram!(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    ram!(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 }
 
 /// Verilog of the whole unit (leaf modules deduplicated, then the top) and its module list.
@@ -105,9 +105,11 @@ pub fn manifest(cfg: &AttentionConfig, files: Vec<String>, modules: &[String]) -
             notes: vec![
                 format!("q_ready is low for cache_len cycles after an accepted query: one query beat per cache_len + 1 cycles"),
                 format!(
-                    "one token back to back, first kv beat to last output inclusive: {g} * (cache_len + 2) + {p} cycles ({g} kv beats, {g} queries)",
-                    g = cfg.groups()
+                    "one token back to back, first kv beat to last output inclusive: {y} * {g} * (cache_len + 2) + {p} cycles ({g} kv beats, {g} queries per layer, {y} layer(s))",
+                    g = cfg.groups(),
+                    y = cfg.layers
                 ),
+                "layers: one cache per layer in the same memories; kv_layer/q_layer select it, cache_len shows layer q_layer's length, clear empties all".into(),
                 "lanes process that many heads in parallel; groups = heads / lanes run one after the other".into(),
                 "a query offered while one runs waits (q_ready low); kv beats and clear also wait; a kv beat offered with a query goes first".into(),
             ],
@@ -119,6 +121,7 @@ pub fn manifest(cfg: &AttentionConfig, files: Vec<String>, modules: &[String]) -
             "groups": cfg.groups(),
             "group_bits": cfg.group_bits(),
             "addr_bits": cfg.addr_bits(),
+            "layer_bits": cfg.layer_bits(),
             "score_shift": cfg.score_shift(),
             "kv_memories": 2 * cfg.lanes * cfg.head_dim,
             "kv_memory_words": 1u32 << cfg.addr_bits(),
