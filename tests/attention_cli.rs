@@ -58,7 +58,8 @@ fn generate_with_layers_widens_the_address_and_the_layer_ports() {
     assert_eq!(m.config["layers"], 3);
     let v = std::fs::read_to_string(out.join("llmpu_attention_d2h2t3l1_y3.v")).unwrap();
     assert!(v.contains(".kv_layer({6'd0, kv_layer}), .q_layer({6'd0, q_layer})"), "layer ports not wired");
-    assert!(v.contains(".lay_shift(8'd3)"), "layer shift");
+    assert!(v.contains("wire [4:0] waddr = {kv_layer, kv_group, wpos[1:0]};"), "write address");
+    assert!(v.contains("wire [4:0] raddr = {rlay[1:0], rgrp[0:0], rpos[1:0]};"), "read address");
 }
 
 #[test]

@@ -8,11 +8,11 @@
 //!    `len[y] = 0`) at the first edge with no query running. With `clr = clear || pending`:
 //!    `kv_ready = !busy && !clr && len_kv < t_max`; `q_ready = !busy && !clr && !kv_valid && len_q > 0`
 //!    (an append offered together with a query goes first). `len_out = len_q`.
-//! 2. An accepted kv beat writes `we` at `waddr = kv_layer << lay_shift | kv_group << pos_bits | len_kv`;
-//!    with `kv_last` it also advances `len[kv_layer]`.
+//! 2. An accepted kv beat raises `we` with `wpos = len_kv` (the top writes address
+//!    `{kv_layer, kv_group, wpos}`); with `kv_last` it also advances `len[kv_layer]`.
 //! 3. An accepted query (`q_en` high for that cycle) stores its layer, group and `n = len_q` and
-//!    makes the unit busy; in cycles `a+1 .. a+n` it presents
-//!    `raddr = layer << lay_shift | group << pos_bits | j` for `j = 0 .. n-1` and then is idle
+//!    makes the unit busy; in cycles `a+1 .. a+n` it presents `rlay`, `rgrp`, `rpos = j`
+//!    (the top reads address `{rlay, rgrp, rpos}`) for `j = 0 .. n-1` and then is idle
 //!    again (`q_ready` may be high in cycle `a+n+1`).
 //! 4. The read of `j` issued in cycle `c` has its score valid (`s_valid`, `s_first` for `j = 0`)
 //!    in cycle `c+2` (the state updates at its end); the reciprocal of `l` is registered at the
@@ -29,7 +29,6 @@ pub struct Control {
     pub clear: Signal<In, Bit>,
     pub kv_valid: Signal<In, Bit>,
     pub kv_last: Signal<In, Bit>,
-    pub kv_group: Signal<In, Bits<8>>,
     pub q_valid: Signal<In, Bit>,
     pub q_group: Signal<In, Bits<8>>,
     /// Layer of the kv beat and of the query (below [`MAX_LAYERS`]).
@@ -37,15 +36,15 @@ pub struct Control {
     pub q_layer: Signal<In, Bits<8>>,
     /// The maximum context (a constant from the configuration).
     pub t_max: Signal<In, Bits<8>>,
-    /// Position bits of the memory address (a constant from the configuration).
-    pub pos_bits: Signal<In, Bits<8>>,
-    /// Group bits + position bits: where the layer starts in the memory address (a constant).
-    pub lay_shift: Signal<In, Bits<8>>,
     pub kv_ready: Signal<Out, Bit>,
     pub q_ready: Signal<Out, Bit>,
     pub we: Signal<Out, Bit>,
-    pub waddr: Signal<Out, Bits<16>>,
-    pub raddr: Signal<Out, Bits<16>>,
+    /// Write position: the length of layer `kv_layer` (the top concatenates layer, group, position).
+    pub wpos: Signal<Out, Bits<8>>,
+    /// Read address parts of the running query: layer, group, position.
+    pub rlay: Signal<Out, Bits<8>>,
+    pub rgrp: Signal<Out, Bits<8>>,
+    pub rpos: Signal<Out, Bits<8>>,
     pub q_en: Signal<Out, Bit>,
     pub s_valid: Signal<Out, Bit>,
     pub s_first: Signal<Out, Bit>,
@@ -83,6 +82,8 @@ pub struct Control {
     len_kv: Signal<Local, Bits<8>>,
     len_q: Signal<Local, Bits<8>>,
     one: Constant<Bits<16>>,
+    one8: Constant<Bits<8>>,
+    zero8: Constant<Bits<8>>,
 }
 
 /// Length registers of the controller: the unit supports up to this many layers.
@@ -96,19 +97,18 @@ impl Default for Control {
             clear: Default::default(),
             kv_valid: Default::default(),
             kv_last: Default::default(),
-            kv_group: Default::default(),
             q_valid: Default::default(),
             q_group: Default::default(),
             kv_layer: Default::default(),
             q_layer: Default::default(),
             t_max: Default::default(),
-            pos_bits: Default::default(),
-            lay_shift: Default::default(),
             kv_ready: Default::default(),
             q_ready: Default::default(),
             we: Default::default(),
-            waddr: Default::default(),
-            raddr: Default::default(),
+            wpos: Default::default(),
+            rlay: Default::default(),
+            rgrp: Default::default(),
+            rpos: Default::default(),
             q_en: Default::default(),
             s_valid: Default::default(),
             s_first: Default::default(),
@@ -146,6 +146,8 @@ impl Default for Control {
             len_kv: Default::default(),
             len_q: Default::default(),
             one: Constant::new(1u64.to_bits()),
+            one8: Constant::new(1u64.to_bits()),
+            zero8: Constant::new(0u64.to_bits()),
         }
     }
 }
@@ -161,8 +163,8 @@ impl Logic for Control {
         // The lengths of the kv beat's layer and of the query's layer (one-hot selects).
         self.kv_sel.next = self.one.val() << self.kv_layer.val();
         self.q_sel.next = self.one.val() << self.q_layer.val();
-        self.len_kv.next = 0.into();
-        self.len_q.next = 0.into();
+        self.len_kv.next = self.zero8.val();
+        self.len_q.next = self.zero8.val();
         for i in 0..MAX_LAYERS {
             if self.kv_sel.val().get_bit(i) {
                 self.len_kv.next = self.lens[i].q.val();
@@ -173,24 +175,22 @@ impl Logic for Control {
         }
         self.clr.next = self.clear.val() | self.pending.q.val();
         self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len_kv.val() < self.t_max.val());
-        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & (self.len_q.val() != 0);
+        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & self.len_q.val().any();
         self.kv_ready.next = self.kv_ok.val();
         self.q_ready.next = self.q_ok.val();
         self.we.next = self.kv_valid.val() & self.kv_ok.val();
-        self.waddr.next = (bit_cast::<16, 8>(self.kv_layer.val()) << self.lay_shift.val())
-            | (bit_cast::<16, 8>(self.kv_group.val()) << self.pos_bits.val())
-            | bit_cast::<16, 8>(self.len_kv.val());
-        self.raddr.next = (bit_cast::<16, 8>(self.qlay.q.val()) << self.lay_shift.val())
-            | (bit_cast::<16, 8>(self.grp.q.val()) << self.pos_bits.val())
-            | bit_cast::<16, 8>(self.j.q.val());
+        self.wpos.next = self.len_kv.val();
+        self.rlay.next = self.qlay.q.val();
+        self.rgrp.next = self.grp.q.val();
+        self.rpos.next = self.j.q.val();
         self.q_en.next = self.q_valid.val() & self.q_ok.val();
         self.len_out.next = self.len_q.val();
-        self.last0.next = (self.j.q.val() + 1) == self.qn.q.val();
+        self.last0.next = (self.j.q.val() + self.one8.val()) == self.qn.q.val();
         // Append and clear.
         if self.kv_valid.val() & self.kv_ok.val() & self.kv_last.val() {
             for i in 0..MAX_LAYERS {
                 if self.kv_sel.val().get_bit(i) {
-                    self.lens[i].d.next = self.lens[i].q.val() + 1;
+                    self.lens[i].d.next = self.lens[i].q.val() + self.one8.val();
                 }
             }
         }
@@ -199,27 +199,27 @@ impl Logic for Control {
         }
         if self.clr.val() & !self.busy.q.val() {
             for i in 0..MAX_LAYERS {
-                self.lens[i].d.next = 0.into();
+                self.lens[i].d.next = self.zero8.val();
             }
             self.pending.d.next = false;
         }
         // Query: stream j = 0 .. qn-1 of layer qlay.
         if self.busy.q.val() {
-            self.j.d.next = self.j.q.val() + 1;
+            self.j.d.next = self.j.q.val() + self.one8.val();
             if self.last0.val() {
                 self.busy.d.next = false;
             }
         }
         if self.q_valid.val() & self.q_ok.val() {
             self.busy.d.next = true;
-            self.j.d.next = 0.into();
+            self.j.d.next = self.zero8.val();
             self.grp.d.next = self.q_group.val();
             self.qlay.d.next = self.q_layer.val();
             self.qn.d.next = self.len_q.val();
         }
         // Flag pipeline: read (1), score (2), update (3), reciprocal (4), divide (5).
         self.v1.d.next = self.busy.q.val();
-        self.f1.d.next = self.j.q.val() == 0;
+        self.f1.d.next = !self.j.q.val().any();
         self.l1.d.next = self.last0.val();
         self.g1.d.next = self.grp.q.val();
         self.v2.d.next = self.v1.q.val();
@@ -239,7 +239,7 @@ impl Logic for Control {
         self.out_group.next = self.g5.q.val();
         if self.reset.val() {
             for i in 0..MAX_LAYERS {
-                self.lens[i].d.next = 0.into();
+                self.lens[i].d.next = self.zero8.val();
             }
             self.pending.d.next = false;
             self.busy.d.next = false;

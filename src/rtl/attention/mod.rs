@@ -78,8 +78,72 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
         leaf.kvram.as_str(),
     ];
     let mut e = dedup(&raw, &keep)?;
+    e.text = suppress_lint(&e.text);
     e.push_module(cfg.top_name(), &top::top_verilog(cfg, &leaf));
     Ok(e.with_header(&cfg.top_name()))
+}
+
+/// The warning classes `verilator --lint-only -Wall` is told to ignore, per module of the
+/// arithmetic leaves (module name prefix, class, reason written into the Verilog). The controller,
+/// the registers, the KV memory and the structural top are lint-clean without any. Justified in
+/// docs/attention.md (Lint); the behaviour under them is checked bit for bit in Verilator.
+pub const LINT_SUPPRESSIONS: &[(&str, &str, &str)] = &[
+    (
+        "llmpu_att_mac",
+        "WIDTH",
+        "rust-hdl 0.46 writes a zero extension (bit_cast) as a narrow value ANDed with a wide mask; Verilog's context width extends it as intended",
+    ),
+    (
+        "llmpu_att_head",
+        "WIDTH",
+        "rust-hdl 0.46 writes zero extensions as a narrow value ANDed with a wide mask and literals as 32-bit constants; Verilog's context width gives the intended widths",
+    ),
+    (
+        "llmpu_att_acc",
+        "WIDTH",
+        "rust-hdl 0.46 writes zero extensions as a narrow value ANDed with a wide mask and literals as 32-bit constants; Verilog's context width gives the intended widths",
+    ),
+    (
+        "llmpu_att_head",
+        "UNUSED",
+        "each use of the shared rounding block reads one of its results (48-bit or saturated), and table lookups read only some bits of their index",
+    ),
+    (
+        "llmpu_att_acc",
+        "UNUSED",
+        "each use of the shared rounding block reads one of its results (48-bit or saturated)",
+    ),
+    (
+        "llmpu_att_head",
+        "UNOPTFLAT",
+        "rust-hdl 0.46 writes a module's logic as one always block; a child whose input it drives and whose output it reads looks like a loop at block granularity (there is none: yosys check -assert passes)",
+    ),
+];
+
+/// Wraps the body of every rust-hdl module named by [`LINT_SUPPRESSIONS`] (prefix match) in
+/// `verilator lint_off/lint_on` for its classes, each with its reason as a comment.
+fn suppress_lint(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4096);
+    let mut open: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("endmodule") {
+            for class in open.drain(..).rev() {
+                out.push_str(&format!("    /* verilator lint_on {class} */\n"));
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        if let Some(rest) = line.strip_prefix("module ") {
+            let name = rest.split('(').next().unwrap_or("").trim();
+            for (prefix, class, why) in LINT_SUPPRESSIONS {
+                if name.starts_with(prefix) {
+                    out.push_str(&format!("    // lint: {why}\n    /* verilator lint_off {class} */\n"));
+                    open.push(class);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// File name of the Verilog written by [`generate`].

@@ -86,9 +86,9 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let _ = writeln!(s, "    {dir} wire [{}:0] {};", p.width - 1, p.name);
         }
     }
-    s.push_str("\n    // Controller. Unused: the address bits above the memories' and the wide group/length fields.\n");
+    s.push_str("\n    // Controller. Unused: the bits of its 8-bit layer, group, position and length fields above this configuration's widths.\n");
     s.push_str("    /* verilator lint_off UNUSED */\n");
-    s.push_str("    wire we, q_en, s_valid, s_first, fin;\n    wire [15:0] waddr, raddr;\n    wire [7:0] out_group8, len8;\n");
+    s.push_str("    wire we, q_en, s_valid, s_first, fin;\n    wire [7:0] wpos, rlay, rgrp, rpos, out_group8, len8;\n");
     s.push_str("    /* verilator lint_on UNUSED */\n");
     let pad = |x: &str| if gb == 8 { x.to_string() } else { format!("{{{}'d0, {x}}}", 8 - gb) };
     let (kv_layer, q_layer) = if cfg.layers == 1 {
@@ -100,14 +100,20 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     let _ = writeln!(
         s,
-        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .kv_group({}), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .pos_bits(8'd{}), .lay_shift(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .waddr(waddr), .raddr(raddr), .q_en(q_en), .s_valid(s_valid), .s_first(s_first), .fin(fin), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
+        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .s_valid(s_valid), .s_first(s_first), .fin(fin), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
         leaf.control,
-        pad("kv_group"),
         pad("q_group"),
         cfg.context,
-        cfg.pos_bits(),
-        cfg.group_bits() + cfg.pos_bits()
     );
+    // Memory addresses: {layer, group, position}.
+    let pb = cfg.pos_bits();
+    let (wl, rl) = if cfg.layers == 1 {
+        (String::new(), String::new())
+    } else {
+        ("kv_layer, ".to_string(), format!("rlay[{}:0], ", cfg.layer_bits() - 1))
+    };
+    let _ = writeln!(s, "    wire [{}:0] waddr = {{{wl}kv_group, wpos[{}:0]}};", a - 1, pb - 1);
+    let _ = writeln!(s, "    wire [{}:0] raddr = {{{rl}rgrp[{}:0], rpos[{}:0]}};", a - 1, gb - 1, pb - 1);
     let _ = writeln!(s, "    assign out_group = out_group8[{}:0];", gb - 1);
     let _ = writeln!(s, "    assign cache_len = len8[{}:0];", lb - 1);
     for ln in 0..l {
@@ -123,15 +129,13 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let _ = writeln!(s, "    {} q_{ln}_{e}(.clock(clock), .en(q_en), .d(q_in{bits}), .q(qr_{ln}_{e}));", leaf.hold);
             let _ = writeln!(
                 s,
-                "    {} kmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr[{am}:0]), .wdata(kv_k{bits}), .raddr(raddr[{am}:0]), .rdata(kr_{ln}_{e}));",
-                leaf.kvram,
-                am = a - 1
+                "    {} kmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr), .wdata(kv_k{bits}), .raddr(raddr), .rdata(kr_{ln}_{e}));",
+                leaf.kvram
             );
             let _ = writeln!(
                 s,
-                "    {} vmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr[{am}:0]), .wdata(kv_v{bits}), .raddr(raddr[{am}:0]), .rdata(vr_{ln}_{e}));",
-                leaf.kvram,
-                am = a - 1
+                "    {} vmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr), .wdata(kv_v{bits}), .raddr(raddr), .rdata(vr_{ln}_{e}));",
+                leaf.kvram
             );
             let _ = writeln!(s, "    {} mac_{ln}_{e}(.q(qr_{ln}_{e}), .k(kr_{ln}_{e}), .sin(sum_{ln}_{e}), .sout(sum_{ln}_{}));", leaf.mac, e + 1);
             let _ = writeln!(s, "    {} vreg_{ln}_{e}(.clock(clock), .en(1'b1), .d(vr_{ln}_{e}), .q(vs_{ln}_{e}));", leaf.hold);
