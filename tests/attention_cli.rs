@@ -77,6 +77,11 @@ fn bad_shapes_exit_2_with_one_line() {
     run(&["--head-dim", "0", "--heads", "4", "--context", "16"], "error: head-dim 0 is not allowed (allowed: 1..=64)");
     run(&["--head-dim", "4", "--heads", "4", "--context", "16", "--layers", "17"], "error: layers 17 is not allowed (allowed: 1..=16)");
     run(
+        &["--head-dim", "4", "--heads", "4", "--context", "16", "--elements-per-cycle", "3"],
+        "error: elements-per-cycle 3 is not allowed (must divide head-dim = 4 (allowed: 1, 2, 4))",
+    );
+    run(&["--head-dim", "4", "--heads", "4", "--context", "16", "--elements-per-cycle", "0"], "error: elements-per-cycle 0 is not allowed (allowed: 1..=4)");
+    run(
         &["--head-dim", "4", "--heads", "4", "--context", "16", "--q-frac", "3", "--k-frac", "4"],
         "error: q-frac + k-frac 7 is not allowed (must be at least 8 (scores keep 8 fraction bits))",
     );
@@ -106,6 +111,13 @@ fn synth_plans_for_ecp5_and_refuses_what_cannot_fit() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(out.ends_with("# fit estimate: 19 multipliers, 19 in DSPs, 0 in logic; at least 128 LUTs of 83640\n"), "{out}");
     assert!(out.contains("llmpu_attention_d4h4t16l1"), "{out}");
+    // One element per cycle: 4 * 1 + 3 = 7 multipliers, all in the 8 DSPs.
+    let o = llmpu(&[
+        "synth", "attention", "--head-dim", "4", "--heads", "4", "--context", "16", "--elements-per-cycle", "1", "--target", "ice40-up5k", "--dry-run",
+    ]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(out.ends_with("# fit estimate: 7 multipliers, 7 in DSPs, 0 in logic; at least 32 LUTs of 5280\n"), "{out}");
     let o = llmpu(&["synth", "attention", "--head-dim", "4", "--heads", "4", "--context", "16", "--target", "ice40-up5k", "--dry-run"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(

@@ -18,9 +18,33 @@ fn cfg(head_dim: u32, heads: u32, context: u32, lanes: u32, layers: u32) -> Atte
     AttentionConfig::try_from(AttentionParams { head_dim, heads, context, lanes, layers, ..AttentionParams::default() }).expect("config")
 }
 
+fn serial(c: AttentionConfig, elements_per_cycle: u32) -> AttentionConfig {
+    let p = AttentionParams {
+        head_dim: c.head_dim,
+        heads: c.heads,
+        context: c.context,
+        lanes: c.lanes,
+        q_frac: c.q_frac,
+        k_frac: c.k_frac,
+        layers: c.layers,
+        elements_per_cycle,
+    };
+    AttentionConfig::try_from(p).expect("config")
+}
+
 #[test]
 fn shapes_lanes_and_layers_are_lint_clean() {
-    for c in [cfg(4, 4, 16, 1, 1), cfg(4, 4, 16, 4, 1), cfg(4, 4, 16, 1, 2), cfg(3, 6, 5, 2, 3), cfg(1, 1, 1, 1, 1), cfg(2, 8, 64, 2, 16)] {
+    let shapes = [
+        cfg(4, 4, 16, 1, 1),
+        cfg(4, 4, 16, 4, 1),
+        cfg(4, 4, 16, 1, 2),
+        serial(cfg(4, 4, 16, 1, 2), 1),
+        serial(cfg(4, 4, 16, 2, 1), 2),
+        serial(cfg(3, 6, 5, 2, 3), 1),
+        cfg(1, 1, 1, 1, 1),
+        serial(cfg(6, 8, 64, 2, 16), 3),
+    ];
+    for c in shapes {
         let tmp = tempfile::tempdir().expect("tempdir");
         let (files, top) = write(&c, tmp.path());
         assert_eq!(files.len(), 1);

@@ -1,10 +1,11 @@
 //! The generated attention unit in Verilator against the bit-exact model
 //! (`numeric::attention_head` per head, via `rtl::attention::model::expected`): every context
 //! length and head with random q/k/v, extreme values, back-to-back tokens and stalls, a check
-//! shown to fail, and the error against f64 softmax attention. Four shapes: the MicroGPT shape
+//! shown to fail, and the error against f64 softmax attention. Five shapes: the MicroGPT shape
 //! (head_dim 4, 4 heads, context 16) with 1 and 4 lanes, the same with 2 layers (one cache per
-//! layer, interleaved per token as a transformer does), and head_dim 3, 6 heads, context 5,
-//! 2 lanes, 3 layers with other q/k formats. Each model is built once (cached across runs).
+//! layer, interleaved per token as a transformer does), the same with 2 layers and one element
+//! per cycle (4 cycles per position), and head_dim 3, 6 heads, context 5, 2 lanes, 3 layers, one
+//! element per cycle, with other q/k formats. Each model is built once (cached across runs).
 
 use llmpu::rtl::attention::model::{expected, expected_f64, Token};
 use llmpu::rtl::attention::{AttentionConfig, AttentionParams};
@@ -22,14 +23,29 @@ fn micro_layers() -> AttentionConfig {
     AttentionConfig::try_from(AttentionParams { layers: 2, ..AttentionParams::default() }).unwrap()
 }
 
+fn micro_serial() -> AttentionConfig {
+    AttentionConfig::try_from(AttentionParams { layers: 2, elements_per_cycle: 1, ..AttentionParams::default() }).unwrap()
+}
+
 fn other() -> AttentionConfig {
-    AttentionConfig::try_from(AttentionParams { head_dim: 3, heads: 6, context: 5, lanes: 2, q_frac: 12, k_frac: 10, layers: 3 }).unwrap()
+    AttentionConfig::try_from(AttentionParams {
+        head_dim: 3,
+        heads: 6,
+        context: 5,
+        lanes: 2,
+        q_frac: 12,
+        k_frac: 10,
+        layers: 3,
+        elements_per_cycle: 1,
+    })
+    .unwrap()
 }
 
 fn model(cfg: &AttentionConfig) -> &'static Model {
     static M1: OnceLock<Model> = OnceLock::new();
     static M4: OnceLock<Model> = OnceLock::new();
     static MY: OnceLock<Model> = OnceLock::new();
+    static MS: OnceLock<Model> = OnceLock::new();
     static MO: OnceLock<Model> = OnceLock::new();
     let cell = if *cfg == micro(1) {
         &M1
@@ -37,6 +53,8 @@ fn model(cfg: &AttentionConfig) -> &'static Model {
         &M4
     } else if *cfg == micro_layers() {
         &MY
+    } else if *cfg == micro_serial() {
+        &MS
     } else {
         assert_eq!(*cfg, other());
         &MO
@@ -97,6 +115,23 @@ fn every_context_length_and_head_microgpt_four_lanes() {
 #[test]
 fn every_context_length_and_head_other_shape_three_layers() {
     every_length(&other(), 13);
+}
+
+#[test]
+fn every_context_length_one_element_per_cycle_two_layers() {
+    let cfg = micro_serial();
+    assert_eq!((cfg.chunks(), cfg.multipliers()), (4, 7));
+    assert_eq!(cfg.query_latency(16), 16 * 4 + 11);
+    assert_eq!(cfg.token_cycles(16), 2 * 4 * (16 * 4 + 2) + 11);
+    every_length(&cfg, 17);
+}
+
+#[test]
+fn extreme_values_one_element_per_cycle() {
+    let cfg = micro_serial();
+    let mut rng = ChaCha8Rng::seed_from_u64(24);
+    let seqs: Vec<Vec<Vec<Token>>> = extremes(&cfg, 24).into_iter().map(|x| vec![x.clone(), random_tokens(&cfg, x.len(), 32768, &mut rng)]).collect();
+    run_checked_layers(&cfg, &seqs, 0.0, 24);
 }
 
 #[test]
@@ -189,7 +224,7 @@ fn extreme_values_other_shape_four_lanes() {
 
 #[test]
 fn stalls_with_garbage_on_the_inputs_change_nothing() {
-    for (cfg, seed) in [(micro(1), 31), (other(), 32)] {
+    for (cfg, seed) in [(micro(1), 31), (other(), 32), (micro_serial(), 34)] {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let seqs = vec![random_tokens(&cfg, cfg.context as usize, 8192, &mut rng), random_tokens(&cfg, 3, 32768, &mut rng)];
         run_checked(&cfg, &seqs, 0.35, seed);

@@ -11,7 +11,7 @@
 //!   with stall rate P, each cycle a beat could be offered is instead idle with probability P,
 //!   with random garbage on every data input (ChaCha8 seeded with the run's seed).
 //! - Every `out_valid` cycle delivers one group; it must be the oldest outstanding query and
-//!   arrive exactly `cache_len + PIPELINE` cycles after that query was accepted, else
+//!   arrive exactly `AttentionConfig::query_latency(cache_len)` cycles after that query was accepted, else
 //!   `Error::Mismatch` naming the cycle and the seed. A run longer than a bound from the
 //!   latency formula is a hang.
 //! - Statistics: cycles of each token (all its layers) from the cycle its first kv beat is
@@ -192,8 +192,8 @@ pub fn run_layers(sim: &mut Sim, cfg: &AttentionConfig, seqs: &[Vec<Vec<Token>>]
     let mut cur_seq = 0usize;
     loop {
         let now = sim.cycle() - start;
-        // Every beat takes at most 2 cycles beside the query streams, which take cache_len + 1.
-        let bound = 2 * n_beats + (total_len + total_q as u64) * g_n as u64 + stalls + 64;
+        // Every beat takes at most 2 cycles beside the query streams, which take cache_len * chunks + 1.
+        let bound = 2 * n_beats + (total_len * cfg.chunks() as u64 + total_q as u64) * g_n as u64 + stalls + 64;
         if now > bound {
             return Err(fail(now, format!("hang: {delivered} of {total_q} outputs after {now} cycles")));
         }

@@ -1,9 +1,11 @@
-//! The attention unit's controller: the cache length, the append and query handshakes, the
-//! position counter that streams a query over the cache, and the flag pipeline that tells the
-//! lanes when a score is valid, when a head starts and when to divide.
+//! The attention unit's controller: the cache lengths, the append and query handshakes, the
+//! position and chunk counters that stream a query over the cache, and the flag pipeline that
+//! tells the lanes when a chunk of key data is valid, when a score is valid, when a head starts
+//! and when to divide.
 //!
 //! Contract (cycle numbers: a query accepted at the edge ending cycle `a`; one length register
-//! `len[y]` per layer `y`, [`MAX_LAYERS`] of them; `len_kv = len[kv_layer]`, `len_q = len[q_layer]`):
+//! `len[y]` per layer `y`, [`MAX_LAYERS`] of them; `len_kv = len[kv_layer]`, `len_q = len[q_layer]`;
+//! `P = p_last + 1` cycles per position, chunk `c` of a position covering elements cE..cE+E-1):
 //! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (every
 //!    `len[y] = 0`) at the first edge with no query running. With `clr = clear || pending`:
 //!    `kv_ready = !busy && !clr && len_kv < t_max`; `q_ready = !busy && !clr && !kv_valid && len_q > 0`
@@ -11,16 +13,23 @@
 //! 2. An accepted kv beat raises `we` with `wpos = len_kv` (the top writes address
 //!    `{kv_layer, kv_group, wpos}`); with `kv_last` it also advances `len[kv_layer]`.
 //! 3. An accepted query (`q_en` high for that cycle) stores its layer, group and `n = len_q` and
-//!    makes the unit busy; in cycles `a+1 .. a+n` it presents `rlay`, `rgrp`, `rpos = j`
-//!    (the top reads address `{rlay, rgrp, rpos}`) for `j = 0 .. n-1` and then is idle
-//!    again (`q_ready` may be high in cycle `a+n+1`).
-//! 4. The read of `j` issued in cycle `c` has its score valid (`s_valid`, `s_first` for `j = 0`)
-//!    in cycle `c+2` (the state updates at its end); the reciprocal of `l` is registered at the
-//!    end of `c+3`; `fin` is high in cycle `c+4` after the last `j`; `out_valid` and `out_group`
-//!    in cycle `c+5`, i.e. `a + n + 5`. `fin` can meet only the first update of the next query.
+//!    makes the unit busy; in cycles `a+1 .. a+nP` it presents `rlay`, `rgrp`, `rpos = j`
+//!    (the top reads address `{rlay, rgrp, rpos}`) for `j = 0 .. n-1`, each for P cycles
+//!    (chunks 0..P-1), and then is idle again (`q_ready` may be high in cycle `a+nP+1`).
+//! 4. The memory data of the read of chunk c is valid one cycle later, with `d_ck = c`
+//!    (`d_ck0` for c = 0); `d_end` marks the last chunk (the score and the value register take
+//!    the position at its edge). In the P cycles after it (`s_valid`, `a_ck` = 0..P-1,
+//!    `s_first` for j = 0) the position updates the state: `h_upd` on chunk 0 (the head's
+//!    scalars), `h_hold` on the others. For the last position of a query, the cycle after its
+//!    last chunk registers the reciprocal of `l`, then `fin` is high for P cycles (`f_ck` =
+//!    0..P-1, `rec_en` low after the first), then `out_valid` and `out_group`: `a + nP + 2P + 3`.
+//!    A division can meet only updates of the next query's first position (which do not rescale).
 //! 5. `reset` (synchronous) empties the cache of every layer and cancels any query.
 
 use rust_hdl::prelude::*;
+
+/// Length registers of the controller: the unit supports up to this many layers.
+pub const MAX_LAYERS: usize = 16;
 
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Control {
@@ -36,6 +45,8 @@ pub struct Control {
     pub q_layer: Signal<In, Bits<8>>,
     /// The maximum context (a constant from the configuration).
     pub t_max: Signal<In, Bits<8>>,
+    /// Chunks per position minus one (a constant from the configuration).
+    pub p_last: Signal<In, Bits<8>>,
     pub kv_ready: Signal<Out, Bit>,
     pub q_ready: Signal<Out, Bit>,
     pub we: Signal<Out, Bit>,
@@ -46,9 +57,17 @@ pub struct Control {
     pub rgrp: Signal<Out, Bits<8>>,
     pub rpos: Signal<Out, Bits<8>>,
     pub q_en: Signal<Out, Bit>,
+    pub d_ck: Signal<Out, Bits<8>>,
+    pub d_ck0: Signal<Out, Bit>,
+    pub d_end: Signal<Out, Bit>,
     pub s_valid: Signal<Out, Bit>,
     pub s_first: Signal<Out, Bit>,
+    pub a_ck: Signal<Out, Bits<8>>,
+    pub h_upd: Signal<Out, Bit>,
+    pub h_hold: Signal<Out, Bit>,
     pub fin: Signal<Out, Bit>,
+    pub f_ck: Signal<Out, Bits<8>>,
+    pub rec_en: Signal<Out, Bit>,
     pub out_valid: Signal<Out, Bit>,
     pub out_group: Signal<Out, Bits<8>>,
     pub len_out: Signal<Out, Bits<8>>,
@@ -58,24 +77,31 @@ pub struct Control {
     pending: DFF<Bit>,
     busy: DFF<Bit>,
     j: DFF<Bits<8>>,
+    ck: DFF<Bits<8>>,
     grp: DFF<Bits<8>>,
     v1: DFF<Bit>,
     f1: DFF<Bit>,
     l1: DFF<Bit>,
+    e1: DFF<Bit>,
+    c1: DFF<Bits<8>>,
     g1: DFF<Bits<8>>,
-    v2: DFF<Bit>,
-    f2: DFF<Bit>,
-    l2: DFF<Bit>,
-    g2: DFF<Bits<8>>,
-    fin3: DFF<Bit>,
-    g3: DFF<Bits<8>>,
-    fin4: DFF<Bit>,
-    g4: DFF<Bits<8>>,
-    ov5: DFF<Bit>,
-    g5: DFF<Bits<8>>,
+    aact: DFF<Bit>,
+    ac: DFF<Bits<8>>,
+    af: DFF<Bit>,
+    al: DFF<Bit>,
+    ag: DFF<Bits<8>>,
+    fpend: DFF<Bit>,
+    fg: DFF<Bits<8>>,
+    fact: DFF<Bit>,
+    fc: DFF<Bits<8>>,
+    fgr: DFF<Bits<8>>,
+    ov: DFF<Bit>,
+    og: DFF<Bits<8>>,
     clr: Signal<Local, Bit>,
     kv_ok: Signal<Local, Bit>,
     q_ok: Signal<Local, Bit>,
+    ck_last: Signal<Local, Bit>,
+    pos_last: Signal<Local, Bit>,
     last0: Signal<Local, Bit>,
     kv_sel: Signal<Local, Bits<16>>,
     q_sel: Signal<Local, Bits<16>>,
@@ -85,9 +111,6 @@ pub struct Control {
     one8: Constant<Bits<8>>,
     zero8: Constant<Bits<8>>,
 }
-
-/// Length registers of the controller: the unit supports up to this many layers.
-pub const MAX_LAYERS: usize = 16;
 
 impl Default for Control {
     fn default() -> Self {
@@ -102,6 +125,7 @@ impl Default for Control {
             kv_layer: Default::default(),
             q_layer: Default::default(),
             t_max: Default::default(),
+            p_last: Default::default(),
             kv_ready: Default::default(),
             q_ready: Default::default(),
             we: Default::default(),
@@ -110,9 +134,17 @@ impl Default for Control {
             rgrp: Default::default(),
             rpos: Default::default(),
             q_en: Default::default(),
+            d_ck: Default::default(),
+            d_ck0: Default::default(),
+            d_end: Default::default(),
             s_valid: Default::default(),
             s_first: Default::default(),
+            a_ck: Default::default(),
+            h_upd: Default::default(),
+            h_hold: Default::default(),
             fin: Default::default(),
+            f_ck: Default::default(),
+            rec_en: Default::default(),
             out_valid: Default::default(),
             out_group: Default::default(),
             len_out: Default::default(),
@@ -122,24 +154,31 @@ impl Default for Control {
             pending: Default::default(),
             busy: Default::default(),
             j: Default::default(),
+            ck: Default::default(),
             grp: Default::default(),
             v1: Default::default(),
             f1: Default::default(),
             l1: Default::default(),
+            e1: Default::default(),
+            c1: Default::default(),
             g1: Default::default(),
-            v2: Default::default(),
-            f2: Default::default(),
-            l2: Default::default(),
-            g2: Default::default(),
-            fin3: Default::default(),
-            g3: Default::default(),
-            fin4: Default::default(),
-            g4: Default::default(),
-            ov5: Default::default(),
-            g5: Default::default(),
+            aact: Default::default(),
+            ac: Default::default(),
+            af: Default::default(),
+            al: Default::default(),
+            ag: Default::default(),
+            fpend: Default::default(),
+            fg: Default::default(),
+            fact: Default::default(),
+            fc: Default::default(),
+            fgr: Default::default(),
+            ov: Default::default(),
+            og: Default::default(),
             clr: Default::default(),
             kv_ok: Default::default(),
             q_ok: Default::default(),
+            ck_last: Default::default(),
+            pos_last: Default::default(),
             last0: Default::default(),
             kv_sel: Default::default(),
             q_sel: Default::default(),
@@ -155,7 +194,9 @@ impl Default for Control {
 impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, qn, qlay, pending, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, fin4, g4, ov5, g5);
+        dff_setup!(
+            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, c1, g1, aact, ac, af, al, ag, fpend, fg, fact, fc, fgr, ov, og
+        );
         for i in 0..MAX_LAYERS {
             self.lens[i].clock.next = self.clock.val();
             self.lens[i].d.next = self.lens[i].q.val();
@@ -185,7 +226,9 @@ impl Logic for Control {
         self.rpos.next = self.j.q.val();
         self.q_en.next = self.q_valid.val() & self.q_ok.val();
         self.len_out.next = self.len_q.val();
-        self.last0.next = (self.j.q.val() + self.one8.val()) == self.qn.q.val();
+        self.ck_last.next = self.ck.q.val() == self.p_last.val();
+        self.pos_last.next = (self.j.q.val() + self.one8.val()) == self.qn.q.val();
+        self.last0.next = self.ck_last.val() & self.pos_last.val();
         // Append and clear.
         if self.kv_valid.val() & self.kv_ok.val() & self.kv_last.val() {
             for i in 0..MAX_LAYERS {
@@ -203,9 +246,13 @@ impl Logic for Control {
             }
             self.pending.d.next = false;
         }
-        // Query: stream j = 0 .. qn-1 of layer qlay.
+        // Query: stream j = 0 .. qn-1 of layer qlay, chunks 0 .. p_last of each.
         if self.busy.q.val() {
-            self.j.d.next = self.j.q.val() + self.one8.val();
+            self.ck.d.next = self.ck.q.val() + self.one8.val();
+            if self.ck_last.val() {
+                self.ck.d.next = self.zero8.val();
+                self.j.d.next = self.j.q.val() + self.one8.val();
+            }
             if self.last0.val() {
                 self.busy.d.next = false;
             }
@@ -213,30 +260,61 @@ impl Logic for Control {
         if self.q_valid.val() & self.q_ok.val() {
             self.busy.d.next = true;
             self.j.d.next = self.zero8.val();
+            self.ck.d.next = self.zero8.val();
             self.grp.d.next = self.q_group.val();
             self.qlay.d.next = self.q_layer.val();
             self.qn.d.next = self.len_q.val();
         }
-        // Flag pipeline: read (1), score (2), update (3), reciprocal (4), divide (5).
+        // Stage 1: the memory data of the read.
         self.v1.d.next = self.busy.q.val();
         self.f1.d.next = !self.j.q.val().any();
-        self.l1.d.next = self.last0.val();
+        self.l1.d.next = self.pos_last.val();
+        self.e1.d.next = self.ck_last.val();
+        self.c1.d.next = self.ck.q.val();
         self.g1.d.next = self.grp.q.val();
-        self.v2.d.next = self.v1.q.val();
-        self.f2.d.next = self.f1.q.val();
-        self.l2.d.next = self.l1.q.val();
-        self.g2.d.next = self.g1.q.val();
-        self.fin3.d.next = self.v2.q.val() & self.l2.q.val();
-        self.g3.d.next = self.g2.q.val();
-        self.fin4.d.next = self.fin3.q.val();
-        self.g4.d.next = self.g3.q.val();
-        self.ov5.d.next = self.fin4.q.val();
-        self.g5.d.next = self.g4.q.val();
-        self.s_valid.next = self.v2.q.val();
-        self.s_first.next = self.f2.q.val();
-        self.fin.next = self.fin4.q.val();
-        self.out_valid.next = self.ov5.q.val();
-        self.out_group.next = self.g5.q.val();
+        self.d_ck.next = self.c1.q.val();
+        self.d_ck0.next = !self.c1.q.val().any();
+        self.d_end.next = self.v1.q.val() & self.e1.q.val();
+        // Update burst: the P chunks of a position after its score.
+        if self.aact.q.val() {
+            self.ac.d.next = self.ac.q.val() + self.one8.val();
+            if self.ac.q.val() == self.p_last.val() {
+                self.aact.d.next = false;
+            }
+        }
+        if self.v1.q.val() & self.e1.q.val() {
+            self.aact.d.next = true;
+            self.ac.d.next = self.zero8.val();
+            self.af.d.next = self.f1.q.val();
+            self.al.d.next = self.l1.q.val();
+            self.ag.d.next = self.g1.q.val();
+        }
+        self.s_valid.next = self.aact.q.val();
+        self.s_first.next = self.af.q.val();
+        self.a_ck.next = self.ac.q.val();
+        self.h_upd.next = self.aact.q.val() & !self.ac.q.val().any();
+        self.h_hold.next = self.aact.q.val() & self.ac.q.val().any();
+        // After the last position's last chunk: one cycle for the reciprocal, P chunks of division.
+        self.fpend.d.next = self.aact.q.val() & (self.ac.q.val() == self.p_last.val()) & self.al.q.val();
+        self.fg.d.next = self.ag.q.val();
+        if self.fact.q.val() {
+            self.fc.d.next = self.fc.q.val() + self.one8.val();
+            if self.fc.q.val() == self.p_last.val() {
+                self.fact.d.next = false;
+            }
+        }
+        if self.fpend.q.val() {
+            self.fact.d.next = true;
+            self.fc.d.next = self.zero8.val();
+            self.fgr.d.next = self.fg.q.val();
+        }
+        self.fin.next = self.fact.q.val();
+        self.f_ck.next = self.fc.q.val();
+        self.rec_en.next = !(self.fact.q.val() & self.fc.q.val().any());
+        self.ov.d.next = self.fact.q.val() & (self.fc.q.val() == self.p_last.val());
+        self.og.d.next = self.fgr.q.val();
+        self.out_valid.next = self.ov.q.val();
+        self.out_group.next = self.og.q.val();
         if self.reset.val() {
             for i in 0..MAX_LAYERS {
                 self.lens[i].d.next = self.zero8.val();
@@ -244,10 +322,10 @@ impl Logic for Control {
             self.pending.d.next = false;
             self.busy.d.next = false;
             self.v1.d.next = false;
-            self.v2.d.next = false;
-            self.fin3.d.next = false;
-            self.fin4.d.next = false;
-            self.ov5.d.next = false;
+            self.aact.d.next = false;
+            self.fpend.d.next = false;
+            self.fact.d.next = false;
+            self.ov.d.next = false;
         }
     }
 }

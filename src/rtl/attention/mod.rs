@@ -28,6 +28,8 @@ pub struct LeafNames {
     pub rsr: String,
     pub head: String,
     pub acc: String,
+    pub hold32: String,
+    pub dot: String,
     pub kvram: String,
 }
 
@@ -40,6 +42,8 @@ impl LeafNames {
             rsr: "llmpu_att_rsr".into(),
             head: "llmpu_att_head".into(),
             acc: "llmpu_att_acc".into(),
+            hold32: "llmpu_att_hold32".into(),
+            dot: "llmpu_att_dot".into(),
             kvram: format!("llmpu_att_kvram_a{}", cfg.addr_bits()),
         }
     }
@@ -66,17 +70,25 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
     raw.push_str(&block_verilog(&mut lane::Mac::default(), &leaf.mac)?);
     raw.push_str(&block_verilog(&mut arith::Rsr::default(), &leaf.rsr)?);
     raw.push_str(&block_verilog(&mut lane::HeadState::default(), &leaf.head)?);
-    raw.push_str(&block_verilog(&mut lane::AccLane::default(), &leaf.acc)?);
+    raw.push_str(&block_verilog(&mut lane::AccUnit::default(), &leaf.acc)?);
+    raw.push_str(&block_verilog(&mut lane::Hold32::default(), &leaf.hold32)?);
+    if cfg.chunks() > 1 {
+        raw.push_str(&block_verilog(&mut lane::DotAcc::default(), &leaf.dot)?);
+    }
     raw.push_str(&kvram_verilog(cfg.addr_bits(), &leaf.kvram)?);
-    let keep = [
+    let mut keep = vec![
         leaf.control.as_str(),
         leaf.hold.as_str(),
         leaf.mac.as_str(),
         leaf.rsr.as_str(),
         leaf.head.as_str(),
         leaf.acc.as_str(),
+        leaf.hold32.as_str(),
         leaf.kvram.as_str(),
     ];
+    if cfg.chunks() > 1 {
+        keep.push(leaf.dot.as_str());
+    }
     let mut e = dedup(&raw, &keep)?;
     e.text = suppress_lint(&e.text);
     e.push_module(cfg.top_name(), &top::top_verilog(cfg, &leaf));
@@ -155,7 +167,8 @@ pub fn verilog_file(cfg: &AttentionConfig) -> String {
 pub fn manifest(cfg: &AttentionConfig, files: Vec<String>, modules: &[String]) -> Manifest {
     let mut files = files;
     files.push(MANIFEST_FILE.to_string());
-    let p = AttentionConfig::PIPELINE;
+    let p = cfg.pipeline();
+    let per = if cfg.chunks() == 1 { "cache_len".to_string() } else { format!("cache_len * {}", cfg.chunks()) };
     Manifest {
         generator: Manifest::generator_id(),
         block: "attention".into(),
@@ -165,11 +178,11 @@ pub fn manifest(cfg: &AttentionConfig, files: Vec<String>, modules: &[String]) -
         reset: "reset".into(),
         ports: top::ports(cfg),
         latency: Latency {
-            formula: format!("query beat accepted at cycle a -> out_valid at a + cache_len + {p}"),
+            formula: format!("query beat accepted at cycle a -> out_valid at a + {per} + {p}"),
             notes: vec![
-                format!("q_ready is low for cache_len cycles after an accepted query: one query beat per cache_len + 1 cycles"),
+                format!("q_ready is low for {per} cycles after an accepted query: one query beat per {per} + 1 cycles"),
                 format!(
-                    "one token back to back, first kv beat to last output inclusive: {y} * {g} * (cache_len + 2) + {p} cycles ({g} kv beats, {g} queries per layer, {y} layer(s))",
+                    "one token back to back, first kv beat to last output inclusive: {y} * {g} * ({per} + 2) + {p} cycles ({g} kv beats, {g} queries per layer, {y} layer(s))",
                     g = cfg.groups(),
                     y = cfg.layers
                 ),
@@ -186,6 +199,9 @@ pub fn manifest(cfg: &AttentionConfig, files: Vec<String>, modules: &[String]) -
             "group_bits": cfg.group_bits(),
             "addr_bits": cfg.addr_bits(),
             "layer_bits": cfg.layer_bits(),
+            "elements_per_cycle": cfg.elements_per_cycle,
+            "chunks": cfg.chunks(),
+            "multipliers": cfg.multipliers(),
             "score_shift": cfg.score_shift(),
             "kv_memories": 2 * cfg.lanes * cfg.head_dim,
             "kv_memory_words": 1u32 << cfg.addr_bits(),
@@ -210,7 +226,7 @@ pub fn fit_estimate(cfg: &AttentionConfig, target: &crate::synth::Target) -> Res
     let in_dsps = multipliers.min(target.dsp_count());
     let in_luts = multipliers - in_dsps;
     let per = target.lut_cost_per_multiplier(16);
-    let accumulator_luts = cfg.lanes * cfg.head_dim * 32;
+    let accumulator_luts = cfg.lanes * cfg.elements_per_cycle * 32;
     let luts = in_luts * per + accumulator_luts;
     let est = crate::synth::fit::FitEstimate { multipliers, in_dsps, in_luts, luts_per_multiplier: per, accumulator_luts, luts };
     let avail = target.luts.available;

@@ -72,7 +72,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
         cfg.context,
         if cfg.layers == 1 { String::new() } else { format!(", {} layers", cfg.layers) }
     );
-    let _ = writeln!(s, "// Interface rules: docs/attention.md. Query accepted at cycle a -> out_valid at a + cache_len + {}.", AttentionConfig::PIPELINE);
+    let _ = writeln!(s, "// Interface rules: docs/attention.md. Query accepted at cycle a -> out_valid at a + cache_len * {} + {}.", cfg.chunks(), cfg.pipeline());
     let list: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
     let _ = writeln!(s, "module {name}({});", list.join(", "));
     for p in &ports {
@@ -86,9 +86,10 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let _ = writeln!(s, "    {dir} wire [{}:0] {};", p.width - 1, p.name);
         }
     }
-    s.push_str("\n    // Controller. Unused: the bits of its 8-bit layer, group, position and length fields above this configuration's widths.\n");
+    s.push_str("\n    // Controller. Unused: the bits of its 8-bit layer, group, position, chunk and length fields above this configuration's widths.\n");
     s.push_str("    /* verilator lint_off UNUSED */\n");
-    s.push_str("    wire we, q_en, s_valid, s_first, fin;\n    wire [7:0] wpos, rlay, rgrp, rpos, out_group8, len8;\n");
+    s.push_str("    wire we, q_en, d_ck0, d_end, s_valid, s_first, h_upd, h_hold, fin, rec_en;\n");
+    s.push_str("    wire [7:0] wpos, rlay, rgrp, rpos, d_ck8, a_ck8, f_ck8, out_group8, len8;\n");
     s.push_str("    /* verilator lint_on UNUSED */\n");
     let pad = |x: &str| if gb == 8 { x.to_string() } else { format!("{{{}'d0, {x}}}", 8 - gb) };
     let (kv_layer, q_layer) = if cfg.layers == 1 {
@@ -100,10 +101,11 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     let _ = writeln!(
         s,
-        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .s_valid(s_valid), .s_first(s_first), .fin(fin), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
+        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_hold(h_hold), .fin(fin), .f_ck(f_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
         leaf.control,
         pad("q_group"),
         cfg.context,
+        cfg.chunks() - 1,
     );
     // Memory addresses: {layer, group, position}.
     let pb = cfg.pos_bits();
@@ -116,9 +118,24 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     let _ = writeln!(s, "    wire [{}:0] raddr = {{{rl}rgrp[{}:0], rpos[{}:0]}};", a - 1, gb - 1, pb - 1);
     let _ = writeln!(s, "    assign out_group = out_group8[{}:0];", gb - 1);
     let _ = writeln!(s, "    assign cache_len = len8[{}:0];", lb - 1);
+    // Chunks: element e = c * E + i is handled by unit i in chunk c.
+    let (ep, chunks, cw) = (cfg.elements_per_cycle, cfg.chunks(), cfg.chunk_bits());
+    let _ = writeln!(s, "    // Chunk of the key data, of the update and of the division ({chunks} chunk(s) of {ep} element(s)).");
+    let _ = writeln!(s, "    wire [{m}:0] d_ck = d_ck8[{m}:0];\n    wire [{m}:0] a_ck = a_ck8[{m}:0];\n    wire [{m}:0] f_ck = f_ck8[{m}:0];", m = cw - 1);
+    if chunks == 1 {
+        s.push_str("    /* verilator lint_off UNUSED */\n    wire unused_chunks = ^{d_ck, f_ck, d_ck0};\n    /* verilator lint_on UNUSED */\n");
+    }
+    // `items[c]` chosen by `sel` (exact-width comparisons; chunk 0 is the default).
+    let mux = |sel: &str, items: &[String]| -> String {
+        let mut x = items[0].clone();
+        for (c, it) in items.iter().enumerate().skip(1).rev() {
+            x = format!("({sel} == {cw}'d{c}) ? {it} : {x}");
+        }
+        x
+    };
     for ln in 0..l {
         let _ = writeln!(s, "\n    // Lane {ln}: heads {ln}, {ln} + {l}, ... (one per group).");
-        for e in 0..=d {
+        for e in 0..=ep {
             let _ = writeln!(s, "    wire [47:0] sum_{ln}_{e};");
         }
         let _ = writeln!(s, "    assign sum_{ln}_0 = 48'd0;");
@@ -126,6 +143,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let lo = (ln * d + e) * 16;
             let bits = format!("[{}:{}]", lo + 15, lo);
             let _ = writeln!(s, "    wire [15:0] qr_{ln}_{e}, kr_{ln}_{e}, vr_{ln}_{e}, vs_{ln}_{e};");
+            let _ = writeln!(s, "    wire [31:0] acc_{ln}_{e};");
             let _ = writeln!(s, "    {} q_{ln}_{e}(.clock(clock), .en(q_en), .d(q_in{bits}), .q(qr_{ln}_{e}));", leaf.hold);
             let _ = writeln!(
                 s,
@@ -137,28 +155,51 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
                 "    {} vmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr), .wdata(kv_v{bits}), .raddr(raddr), .rdata(vr_{ln}_{e}));",
                 leaf.kvram
             );
-            let _ = writeln!(s, "    {} mac_{ln}_{e}(.q(qr_{ln}_{e}), .k(kr_{ln}_{e}), .sin(sum_{ln}_{e}), .sout(sum_{ln}_{}));", leaf.mac, e + 1);
-            let _ = writeln!(s, "    {} vreg_{ln}_{e}(.clock(clock), .en(1'b1), .d(vr_{ln}_{e}), .q(vs_{ln}_{e}));", leaf.hold);
+            let _ = writeln!(s, "    {} vreg_{ln}_{e}(.clock(clock), .en(d_end), .d(vr_{ln}_{e}), .q(vs_{ln}_{e}));", leaf.hold);
         }
+        for i in 0..ep {
+            let qs: Vec<String> = (0..chunks).map(|c| format!("qr_{ln}_{}", c * ep + i)).collect();
+            let ks: Vec<String> = (0..chunks).map(|c| format!("kr_{ln}_{}", c * ep + i)).collect();
+            let _ = writeln!(s, "    wire [15:0] qm_{ln}_{i} = {};", mux("d_ck", &qs));
+            let _ = writeln!(s, "    wire [15:0] km_{ln}_{i} = {};", mux("d_ck", &ks));
+            let _ = writeln!(s, "    {} mac_{ln}_{i}(.q(qm_{ln}_{i}), .k(km_{ln}_{i}), .sin(sum_{ln}_{i}), .sout(sum_{ln}_{}));", leaf.mac, i + 1);
+        }
+        let dot = if chunks == 1 {
+            format!("sum_{ln}_{ep}")
+        } else {
+            let _ = writeln!(s, "    wire [47:0] dot_{ln};");
+            let _ = writeln!(s, "    {} dacc_{ln}(.clock(clock), .first(d_ck0), .x(sum_{ln}_{ep}), .full(dot_{ln}));", leaf.dot);
+            format!("dot_{ln}")
+        };
         let _ = writeln!(s, "    wire [15:0] sc_{ln}, ss_{ln}, alpha_{ln}, p_{ln}, mant_{ln};");
         let _ = writeln!(s, "    wire [7:0] shift_{ln};");
         let _ = writeln!(s, "    wire gt_{ln};");
         let _ = writeln!(s, "    /* verilator lint_off UNUSED */\n    wire [47:0] sy_{ln};\n    /* verilator lint_on UNUSED */");
-        let _ = writeln!(s, "    {} score_{ln}(.x(sum_{ln}_{d}), .s(8'd{}), .y(sy_{ln}), .sat(sc_{ln}));", leaf.rsr, cfg.score_shift());
-        let _ = writeln!(s, "    {} sreg_{ln}(.clock(clock), .en(1'b1), .d(sc_{ln}), .q(ss_{ln}));", leaf.hold);
+        let _ = writeln!(s, "    {} score_{ln}(.x({dot}), .s(8'd{}), .y(sy_{ln}), .sat(sc_{ln}));", leaf.rsr, cfg.score_shift());
+        let _ = writeln!(s, "    {} sreg_{ln}(.clock(clock), .en(d_end), .d(sc_{ln}), .q(ss_{ln}));", leaf.hold);
         let _ = writeln!(
             s,
-            "    {} head_{ln}(.clock(clock), .valid(s_valid), .first(s_first), .s(ss_{ln}), .gt(gt_{ln}), .alpha(alpha_{ln}), .p(p_{ln}), .mant(mant_{ln}), .shift(shift_{ln}));",
+            "    {} head_{ln}(.clock(clock), .valid(h_upd), .first(s_first), .s(ss_{ln}), .hold(h_hold), .rec_en(rec_en), .gt(gt_{ln}), .alpha(alpha_{ln}), .p(p_{ln}), .mant(mant_{ln}), .shift(shift_{ln}));",
             leaf.head
         );
-        for e in 0..d {
-            let lo = (ln * d + e) * 16;
+        for i in 0..ep {
+            let accs: Vec<String> = (0..chunks).map(|c| format!("acc_{ln}_{}", c * ep + i)).collect();
+            let vs: Vec<String> = (0..chunks).map(|c| format!("vs_{ln}_{}", c * ep + i)).collect();
+            let _ = writeln!(s, "    wire [31:0] au_{ln}_{i} = {};", mux("a_ck", &accs));
+            let _ = writeln!(s, "    wire [31:0] af_{ln}_{i} = {};", mux("f_ck", &accs));
+            let _ = writeln!(s, "    wire [15:0] vm_{ln}_{i} = {};", mux("a_ck", &vs));
+            let _ = writeln!(s, "    wire [31:0] na_{ln}_{i};\n    wire [15:0] dv_{ln}_{i};");
             let _ = writeln!(
                 s,
-                "    {} acc_{ln}_{e}(.clock(clock), .valid(s_valid), .first(s_first), .gt(gt_{ln}), .alpha(alpha_{ln}), .p(p_{ln}), .v(vs_{ln}_{e}), .fin(fin), .mant(mant_{ln}), .shift(shift_{ln}), .out(out[{}:{lo}]));",
-                leaf.acc,
-                lo + 15
+                "    {} unit_{ln}_{i}(.gt(gt_{ln}), .first(s_first), .alpha(alpha_{ln}), .p(p_{ln}), .v(vm_{ln}_{i}), .fin(fin), .mant(mant_{ln}), .shift(shift_{ln}), .acc_u(au_{ln}_{i}), .acc_f(af_{ln}_{i}), .new_acc(na_{ln}_{i}), .div(dv_{ln}_{i}));",
+                leaf.acc
             );
+        }
+        for e in 0..d {
+            let (c, i) = (e / ep, e % ep);
+            let lo = (ln * d + e) * 16;
+            let _ = writeln!(s, "    {} accr_{ln}_{e}(.clock(clock), .en(s_valid & (a_ck == {cw}'d{c})), .d(na_{ln}_{i}), .q(acc_{ln}_{e}));", leaf.hold32);
+            let _ = writeln!(s, "    {} outr_{ln}_{e}(.clock(clock), .en(fin & (f_ck == {cw}'d{c})), .d(dv_{ln}_{i}), .q(out[{}:{lo}]));", leaf.hold, lo + 15);
         }
     }
     let _ = writeln!(s, "endmodule // {name}");
