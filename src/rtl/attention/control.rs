@@ -17,12 +17,13 @@
 //!    (the top reads address `{rlay, rgrp, rpos}`) for `j = 0 .. n-1`, each for P cycles
 //!    (chunks 0..P-1), and then is idle again (`q_ready` may be high in cycle `a+nP+1`).
 //! 4. The memory data of the read of chunk c is valid one cycle later, with `d_ck = c`
-//!    (`d_ck0` for c = 0); `d_end` marks the last chunk (the score and the value register take
-//!    the position at its edge). In the P cycles after it (`s_valid`, `a_ck` = 0..P-1,
-//!    `s_first` for j = 0) the position updates the state: `h_upd` on chunk 0 (the head's
-//!    scalars), `h_hold` on the others. For the last position of a query, the cycle after its
-//!    last chunk registers the reciprocal of `l`, then `fin` is high for P cycles (`f_ck` =
-//!    0..P-1, `rec_en` low after the first), then `out_valid` and `out_group`: `a + nP + 2P + 3`.
+//!    (`d_ck0` for c = 0); `d_end` marks the last chunk (the score register takes the position
+//!    at its edge; the value memories, read one cycle later, give `v_end` one cycle later). The next cycle the head compares the score with `m` and
+//!    registers the exp (`h_upd`, `h_first` for j = 0); in the P cycles after that (`s_valid`,
+//!    `a_ck` = 0..P-1, `s_first` for j = 0) the elements update, and `l` on chunk 0 (`h_l`).
+//!    For the last position of a query, the cycle after its last chunk registers the reciprocal
+//!    of `l`, then `fin` is high for P cycles (`f_ck` = 0..P-1, `rec_en` low after the first),
+//!    then `out_valid` and `out_group`: `a + nP + 2P + 4`.
 //!    A division can meet only updates of the next query's first position (which do not rescale).
 //! 5. `reset` (synchronous) empties the cache of every layer and cancels any query.
 
@@ -60,11 +61,14 @@ pub struct Control {
     pub d_ck: Signal<Out, Bits<8>>,
     pub d_ck0: Signal<Out, Bit>,
     pub d_end: Signal<Out, Bit>,
+    /// `d_end` one cycle later: the value memories are read one cycle after the key memories.
+    pub v_end: Signal<Out, Bit>,
     pub s_valid: Signal<Out, Bit>,
     pub s_first: Signal<Out, Bit>,
     pub a_ck: Signal<Out, Bits<8>>,
     pub h_upd: Signal<Out, Bit>,
-    pub h_hold: Signal<Out, Bit>,
+    pub h_first: Signal<Out, Bit>,
+    pub h_l: Signal<Out, Bit>,
     pub fin: Signal<Out, Bit>,
     pub f_ck: Signal<Out, Bits<8>>,
     pub rec_en: Signal<Out, Bit>,
@@ -83,6 +87,7 @@ pub struct Control {
     f1: DFF<Bit>,
     l1: DFF<Bit>,
     e1: DFF<Bit>,
+    e2: DFF<Bit>,
     c1: DFF<Bits<8>>,
     g1: DFF<Bits<8>>,
     aact: DFF<Bit>,
@@ -90,6 +95,11 @@ pub struct Control {
     af: DFF<Bit>,
     al: DFF<Bit>,
     ag: DFF<Bits<8>>,
+    aact_d: DFF<Bit>,
+    ac_d: DFF<Bits<8>>,
+    af_d: DFF<Bit>,
+    al_d: DFF<Bit>,
+    ag_d: DFF<Bits<8>>,
     fpend: DFF<Bit>,
     fg: DFF<Bits<8>>,
     fact: DFF<Bit>,
@@ -137,11 +147,13 @@ impl Default for Control {
             d_ck: Default::default(),
             d_ck0: Default::default(),
             d_end: Default::default(),
+            v_end: Default::default(),
             s_valid: Default::default(),
             s_first: Default::default(),
             a_ck: Default::default(),
             h_upd: Default::default(),
-            h_hold: Default::default(),
+            h_first: Default::default(),
+            h_l: Default::default(),
             fin: Default::default(),
             f_ck: Default::default(),
             rec_en: Default::default(),
@@ -160,6 +172,7 @@ impl Default for Control {
             f1: Default::default(),
             l1: Default::default(),
             e1: Default::default(),
+            e2: Default::default(),
             c1: Default::default(),
             g1: Default::default(),
             aact: Default::default(),
@@ -167,6 +180,11 @@ impl Default for Control {
             af: Default::default(),
             al: Default::default(),
             ag: Default::default(),
+            aact_d: Default::default(),
+            ac_d: Default::default(),
+            af_d: Default::default(),
+            al_d: Default::default(),
+            ag_d: Default::default(),
             fpend: Default::default(),
             fg: Default::default(),
             fact: Default::default(),
@@ -195,7 +213,7 @@ impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, c1, g1, aact, ac, af, al, ag, fpend, fg, fact, fc, fgr, ov, og
+            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fg, fact, fc, fgr, ov, og
         );
         for i in 0..MAX_LAYERS {
             self.lens[i].clock.next = self.clock.val();
@@ -275,6 +293,8 @@ impl Logic for Control {
         self.d_ck.next = self.c1.q.val();
         self.d_ck0.next = !self.c1.q.val().any();
         self.d_end.next = self.v1.q.val() & self.e1.q.val();
+        self.e2.d.next = self.v1.q.val() & self.e1.q.val();
+        self.v_end.next = self.e2.q.val();
         // Update burst: the P chunks of a position after its score.
         if self.aact.q.val() {
             self.ac.d.next = self.ac.q.val() + self.one8.val();
@@ -289,14 +309,22 @@ impl Logic for Control {
             self.al.d.next = self.l1.q.val();
             self.ag.d.next = self.g1.q.val();
         }
-        self.s_valid.next = self.aact.q.val();
-        self.s_first.next = self.af.q.val();
-        self.a_ck.next = self.ac.q.val();
+        // The head's compare and exp on chunk 0 of the burst; one cycle later (registered exp)
+        // the update burst of the elements and, on its chunk 0, of l.
         self.h_upd.next = self.aact.q.val() & !self.ac.q.val().any();
-        self.h_hold.next = self.aact.q.val() & self.ac.q.val().any();
+        self.h_first.next = self.af.q.val();
+        self.aact_d.d.next = self.aact.q.val();
+        self.ac_d.d.next = self.ac.q.val();
+        self.af_d.d.next = self.af.q.val();
+        self.al_d.d.next = self.al.q.val();
+        self.ag_d.d.next = self.ag.q.val();
+        self.s_valid.next = self.aact_d.q.val();
+        self.s_first.next = self.af_d.q.val();
+        self.a_ck.next = self.ac_d.q.val();
+        self.h_l.next = self.aact_d.q.val() & !self.ac_d.q.val().any();
         // After the last position's last chunk: one cycle for the reciprocal, P chunks of division.
-        self.fpend.d.next = self.aact.q.val() & (self.ac.q.val() == self.p_last.val()) & self.al.q.val();
-        self.fg.d.next = self.ag.q.val();
+        self.fpend.d.next = self.aact_d.q.val() & (self.ac_d.q.val() == self.p_last.val()) & self.al_d.q.val();
+        self.fg.d.next = self.ag_d.q.val();
         if self.fact.q.val() {
             self.fc.d.next = self.fc.q.val() + self.one8.val();
             if self.fc.q.val() == self.p_last.val() {
@@ -322,7 +350,9 @@ impl Logic for Control {
             self.pending.d.next = false;
             self.busy.d.next = false;
             self.v1.d.next = false;
+            self.e2.d.next = false;
             self.aact.d.next = false;
+            self.aact_d.d.next = false;
             self.fpend.d.next = false;
             self.fact.d.next = false;
             self.ov.d.next = false;

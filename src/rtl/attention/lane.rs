@@ -13,11 +13,12 @@
 //!
 //! Contract (one head, positions pushed in order; `valid`/`first`/`hold`/`fin` from the
 //! controller; a position's update takes P = D/E cycles, chunk c updating elements cE..cE+E-1):
-//! 1. A cycle with `valid` (chunk 0 of a position) applies the scalar part of one
-//!    `OnlineSoftmax::push(s, v)` of [`crate::numeric`] (`m`, `l`) at the rising edge and shows
-//!    `gt`, `alpha`, `p` for the elements; the following `hold` cycles (chunks 1..P-1) show the
-//!    same three again. `first` starts a new head (the state before it is ignored). Without
-//!    `valid` the state holds.
+//! 1. `OnlineSoftmax::push(s, v)` of [`crate::numeric`] in two stages: a cycle with `valid`
+//!    compares `s` with `m`, updates `m` and registers `gt`, `alpha` (the exp of the score
+//!    difference) and `p`, shown from the next cycle on until the next `valid`; a later cycle with
+//!    `lupd` (the next one) updates `l` with them, and the element updates (chunks 0..P-1,
+//!    [`AccUnit`]) use them in the P cycles after `valid`. `first` starts a new head (the state
+//!    before it is ignored). Without `valid`/`lupd` the state holds.
 //! 2. `mant`/`shift` show `recip(l)` (`shift = sh - 7`) of `l` as it was one cycle earlier
 //!    (registered, to keep the reciprocal out of the division's path), and hold while `rec_en`
 //!    is low (the chunks of a division after its first).
@@ -99,8 +100,8 @@ pub struct HeadState {
     pub valid: Signal<In, Bit>,
     pub first: Signal<In, Bit>,
     pub s: Signal<In, Bits<16>>,
-    /// Show the `gt`, `alpha`, `p` of the last `valid` cycle (the later chunks of a position).
-    pub hold: Signal<In, Bit>,
+    /// Update `l` with the registered `gt`, `alpha`, `p` of the last `valid` cycle.
+    pub lupd: Signal<In, Bit>,
     /// Register the reciprocal of `l` this cycle (low holds `mant`/`shift` during a division).
     pub rec_en: Signal<In, Bit>,
     /// The score exceeds the running max: rescale by `alpha` this cycle.
@@ -114,6 +115,7 @@ pub struct HeadState {
     mant_r: DFF<Bits<16>>,
     shift_r: DFF<Bits<8>>,
     gt_r: DFF<Bit>,
+    first_r: DFF<Bit>,
     alpha_r: DFF<Bits<16>>,
     p_r: DFF<Bits<16>>,
     pc: Signal<Local, Bits<16>>,
@@ -138,7 +140,7 @@ impl Default for HeadState {
             valid: Default::default(),
             first: Default::default(),
             s: Default::default(),
-            hold: Default::default(),
+            lupd: Default::default(),
             rec_en: Default::default(),
             gt: Default::default(),
             alpha: Default::default(),
@@ -150,6 +152,7 @@ impl Default for HeadState {
             mant_r: Default::default(),
             shift_r: Default::default(),
             gt_r: Default::default(),
+            first_r: Default::default(),
             alpha_r: Default::default(),
             p_r: Default::default(),
             pc: Default::default(),
@@ -172,46 +175,46 @@ impl Default for HeadState {
 impl Logic for HeadState {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, m, l, mant_r, shift_r, gt_r, alpha_r, p_r);
+        dff_setup!(self, clock, m, l, mant_r, shift_r, gt_r, first_r, alpha_r, p_r);
         self.sb.next = self.s.val() ^ self.sign.val();
         self.mb.next = self.m.q.val() ^ self.sign.val();
+        // Stage 1 (`valid`): compare with m, update m, register the exp and the decisions.
         self.bigger.next = self.valid.val() & !self.first.val() & (self.sb.val() > self.mb.val());
-        self.gt.next = self.bigger.val();
         self.exp.d.next = self.m.q.val() - self.s.val();
         if self.bigger.val() {
             self.exp.d.next = self.s.val() - self.m.q.val();
         }
-        self.alpha.next = self.exp.e.val();
         self.pc.next = self.exp.e.val();
         if self.bigger.val() | self.first.val() {
             self.pc.next = self.one.val();
         }
-        self.p.next = self.pc.val();
-        if self.hold.val() {
-            self.gt.next = self.gt_r.q.val();
-            self.alpha.next = self.alpha_r.q.val();
-            self.p.next = self.p_r.q.val();
-        }
-        self.mul.a.next = self.l.q.val();
-        self.mul.b.next = self.exp.e.val();
-        self.rsr.x.next = self.mul.p.val();
-        self.rsr.s.next = self.fifteen.val();
-        self.scaled.next = self.l.q.val();
-        if self.bigger.val() {
-            self.scaled.next = self.rsr.y.val().get_bits::<32>(0);
-        }
-        self.base.next = self.scaled.val();
-        if self.first.val() {
-            self.base.next = 0.into();
-        }
         if self.valid.val() {
-            self.l.d.next = self.base.val() + bit_cast::<32, 16>(self.pc.val());
             self.gt_r.d.next = self.bigger.val();
+            self.first_r.d.next = self.first.val();
             self.alpha_r.d.next = self.exp.e.val();
             self.p_r.d.next = self.pc.val();
             if self.bigger.val() | self.first.val() {
                 self.m.d.next = self.s.val();
             }
+        }
+        self.gt.next = self.gt_r.q.val();
+        self.alpha.next = self.alpha_r.q.val();
+        self.p.next = self.p_r.q.val();
+        // Stage 2 (`lupd`): l = (first ? 0 : gt ? rshift_round(l * alpha, 15) : l) + p.
+        self.mul.a.next = self.l.q.val();
+        self.mul.b.next = self.alpha_r.q.val();
+        self.rsr.x.next = self.mul.p.val();
+        self.rsr.s.next = self.fifteen.val();
+        self.scaled.next = self.l.q.val();
+        if self.gt_r.q.val() {
+            self.scaled.next = self.rsr.y.val().get_bits::<32>(0);
+        }
+        self.base.next = self.scaled.val();
+        if self.first_r.q.val() {
+            self.base.next = 0.into();
+        }
+        if self.lupd.val() {
+            self.l.d.next = self.base.val() + bit_cast::<32, 16>(self.p_r.q.val());
         }
         // The reciprocal of l, registered: one cycle after the last update it is ready.
         self.rec.x.next = self.l.q.val();

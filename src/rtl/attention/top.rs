@@ -88,7 +88,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     }
     s.push_str("\n    // Controller. Unused: the bits of its 8-bit layer, group, position, chunk and length fields above this configuration's widths.\n");
     s.push_str("    /* verilator lint_off UNUSED */\n");
-    s.push_str("    wire we, q_en, d_ck0, d_end, s_valid, s_first, h_upd, h_hold, fin, rec_en;\n");
+    s.push_str("    wire we, q_en, d_ck0, d_end, v_end, s_valid, s_first, h_upd, h_first, h_l, fin, rec_en;\n");
     s.push_str("    wire [7:0] wpos, rlay, rgrp, rpos, d_ck8, a_ck8, f_ck8, out_group8, len8;\n");
     s.push_str("    /* verilator lint_on UNUSED */\n");
     let pad = |x: &str| if gb == 8 { x.to_string() } else { format!("{{{}'d0, {x}}}", 8 - gb) };
@@ -101,7 +101,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     let _ = writeln!(
         s,
-        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_hold(h_hold), .fin(fin), .f_ck(f_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
+        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .v_end(v_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_first(h_first), .h_l(h_l), .fin(fin), .f_ck(f_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
         leaf.control,
         pad("q_group"),
         cfg.context,
@@ -116,6 +116,12 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     let _ = writeln!(s, "    wire [{}:0] waddr = {{{wl}kv_group, wpos[{}:0]}};", a - 1, pb - 1);
     let _ = writeln!(s, "    wire [{}:0] raddr = {{{rl}rgrp[{}:0], rpos[{}:0]}};", a - 1, gb - 1, pb - 1);
+    // The value memories are read one cycle after the key memories (the exp is registered
+    // between the score and the updates that weigh the values).
+    s.push_str("    /* verilator lint_off UNUSED */\n    wire [15:0] vraddr16;\n    /* verilator lint_on UNUSED */\n");
+    let pad16 = if a == 16 { "raddr".to_string() } else { format!("{{{}'d0, raddr}}", 16 - a) };
+    let _ = writeln!(s, "    {} vraddr_reg(.clock(clock), .en(1'b1), .d({pad16}), .q(vraddr16));", leaf.hold);
+    let _ = writeln!(s, "    wire [{m}:0] vraddr = vraddr16[{m}:0];", m = a - 1);
     let _ = writeln!(s, "    assign out_group = out_group8[{}:0];", gb - 1);
     let _ = writeln!(s, "    assign cache_len = len8[{}:0];", lb - 1);
     // Chunks: element e = c * E + i is handled by unit i in chunk c.
@@ -152,10 +158,10 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             );
             let _ = writeln!(
                 s,
-                "    {} vmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr), .wdata(kv_v{bits}), .raddr(raddr), .rdata(vr_{ln}_{e}));",
+                "    {} vmem_{ln}_{e}(.clock(clock), .we(we), .waddr(waddr), .wdata(kv_v{bits}), .raddr(vraddr), .rdata(vr_{ln}_{e}));",
                 leaf.kvram
             );
-            let _ = writeln!(s, "    {} vreg_{ln}_{e}(.clock(clock), .en(d_end), .d(vr_{ln}_{e}), .q(vs_{ln}_{e}));", leaf.hold);
+            let _ = writeln!(s, "    {} vreg_{ln}_{e}(.clock(clock), .en(v_end), .d(vr_{ln}_{e}), .q(vs_{ln}_{e}));", leaf.hold);
         }
         for i in 0..ep {
             let qs: Vec<String> = (0..chunks).map(|c| format!("qr_{ln}_{}", c * ep + i)).collect();
@@ -179,7 +185,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
         let _ = writeln!(s, "    {} sreg_{ln}(.clock(clock), .en(d_end), .d(sc_{ln}), .q(ss_{ln}));", leaf.hold);
         let _ = writeln!(
             s,
-            "    {} head_{ln}(.clock(clock), .valid(h_upd), .first(s_first), .s(ss_{ln}), .hold(h_hold), .rec_en(rec_en), .gt(gt_{ln}), .alpha(alpha_{ln}), .p(p_{ln}), .mant(mant_{ln}), .shift(shift_{ln}));",
+            "    {} head_{ln}(.clock(clock), .valid(h_upd), .first(h_first), .s(ss_{ln}), .lupd(h_l), .rec_en(rec_en), .gt(gt_{ln}), .alpha(alpha_{ln}), .p(p_{ln}), .mant(mant_{ln}), .shift(shift_{ln}));",
             leaf.head
         );
         for i in 0..ep {
