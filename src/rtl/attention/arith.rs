@@ -196,6 +196,7 @@ pub struct Recip {
     e4: Signal<Local, Bits<8>>,
     e5: Signal<Local, Bits<8>>,
     diff: Signal<Local, Bits<16>>,
+    frac: Signal<Local, Bits<16>>,
     prod: Signal<Local, Bits<32>>,
     step: Signal<Local, Bits<32>>,
 }
@@ -220,6 +221,7 @@ impl Default for Recip {
             e4: Default::default(),
             e5: Default::default(),
             diff: Default::default(),
+            frac: Default::default(),
             prod: Default::default(),
             step: Default::default(),
         }
@@ -262,7 +264,11 @@ impl Logic for Recip {
         self.rom_a.address.next = self.n5.val().get_bits::<8>(23);
         self.rom_b.address.next = self.n5.val().get_bits::<8>(23);
         self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
-        self.prod.next = self.diff.val() * bit_cast::<16, 8>(self.n5.val().get_bits::<8>(15));
+        // The zero extension in its own 16-bit signal: written inside the product, rust-hdl's
+        // `x & 16'hffff` kept yosys (ECP5 flow) from narrowing the operand, and the product took
+        // two MULT18X18D instead of one.
+        self.frac.next = bit_cast::<16, 8>(self.n5.val().get_bits::<8>(15));
+        self.prod.next = self.diff.val() * self.frac.val();
         self.step.next = (self.prod.val() + 128) >> 8;
         self.mant.next = self.rom_a.data.val() - self.step.val().get_bits::<16>(0);
         self.sh.next = self.e5.val() + 15;
