@@ -124,6 +124,6 @@ fn synth_plans_for_ecp5_and_refuses_what_cannot_fit() {
         text(&o.stderr).trim_end(),
         "error: llmpu_attention_d4h4t16l1 needs 19 multipliers of 16x16 bits; ice40-up5k has 8 DSPs and 5280 LUTs: \
          11 multipliers in logic need about 11 x 765 = 8415 LUTs plus 128 for the accumulators (at least 8543 LUTs); \
-         use fewer lanes, a smaller head dimension or a larger target"
+         use fewer lanes, fewer elements per cycle (--elements-per-cycle), a smaller head dimension or a larger target"
     );
 }

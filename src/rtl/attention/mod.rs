@@ -219,7 +219,7 @@ pub fn generate(cfg: &AttentionConfig) -> Result<(FileSet, Manifest)> {
 
 /// Fit check before any tool runs, the rule of [`crate::synth::fit`] applied to this unit: its
 /// [`AttentionConfig::multipliers`] 16 x 16 multipliers go to DSPs first and the rest to logic at
-/// the target's measured cost per 16-bit multiplier, plus at least 32 LUTs per lane element for
+/// the target's measured cost per 16-bit multiplier, plus at least 32 LUTs per accumulator unit for
 /// the accumulator adders. A lower bound: refuses only designs that certainly cannot fit.
 pub fn fit_estimate(cfg: &AttentionConfig, target: &crate::synth::Target) -> Result<crate::synth::fit::FitEstimate> {
     let multipliers = cfg.multipliers();
@@ -238,7 +238,7 @@ pub fn fit_estimate(cfg: &AttentionConfig, target: &crate::synth::Target) -> Res
         return Err(Error::DoesNotFit(format!(
             "{} needs {multipliers} multipliers of 16x16 bits; {} has {dsps} and {avail} LUTs: {in_luts} multipliers in logic need \
              about {in_luts} x {per} = {} LUTs plus {accumulator_luts} for the accumulators (at least {luts} LUTs); \
-             use fewer lanes, a smaller head dimension or a larger target",
+             use fewer lanes, fewer elements per cycle (--elements-per-cycle), a smaller head dimension or a larger target",
             cfg.top_name(),
             target.name,
             in_luts * per,
