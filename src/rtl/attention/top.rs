@@ -1,20 +1,23 @@
-//! The top module: structural Verilog (only wiring is generated here) instantiating the
-//! controller, per lane and head element the query register, the key and value memories, the
-//! dot-product chain and the accumulator, and per lane the score rounding and the head state.
+//! The top module: structural Verilog (only wiring and selection by chunk are generated here)
+//! instantiating the controller, per lane and head element the query register, the key and value
+//! memories, the value register and the `acc` and output registers, and per lane the E
+//! dot-product steps, the chunk accumulator of the dot product (P > 1), the score rounding, the
+//! head state and the E accumulator units. Element e = c*E + i is served by unit i in chunk c.
 //!
 //! ```text
-//!                  +--------------------------------------------------+
-//!   clock, reset ->|                                                  |
-//!   clear -------->|  control (len, busy, j, flag pipeline)           |--> cache_len
-//!   kv_valid ----->|     |                                            |
-//!   kv_ready <-----|     v  raddr/waddr                               |
-//!   kv_last ------>|  lane 0 .. L-1:                                  |--> out_valid
-//!   kv_group ----->|    K mem[d], V mem[d]  (block RAM, 16 bits each) |--> out_group
-//!   kv_k, kv_v --->|    q_reg[d] . k[d] -> score -> HeadState (m, l)  |--> out [L*D*16]
-//!   q_valid ------>|    AccLane[d] (acc_d, divide)                    |
-//!   q_ready <------|                                                  |
-//!   q_group, q_in >|                                                  |
-//!                  +--------------------------------------------------+
+//!                  +------------------------------------------------------+
+//!   clock, reset ->|                                                      |
+//!   clear -------->|  control (len[layer], busy, j, chunk, flag pipeline)  |--> cache_len
+//!   kv_valid ----->|     |                                                |
+//!   kv_ready <-----|     v  raddr = {layer, group, j}, waddr, chunk        |
+//!   kv_last ------>|  lane 0 .. L-1:                                      |--> out_valid
+//!   kv_group/layer>|    K mem[d], V mem[d] (16 bits each; V read 1 later)  |--> out_group
+//!   kv_k, kv_v --->|    q_reg[chunk] . k[chunk] (E) -> score -> HeadState  |--> out [L*D*16]
+//!   q_valid ------>|    AccUnit[i] <-> acc[c*E + i], out[c*E + i]           |
+//!   q_ready <------|                                                      |
+//!   q_group/layer >|                                                      |
+//!   q_in --------->|                                                      |
+//!                  +------------------------------------------------------+
 //! ```
 
 use super::{AttentionConfig, LeafNames};
