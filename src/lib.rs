@@ -15,3 +15,4 @@ pub mod synth;
 pub mod boards;
 pub mod model;
 pub mod numeric;
+pub mod bench;
