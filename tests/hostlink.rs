@@ -443,3 +443,46 @@ fn no_answer_is_a_timeout() {
         "no answer from the unit within 1ms (0 characters received); check the port, the baud rate and that the board runs an llmpu bitstream"
     );
 }
+
+/// Once the status record starts, the host link's bytes leave back to back: each arrives
+/// exactly `10 * divisor` clocks after the previous one; characters too while the buffer is
+/// not empty.
+#[test]
+fn bytes_leave_back_to_back() {
+    for cfg in [cfg4(), cfg13()] {
+        let text = "sophia\nisabella\n";
+        let mut l = link(&cfg, 11, script(text, 0.0));
+        l.write_all(&req(5, &[], false).encode()).unwrap();
+        let mut at = Vec::new();
+        let mut p = llmpu::host::ResponseParser::new();
+        let mut done = false;
+        while !done {
+            let b = l.read(TIMEOUT).unwrap().expect("an answer");
+            at.push(l.cycles);
+            done = matches!(p.feed(b), Some(Event::Status(_)));
+        }
+        assert_eq!(at.len(), text.len() + llmpu::host::protocol::RECORD_LEN);
+        let gaps: Vec<u64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.iter().all(|&g| g == cfg.byte_clocks()), "divisor {}: gaps {gaps:?}", cfg.divisor);
+    }
+}
+
+/// The generated file passes `verilator --lint-only -Wall` and the Yosys elaboration check, and
+/// its text is pinned (12 MHz, 115200 baud, the defaults).
+#[test]
+fn verilog_is_lint_clean_and_pinned() {
+    use llmpu::rtl::lint::{lint_verilator, lint_yosys};
+    let dflt = HostLinkConfig::try_from(HostLinkParams::new(12_000_000, 115_200)).unwrap();
+    for cfg in [cfg4(), cfg13(), dflt] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (files, m) = llmpu::rtl::hostlink::generate(&cfg).unwrap();
+        files.write_to(tmp.path()).unwrap();
+        let v: Vec<std::path::PathBuf> = m.files.iter().filter(|f| f.ends_with(".v")).map(|f| tmp.path().join(f)).collect();
+        lint_verilator(&v, &m.top).unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
+        lint_yosys(&v, &m.top).unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
+    }
+    let text = llmpu::rtl::hostlink::verilog(&dflt).unwrap().text;
+    assert!(text.contains("module llmpu_hl_ram_a9(") && text.contains("module llmpu_hl_ram_a4("), "both memories");
+    assert!(text.contains(".divisor(16'd104)"));
+    insta::assert_snapshot!("llmpu_hostlink_12mhz_115200", text);
+}

@@ -15,16 +15,20 @@
 //! Contract (`depth` = buffer bytes, a power of two <= 32768, constant):
 //! 1. `out_ready = !full`; a byte offered with `out_valid` while ready is written at the edge.
 //!    Bytes leave in order.
-//! 2. Whenever the transmitter is ready the sender starts, in this priority: the next byte of
+//! 2. The oldest buffered byte is read ahead into a holding register (`f_raddr` = read pointer,
+//!    `f_rdata` the cycle after) whenever the register is empty or being emptied, so the
+//!    transmitter never waits for the memory.
+//! 3. Whenever the transmitter is ready the sender starts, in this priority: the next byte of
 //!    a record being sent; an error record requested by `reply` (code `reply_code`, zero
-//!    counters); the oldest buffered byte (read in this cycle, sent in the next); the
-//!    generation's status record once `gen_done` has been seen and the buffer is empty.
-//! 3. A record is 21 bytes: 0xFF, code, st_tokens (4 bytes), st_names (2), st_cycles (6),
+//!    counters); the held byte; the generation's status record once `gen_done` has been seen
+//!    and the buffer, the read in flight and the holding register are empty. A record's marker
+//!    goes out in the cycle the record is chosen, so bytes leave back to back.
+//! 4. A record is 21 bytes: 0xFF, code, st_tokens (4 bytes), st_names (2), st_cycles (6),
 //!    st_stall (6), all little-endian, then the sum of the 19 bytes after 0xFF mod 256. The
 //!    `st_*` values are taken when the record starts.
-//! 4. `session_end` pulses when the last byte of the generation's (code 0) record has been
+//! 5. `session_end` pulses when the last byte of the generation's (code 0) record has been
 //!    handed to the transmitter.
-//! 5. `reset` (synchronous) empties the buffer and forgets pending records.
+//! 6. `reset` (synchronous) empties the buffer and forgets pending records.
 
 use rust_hdl::prelude::*;
 
@@ -56,6 +60,8 @@ pub struct Sender {
     wp: DFF<Bits<16>>,
     rp: DFF<Bits<16>>,
     fetch: DFF<Bit>,
+    hold: DFF<Bits<8>>,
+    hv: DFF<Bit>,
     done_p: DFF<Bit>,
     err_p: DFF<Bit>,
     err_code: DFF<Bits<8>>,
@@ -67,12 +73,13 @@ pub struct Sender {
     full: Signal<Local, Bit>,
     empty: Signal<Local, Bit>,
     mask: Signal<Local, Bits<16>>,
+    take: Signal<Local, Bit>,
 }
 
 impl Logic for Sender {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wp, rp, fetch, done_p, err_p, err_code, rec_on, rec_ok, rec_k, rec, csum);
+        dff_setup!(self, clock, wp, rp, fetch, hold, hv, done_p, err_p, err_code, rec_on, rec_ok, rec_k, rec, csum);
         self.mask.next = self.depth.val() - 1;
         self.full.next = (self.wp.q.val() - self.rp.q.val()) == self.depth.val();
         self.empty.next = self.wp.q.val() == self.rp.q.val();
@@ -92,19 +99,20 @@ impl Logic for Sender {
             self.err_code.d.next = self.reply_code.val();
         }
         self.tx_start.next = false;
-        self.tx_data.next = self.f_rdata.val();
+        self.tx_data.next = self.hold.q.val();
         self.session_end.next = false;
         self.fetch.d.next = false;
+        // The byte read in the previous cycle lands in the holding register.
         if self.fetch.q.val() {
-            // The byte read in the previous cycle; the transmitter has been ready since.
-            self.tx_start.next = true;
-        } else if self.tx_ready.val() {
+            self.hold.d.next = self.f_rdata.val();
+            self.hv.d.next = true;
+        }
+        self.take.next = self.tx_ready.val() & !self.rec_on.q.val() & !self.err_p.q.val() & self.hv.q.val();
+        if self.tx_ready.val() {
             if self.rec_on.q.val() {
                 self.tx_start.next = true;
                 self.rec_k.d.next = self.rec_k.q.val() + 1;
-                if self.rec_k.q.val() == 0 {
-                    self.tx_data.next = 0xFF.into();
-                } else if self.rec_k.q.val() == 20 {
+                if self.rec_k.q.val() == 20 {
                     self.tx_data.next = self.csum.q.val();
                     self.rec_on.d.next = false;
                     self.session_end.next = self.rec_ok.q.val();
@@ -115,19 +123,23 @@ impl Logic for Sender {
                 }
             } else if self.err_p.q.val() {
                 self.err_p.d.next = false;
+                self.tx_start.next = true;
+                self.tx_data.next = 0xFF.into();
                 self.rec_on.d.next = true;
                 self.rec_ok.d.next = false;
-                self.rec_k.d.next = 0.into();
+                self.rec_k.d.next = 1.into();
                 self.csum.d.next = 0.into();
                 self.rec.d.next = bit_cast::<152, 8>(self.err_code.q.val());
-            } else if !self.empty.val() {
-                self.rp.d.next = self.rp.q.val() + 1;
-                self.fetch.d.next = true;
-            } else if self.done_p.q.val() {
+            } else if self.hv.q.val() {
+                self.tx_start.next = true;
+                self.hv.d.next = false;
+            } else if self.empty.val() & !self.fetch.q.val() & self.done_p.q.val() {
                 self.done_p.d.next = false;
+                self.tx_start.next = true;
+                self.tx_data.next = 0xFF.into();
                 self.rec_on.d.next = true;
                 self.rec_ok.d.next = true;
-                self.rec_k.d.next = 0.into();
+                self.rec_k.d.next = 1.into();
                 self.csum.d.next = 0.into();
                 self.rec.d.next = (bit_cast::<152, 48>(self.st_stall.val()) << 104)
                     | (bit_cast::<152, 48>(self.st_cycles.val()) << 56)
@@ -135,10 +147,16 @@ impl Logic for Sender {
                     | (bit_cast::<152, 32>(self.st_tokens.val()) << 8);
             }
         }
+        // Refill the holding register as soon as it is (or is being) emptied.
+        if (!self.hv.q.val() | self.take.val()) & !self.fetch.q.val() & !self.empty.val() {
+            self.rp.d.next = self.rp.q.val() + 1;
+            self.fetch.d.next = true;
+        }
         if self.reset.val() {
             self.wp.d.next = 0.into();
             self.rp.d.next = 0.into();
             self.fetch.d.next = false;
+            self.hv.d.next = false;
             self.done_p.d.next = false;
             self.err_p.d.next = false;
             self.rec_on.d.next = false;
