@@ -486,3 +486,93 @@ fn verilog_is_lint_clean_and_pinned() {
     assert!(text.contains(".divisor(16'd104)"));
     insta::assert_snapshot!("llmpu_hostlink_12mhz_115200", text);
 }
+
+/// Random bursts (mutated, truncated and concatenated frames, and plain noise) get exactly the
+/// statuses the parser model (`protocol::replies`) predicts, in order, and the link always
+/// accepts a good frame afterwards.
+#[test]
+fn random_bursts_match_the_parser_model() {
+    use llmpu::host::protocol::replies;
+    let cfg = cfg4();
+    let mut l = link(&cfg, 12, script("x\n", 0.0));
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let (mut cases, mut skipped, mut statuses) = (0, 0, 0);
+    while cases < 150 {
+        let mut burst = Vec::new();
+        for _ in 0..rng.random_range(1..=3) {
+            let plen = rng.random_range(0..=cfg.max_prompt as usize + 2);
+            let prompt: Vec<u8> = (0..plen).map(|_| rng.random_range(0..27)).collect();
+            let mut f = Request { seed: rng.random(), temp_k: rng.random(), count: rng.random(), names: rng.random(), quiet: false, prompt }.encode();
+            match rng.random_range(0..5) {
+                0 => {
+                    let i = rng.random_range(0..f.len());
+                    f[i] ^= 1 << rng.random_range(0..8);
+                }
+                1 => f.truncate(rng.random_range(1..f.len())),
+                2 => f = (0..rng.random_range(1..20)).map(|_| rng.random()).collect(),
+                _ => {}
+            }
+            burst.extend(f);
+        }
+        let want = replies(&burst, cfg.max_prompt as usize);
+        if want.iter().any(|r| r.is_ok()) {
+            skipped += 1;
+            continue;
+        }
+        cases += 1;
+        l.write_all(&burst).unwrap();
+        while l.pins.sending() {
+            l.step().unwrap();
+        }
+        let mut p = llmpu::host::ResponseParser::new();
+        let mut got = Vec::new();
+        // Until the line has been quiet for longer than the frame timeout plus a record.
+        while let Some(b) = l.read(Duration::from_secs_f64(40.0 * cfg.byte_clocks() as f64 / cfg.clock_hz as f64)).unwrap() {
+            match p.feed(b) {
+                Some(Event::Status(s)) => got.push(Err(s.code)),
+                Some(e) => panic!("case {cases}: unexpected {e:?}"),
+                None => {}
+            }
+        }
+        assert_eq!(got, want, "case {cases}, burst {burst:02x?}");
+        statuses += got.len();
+        assert!(l.dev.started.is_empty(), "case {cases} started the core");
+    }
+    let (text, res, _) = exchange(&mut l, &req(1, &[2], false).encode());
+    res.unwrap();
+    assert_eq!(text, "x\n");
+    eprintln!("{cases} bursts, {statuses} statuses, {skipped} bursts skipped (a frame the model accepts)");
+    // The run covered more than one status per burst on average and skipped few bursts.
+    assert!(statuses > cases && skipped < cases, "{statuses} statuses, {skipped} skipped");
+}
+
+/// A frame with a low stop bit is dropped and counted once, a line held low (a break) counts
+/// once, a one-cycle glitch is nothing; the link works afterwards.
+#[test]
+fn framing_errors_are_counted_and_dropped() {
+    for cfg in [cfg4(), cfg13()] {
+        let mut l = link(&cfg, 13, script("ok\n", 0.0));
+        let d = cfg.divisor as usize;
+        let mut level = Vec::new();
+        // Each level held for `n` clocks.
+        let mut bits = |b: &[bool], n: usize| level.extend(b.iter().flat_map(|&x| std::iter::repeat_n(x, n)));
+        // 0xA5 with its stop bit low, then idle for three byte times.
+        bits(&[false, true, false, true, false, false, true, false, true, false], d);
+        bits(&[true], 30 * d);
+        // A break: low for five byte times, then idle.
+        bits(&[false], 50 * d);
+        bits(&[true], 30 * d);
+        // A one-clock glitch.
+        bits(&[false], 1);
+        bits(&[true], 30 * d);
+        for x in level {
+            l.dev.clock(x).unwrap();
+        }
+        let errors = l.dev.sim.get("rx_errors").unwrap();
+        assert_eq!(errors, 2, "divisor {}", cfg.divisor);
+        // Nothing was taken as a byte, so no frame is open: a good request works at once.
+        let (text, res, _) = exchange(&mut l, &req(1, &[], false).encode());
+        res.unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
+        assert_eq!(text, "ok\n");
+    }
+}

@@ -141,6 +141,43 @@ impl Request {
     }
 }
 
+/// The model of the unit's parser (docs/protocol.md, rules 1-3): what an idle unit with a
+/// prompt memory of `max_prompt` tokens answers to `bytes` arriving back to back and followed by
+/// silence, one entry per frame: `Ok` for a frame that starts a generation, else the status
+/// code. A discarded frame (bad magic or version) swallows the rest of the burst. Frames after
+/// an accepted one within the same burst are not modelled (they race the generation): the
+/// model stops after the first `Ok`.
+pub fn replies(bytes: &[u8], max_prompt: usize) -> Vec<std::result::Result<Request, StatusCode>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if rest[0] != MAGIC {
+            out.push(Err(StatusCode::BadMagic));
+            break;
+        }
+        if rest.len() >= 2 && rest[1] != VERSION {
+            out.push(Err(StatusCode::BadVersion));
+            break;
+        }
+        if rest.len() < FRAME_HEADER + 1 || rest.len() < FRAME_HEADER + rest[11] as usize + 1 {
+            out.push(Err(StatusCode::Truncated));
+            break;
+        }
+        let n = FRAME_HEADER + rest[11] as usize + 1;
+        match Request::decode(&rest[..n]) {
+            Ok(r) if r.prompt.len() > max_prompt => out.push(Err(StatusCode::PromptTooLong)),
+            Ok(r) => {
+                out.push(Ok(r));
+                break;
+            }
+            Err(c) => out.push(Err(c)),
+        }
+        i += n;
+    }
+    out
+}
+
 /// The status code of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusCode {
@@ -367,6 +404,23 @@ mod tests {
             "token count 70000 is not allowed (allowed: 1..=65535)"
         );
         assert_eq!(e(RequestParams { temperature: 20.0, ..params("") }), "temperature 20 is not allowed (allowed: 0 (greedy) or 0.1..=10)");
+    }
+
+    #[test]
+    fn parser_model_follows_the_rules() {
+        let tok = Tokenizer::letters(26);
+        let good = Request::new(&params("ab"), &tok, 16).unwrap();
+        let f = good.encode();
+        let mut bad = f.clone();
+        bad[3] ^= 1;
+        let burst = [bad.clone(), f.clone(), f.clone()].concat();
+        assert_eq!(replies(&burst, 15), vec![Err(StatusCode::BadChecksum), Ok(good.clone())]);
+        assert_eq!(replies(&f, 1), vec![Err(StatusCode::PromptTooLong)]);
+        assert_eq!(replies(&[&f[..], &[0x41, 0xA5], &f[..]].concat(), 1), vec![Err(StatusCode::PromptTooLong), Err(StatusCode::BadMagic)]);
+        assert_eq!(replies(&[MAGIC, 7, 1], 15), vec![Err(StatusCode::BadVersion)]);
+        assert_eq!(replies(&[MAGIC], 15), vec![Err(StatusCode::Truncated)]);
+        assert_eq!(replies(&f[..f.len() - 1], 15), vec![Err(StatusCode::Truncated)]);
+        assert_eq!(replies(&[], 15), vec![]);
     }
 
     #[test]
