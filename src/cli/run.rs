@@ -5,6 +5,7 @@
 use crate::boards::Board;
 use crate::cli::model::ModelArgs;
 use crate::host::{session, Event, Request, RequestParams, SerialLink, Status};
+use crate::rtl::hostlink::{HostLinkConfig, HostLinkParams};
 use clap::Args;
 use std::io::Write;
 use std::time::Duration;
@@ -46,6 +47,43 @@ pub struct RunArgs {
     pub timeout: f64,
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Generation parameters of the host link (`llmpu generate hostlink`; the processing unit's
+/// generator takes the same values).
+#[derive(Debug, Clone, Args)]
+pub struct HostLinkArgs {
+    /// Core clock in MHz (the UART divisor is round(clock / baud))
+    #[arg(long, default_value_t = 12.0)]
+    pub clock_mhz: f64,
+    /// UART baud rate
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
+    /// TX buffer bytes (a power of two, 16..=32768)
+    #[arg(long, default_value_t = 512)]
+    pub buffer: u32,
+    /// Longest prompt in tokens (the model's block size - 1)
+    #[arg(long, default_value_t = 15)]
+    pub max_prompt: u32,
+    /// Byte times of silence that abandon a started frame
+    #[arg(long, default_value_t = 32)]
+    pub timeout_bytes: u32,
+}
+
+impl TryFrom<&HostLinkArgs> for HostLinkConfig {
+    type Error = crate::Error;
+    fn try_from(a: &HostLinkArgs) -> crate::Result<Self> {
+        if !(0.001..=1000.0).contains(&a.clock_mhz) {
+            return Err(crate::Error::invalid("clock in MHz", a.clock_mhz, "allowed: 0.001..=1000"));
+        }
+        HostLinkConfig::try_from(HostLinkParams {
+            clock_hz: (a.clock_mhz * 1e6).round() as u64,
+            baud: a.baud,
+            buffer: a.buffer,
+            max_prompt: a.max_prompt,
+            timeout_bytes: a.timeout_bytes,
+        })
+    }
 }
 
 /// The status line: counts, cycles per token and, with a clock, tokens per second.
@@ -107,6 +145,17 @@ mod tests {
         assert_eq!(
             status_line(&st, None),
             "20 names, 200 tokens, 40000 cycles (200.0 cycles/token), 7 stall cycles (give --clock-mhz or --board for tokens/s)"
+        );
+    }
+
+    #[test]
+    fn hostlink_args_validate_the_divisor() {
+        let mut a = HostLinkArgs { clock_mhz: 12.0, baud: 115_200, buffer: 512, max_prompt: 15, timeout_bytes: 32 };
+        assert_eq!(HostLinkConfig::try_from(&a).unwrap().divisor, 104);
+        a.clock_mhz = 0.4;
+        assert_eq!(
+            HostLinkConfig::try_from(&a).unwrap_err().to_string(),
+            "UART divisor 3 (clock 400000 Hz / baud 115200) is not allowed (allowed: 4..=65535 clocks per bit; lower the baud rate or raise the clock)"
         );
     }
 
