@@ -23,9 +23,10 @@
 //!    sum gives code 4; else a frame that began or ended while `active` or `core_busy` gives
 //!    code 1 (busy); else `m > max_prompt` gives code 6; else `cmd_start` pulses with the
 //!    `cmd_*` outputs already holding the frame's fields, and `active` rises.
-//! 4. The `cmd_*` outputs change only with `cmd_start` (a rejected frame leaves them alone);
-//!    prompt token `i < max_prompt` is written to address `i` only by a frame that is not
-//!    rejected as busy when it starts.
+//! 4. The `cmd_*` outputs change only while no generation runs: a frame that is not rejected as
+//!    busy when it starts writes its fields into them as they arrive (`cmd_prompt_len` at
+//!    `cmd_start`) and its prompt token `i < max_prompt` to address `i`; a busy frame writes
+//!    nothing. A malformed frame may leave new values there, but no `cmd_start`.
 //! 5. `active` falls with `session_end` (the sender has sent the generation's status).
 //! 6. `rx_errors` counts UART framing errors, saturating at 255.
 //! 7. `reset` (synchronous) returns to idle, clears `active` and the error count.
@@ -65,10 +66,6 @@ pub struct Parser {
     timer: DFF<Bits<24>>,
     rej: DFF<Bit>,
     dcode: DFF<Bits<8>>,
-    seed_s: DFF<Bits<32>>,
-    temp_s: DFF<Bits<16>>,
-    count_s: DFF<Bits<16>>,
-    flags_s: DFF<Bits<8>>,
     plen_s: DFF<Bits<8>>,
     seed_r: DFF<Bits<32>>,
     temp_r: DFF<Bits<16>>,
@@ -88,7 +85,7 @@ impl Logic for Parser {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, st, pos, sum, timer, rej, dcode, seed_s, temp_s, count_s, flags_s, plen_s, seed_r, temp_r, count_r,
+            self, clock, st, pos, sum, timer, rej, dcode, plen_s, seed_r, temp_r, count_r,
             flags_r, plen_r, start_r, act, rep, code, errs
         );
         self.cmd_start.next = self.start_r.q.val();
@@ -136,17 +133,21 @@ impl Logic for Parser {
                         self.dcode.d.next = 3.into();
                     }
                 }
-                if (self.pos.q.val() >= 2) & (self.pos.q.val() <= 5) {
-                    self.seed_s.d.next = (self.seed_s.q.val() >> 8) | (bit_cast::<32, 8>(self.rx_data.val()) << 24);
-                }
-                if (self.pos.q.val() == 6) | (self.pos.q.val() == 7) {
-                    self.temp_s.d.next = (self.temp_s.q.val() >> 8) | (bit_cast::<16, 8>(self.rx_data.val()) << 8);
-                }
-                if (self.pos.q.val() == 8) | (self.pos.q.val() == 9) {
-                    self.count_s.d.next = (self.count_s.q.val() >> 8) | (bit_cast::<16, 8>(self.rx_data.val()) << 8);
-                }
-                if self.pos.q.val() == 10 {
-                    self.flags_s.d.next = self.rx_data.val();
+                // The fields go straight into the cmd registers unless the frame is rejected as
+                // busy (then a generation may be reading them).
+                if !self.rej.q.val() {
+                    if (self.pos.q.val() >= 2) & (self.pos.q.val() <= 5) {
+                        self.seed_r.d.next = (self.seed_r.q.val() >> 8) | (bit_cast::<32, 8>(self.rx_data.val()) << 24);
+                    }
+                    if (self.pos.q.val() == 6) | (self.pos.q.val() == 7) {
+                        self.temp_r.d.next = (self.temp_r.q.val() >> 8) | (bit_cast::<16, 8>(self.rx_data.val()) << 8);
+                    }
+                    if (self.pos.q.val() == 8) | (self.pos.q.val() == 9) {
+                        self.count_r.d.next = (self.count_r.q.val() >> 8) | (bit_cast::<16, 8>(self.rx_data.val()) << 8);
+                    }
+                    if self.pos.q.val() == 10 {
+                        self.flags_r.d.next = self.rx_data.val();
+                    }
                 }
                 if self.pos.q.val() == 11 {
                     self.plen_s.d.next = self.rx_data.val();
@@ -168,10 +169,6 @@ impl Logic for Parser {
                     } else {
                         self.start_r.d.next = true;
                         self.act.d.next = true;
-                        self.seed_r.d.next = self.seed_s.q.val();
-                        self.temp_r.d.next = self.temp_s.q.val();
-                        self.count_r.d.next = self.count_s.q.val();
-                        self.flags_r.d.next = self.flags_s.q.val();
                         self.plen_r.d.next = self.plen_s.q.val();
                     }
                 }

@@ -25,7 +25,8 @@
 //!    goes out in the cycle the record is chosen, so bytes leave back to back.
 //! 4. A record is 21 bytes: 0xFF, code, st_tokens (4 bytes), st_names (2), st_cycles (6),
 //!    st_stall (6), all little-endian, then the sum of the 19 bytes after 0xFF mod 256. The
-//!    `st_*` values are taken when the record starts.
+//!    `st_*` inputs are read byte by byte while the record is sent (the core holds them from
+//!    `gen_done` until the next `cmd_start`, which cannot come before the record has gone).
 //! 5. `session_end` pulses when the last byte of the generation's (code 0) record has been
 //!    handed to the transmitter.
 //! 6. `reset` (synchronous) empties the buffer and forgets pending records.
@@ -68,18 +69,19 @@ pub struct Sender {
     rec_on: DFF<Bit>,
     rec_ok: DFF<Bit>,
     rec_k: DFF<Bits<8>>,
-    rec: DFF<Bits<152>>,
+    code: DFF<Bits<8>>,
     csum: DFF<Bits<8>>,
     full: Signal<Local, Bit>,
     empty: Signal<Local, Bit>,
     mask: Signal<Local, Bits<16>>,
     take: Signal<Local, Bit>,
+    rbyte: Signal<Local, Bits<8>>,
 }
 
 impl Logic for Sender {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wp, rp, fetch, hold, hv, done_p, err_p, err_code, rec_on, rec_ok, rec_k, rec, csum);
+        dff_setup!(self, clock, wp, rp, fetch, hold, hv, done_p, err_p, err_code, rec_on, rec_ok, rec_k, code, csum);
         self.mask.next = self.depth.val() - 1;
         self.full.next = (self.wp.q.val() - self.rp.q.val()) == self.depth.val();
         self.empty.next = self.wp.q.val() == self.rp.q.val();
@@ -98,6 +100,67 @@ impl Logic for Sender {
             self.err_p.d.next = true;
             self.err_code.d.next = self.reply_code.val();
         }
+        // Byte rec_k (1..=19) of the record: code, then the counters (zero in error records).
+        self.rbyte.next = 0.into();
+        if self.rec_k.q.val() == 1 {
+            self.rbyte.next = self.code.q.val();
+        }
+        if self.rec_ok.q.val() {
+            if self.rec_k.q.val() == 2 {
+                self.rbyte.next = self.st_tokens.val().get_bits::<8>(0);
+            }
+            if self.rec_k.q.val() == 3 {
+                self.rbyte.next = self.st_tokens.val().get_bits::<8>(8);
+            }
+            if self.rec_k.q.val() == 4 {
+                self.rbyte.next = self.st_tokens.val().get_bits::<8>(16);
+            }
+            if self.rec_k.q.val() == 5 {
+                self.rbyte.next = self.st_tokens.val().get_bits::<8>(24);
+            }
+            if self.rec_k.q.val() == 6 {
+                self.rbyte.next = self.st_names.val().get_bits::<8>(0);
+            }
+            if self.rec_k.q.val() == 7 {
+                self.rbyte.next = self.st_names.val().get_bits::<8>(8);
+            }
+            if self.rec_k.q.val() == 8 {
+                self.rbyte.next = self.st_cycles.val().get_bits::<8>(0);
+            }
+            if self.rec_k.q.val() == 9 {
+                self.rbyte.next = self.st_cycles.val().get_bits::<8>(8);
+            }
+            if self.rec_k.q.val() == 10 {
+                self.rbyte.next = self.st_cycles.val().get_bits::<8>(16);
+            }
+            if self.rec_k.q.val() == 11 {
+                self.rbyte.next = self.st_cycles.val().get_bits::<8>(24);
+            }
+            if self.rec_k.q.val() == 12 {
+                self.rbyte.next = self.st_cycles.val().get_bits::<8>(32);
+            }
+            if self.rec_k.q.val() == 13 {
+                self.rbyte.next = self.st_cycles.val().get_bits::<8>(40);
+            }
+            if self.rec_k.q.val() == 14 {
+                self.rbyte.next = self.st_stall.val().get_bits::<8>(0);
+            }
+            if self.rec_k.q.val() == 15 {
+                self.rbyte.next = self.st_stall.val().get_bits::<8>(8);
+            }
+            if self.rec_k.q.val() == 16 {
+                self.rbyte.next = self.st_stall.val().get_bits::<8>(16);
+            }
+            if self.rec_k.q.val() == 17 {
+                self.rbyte.next = self.st_stall.val().get_bits::<8>(24);
+            }
+            if self.rec_k.q.val() == 18 {
+                self.rbyte.next = self.st_stall.val().get_bits::<8>(32);
+            }
+            if self.rec_k.q.val() == 19 {
+                self.rbyte.next = self.st_stall.val().get_bits::<8>(40);
+            }
+        }
         self.tx_start.next = false;
         self.tx_data.next = self.hold.q.val();
         self.session_end.next = false;
@@ -112,14 +175,13 @@ impl Logic for Sender {
             if self.rec_on.q.val() {
                 self.tx_start.next = true;
                 self.rec_k.d.next = self.rec_k.q.val() + 1;
+                self.csum.d.next = self.csum.q.val() + self.rbyte.val();
                 if self.rec_k.q.val() == 20 {
                     self.tx_data.next = self.csum.q.val();
                     self.rec_on.d.next = false;
                     self.session_end.next = self.rec_ok.q.val();
                 } else {
-                    self.tx_data.next = self.rec.q.val().get_bits::<8>(0);
-                    self.rec.d.next = self.rec.q.val() >> 8;
-                    self.csum.d.next = self.csum.q.val() + self.rec.q.val().get_bits::<8>(0);
+                    self.tx_data.next = self.rbyte.val();
                 }
             } else if self.err_p.q.val() {
                 self.err_p.d.next = false;
@@ -129,7 +191,7 @@ impl Logic for Sender {
                 self.rec_ok.d.next = false;
                 self.rec_k.d.next = 1.into();
                 self.csum.d.next = 0.into();
-                self.rec.d.next = bit_cast::<152, 8>(self.err_code.q.val());
+                self.code.d.next = self.err_code.q.val();
             } else if self.hv.q.val() {
                 self.tx_start.next = true;
                 self.hv.d.next = false;
@@ -141,10 +203,7 @@ impl Logic for Sender {
                 self.rec_ok.d.next = true;
                 self.rec_k.d.next = 1.into();
                 self.csum.d.next = 0.into();
-                self.rec.d.next = (bit_cast::<152, 48>(self.st_stall.val()) << 104)
-                    | (bit_cast::<152, 48>(self.st_cycles.val()) << 56)
-                    | (bit_cast::<152, 16>(self.st_names.val()) << 40)
-                    | (bit_cast::<152, 32>(self.st_tokens.val()) << 8);
+                self.code.d.next = 0.into();
             }
         }
         // Refill the holding register as soon as it is (or is being) emptied.
