@@ -576,3 +576,55 @@ fn framing_errors_are_counted_and_dropped() {
         assert_eq!(text, "ok\n");
     }
 }
+
+/// The serial transport end to end: `SerialLink` (the serialport crate, as `llmpu run` uses it)
+/// on a pseudo-terminal whose other end is bridged to the simulated host link's UART pins.
+#[test]
+fn serial_link_over_a_pty_to_the_simulated_link() {
+    use llmpu::host::SerialLink;
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    let (mut master, slave) = unsafe {
+        let (mut m, mut s) = (0, 0);
+        assert_eq!(libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()), 0, "openpty");
+        let name = std::ffi::CStr::from_ptr(libc::ttyname(s)).to_string_lossy().into_owned();
+        assert_eq!(libc::fcntl(m, libc::F_SETFL, libc::fcntl(m, libc::F_GETFL) | libc::O_NONBLOCK), 0);
+        // The slave stays open (serialport opens it again by name).
+        std::mem::forget(std::fs::File::from_raw_fd(s));
+        (std::fs::File::from_raw_fd(m), name)
+    };
+    let text = "olivia\nemma\n";
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let bridge = std::thread::spawn(move || {
+        let cfg = cfg13();
+        let mut l = link(&cfg, 14, script(text, 0.0));
+        let mut buf = [0u8; 64];
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(n) = master.read(&mut buf) {
+                l.write_all(&buf[..n]).unwrap();
+            }
+            for _ in 0..2000 {
+                l.step().unwrap();
+            }
+            while let Some(b) = l.pins.pop() {
+                master.write_all(&[b]).unwrap();
+            }
+        }
+        l.dev.started.clone()
+    });
+    let r = req(0x1234_5678, &[7, 8], false);
+    let mut port = SerialLink::open(&slave, 115_200).unwrap();
+    let mut got = String::new();
+    let st = session::run(&mut port, &r, Duration::from_secs(20), &mut |e| {
+        if let Event::Char(c) = e {
+            got.push(*c)
+        }
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let started = bridge.join().unwrap();
+    let st = st.unwrap();
+    assert_eq!(got, text);
+    assert_eq!((st.code, st.tokens, st.names), (StatusCode::Ok, text.len() as u32 + 3, 2));
+    assert_eq!(started, vec![Decoded { req: r }]);
+}
