@@ -127,11 +127,9 @@ impl Logic for Parser {
                     self.dcode.d.next = 2.into();
                 }
             } else if self.st.q.val() == 1 {
-                if self.pos.q.val() == 1 {
-                    if self.rx_data.val() != 1 {
-                        self.st.d.next = 2.into();
-                        self.dcode.d.next = 3.into();
-                    }
+                if (self.pos.q.val() == 1) & (self.rx_data.val() != 1) {
+                    self.st.d.next = 2.into();
+                    self.dcode.d.next = 3.into();
                 }
                 // The fields go straight into the cmd registers unless the frame is rejected as
                 // busy (then a generation may be reading them).
