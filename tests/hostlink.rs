@@ -225,7 +225,9 @@ impl PinDevice for FakeCore {
                     }
                 } else {
                     // gen_done: the status counts, cycles from cmd_start to this cycle inclusive.
-                    self.st = (self.script.tokens, self.script.names, self.cycles, self.stall);
+                    // Offsets make every byte of every field non-zero and distinct, so a byte
+                    // sent in the wrong place shows.
+                    self.st = (self.script.tokens, self.script.names, self.cycles + CYCLES_OFFSET, self.stall + STALL_OFFSET);
                     s.set_id(id.gen_done, 1)?;
                     self.phase = Phase::Done;
                     self.gen_done = true;
@@ -276,8 +278,21 @@ fn check(want_text: &str, want: &Status, text: &str, got: &Option<Status>) -> st
     }
 }
 
+const CYCLES_OFFSET: u64 = 0x8A9B_ACBD_0000;
+const STALL_OFFSET: u64 = 0x1526_3748_0000;
+
+/// The token count the fake core reports: every byte non-zero.
+fn tokens(text: &str) -> u32 {
+    0x5A6B_7C00 + text.len() as u32
+}
+
+/// The name count the fake core reports (the number of newlines) with a non-zero high byte.
+fn names(text: &str) -> u16 {
+    0x4300 + text.matches('\n').count() as u16
+}
+
 fn script(text: &str, gap: f64) -> Script {
-    Script { text: text.as_bytes().to_vec(), tokens: text.len() as u32 + 3, names: text.matches('\n').count() as u16, gap }
+    Script { text: text.as_bytes().to_vec(), tokens: tokens(text), names: names(text), gap }
 }
 
 fn req(seed: u32, prompt: &[u8], quiet: bool) -> Request {
@@ -294,12 +309,12 @@ fn full_generation(cfg: &HostLinkConfig, gap: f64, seed: u64) {
     let (got_text, res, rec) = exchange(&mut l, &r.encode());
     let st = res.unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
     assert_eq!(l.dev.started, vec![Decoded { req: r.clone() }], "divisor {}", cfg.divisor);
-    let want = Status { code: StatusCode::Ok, tokens: text.len() as u32 + 3, names: 12, cycles: l.dev.st.2, stall: l.dev.st.3 };
+    let want = Status { code: StatusCode::Ok, tokens: tokens(text), names: names(text), cycles: l.dev.cycles + CYCLES_OFFSET, stall: l.dev.stall + STALL_OFFSET };
     check(text, &want, &got_text, &rec).unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
     assert_eq!(st, want);
-    assert!(st.stall > 0, "the {}-byte buffer must have filled ({} characters)", cfg.buffer, text.len());
+    assert!(l.dev.stall > 0, "the {}-byte buffer must have filled ({} characters)", cfg.buffer, text.len());
     // The core ran ahead by the buffer: it finished long before the last character left.
-    assert!(st.cycles < (text.len() as u64) * cfg.byte_clocks(), "{} cycles", st.cycles);
+    assert!(l.dev.cycles < (text.len() as u64) * cfg.byte_clocks(), "{} cycles", l.dev.cycles);
     // A second request on the same link, greedy, tokens mode, no prompt.
     let r2 = Request { seed: 1, temp_k: 0, count: 300, names: false, quiet: false, prompt: vec![] };
     let (t2, res2, _) = exchange(&mut l, &r2.encode());
@@ -329,7 +344,7 @@ fn quiet_mode_sends_only_the_status() {
         let (text, res, rec) = exchange(&mut l, &r.encode());
         res.unwrap();
         assert_eq!(l.dev.started, vec![Decoded { req: r }]);
-        let want = Status { code: StatusCode::Ok, tokens: "anna\nbob\n".len() as u32 + 3, names: 2, cycles: l.dev.st.2, stall: 0 };
+        let want = Status { code: StatusCode::Ok, tokens: tokens("anna\nbob\n"), names: names("anna\nbob\n"), cycles: l.dev.cycles + CYCLES_OFFSET, stall: STALL_OFFSET };
         check("", &want, &text, &rec).unwrap();
     }
 }
@@ -423,7 +438,7 @@ fn a_corrupted_expected_value_is_caught() {
     let mut l = link(&cfg, 9, script(text, 0.2));
     let (got, res, rec) = exchange(&mut l, &req(5, &[], false).encode());
     res.unwrap();
-    let want = Status { code: StatusCode::Ok, tokens: text.len() as u32 + 3, names: 2, cycles: l.dev.st.2, stall: l.dev.st.3 };
+    let want = Status { code: StatusCode::Ok, tokens: tokens(text), names: names(text), cycles: l.dev.cycles + CYCLES_OFFSET, stall: l.dev.stall + STALL_OFFSET };
     check(text, &want, &got, &rec).unwrap();
     let e = check("liam\nnoai\n", &want, &got, &rec).unwrap_err();
     assert_eq!(e, "characters \"liam\\nnoah\\n\", expected \"liam\\nnoai\\n\"");
@@ -625,6 +640,7 @@ fn serial_link_over_a_pty_to_the_simulated_link() {
     let started = bridge.join().unwrap();
     let st = st.unwrap();
     assert_eq!(got, text);
-    assert_eq!((st.code, st.tokens, st.names), (StatusCode::Ok, text.len() as u32 + 3, 2));
+    assert_eq!((st.code, st.tokens, st.names), (StatusCode::Ok, tokens(text), names(text)));
+    assert!(st.cycles > CYCLES_OFFSET && st.stall == STALL_OFFSET, "{st:?}");
     assert_eq!(started, vec![Decoded { req: r }]);
 }
