@@ -225,9 +225,7 @@ impl PinDevice for FakeCore {
                     }
                 } else {
                     // gen_done: the status counts, cycles from cmd_start to this cycle inclusive.
-                    // Offsets make every byte of every field non-zero and distinct, so a byte
-                    // sent in the wrong place shows.
-                    self.st = (self.script.tokens, self.script.names, self.cycles + CYCLES_OFFSET, self.stall + STALL_OFFSET);
+                    self.st = (self.script.tokens, self.script.names, cycles_field(self.cycles), stall_field(self.stall));
                     s.set_id(id.gen_done, 1)?;
                     self.phase = Phase::Done;
                     self.gen_done = true;
@@ -278,10 +276,19 @@ fn check(want_text: &str, want: &Status, text: &str, got: &Option<Status>) -> st
     }
 }
 
-const CYCLES_OFFSET: u64 = 0x8A9B_ACBD_0000;
-const STALL_OFFSET: u64 = 0x1526_3748_0000;
+/// The 48-bit cycles value the fake core reports: the measured count in bytes 2..=4 between
+/// fixed, distinct, non-zero bytes (0, 1 and 5), so a record byte sent in the wrong place
+/// shows even when the count is small.
+fn cycles_field(measured: u64) -> u64 {
+    0x8A00_0000_CEDF | (measured & 0xFF_FFFF) << 16
+}
 
-/// The token count the fake core reports: every byte non-zero.
+/// The stall value reported, built like [`cycles_field`] with other fixed bytes.
+fn stall_field(measured: u64) -> u64 {
+    0x1500_0000_3748 | (measured & 0xFF_FFFF) << 16
+}
+
+/// The token count the fake core reports: its top three bytes fixed and non-zero.
 fn tokens(text: &str) -> u32 {
     0x5A6B_7C00 + text.len() as u32
 }
@@ -309,7 +316,7 @@ fn full_generation(cfg: &HostLinkConfig, gap: f64, seed: u64) {
     let (got_text, res, rec) = exchange(&mut l, &r.encode());
     let st = res.unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
     assert_eq!(l.dev.started, vec![Decoded { req: r.clone() }], "divisor {}", cfg.divisor);
-    let want = Status { code: StatusCode::Ok, tokens: tokens(text), names: names(text), cycles: l.dev.cycles + CYCLES_OFFSET, stall: l.dev.stall + STALL_OFFSET };
+    let want = Status { code: StatusCode::Ok, tokens: tokens(text), names: names(text), cycles: cycles_field(l.dev.cycles), stall: stall_field(l.dev.stall) };
     check(text, &want, &got_text, &rec).unwrap_or_else(|e| panic!("divisor {}: {e}", cfg.divisor));
     assert_eq!(st, want);
     assert!(l.dev.stall > 0, "the {}-byte buffer must have filled ({} characters)", cfg.buffer, text.len());
@@ -344,7 +351,7 @@ fn quiet_mode_sends_only_the_status() {
         let (text, res, rec) = exchange(&mut l, &r.encode());
         res.unwrap();
         assert_eq!(l.dev.started, vec![Decoded { req: r }]);
-        let want = Status { code: StatusCode::Ok, tokens: tokens("anna\nbob\n"), names: names("anna\nbob\n"), cycles: l.dev.cycles + CYCLES_OFFSET, stall: STALL_OFFSET };
+        let want = Status { code: StatusCode::Ok, tokens: tokens("anna\nbob\n"), names: names("anna\nbob\n"), cycles: cycles_field(l.dev.cycles), stall: stall_field(0) };
         check("", &want, &text, &rec).unwrap();
     }
 }
@@ -438,7 +445,7 @@ fn a_corrupted_expected_value_is_caught() {
     let mut l = link(&cfg, 9, script(text, 0.2));
     let (got, res, rec) = exchange(&mut l, &req(5, &[], false).encode());
     res.unwrap();
-    let want = Status { code: StatusCode::Ok, tokens: tokens(text), names: names(text), cycles: l.dev.cycles + CYCLES_OFFSET, stall: l.dev.stall + STALL_OFFSET };
+    let want = Status { code: StatusCode::Ok, tokens: tokens(text), names: names(text), cycles: cycles_field(l.dev.cycles), stall: stall_field(l.dev.stall) };
     check(text, &want, &got, &rec).unwrap();
     let e = check("liam\nnoai\n", &want, &got, &rec).unwrap_err();
     assert_eq!(e, "characters \"liam\\nnoah\\n\", expected \"liam\\nnoai\\n\"");
@@ -641,6 +648,7 @@ fn serial_link_over_a_pty_to_the_simulated_link() {
     let st = st.unwrap();
     assert_eq!(got, text);
     assert_eq!((st.code, st.tokens, st.names), (StatusCode::Ok, tokens(text), names(text)));
-    assert!(st.cycles > CYCLES_OFFSET && st.stall == STALL_OFFSET, "{st:?}");
+    assert_eq!(st.stall, stall_field(0));
+    assert!(st.cycles > cycles_field(0), "{st:?}");
     assert_eq!(started, vec![Decoded { req: r }]);
 }
