@@ -6,6 +6,7 @@ pub mod board;
 pub mod demo;
 pub mod generate;
 pub mod model;
+pub mod run;
 pub mod sim;
 pub mod synth;
 
@@ -47,6 +48,8 @@ pub enum Command {
     BoardDemo(board::BoardDemoArgs),
     /// Program a board with a bitstream (openFPGALoader, or iceprog for iCE40)
     Flash(board::FlashArgs),
+    /// Generate names on a board through its serial port (host protocol) and print tokens/s
+    Run(run::RunArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -62,5 +65,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Constraints(a) => board::run_constraints(a),
         Command::BoardDemo(a) => board::run_board_demo(a),
         Command::Flash(a) => board::run_flash(a),
+        Command::Run(a) => run::run(a),
     }
 }

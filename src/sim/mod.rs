@@ -3,6 +3,7 @@
 
 pub mod noc;
 pub mod attention;
+pub mod hostlink;
 pub mod systolic;
 pub mod verilator;
 
