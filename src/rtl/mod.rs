@@ -5,4 +5,5 @@ pub mod lint;
 pub mod attention;
 pub mod matmul;
 pub mod noc;
+pub mod lpu;
 pub mod rom;
