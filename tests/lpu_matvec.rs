@@ -101,6 +101,13 @@ fn every_tensor_at_every_size_equals_the_model() {
             }
             table += &format!("{r}x{c} | {name} | {} x {} | {} x {} | {last_cycles}\n", t.rows, t.cols, t.tiles, t.chunks);
         }
+        // wq, wk and wv as one product (48 rows, one x): the model's three outputs back to back.
+        let f = store.map.fuse(&["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"]).unwrap();
+        let x = random_x(&mut rng, f.cols, 32768);
+        let want: Vec<i16> = ["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"].iter().flat_map(|n| expected(qtensor(&q, n), &x, false)).collect();
+        let p = bench::run(&mut sim, &cfg, &f, &scratch(&mut rng, &x), SRC, DST, false).unwrap();
+        bench::check(&cfg, &f, &want, &p).unwrap_or_else(|e| panic!("seed {seed} fused: {e}"));
+        table += &format!("{r}x{c} | wq+wk+wv fused | {} x {} | {} x {} | {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles);
     }
     eprintln!("{table}");
 }
@@ -152,4 +159,24 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     let got = read_all(&mut sim, &store.map).unwrap();
     let e = compare(&store.image, &got, &store.map).unwrap_err().to_string();
     assert!(e.contains(&format!("address {addr} (")) && e.contains("layer0.attn_wq[5][7]") && e.ends_with("1 word(s) differ"), "{e}");
+}
+
+#[test]
+fn the_unit_is_lint_clean_at_several_sizes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (r, c) in [(1, 1), (4, 4), (2, 8), (16, 16)] {
+        let cfg = MatvecConfig::new(r, c).unwrap();
+        let f = tmp.path().join(format!("{}.v", cfg.top_name()));
+        std::fs::write(&f, llmpu::rtl::lpu::matvec::verilog(&cfg).unwrap().text).unwrap();
+        llmpu::rtl::lint::lint_verilator(&[f.clone()], &cfg.top_name()).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
+        llmpu::rtl::lint::lint_yosys(&[f], &cfg.top_name()).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
+    }
+}
+
+#[test]
+fn generated_top_snapshot() {
+    let cfg = MatvecConfig::new(2, 2).unwrap();
+    let text = llmpu::rtl::lpu::matvec::verilog(&cfg).unwrap().text;
+    let top = &text[text.find("module llmpu_mv_r2c2(").unwrap()..];
+    insta::assert_snapshot!("mv_r2c2_top", top);
 }

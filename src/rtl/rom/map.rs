@@ -149,6 +149,33 @@ impl MemoryMap {
         })
     }
 
+    /// Tensors stored back to back as one: same `cols`, every one but the last a whole number
+    /// of tiles (`rows % R == 0`), each following the previous in the map. One matrix-unit
+    /// product over the result computes all of them (e.g. `attn_wq`, `attn_wk`, `attn_wv`:
+    /// 48 rows from one `x`), their outputs back to back.
+    pub fn fuse(&self, names: &[&str]) -> Result<Placement> {
+        let parts: Vec<&Placement> = names.iter().map(|n| self.placement(n)).collect::<Result<_>>()?;
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(Error::invalid("tensors to fuse", "none", "allowed: one or more tensor names"));
+        };
+        let mut f = (*first).clone();
+        for p in rest {
+            let joinable = p.cols == f.cols && f.rows % self.lanes as usize == 0 && p.base == f.base + f.words && p.rq_base == f.rq_base + f.rows;
+            if !joinable {
+                return Err(Error::invalid(
+                    "tensors to fuse",
+                    names.join(", "),
+                    format!("allowed: tensors with equal cols, stored back to back, each but the last a multiple of {} rows", self.lanes),
+                ));
+            }
+            f.name = format!("{}+{}", f.name, p.name);
+            f.rows += p.rows;
+            f.tiles += p.tiles;
+            f.words += p.words;
+        }
+        Ok(f)
+    }
+
     /// Bytes per weight bank (see [`RomConfig::bank_bytes`]).
     pub fn bank_bytes(&self) -> usize {
         self.cols.min(super::config::MAX_BANK_BYTES) as usize
@@ -227,6 +254,15 @@ mod tests {
         assert_eq!(m.describe(0, 13), None);
         assert_eq!(m.describe_rq(6).map(|s| s.to_string()).as_deref(), Some("requant of b row 1"));
         assert_eq!(m.placement("c").unwrap_err().to_string(), "tensor c is not allowed (allowed: a, b)");
+        // a has 5 rows, not a multiple of 2, and 3 cols against b's 2: not fusable.
+        assert_eq!(
+            m.fuse(&["a", "b"]).unwrap_err().to_string(),
+            "tensors to fuse a, b is not allowed (allowed: tensors with equal cols, stored back to back, each but the last a multiple of 2 rows)"
+        );
+        let two = MemoryMap::new(&RomConfig::rc(2, 2).unwrap(), &[("p".into(), 4, 3), ("q".into(), 3, 3)]).unwrap();
+        let f = two.fuse(&["p", "q"]).unwrap();
+        assert_eq!((f.name.as_str(), f.rows, f.tiles, f.chunks, f.words, f.base, f.rq_base), ("p+q", 7, 4, 2, 8, 0, 0));
+        assert!(two.fuse(&["q", "p"]).is_err());
         assert_eq!(m.bits(), 2 * 13 * 8 + 9 * 24);
     }
 

@@ -21,7 +21,7 @@ use crate::rtl::attention::arith::{MulQ, Rsr};
 use rust_hdl::prelude::*;
 
 /// The sequencer: addresses, the accumulate flags and the requant/write pipeline.
-#[derive(Clone, Debug, Default, LogicBlock)]
+#[derive(Clone, Debug, LogicBlock)]
 pub struct Ctrl {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -71,6 +71,64 @@ pub struct Ctrl {
     issue: Signal<Local, Bit>,
     qact: Signal<Local, Bit>,
     lend: Signal<Local, Bits<16>>,
+    // 16-bit constants: rust-hdl writes integer literals as 32 bits (a WIDTH lint warning).
+    one: Constant<Bits<16>>,
+    zero: Constant<Bits<16>>,
+}
+
+impl Default for Ctrl {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            w_base: Default::default(),
+            rq_base: Default::default(),
+            rows: Default::default(),
+            chunks: Default::default(),
+            src: Default::default(),
+            dst: Default::default(),
+            rr: Default::default(),
+            lg_c: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            w_en: Default::default(),
+            w_addr: Default::default(),
+            s_en: Default::default(),
+            s_addr: Default::default(),
+            rq_en: Default::default(),
+            rq_addr: Default::default(),
+            a_we: Default::default(),
+            a_waddr: Default::default(),
+            v: Default::default(),
+            first: Default::default(),
+            last: Default::default(),
+            cap: Default::default(),
+            run: Default::default(),
+            bsy: Default::default(),
+            k: Default::default(),
+            wp: Default::default(),
+            trow: Default::default(),
+            v1: Default::default(),
+            f1: Default::default(),
+            l1: Default::default(),
+            lrow: Default::default(),
+            qrow: Default::default(),
+            qend: Default::default(),
+            c1: Default::default(),
+            e1: Default::default(),
+            r1: Default::default(),
+            c2: Default::default(),
+            e2: Default::default(),
+            r2: Default::default(),
+            per: Default::default(),
+            issue: Default::default(),
+            qact: Default::default(),
+            lend: Default::default(),
+            one: Constant::new(1u64.to_bits()),
+            zero: Constant::new(0u64.to_bits()),
+        }
+    }
 }
 
 impl Logic for Ctrl {
@@ -88,12 +146,12 @@ impl Logic for Ctrl {
         self.w_addr.next = self.wp.q.val();
         self.s_addr.next = (self.src.val() >> self.lg_c.val()) + self.k.q.val();
         if self.issue.val() {
-            self.wp.d.next = self.wp.q.val() + 1;
+            self.wp.d.next = self.wp.q.val() + self.one.val();
         }
         if self.run.q.val() {
-            self.k.d.next = self.k.q.val() + 1;
-            if (self.k.q.val() + 1) == self.per.val() {
-                self.k.d.next = 0.into();
+            self.k.d.next = self.k.q.val() + self.one.val();
+            if (self.k.q.val() + self.one.val()) == self.per.val() {
+                self.k.d.next = self.zero.val();
                 self.trow.d.next = self.trow.q.val() + self.rr.val();
                 if (self.trow.q.val() + self.rr.val()) >= self.rows.val() {
                     self.run.d.next = false;
@@ -102,8 +160,8 @@ impl Logic for Ctrl {
         }
         // Data side: the flags one cycle after the read.
         self.v1.d.next = self.issue.val();
-        self.f1.d.next = self.k.q.val() == 0;
-        self.l1.d.next = (self.k.q.val() + 1) == self.chunks.val();
+        self.f1.d.next = self.k.q.val() == self.zero.val();
+        self.l1.d.next = (self.k.q.val() + self.one.val()) == self.chunks.val();
         self.v.next = self.v1.q.val();
         self.first.next = self.f1.q.val();
         self.last.next = self.l1.q.val();
@@ -114,7 +172,7 @@ impl Logic for Ctrl {
         self.rq_en.next = self.qact.val();
         self.rq_addr.next = self.rq_base.val() + self.qrow.q.val();
         if self.qact.val() {
-            self.qrow.d.next = self.qrow.q.val() + 1;
+            self.qrow.d.next = self.qrow.q.val() + self.one.val();
         }
         if self.v1.q.val() & self.l1.q.val() {
             self.lrow.d.next = self.lend.val();
@@ -125,7 +183,7 @@ impl Logic for Ctrl {
             }
         }
         self.c1.d.next = self.qact.val();
-        self.e1.d.next = (self.qrow.q.val() + 1) == self.rows.val();
+        self.e1.d.next = (self.qrow.q.val() + self.one.val()) == self.rows.val();
         self.r1.d.next = self.qrow.q.val();
         self.c2.d.next = self.c1.q.val();
         self.e2.d.next = self.e1.q.val();
@@ -140,19 +198,19 @@ impl Logic for Ctrl {
         if self.start.val() {
             self.run.d.next = true;
             self.bsy.d.next = true;
-            self.k.d.next = 0.into();
+            self.k.d.next = self.zero.val();
             self.wp.d.next = self.w_base.val();
-            self.trow.d.next = 0.into();
-            self.lrow.d.next = 0.into();
-            self.qrow.d.next = 0.into();
-            self.qend.d.next = 0.into();
+            self.trow.d.next = self.zero.val();
+            self.lrow.d.next = self.zero.val();
+            self.qrow.d.next = self.zero.val();
+            self.qend.d.next = self.zero.val();
         }
         if self.reset.val() {
             self.run.d.next = false;
             self.bsy.d.next = false;
             self.v1.d.next = false;
-            self.qrow.d.next = 0.into();
-            self.qend.d.next = 0.into();
+            self.qrow.d.next = self.zero.val();
+            self.qend.d.next = self.zero.val();
             self.c1.d.next = false;
             self.c2.d.next = false;
         }
