@@ -107,9 +107,38 @@ fn every_tensor_at_every_size_equals_the_model() {
         let want: Vec<i16> = ["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"].iter().flat_map(|n| expected(qtensor(&q, n), &x, false)).collect();
         let p = bench::run(&mut sim, &cfg, &f, &scratch(&mut rng, &x), SRC, DST, false).unwrap();
         bench::check(&cfg, &f, &want, &p).unwrap_or_else(|e| panic!("seed {seed} fused: {e}"));
+        // A reset in the middle of a product stops it; the next product is exact.
+        let t = store.tensor("layer0.mlp_fc1").unwrap().clone();
+        abort_with_reset(&mut sim, &t, 9);
+        let p = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true).unwrap();
+        bench::check(&cfg, &t, &expected(qtensor(&q, "layer0.mlp_fc1"), &x[..16], true), &p).unwrap_or_else(|e| panic!("seed {seed} after reset: {e}"));
         table += &format!("{r}x{c} | wq+wk+wv fused | {} x {} | {} x {} | {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles);
     }
     eprintln!("{table}");
+}
+
+/// Starts a product of `t`, lets it run `after` cycles, resets: everything idle at once.
+fn abort_with_reset(sim: &mut Sim, t: &map::Placement, after: usize) {
+    for (n, v) in [("w_base", t.base), ("rq_base", t.rq_base), ("rows", t.rows), ("chunks", t.chunks), ("src", SRC), ("dst", DST), ("start", 1)] {
+        sim.set(n, v as u64).unwrap();
+    }
+    sim.tick();
+    sim.set("start", 0).unwrap();
+    for _ in 0..after {
+        sim.tick();
+    }
+    sim.eval();
+    assert_eq!(sim.get("busy").unwrap(), 1, "busy {after} cycles after start");
+    sim.set("reset", 1).unwrap();
+    sim.tick();
+    sim.set("reset", 0).unwrap();
+    for _ in 0..8 {
+        sim.eval();
+        for n in ["busy", "done", "mv_w_en", "mv_rq_en", "s_en", "a_we"] {
+            assert_eq!(sim.get(n).unwrap(), 0, "{n} after reset");
+        }
+        sim.tick();
+    }
 }
 
 #[test]
