@@ -174,6 +174,14 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
         format!("simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: took {} cycles, the formula says {}", p.cycles + 1, p.cycles)
     );
 
+    // So is a read count off the layout's (8 tiles x 8 chunks = 64 words).
+    let mut extra = p.clone();
+    extra.w_reads += 1;
+    assert_eq!(
+        bench::check(&cfg, &t, &want, &extra).unwrap_err().to_string(),
+        "simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: 65 weight, 64 scratchpad and 16 requant reads, expected 64, 64 and 16"
+    );
+
     // Bit 6 of wq[5][7] flipped in the ROM image: the unit's row 5 changes and the check says so.
     let (lane, addr) = store.map.locate(&t, 5, 7);
     let g = store.map.bank_bytes();

@@ -66,6 +66,11 @@ impl Store {
         verilog(&self.cfg, &self.map, &self.image)
     }
 
+    /// [`modules`] of this store: its Verilog without a file header.
+    pub fn modules(&self) -> Result<crate::rtl::emit::Emitted> {
+        modules(&self.cfg, &self.map, &self.image)
+    }
+
     /// The top's ports.
     pub fn ports(&self) -> Vec<crate::manifest::Port> {
         top::ports(&self.cfg, &self.map)
@@ -102,20 +107,27 @@ pub fn bank_verilog(name: &str, width: u32, addr_bits: u32, words: &[u64]) -> Re
     Ok(e.text)
 }
 
-/// The Verilog file of a store: every bank, then the top. Module list second.
-pub fn verilog(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<(String, Vec<String>)> {
-    let mut body = String::new();
+/// The store's modules without a file header: every bank, then the top (for a file that holds
+/// other blocks too).
+pub fn modules(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<crate::rtl::emit::Emitted> {
+    let mut text = String::new();
     let mut modules = Vec::new();
     for b in &image.banks {
         let name = top::bank_module(cfg, &b.name);
-        body += &bank_verilog(&name, b.width, b.addr_bits, &b.words)?;
-        body.push('\n');
+        text += &bank_verilog(&name, b.width, b.addr_bits, &b.words)?;
+        text.push('\n');
         modules.push(name);
     }
-    body += &top::top_verilog(cfg, map, image);
+    text += &top::top_verilog(cfg, map, image);
     modules.push(cfg.top_name());
-    let header = crate::rtl::emit::file_header(&cfg.top_name(), &modules);
-    Ok((header + &body, modules))
+    Ok(crate::rtl::emit::Emitted { text, modules })
+}
+
+/// The Verilog file of a store: every bank, then the top. Module list second.
+pub fn verilog(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<(String, Vec<String>)> {
+    let e = modules(cfg, map, image)?;
+    let header = crate::rtl::emit::file_header(&cfg.top_name(), &e.modules);
+    Ok((header + &e.text, e.modules))
 }
 
 pub fn verilog_file(cfg: &RomConfig) -> String {
