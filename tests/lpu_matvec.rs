@@ -110,8 +110,8 @@ fn every_tensor_at_every_size_equals_the_model() {
         // A reset in the middle of a product stops it; the next product is exact.
         let t = store.tensor("layer0.mlp_fc1").unwrap().clone();
         abort_with_reset(&mut sim, &t, 9);
-        let p = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true).unwrap();
-        bench::check(&cfg, &t, &expected(qtensor(&q, "layer0.mlp_fc1"), &x[..16], true), &p).unwrap_or_else(|e| panic!("seed {seed} after reset: {e}"));
+        let pr = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true).unwrap();
+        bench::check(&cfg, &t, &expected(qtensor(&q, "layer0.mlp_fc1"), &x[..16], true), &pr).unwrap_or_else(|e| panic!("seed {seed} after reset: {e}"));
         table += &format!("{r}x{c} | wq+wk+wv fused | {} x {} | {} x {} | {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles);
     }
     eprintln!("{table}");

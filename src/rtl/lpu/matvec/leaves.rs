@@ -1,7 +1,8 @@
 //! The matrix unit's rust-hdl leaves: the controller ([`Ctrl`]), one weight x activation
-//! product with its adder ([`Mac`]), a row's accumulator with its hold register ([`Acc`]) and the
-//! serial requantiser ([`Rq`]). The structural top ([`super::top`]) wires `R x C` of [`Mac`],
-//! `R` of [`Acc`], one [`Ctrl`] and one [`Rq`].
+//! product with its adder ([`Mac`]), an adder ([`Add32`]), a row's accumulator with its hold
+//! register ([`Acc`]) and the serial requantiser ([`Rq`]). The structural top ([`super::top`])
+//! wires per row `C` of [`Mac`] in pairs and a tree of `C/2 - 1` [`Add32`] (depth
+//! `log2(C) - 1`), `R` of [`Acc`], one [`Ctrl`] and one [`Rq`].
 //!
 //! Cycle contract (start pulse in cycle 0; `P = max(chunks, R)`; tile `t` has `R_t` rows):
 //! 1. [`Ctrl`] issues the word reads of tile `t`, chunk `k` (`w_en`, `s_en`) in cycle
@@ -253,6 +254,21 @@ impl Logic for Mac {
         }
         self.prod.next = signed_cast(self.wx.val()) * signed_cast(self.x.val());
         self.sout.next = self.sin.val() + unsigned_cast(self.prod.val());
+    }
+}
+
+/// `s = a + b`, 32-bit wrapping: a node of a row's adder tree.
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Add32 {
+    pub a: Signal<In, Bits<32>>,
+    pub b: Signal<In, Bits<32>>,
+    pub s: Signal<Out, Bits<32>>,
+}
+
+impl Logic for Add32 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.s.next = self.a.val() + self.b.val();
     }
 }
 

@@ -129,11 +129,12 @@ pub fn expected(t: &QTensor, x: &[i16], relu: bool) -> Vec<i16> {
 pub struct LeafNames {
     pub ctrl: &'static str,
     pub mac: &'static str,
+    pub add: &'static str,
     pub acc: &'static str,
     pub rq: &'static str,
 }
 
-pub const LEAVES: LeafNames = LeafNames { ctrl: "llmpu_mv_ctrl", mac: "llmpu_mv_mac", acc: "llmpu_mv_acc", rq: "llmpu_mv_rq" };
+pub const LEAVES: LeafNames = LeafNames { ctrl: "llmpu_mv_ctrl", mac: "llmpu_mv_mac", add: "llmpu_mv_add", acc: "llmpu_mv_acc", rq: "llmpu_mv_rq" };
 
 /// The unit's modules (leaves deduplicated, then the top), without a file header: what the
 /// processing unit's file includes. Module names all start with `llmpu_mv_`.
@@ -141,9 +142,10 @@ pub fn modules(cfg: &MatvecConfig) -> Result<Emitted> {
     let mut raw = String::new();
     raw.push_str(&block_verilog(&mut leaves::Ctrl::default(), LEAVES.ctrl)?);
     raw.push_str(&block_verilog(&mut leaves::Mac::default(), LEAVES.mac)?);
+    raw.push_str(&block_verilog(&mut leaves::Add32::default(), LEAVES.add)?);
     raw.push_str(&block_verilog(&mut leaves::Acc::default(), LEAVES.acc)?);
     raw.push_str(&block_verilog(&mut leaves::Rq::default(), LEAVES.rq)?);
-    let mut e = dedup(&raw, &[LEAVES.ctrl, LEAVES.mac, LEAVES.acc, LEAVES.rq])?;
+    let mut e = dedup(&raw, &[LEAVES.ctrl, LEAVES.mac, LEAVES.add, LEAVES.acc, LEAVES.rq])?;
     // rust-hdl 0.46 writes `bit_cast` (sign extension, field extraction) as a masked AND of
     // mixed widths and integer literals as 32 bits: WIDTH warnings by construction in the
     // product and requant leaves, whose bit-exactness Verilator checks (tests/lpu_matvec.rs).
@@ -212,5 +214,10 @@ mod tests {
         assert!(e.modules.iter().all(|m| m.starts_with("llmpu_mv_")), "{:?}", e.modules);
         assert_eq!(e.modules.last().map(String::as_str), Some("llmpu_mv_r2c2"));
         assert!(e.text.contains("llmpu_mv_mac mac_1_1("), "{}", e.text);
+        // 8 columns: 4 pairs of products, then adders 4 -> 2 -> 1.
+        let e = verilog(&MatvecConfig::new(1, 8).unwrap()).unwrap();
+        assert_eq!(e.text.matches("llmpu_mv_add add_0_").count(), 3, "{}", e.text);
+        assert!(e.text.contains("llmpu_mv_add add_0_2_0(.a(t_0_1_0), .b(t_0_1_1), .s(t_0_2_0));"), "{}", e.text);
+        assert!(e.text.contains(".dot(t_0_2_0)"), "{}", e.text);
     }
 }

@@ -1,5 +1,6 @@
 //! The matrix unit's top module: structural Verilog (only wiring is generated here) with the
-//! controller, `R x C` [`super::leaves::Mac`] in one chain per row, one
+//! controller, per row `C` [`super::leaves::Mac`] in pairs feeding a tree of
+//! [`super::leaves::Add32`] (C a power of two), one
 //! [`super::leaves::Acc`] per row (their hold registers chained row `R-1` -> row 0) and the
 //! requantiser on row 0's hold register. Ports: [`ports`].
 
@@ -71,26 +72,48 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
     let _ = writeln!(s, "    assign hold_{r} = 32'd0;");
     for row in 0..r {
         let _ = writeln!(s, "\n    // Row {row} of a tile: weights at lanes {} .. {}.", row * c, row * c + c - 1);
-        for k in 0..=c {
-            let _ = writeln!(s, "    wire [31:0] sum_{row}_{k};");
+        // Level 0: the products in pairs (mac 2i + mac 2i+1), t_{row}_0_i.
+        let pairs = c.div_ceil(2);
+        for i in 0..pairs {
+            let _ = writeln!(s, "    wire [31:0] p_{row}_{i}, t_{row}_0_{i};");
+            for k in [2 * i, 2 * i + 1].into_iter().filter(|&k| k < c) {
+                let l = row * c + k;
+                let (sin, sout) = if k % 2 == 0 { ("32'd0".to_string(), format!("p_{row}_{i}")) } else { (format!("p_{row}_{i}"), format!("t_{row}_0_{i}")) };
+                let _ = writeln!(
+                    s,
+                    "    {} mac_{row}_{k}(.w(w_data[{}:{}]), .x(s_data[{}:{}]), .sin({sin}), .sout({sout}));",
+                    LEAVES.mac,
+                    8 * l + 7,
+                    8 * l,
+                    16 * k + 15,
+                    16 * k
+                );
+            }
+            if c == 1 {
+                let _ = writeln!(s, "    assign t_{row}_0_0 = p_{row}_0;");
+            }
         }
-        let _ = writeln!(s, "    assign sum_{row}_0 = 32'd0;");
-        for k in 0..c {
-            let l = row * c + k;
-            let _ = writeln!(
-                s,
-                "    {} mac_{row}_{k}(.w(w_data[{}:{}]), .x(s_data[{}:{}]), .sin(sum_{row}_{k}), .sout(sum_{row}_{}));",
-                LEAVES.mac,
-                8 * l + 7,
-                8 * l,
-                16 * k + 15,
-                16 * k,
-                k + 1
-            );
+        // Levels 1..: a tree of adders, t_{row}_{lv}_i = t_{row}_{lv-1}_{2i} + t_{row}_{lv-1}_{2i+1}.
+        let (mut n, mut lv) = (pairs, 0);
+        while n > 1 {
+            for i in 0..n / 2 {
+                let _ = writeln!(s, "    wire [31:0] t_{row}_{}_{i};", lv + 1);
+                let _ = writeln!(
+                    s,
+                    "    {} add_{row}_{}_{i}(.a(t_{row}_{lv}_{}), .b(t_{row}_{lv}_{}), .s(t_{row}_{}_{i}));",
+                    LEAVES.add,
+                    lv + 1,
+                    2 * i,
+                    2 * i + 1,
+                    lv + 1
+                );
+            }
+            n /= 2;
+            lv += 1;
         }
         let _ = writeln!(
             s,
-            "    {} acc_{row}(.clock(clock), .v(v), .first(first), .last(last), .cap(cap), .dot(sum_{row}_{c}), .hin(hold_{}), .hold(hold_{row}));",
+            "    {} acc_{row}(.clock(clock), .v(v), .first(first), .last(last), .cap(cap), .dot(t_{row}_{lv}_0), .hin(hold_{}), .hold(hold_{row}));",
             LEAVES.acc,
             row + 1
         );
