@@ -15,10 +15,11 @@
 //!    towards row 0 and [`Rq`] captures row `i`'s sum (`h0`); `rq_en` reads its requant word.
 //!    Since `P >= R`, the next tile's sums reach the hold registers at the earliest at the edge
 //!    ending the cycle of the last `cap` (the latch wins; `cap` still captured the old row 0).
-//! 4. [`Rq`] multiplies (edge ending `L_t + 2 + i`) and rounds: `a_we` with row `t*R + i` in
-//!    cycle `L_t + 3 + i`; `done` with the write of the tensor's last row.
+//! 4. [`Rq`] multiplies (edge ending `L_t + 2 + i`), adds the rounding half (edge ending
+//!    `L_t + 3 + i`) and shifts and saturates: `a_we` with row `t*R + i` in cycle `L_t + 4 + i`;
+//!    `done` with the write of the tensor's last row.
 
-use crate::rtl::attention::arith::{MulQ, Rsr};
+use crate::rtl::attention::arith::MulQ;
 use rust_hdl::prelude::*;
 
 /// The sequencer: addresses, the accumulate flags and the requant/write pipeline.
@@ -68,6 +69,9 @@ pub struct Ctrl {
     c2: DFF<Bit>,
     e2: DFF<Bit>,
     r2: DFF<Bits<16>>,
+    c3: DFF<Bit>,
+    e3: DFF<Bit>,
+    r3: DFF<Bits<16>>,
     per: Signal<Local, Bits<16>>,
     issue: Signal<Local, Bit>,
     qact: Signal<Local, Bit>,
@@ -122,6 +126,9 @@ impl Default for Ctrl {
             c2: Default::default(),
             e2: Default::default(),
             r2: Default::default(),
+            c3: Default::default(),
+            e3: Default::default(),
+            r3: Default::default(),
             per: Default::default(),
             issue: Default::default(),
             qact: Default::default(),
@@ -135,7 +142,7 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, lrow, qrow, qend, c1, e1, r1, c2, e2, r2);
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
         // Issue side: tile after tile, chunks reads then P - chunks idle cycles.
         self.per.next = self.chunks.val();
         if self.rr.val() > self.chunks.val() {
@@ -189,11 +196,14 @@ impl Logic for Ctrl {
         self.c2.d.next = self.c1.q.val();
         self.e2.d.next = self.e1.q.val();
         self.r2.d.next = self.r1.q.val();
-        self.a_we.next = self.c2.q.val();
-        self.a_waddr.next = self.dst.val() + self.r2.q.val();
-        self.done.next = self.c2.q.val() & self.e2.q.val();
+        self.c3.d.next = self.c2.q.val();
+        self.e3.d.next = self.e2.q.val();
+        self.r3.d.next = self.r2.q.val();
+        self.a_we.next = self.c3.q.val();
+        self.a_waddr.next = self.dst.val() + self.r3.q.val();
+        self.done.next = self.c3.q.val() & self.e3.q.val();
         self.busy.next = self.bsy.q.val();
-        if self.c2.q.val() & self.e2.q.val() {
+        if self.c3.q.val() & self.e3.q.val() {
             self.bsy.d.next = false;
         }
         if self.start.val() {
@@ -214,6 +224,7 @@ impl Logic for Ctrl {
             self.qend.d.next = self.zero.val();
             self.c1.d.next = false;
             self.c2.d.next = false;
+            self.c3.d.next = false;
         }
     }
 }
@@ -311,10 +322,15 @@ impl Logic for Acc {
     }
 }
 
-/// The requantiser, two stages: `cap` captures a row's sum `h0`; the next edge registers
-/// `sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits 21..16);
-/// then `y = sat_i16(rshift_round(product, shift))`, 0 if `relu` and negative.
-#[derive(Clone, Debug, Default, LogicBlock)]
+/// The requantiser, three stages after `cap` captured a row's sum `h0`:
+/// 1. `prod = sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits
+///    21..16) and `half = 2^(shift-1)` (0 for shift 0) registered;
+/// 2. `biased = (prod + half) ^ 2^47` registered (the offset makes the arithmetic shift a
+///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing);
+/// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative.
+///
+/// Together: `y = sat_i16(rshift_round(sum * mult, shift))`, `Requant::apply`.
+#[derive(Clone, Debug, LogicBlock)]
 pub struct Rq {
     pub clock: Signal<In, Clock>,
     pub cap: Signal<In, Bit>,
@@ -324,27 +340,87 @@ pub struct Rq {
     pub y: Signal<Out, Bits<16>>,
     sel: DFF<Bits<32>>,
     prod: DFF<Bits<48>>,
+    half: DFF<Bits<48>>,
     sh: DFF<Bits<8>>,
+    biased: DFF<Bits<48>>,
+    sh2: DFF<Bits<8>>,
     mul: MulQ,
-    rnd: Rsr,
+    shamt: Signal<Local, Bits<8>>,
+    yy: Signal<Local, Bits<48>>,
+    yb: Signal<Local, Bits<48>>,
+    sat: Signal<Local, Bits<16>>,
+    one: Constant<Bits<48>>,
+    msb: Constant<Bits<48>>,
+    max_b: Constant<Bits<48>>,
+    min_b: Constant<Bits<48>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
+}
+
+const MSB48: u64 = 1 << 47;
+
+impl Default for Rq {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            cap: Default::default(),
+            h0: Default::default(),
+            rq_data: Default::default(),
+            relu: Default::default(),
+            y: Default::default(),
+            sel: Default::default(),
+            prod: Default::default(),
+            half: Default::default(),
+            sh: Default::default(),
+            biased: Default::default(),
+            sh2: Default::default(),
+            mul: Default::default(),
+            shamt: Default::default(),
+            yy: Default::default(),
+            yb: Default::default(),
+            sat: Default::default(),
+            one: Constant::new(1u64.to_bits()),
+            msb: Constant::new(MSB48.to_bits()),
+            max_b: Constant::new((MSB48 + 32767).to_bits()),
+            min_b: Constant::new((MSB48 - 32768).to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
+            zero16: Constant::new(0u64.to_bits()),
+        }
+    }
 }
 
 impl Logic for Rq {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, prod, sh);
+        dff_setup!(self, clock, sel, prod, half, sh, biased, sh2);
         if self.cap.val() {
             self.sel.d.next = self.h0.val();
         }
+        // Stage 1.
+        self.shamt.next = bit_cast::<8, 6>(self.rq_data.val().get_bits::<6>(16));
         self.mul.a.next = self.sel.q.val();
         self.mul.b.next = self.rq_data.val().get_bits::<16>(0);
         self.prod.d.next = self.mul.p.val();
-        self.sh.d.next = bit_cast::<8, 6>(self.rq_data.val().get_bits::<6>(16));
-        self.rnd.x.next = self.prod.q.val();
-        self.rnd.s.next = self.sh.q.val();
-        self.y.next = self.rnd.sat.val();
-        if self.relu.val() & self.rnd.sat.val().get_bit(15) {
-            self.y.next = 0.into();
+        self.half.d.next = (self.one.val() << self.shamt.val()) >> 1;
+        self.sh.d.next = self.shamt.val();
+        // Stage 2.
+        self.biased.d.next = (self.prod.q.val() + self.half.q.val()) ^ self.msb.val();
+        self.sh2.d.next = self.sh.q.val();
+        // Stage 3.
+        self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) - (self.msb.val() >> self.sh2.q.val());
+        self.yb.next = self.yy.val() ^ self.msb.val();
+        self.sat.next = self.yy.val().get_bits::<16>(0);
+        if self.yb.val() > self.max_b.val() {
+            self.sat.next = self.pos_sat.val();
+        }
+        if self.yb.val() < self.min_b.val() {
+            self.sat.next = self.neg_sat.val();
+        }
+        self.y.next = self.sat.val();
+        if self.relu.val() & self.sat.val().get_bit(15) {
+            self.y.next = self.zero16.val();
         }
     }
 }
