@@ -118,3 +118,35 @@ fn synth_rom_dry_run_prints_the_plan_and_writes_nothing() {
     assert!(out.ends_with("# fit estimate: 39 Kbit in 5 of 208 DP16KD (1 per weight bank, 1 for requant)\n"), "{out}");
     assert!(!bd.exists());
 }
+
+#[test]
+fn cols_gives_r_x_c_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rom");
+    let o = llmpu(&["generate", "rom", "--lanes", "4", "--cols", "4", "--target", "ecp5-85k", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.starts_with("llmpu_rom_r4c4: wrote llmpu_rom_r4c4.v, manifest.json to "), "{said}");
+    let m: Manifest = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let map = &m.extra["memory_map"];
+    assert_eq!((map["lanes"].as_u64(), map["cols"].as_u64()), (Some(4), Some(4)));
+    // wq: 16 x 16 in 4 x 4 words: 4 tiles of 4 chunks.
+    let wq = map["tensors"].as_array().unwrap().iter().find(|t| t["name"] == "layer0.attn_wq").unwrap();
+    assert_eq!((wq["tiles"].as_u64(), wq["chunks"].as_u64(), wq["words"].as_u64()), (Some(4), Some(4), Some(16)));
+    let data = m.ports.iter().find(|p| p.name == "data").unwrap();
+    assert_eq!(data.width, 128);
+    let v = std::fs::read_to_string(out.join("llmpu_rom_r4c4.v")).unwrap();
+    // One 32-bit bank per row of a word.
+    assert!(v.contains("llmpu_rom_r4c4_w3 w3(.clock(clock), .en(en), .addr(addr), .data(data[127:96]));"), "{v}");
+    let o = out.to_str().unwrap();
+    rejects(&["generate", "rom", "--target", "ecp5-85k", "--cols", "17", "--out", &format!("{o}2")], "error: cols 17 is not allowed (allowed: 1..=16)", &out2(&out));
+    rejects(
+        &["generate", "rom", "--target", "ecp5-85k", "--lanes", "32", "--cols", "16", "--out", &format!("{o}2")],
+        "error: lanes x cols 32 x 16 is not allowed (a word of 512 bytes; allowed: at most 256 bytes)",
+        &out2(&out),
+    );
+}
+
+fn out2(out: &Path) -> std::path::PathBuf {
+    out.with_file_name("rom2")
+}

@@ -6,5 +6,6 @@ pub mod attention;
 pub mod hostlink;
 pub mod matmul;
 pub mod noc;
+pub mod lpu;
 pub mod rom;
 pub mod uart;
