@@ -6,6 +6,7 @@
 pub mod add;
 pub mod attn_adapter;
 pub mod controller;
+pub mod matvec;
 pub mod top;
 
 use crate::error::{Error, Result};
