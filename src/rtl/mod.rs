@@ -3,6 +3,7 @@
 pub mod emit;
 pub mod lint;
 pub mod attention;
+pub mod lpu;
 pub mod matmul;
 pub mod noc;
 pub mod rom;
