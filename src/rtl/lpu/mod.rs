@@ -6,7 +6,11 @@
 pub mod add;
 pub mod attn_adapter;
 pub mod controller;
+pub mod embed;
 pub mod matvec;
+pub mod norm;
+pub mod sampler;
+pub mod vector;
 pub mod top;
 
 use crate::error::{Error, Result};
