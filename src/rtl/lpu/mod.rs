@@ -14,7 +14,8 @@ pub mod vector;
 pub mod top;
 
 use crate::error::{Error, Result};
-use crate::rtl::emit::{emit_block, Emitted};
+use crate::lpu::compiler::Compiled;
+use crate::rtl::emit::{block_verilog, dedup, emit_block, Emitted};
 
 /// The controller as module `name`.
 pub fn controller_verilog(name: &str) -> Result<Emitted> {
@@ -26,15 +27,48 @@ pub fn add_verilog(name: &str) -> Result<Emitted> {
     emit_block(&mut add::AddLeaf::default(), name)
 }
 
-/// The attention adapter for beats of `ld` elements (`ld` = lanes * head_dim) as module `name`.
-pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
+/// rust-hdl's Verilog of the attention adapter for beats of `ld` elements
+/// (`ld` = lanes * head_dim) as module `name`, not deduplicated.
+pub fn adapter_raw(name: &str, ld: usize) -> Result<String> {
     macro_rules! per_ld {
         ($($n:literal),*) => {
             match ld {
-                $($n => emit_block(&mut attn_adapter::AttnAdapter::<{ $n * 16 }>::default(), name),)*
+                $($n => block_verilog(&mut attn_adapter::AttnAdapter::<{ $n * 16 }>::default(), name),)*
                 _ => Err(Error::invalid("lanes x head_dim", ld, "allowed: 1..=16, 24, 32, 48 or 64")),
             }
         };
     }
     per_ld!(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 24, 32, 48, 64)
+}
+
+/// The attention adapter as module `name`, deduplicated.
+pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
+    dedup(&adapter_raw(name, ld)?, &[name])
+}
+
+/// The whole core of a compiled model in one file: controller, ADD leaf, attention adapter,
+/// vector leaves, matrix unit, attention unit, ROMs, scratchpad and the top.
+pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
+    let ac = top::attention_config(c)?;
+    let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
+    let n = top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), vector::Leaf::Norm.module(), vector::Leaf::Sampler.module());
+    let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;
+    raw += &block_verilog(&mut add::AddLeaf::default(), &n.add)?;
+    raw += &adapter_raw(&n.adapter, (ac.lanes * ac.head_dim) as usize)?;
+    let mut e = dedup(&raw, &[n.ctl.as_str(), n.add.as_str(), n.adapter.as_str()])?;
+    for part in [vector::verilog()?, matvec::modules(&mv)?, crate::rtl::attention::verilog(&ac)?] {
+        e.text.push('\n');
+        e.text.push_str(&part.text);
+        e.modules.extend(part.modules);
+    }
+    let roms = top::rom_modules(c, &n);
+    e.push_module(n.prog.clone(), &roms);
+    e.modules.extend([n.ttab.clone(), n.chars.clone(), n.wrom.clone(), n.rqrom.clone(), n.spad.clone()]);
+    e.push_module(n.top.clone(), &top::top_verilog(c, &n)?);
+    Ok(e.with_header(&n.top))
+}
+
+/// File name of the core's Verilog.
+pub fn verilog_file(c: &Compiled) -> String {
+    format!("{}.v", c.cfg.top_name())
 }
