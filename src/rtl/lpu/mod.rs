@@ -7,6 +7,7 @@ pub mod add;
 pub mod attn_adapter;
 pub mod controller;
 pub mod embed;
+pub mod fit;
 pub mod matvec;
 pub mod norm;
 pub mod sampler;
@@ -71,4 +72,53 @@ pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
 /// File name of the core's Verilog.
 pub fn verilog_file(c: &Compiled) -> String {
     format!("{}.v", c.cfg.top_name())
+}
+
+/// The manifest of a generated core.
+pub fn manifest(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[String]) -> crate::manifest::Manifest {
+    use crate::manifest::{Latency, Manifest, MANIFEST_FILE};
+    Manifest {
+        generator: Manifest::generator_id(),
+        block: "lpu".into(),
+        top: c.cfg.top_name(),
+        config: serde_json::json!({
+            "model": model_name,
+            "model_config": c.cfg.model,
+            "rows": c.cfg.rows,
+            "cols": c.cfg.cols,
+            "attention_lanes": c.cfg.lanes,
+            "tiles": format!("{}x{}", c.cfg.tiles.0, c.cfg.tiles.1),
+            "target": c.cfg.target.name,
+        }),
+        clock: "clock".into(),
+        reset: "reset (synchronous, active high)".into(),
+        ports: top::ports(),
+        latency: Latency {
+            formula: "per forward pass: the sum over the program of each unit's cycle formula (docs/lpu.md) plus 3 control cycles per instruction; llmpu sim lpu measures it".into(),
+            notes: vec![
+                "cmd_* held from cmd_start to gen_done; prompt_tok answers prompt_idx the cycle after".into(),
+                "a character is taken in a cycle with out_valid && out_ready; st_stall counts cycles with out_valid && !out_ready".into(),
+                "st_cycles counts cycles from the cmd_start cycle to the gen_done cycle".into(),
+            ],
+        },
+        files: vec![verilog_file(c), MANIFEST_FILE.to_string()],
+        extra: serde_json::json!({
+            "memory_map": c.map.to_json(),
+            "scratchpad": c.layout,
+            "program": c.listing().lines().collect::<Vec<_>>(),
+            "program_encoding": "docs/isa.md: op 63..60, flags 59..56, aux 55..48, a 47..36, b 35..24, c 23..12, d 11..0",
+            "tensor_table": c.table.iter().map(|w| format!("{w:016x}")).collect::<Vec<_>>(),
+            "constants": c.consts,
+            "fit": fit,
+            "modules": modules,
+        }),
+    }
+}
+
+/// Verilog and manifest of the core of `c`, after the fit check for its target.
+pub fn generate(c: &Compiled, model_name: &str) -> Result<(crate::output::FileSet, crate::manifest::Manifest)> {
+    let f = fit::check(c)?;
+    let v = core_verilog(c)?;
+    let m = manifest(c, &f, model_name, &v.modules);
+    Ok((crate::output::FileSet::design(verilog_file(c), v.text, &m), m))
 }
