@@ -136,3 +136,34 @@ fn a_flipped_weight_bit_changes_the_output_and_the_check_says_so() {
     let e = compare(&want, &got).unwrap_err();
     assert_eq!(e, "FAIL: character 2 differs: core 'o', reference 'l' (after \"al\")");
 }
+
+#[test]
+fn generate_and_sim_commands() {
+    let exe = env!("CARGO_BIN_EXE_llmpu");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(exe).args(["generate", "lpu", "--rows", "4", "--cols", "4", "--target", "ecp5-85k", "--out"]).arg(tmp.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["top"], "llmpu_core_r4c4");
+    assert_eq!(m["extra"]["program"].as_array().unwrap().len(), 16);
+    assert!(tmp.path().join("llmpu_core_r4c4.v").is_file());
+    let bad = std::process::Command::new(exe).args(["generate", "lpu", "--rows", "3", "--out"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "error: rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+    let big = std::process::Command::new(exe).args(["generate", "lpu", "--rows", "16", "--cols", "16", "--target", "ice40-up5k", "--out"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(big.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&big.stderr).starts_with("error: llmpu_core_r16c16 needs at least"), "{}", String::from_utf8_lossy(&big.stderr));
+    let sim = std::process::Command::new(exe).args(["sim", "lpu", "-n", "3", "--temperature", "0.5", "--seed", "2"]).output().unwrap();
+    let text = String::from_utf8_lossy(&sim.stdout);
+    assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
+    assert!(text.contains("cycles per token: first ") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
+}
+
+#[test]
+fn core_top_2x2_snapshot() {
+    let q = microgpt();
+    let c = compiled(&q, 2, 2);
+    let ac = llmpu::rtl::lpu::top::attention_config(&c).unwrap();
+    let n = llmpu::rtl::lpu::top::Names::new(&c, &ac.top_name(), "llmpu_mv_r2c2", "llmpu_vu_embed", "llmpu_vu_norm", "llmpu_vu_sampler");
+    insta::assert_snapshot!(llmpu::rtl::lpu::top::top_verilog(&c, &n).unwrap());
+}

@@ -1,7 +1,7 @@
 //! Fit check of the core before any tool runs: block RAMs for the weight store, the requant
 //! store, the scratchpad banks and the per-layer KV caches (the rule of
 //! [`crate::rtl::rom::fit::brams_for`]), and multipliers (R*C in the matrix unit plus its two
-//! requant multipliers, the attention units' [`AttentionConfig::multipliers`] per layer) against
+//! requant multipliers, the attention unit's [`AttentionConfig::multipliers`]) against
 //! the target's DSPs, the rest in logic at the measured LUT cost. A lower bound: it refuses only
 //! designs that certainly cannot fit; the vector leaves' few multipliers and all control logic
 //! come on top.
@@ -38,10 +38,10 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     let spad_brams = cc * brams_for(&k, 16, c.layout.size / cc as usize);
     let ac = super::top::attention_config(c)?;
     let m = c.cfg.model;
-    // 2 * lanes * head_dim memories of 16 bits, (heads/lanes) * block_size words, per layer.
-    let kv_words = (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
-    let kv_brams = m.n_layer as u32 * 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
-    let multipliers = r * cc + 2 + m.n_layer as u32 * ac.multipliers();
+    // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
+    let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
+    let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
+    let multipliers = r * cc + 2 + ac.multipliers();
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
     Ok(LpuFit {

@@ -1,6 +1,6 @@
 //! The generated memories and the structural core top `llmpu_core_rRcC`: controller, program
 //! ROM, tensor table, character ROM, weight and requant store, matrix unit, vector leaves
-//! (embed, norm, sampler, ADD), attention adapter and one attention unit per layer, scratchpad.
+//! (embed, norm, sampler, ADD), attention adapter and the attention unit (one cache per layer), scratchpad.
 //! Only wiring and ROM contents are generated here; every block with logic is a rust-hdl block.
 //!
 //! ```text
@@ -13,7 +13,7 @@
 //!   +--------------------+                           |           |
 //!     | start/done, op_*, tok, pos                   |           |
 //!     v                                              |           |
-//!   embed  norm  matvec  add  sampler  attn adapter -> attention unit (per layer)
+//!   embed  norm  matvec  add  sampler  attn adapter -> attention unit (a cache per layer)
 //!     |      |      |     |      |          |
 //!     +------+------+-----+------+----------+--> scratchpad (C banks)   weight store (R*C bytes/word)
 //! ```
@@ -204,6 +204,8 @@ pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::At
         lanes: c.cfg.lanes as u32,
         q_frac: c.consts.q_frac,
         k_frac: c.consts.k_frac,
+        layers: m.n_layer as u32,
+        elements_per_cycle: 0,
     })
 }
 
@@ -344,7 +346,7 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
         n.sampler,
         lf = c.consts.logit_frac
     );
-    // Attention: adapter and one unit per layer.
+    // Attention: adapter and the unit (kv_layer = q_layer = the instruction's layer).
     let _ = writeln!(
         s,
         r#"
@@ -360,21 +362,16 @@ reg [{aw1}:0] ad_att_out;
         g = ac.heads / ac.lanes,
         sh = aw - 16
     );
-    let mut ready = String::new();
-    for l in 0..m.n_layer {
-        let _ = writeln!(
-            s,
-            "wire at{l}_kv_ready, at{l}_q_ready, at{l}_out_valid;\nwire [{gb1}:0] at{l}_out_group;\nwire [{aw1}:0] at{l}_out;\n{an} att{l}(.clock(clock), .reset(reset), .clear(attn_clear), .kv_valid(ad_kv_valid && op_aux == 8'd{l}), .kv_ready(at{l}_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group[{gb1}:0]), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid && op_aux == 8'd{l}), .q_ready(at{l}_q_ready), .q_group(ad_q_group[{gb1}:0]), .q_in(ad_q_in), .out_valid(at{l}_out_valid), .out_group(at{l}_out_group), .out(at{l}_out), .cache_len());",
-            gb1 = gb - 1,
-            aw1 = aw - 1,
-            an = n.attention
-        );
-        let _ = writeln!(
-            ready,
-            "    if (op_aux == 8'd{l}) begin ad_kv_ready = at{l}_kv_ready; ad_q_ready = at{l}_q_ready; ad_att_valid = at{l}_out_valid; ad_att_out = at{l}_out; end"
-        );
-    }
-    let _ = writeln!(s, "always @(*) begin\n    ad_kv_ready = 1'b0; ad_q_ready = 1'b0; ad_att_valid = 1'b0; ad_att_out = {aw}'h0;\n{ready}end", aw = aw);
+    let yb = ac.layer_bits() as usize;
+    let _ = writeln!(
+        s,
+        "wire [{gb1}:0] at_out_group;\nwire [{aw1}:0] at_out;\nwire at_kv_ready, at_q_ready, at_out_valid;\n{an} att(.clock(clock), .reset(reset), .clear(attn_clear), .kv_valid(ad_kv_valid), .kv_ready(at_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group[{gb1}:0]), .kv_layer(op_aux[{yb1}:0]), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(at_q_ready), .q_group(ad_q_group[{gb1}:0]), .q_layer(op_aux[{yb1}:0]), .q_in(ad_q_in), .out_valid(at_out_valid), .out_group(at_out_group), .out(at_out), .cache_len());",
+        gb1 = gb - 1,
+        aw1 = aw - 1,
+        yb1 = yb - 1,
+        an = n.attention
+    );
+    s += "always @(*) begin\n    ad_kv_ready = at_kv_ready; ad_q_ready = at_q_ready; ad_att_valid = at_out_valid; ad_att_out = at_out;\nend\n";
     s += "endmodule\n/* verilator lint_on WIDTH */\n/* verilator lint_on UNUSED */\n";
     Ok(s)
 }
