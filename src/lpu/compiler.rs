@@ -218,8 +218,11 @@ pub struct Compiled {
     pub layout: Layout,
     pub consts: Consts,
     pub program: Vec<Instr>,
-    /// Tensor table (one 64-bit entry per tensor of `map`).
+    /// Tensor table: one 64-bit entry per tensor of `map`, then the fused entries of
+    /// [`fused_qkv`] (one per layer when they exist).
     pub table: Vec<u64>,
+    /// Names of the table entries (for listings).
+    pub table_names: Vec<String>,
     /// ASCII of each token (BOS is `\n`).
     pub chars: Vec<u8>,
 }
@@ -227,6 +230,35 @@ pub struct Compiled {
 /// Index of tensor `w` (0 = wq ... 5 = fc2) of layer `l` in the tensor table.
 fn layer_tensor(l: usize, w: usize) -> u8 {
     (3 + 6 * l + w) as u8
+}
+
+/// Whether layer `l`'s `wq`, `wk`, `wv` can run as one MATVEC of `3 n_embd` rows: they are back
+/// to back in the store and in the requant store, and when `n_embd` is a multiple of R and C no
+/// tile straddles two of them and q, k, v are back to back in the scratchpad.
+pub fn fused_qkv(cfg: &LpuConfig) -> bool {
+    let e = cfg.model.n_embd;
+    e.is_multiple_of(cfg.rows) && e.is_multiple_of(cfg.cols)
+}
+
+/// The tensor table: the map's tensors, then (with [`fused_qkv`]) one `layer{l}.qkv` entry per
+/// layer covering `wq`, `wk`, `wv`.
+pub fn tensor_table(cfg: &LpuConfig, map: &WeightMap) -> (Vec<u64>, Vec<String>) {
+    let mut t: Vec<u64> = map.tensors.iter().map(table_entry).collect();
+    let mut names: Vec<String> = map.tensors.iter().map(|p| p.name.clone()).collect();
+    if fused_qkv(cfg) {
+        for l in 0..cfg.model.n_layer {
+            let wq = &map.tensors[layer_tensor(l, 0) as usize];
+            let p = TensorPlace { name: format!("layer{l}.qkv"), rows: 3 * wq.rows, words: 3 * wq.words, tiles: 3 * wq.tiles, ..wq.clone() };
+            t.push(table_entry(&p));
+            names.push(p.name);
+        }
+    }
+    (t, names)
+}
+
+/// Decodes a tensor-table entry: `(w_base, rq_base, rows, chunks)`.
+pub fn table_fields(e: u64) -> (usize, usize, usize, usize) {
+    ((e & 0xffff) as usize, (e >> 16 & 0xffff) as usize, (e >> 32 & 0xffff) as usize, (e >> 48) as usize)
 }
 
 /// The per-token program.
@@ -243,9 +275,14 @@ pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
     let add = Instr { a: a(lay.x), b: a(lay.y), c: e, ..Instr::new(Op::Add) };
     for l in 0..m.n_layer {
         p.push(norm);
-        p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, false));
-        p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, false));
-        p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, false));
+        if fused_qkv(cfg) {
+            let qkv = (cfg.model.tensors().len() + l) as u8;
+            p.push(mv(qkv, lay.xn, lay.q, false));
+        } else {
+            p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, false));
+            p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, false));
+            p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, false));
+        }
         p.push(Instr { aux: l as u8, a: a(lay.q), b: a(lay.k), c: a(lay.v), d: a(lay.att), ..Instr::new(Op::Attn) });
         p.push(mv(layer_tensor(l, 3), lay.att, lay.y, false));
         p.push(add);
@@ -272,13 +309,16 @@ impl Compiled {
         let image = WeightImage::build(&map, q);
         let layout = Layout::new(cfg)?;
         let program = program(cfg, &layout)?;
-        let table = map.tensors.iter().map(table_entry).collect();
+        let (table, table_names) = tensor_table(cfg, &map);
+        if program.len() > 256 {
+            return Err(Error::invalid("program", format!("{} instructions", program.len()), "allowed: at most 256 (8-bit program counter); use fewer layers"));
+        }
         let bos = cfg.model.bos();
         let chars = (0..cfg.model.vocab)
             .map(|t| if t == bos { b'\n' } else { q.tok.char(t).filter(|c| c.is_ascii()).map(|c| c as u8).unwrap_or(b'?') })
             .collect();
         let consts = Consts { norm: [q.norm_embed, q.norm], q_frac: q.fmt.q, k_frac: q.fmt.k, logit_frac: q.fmt.logit };
-        Ok(Compiled { cfg: *cfg, map, image, layout, consts, program, table, chars })
+        Ok(Compiled { cfg: *cfg, map, image, layout, consts, program, table, table_names, chars })
     }
 
     pub fn encoded(&self) -> Vec<u64> {
@@ -287,7 +327,7 @@ impl Compiled {
 
     /// The program as text, one instruction a line with its address and encoding.
     pub fn listing(&self) -> String {
-        let name = |t: u8| self.map.tensors.get(t as usize).map(|p| p.name.clone()).unwrap_or_else(|| format!("tensor{t}"));
+        let name = |t: u8| self.table_names.get(t as usize).cloned().unwrap_or_else(|| format!("tensor{t}"));
         self.program.iter().enumerate().map(|(pc, i)| format!("{pc:3}  {:016x}  {}\n", i.encode(), i.listing(name))).collect()
     }
 
@@ -339,19 +379,20 @@ impl<'a> Interpreter<'a> {
         self.c.image.words[word][lane] as i32
     }
 
+    /// MATVEC from the tensor-table entry `t` (as the hardware reads it).
     fn matvec(&mut self, t: usize, src: usize, dst: usize, relu: bool) {
-        let p = &self.c.map.tensors[t];
+        let (base, rq_base, rows, chunks) = table_fields(self.c.table[t]);
         let (r, c) = (self.c.cfg.rows, self.c.cfg.cols);
-        for row in 0..p.rows {
+        for row in 0..rows {
             let mut acc = 0i32;
-            for ch in 0..p.chunks {
-                let word = p.base + (row / r) * p.chunks + ch;
+            for ch in 0..chunks {
+                let word = base + (row / r) * chunks + ch;
                 for cc in 0..c {
                     let x = self.spad[src + ch * c + cc] as i32;
                     acc = acc.wrapping_add(self.weight(word, (row % r) * c + cc).wrapping_mul(x));
                 }
             }
-            let y = self.c.image.requant(p.rq_base + row).apply(acc as i64);
+            let y = self.c.image.requant(rq_base + row).apply(acc as i64);
             self.spad[dst + row] = if relu { y.max(0) } else { y };
         }
     }

@@ -19,7 +19,9 @@
 //!    (`prompt_idx = pos - 1`, `prompt_tok` the cycle after) and its character emitted.
 //! 3. Per step the program runs from address 0: the instruction at `pc` is valid on `instr`
 //!    the cycle after `pc` is presented; its unit gets a one-cycle `*_start` pulse with the
-//!    `op_*` fields held until the unit's one-cycle `*_done`; then the next instruction.
+//!    `op_*` fields held until the unit's one-cycle `*_done`; then the next instruction. While
+//!    a unit runs `pc` shows the next address (prefetch), so the next instruction is decoded
+//!    in the cycle after `*_done`: 2 control cycles per instruction (decode, start).
 //!    SAMPLE is skipped while `pos < cmd_prompt_len` (forced steps draw no random number);
 //!    END ends the step.
 //! 4. After a sampled step the token (`smp_token`) is emitted (`\n` for BOS); the name ends on
@@ -141,6 +143,9 @@ impl Logic for Controller {
         self.pos.next = self.posr.q.val();
         self.chr_tok.next = self.tokr.q.val();
         self.pc.next = self.pcr.q.val();
+        if self.state.q.val() == CtlState::Wait {
+            self.pc.next = self.pcr.q.val() + 1;
+        }
         self.prompt_idx.next = self.posr.q.val() - 1;
         self.forced.next = self.posr.q.val() < self.cmd_prompt_len.val();
         self.finished.next = (self.cmd_names.val() & (self.names.q.val() == self.cmd_count.val()))
@@ -263,7 +268,7 @@ impl Logic for Controller {
                 self.dbg_op.next = self.op.val();
                 if self.unit_done.val() {
                     self.pcr.d.next = self.pcr.q.val() + 1;
-                    self.state.d.next = CtlState::Fetch;
+                    self.state.d.next = CtlState::Decode;
                 }
             }
             CtlState::StepEnd => {
