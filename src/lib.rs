@@ -15,5 +15,6 @@ pub mod sim;
 pub mod synth;
 pub mod boards;
 pub mod model;
+pub mod lpu;
 pub mod numeric;
 pub mod bench;

@@ -43,6 +43,8 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/hostlink")]
         out: PathBuf,
     },
+    /// The processing unit core: a model compiled onto an R x C matrix unit (Verilog, manifest with memory map and program)
+    Lpu(super::lpu::GenerateLpu),
     /// The online-softmax attention unit with its KV cache
     Attention {
         #[command(flatten)]
@@ -89,6 +91,7 @@ impl RomArgs {
 
 pub fn run(g: Generate) -> anyhow::Result<()> {
     match g {
+        Generate::Lpu(a) => super::lpu::run_generate(a),
         Generate::Systolic { array, out } => {
             let cfg = crate::rtl::matmul::SystolicConfig::try_from(&array)?;
             let (files, manifest) = crate::rtl::matmul::generate(&cfg)?;

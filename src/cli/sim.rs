@@ -88,10 +88,13 @@ pub enum Sim {
         #[arg(long)]
         vcd: Option<PathBuf>,
     },
+    /// Run the processing unit core in Verilator: generate names, count cycles, compare with the golden model
+    Lpu(super::lpu::SimLpu),
 }
 
 pub fn run(s: Sim) -> anyhow::Result<()> {
     match s {
+        Sim::Lpu(a) => super::lpu::run_sim(a),
         Sim::Noc { noc, traffic, rate, cycles, packet_flits, eject_ready, seed, json, sweep, svg } => {
             use crate::sim::noc;
             let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;

@@ -4,6 +4,8 @@
 pub mod noc;
 pub mod attention;
 pub mod hostlink;
+pub mod lpu;
+pub mod lpu_vector;
 pub mod systolic;
 pub mod verilator;
 

@@ -1,0 +1,338 @@
+//! `Embed`, the vector-unit leaf that looks a token and a position up in the weight store:
+//! `y_i = sat_i16(wte.rq[tok].apply(wte[tok][i]) + wpe.rq[pos].apply(wpe[pos][i]))` for
+//! `i in 0..len`, written to scratchpad element `dst + i`. Bit-exact model: [`model`] (the
+//! numeric module's [`Requant::apply`] and [`sat_i16`], as in `Golden::step`).
+//!
+//! ```text
+//!            +--------------------------------------------+
+//! start ---->| rq reads (2)   weight slots k = 0..2len-1  |--> w_en, w_addr, w_lane
+//! tok, pos ->|   |            (even: wte, odd: wpe)       |<-- w_byte (the cycle after w_en)
+//! len, dst ->|   v                                        |--> rq_en, rq_addr
+//! wte/wpe -->| mult, shift -> byte*mult -> Rsr -> sat     |<-- rq_data (the cycle after rq_en)
+//! chunks --->|   wte part + wpe part -> sat_i16 -> write  |--> a_we, a_waddr, a_wdata
+//! lg_r,lg_c->|                                            |--> busy, done
+//!            +--------------------------------------------+
+//! ```
+//!
+//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`):
+//! 1. `len = 0`: no memory access, `done` in cycle 1.
+//! 2. Cycle 0: `rq_en` for `wte_rq + tok`; cycle 1: `rq_en` for `wpe_rq + pos`.
+//! 3. Cycles `1 ..= 2 len`: one weight read per cycle, slot `k = cycle - 1`, element `i = k / 2`,
+//!    `wte` row `tok` for even `k`, `wpe` row `pos` for odd `k`, at word
+//!    `base + (row >> lg_r) * chunks + (i >> lg_c)`, lane `(row % R) * C + i % C`
+//!    (the contract's weight layout); `w_byte` is that lane's byte in the next cycle.
+//! 4. Element `i` is written (`a_we`) in cycle `2 i + 5`; `done` is high with the last write,
+//!    in cycle [`cycles`]`(len) = 2 len + 3`. `busy` is high from cycle 1 to `done`.
+//! 5. While idle every enable (`w_en`, `rq_en`, `a_we`) is low; a `start` while busy is ignored;
+//!    `reset` (synchronous) returns to idle.
+//!
+//! Two 16 x 16 multipliers: the word offset `(row >> lg_r) * chunks` and the requant product.
+
+use crate::model::quant::QuantModel;
+use crate::numeric::{sat_i16, Requant};
+use crate::rtl::attention::arith::{MulSU16, Rsr};
+use rust_hdl::prelude::*;
+
+/// Cycles from `start` (cycle 0) to `done`.
+pub fn cycles(len: usize) -> u64 {
+    if len == 0 {
+        1
+    } else {
+        2 * len as u64 + 3
+    }
+}
+
+/// The bit-exact model: the first `len` elements of the embedding sum of `tok` at `pos`.
+pub fn model(q: &QuantModel, tok: usize, pos: usize, len: usize) -> Vec<i16> {
+    let (rt, rp): (Requant, Requant) = (q.wte.rq[tok], q.wpe.rq[pos]);
+    let (wt, wp) = (q.wte.row(tok), q.wpe.row(pos));
+    (0..len).map(|i| sat_i16(rt.apply(wt[i] as i64) as i64 + rp.apply(wp[i] as i64) as i64)).collect()
+}
+
+#[derive(LogicBlock)]
+pub struct Embed {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub start: Signal<In, Bit>,
+    pub tok: Signal<In, Bits<8>>,
+    pub pos: Signal<In, Bits<8>>,
+    pub len: Signal<In, Bits<16>>,
+    pub dst: Signal<In, Bits<16>>,
+    pub wte_base: Signal<In, Bits<16>>,
+    pub wpe_base: Signal<In, Bits<16>>,
+    pub chunks: Signal<In, Bits<16>>,
+    pub wte_rq: Signal<In, Bits<16>>,
+    pub wpe_rq: Signal<In, Bits<16>>,
+    pub lg_r: Signal<In, Bits<4>>,
+    pub lg_c: Signal<In, Bits<4>>,
+    pub w_en: Signal<Out, Bit>,
+    pub w_addr: Signal<Out, Bits<16>>,
+    pub w_lane: Signal<Out, Bits<8>>,
+    pub w_byte: Signal<In, Bits<8>>,
+    pub rq_en: Signal<Out, Bit>,
+    pub rq_addr: Signal<Out, Bits<16>>,
+    pub rq_data: Signal<In, Bits<24>>,
+    pub a_we: Signal<Out, Bit>,
+    pub a_waddr: Signal<Out, Bits<16>>,
+    pub a_wdata: Signal<Out, Bits<16>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    act: DFF<Bit>,
+    zdone: DFF<Bit>,
+    run: DFF<Bit>,
+    k: DFF<Bits<17>>,
+    rq2: DFF<Bit>,
+    rqv2: DFF<Bit>,
+    mult_t: DFF<Bits<16>>,
+    shift_t: DFF<Bits<8>>,
+    mult_p: DFF<Bits<16>>,
+    shift_p: DFF<Bits<8>>,
+    v1: DFF<Bit>,
+    ph1: DFF<Bit>,
+    l1: DFF<Bit>,
+    i1: DFF<Bits<16>>,
+    v2: DFF<Bit>,
+    ph2: DFF<Bit>,
+    l2: DFF<Bit>,
+    i2: DFF<Bits<16>>,
+    r2: DFF<Bits<16>>,
+    yt: DFF<Bits<16>>,
+    v3: DFF<Bit>,
+    l3: DFF<Bit>,
+    i3: DFF<Bits<16>>,
+    wd3: DFF<Bits<16>>,
+    mul: MulSU16,
+    rsr: Rsr,
+    idle_start: Signal<Local, Bit>,
+    idx: Signal<Local, Bits<16>>,
+    ph: Signal<Local, Bit>,
+    last: Signal<Local, Bit>,
+    row: Signal<Local, Bits<8>>,
+    tile: Signal<Local, Bits<16>>,
+    offset: Signal<Local, Bits<32>>,
+    base: Signal<Local, Bits<16>>,
+    rmask: Signal<Local, Bits<8>>,
+    cmask: Signal<Local, Bits<8>>,
+    byte16: Signal<Local, Bits<16>>,
+    p48: Signal<Local, Bits<48>>,
+    sum17: Signal<Local, Bits<17>>,
+    yt17: Signal<Local, Bits<17>>,
+    r17: Signal<Local, Bits<17>>,
+    one8: Constant<Bits<8>>,
+    hi16: Constant<Bits<16>>,
+    hi48: Constant<Bits<48>>,
+    hi17: Constant<Bits<17>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
+}
+
+impl Default for Embed {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            tok: Default::default(),
+            pos: Default::default(),
+            len: Default::default(),
+            dst: Default::default(),
+            wte_base: Default::default(),
+            wpe_base: Default::default(),
+            chunks: Default::default(),
+            wte_rq: Default::default(),
+            wpe_rq: Default::default(),
+            lg_r: Default::default(),
+            lg_c: Default::default(),
+            w_en: Default::default(),
+            w_addr: Default::default(),
+            w_lane: Default::default(),
+            w_byte: Default::default(),
+            rq_en: Default::default(),
+            rq_addr: Default::default(),
+            rq_data: Default::default(),
+            a_we: Default::default(),
+            a_waddr: Default::default(),
+            a_wdata: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            act: Default::default(),
+            zdone: Default::default(),
+            run: Default::default(),
+            k: Default::default(),
+            rq2: Default::default(),
+            rqv2: Default::default(),
+            mult_t: Default::default(),
+            shift_t: Default::default(),
+            mult_p: Default::default(),
+            shift_p: Default::default(),
+            v1: Default::default(),
+            ph1: Default::default(),
+            l1: Default::default(),
+            i1: Default::default(),
+            v2: Default::default(),
+            ph2: Default::default(),
+            l2: Default::default(),
+            i2: Default::default(),
+            r2: Default::default(),
+            yt: Default::default(),
+            v3: Default::default(),
+            l3: Default::default(),
+            i3: Default::default(),
+            wd3: Default::default(),
+            mul: Default::default(),
+            rsr: Default::default(),
+            idle_start: Default::default(),
+            idx: Default::default(),
+            ph: Default::default(),
+            last: Default::default(),
+            row: Default::default(),
+            tile: Default::default(),
+            offset: Default::default(),
+            base: Default::default(),
+            rmask: Default::default(),
+            cmask: Default::default(),
+            byte16: Default::default(),
+            p48: Default::default(),
+            sum17: Default::default(),
+            yt17: Default::default(),
+            r17: Default::default(),
+            one8: Constant::new(1u64.to_bits()),
+            hi16: Constant::new(0xff00u64.to_bits()),
+            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+            hi17: Constant::new(0x1_0000u64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Embed {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, v2, ph2, l2, i2, r2,
+            yt, v3, l3, i3, wd3
+        );
+        self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
+        // Slot decode: element k / 2, table k % 2 (0 = wte, 1 = wpe).
+        self.idx.next = self.k.q.val().get_bits::<16>(1);
+        self.ph.next = self.k.q.val().get_bit(0);
+        self.last.next = (self.k.q.val() + 1) == (bit_cast::<17, 16>(self.len.val()) << 1);
+        self.row.next = self.tok.val();
+        self.base.next = self.wte_base.val();
+        if self.ph.val() {
+            self.row.next = self.pos.val();
+            self.base.next = self.wpe_base.val();
+        }
+        self.tile.next = bit_cast::<16, 8>(self.row.val()) >> self.lg_r.val();
+        self.offset.next = self.tile.val() * self.chunks.val();
+        self.rmask.next = (self.one8.val() << self.lg_r.val()) - 1;
+        self.cmask.next = (self.one8.val() << self.lg_c.val()) - 1;
+        self.w_addr.next = self.base.val() + self.offset.val().get_bits::<16>(0) + (self.idx.val() >> self.lg_c.val());
+        self.w_lane.next =
+            ((self.row.val() & self.rmask.val()) << self.lg_c.val()) | (self.idx.val().get_bits::<8>(0) & self.cmask.val());
+        self.w_en.next = self.run.q.val();
+        // Requant reads: wte row in the start cycle, wpe row the cycle after.
+        self.rq_en.next = false;
+        self.rq_addr.next = self.wpe_rq.val() + bit_cast::<16, 8>(self.pos.val());
+        if self.idle_start.val() & (self.len.val() != 0) {
+            self.rq_en.next = true;
+            self.rq_addr.next = self.wte_rq.val() + bit_cast::<16, 8>(self.tok.val());
+        }
+        if self.rq2.q.val() {
+            self.rq_en.next = true;
+        }
+        self.rq2.d.next = false;
+        self.rqv2.d.next = self.rq2.q.val();
+        if self.rq2.q.val() {
+            self.mult_t.d.next = self.rq_data.val().get_bits::<16>(0);
+            self.shift_t.d.next = bit_cast::<8, 6>(self.rq_data.val().get_bits::<6>(16));
+        }
+        if self.rqv2.q.val() {
+            self.mult_p.d.next = self.rq_data.val().get_bits::<16>(0);
+            self.shift_p.d.next = bit_cast::<8, 6>(self.rq_data.val().get_bits::<6>(16));
+        }
+        // Slot sequencer.
+        self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
+        if self.run.q.val() {
+            self.k.d.next = self.k.q.val() + 1;
+            if self.last.val() {
+                self.run.d.next = false;
+            }
+        }
+        if self.idle_start.val() & (self.len.val() != 0) {
+            self.act.d.next = true;
+            self.run.d.next = true;
+            self.rq2.d.next = true;
+            self.k.d.next = 0.into();
+        }
+        // Stage 1: the byte arrives; requantise it with its table's mult and shift.
+        self.v1.d.next = self.run.q.val();
+        self.ph1.d.next = self.ph.val();
+        self.l1.d.next = self.last.val();
+        self.i1.d.next = self.idx.val();
+        self.byte16.next = bit_cast::<16, 8>(self.w_byte.val());
+        if self.w_byte.val().get_bit(7) {
+            self.byte16.next = bit_cast::<16, 8>(self.w_byte.val()) | self.hi16.val();
+        }
+        self.mul.a.next = self.byte16.val();
+        self.mul.b.next = self.mult_t.q.val();
+        self.rsr.s.next = self.shift_t.q.val();
+        if self.ph1.q.val() {
+            self.mul.b.next = self.mult_p.q.val();
+            self.rsr.s.next = self.shift_p.q.val();
+        }
+        self.p48.next = bit_cast::<48, 32>(self.mul.p.val());
+        if self.mul.p.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.mul.p.val()) | self.hi48.val();
+        }
+        self.rsr.x.next = self.p48.val();
+        self.v2.d.next = self.v1.q.val();
+        self.ph2.d.next = self.ph1.q.val();
+        self.l2.d.next = self.l1.q.val();
+        self.i2.d.next = self.i1.q.val();
+        self.r2.d.next = self.rsr.sat.val();
+        // Stage 2: keep the wte part; add the wpe part and saturate.
+        if self.v2.q.val() & !self.ph2.q.val() {
+            self.yt.d.next = self.r2.q.val();
+        }
+        self.yt17.next = bit_cast::<17, 16>(self.yt.q.val());
+        if self.yt.q.val().get_bit(15) {
+            self.yt17.next = bit_cast::<17, 16>(self.yt.q.val()) | self.hi17.val();
+        }
+        self.r17.next = bit_cast::<17, 16>(self.r2.q.val());
+        if self.r2.q.val().get_bit(15) {
+            self.r17.next = bit_cast::<17, 16>(self.r2.q.val()) | self.hi17.val();
+        }
+        self.sum17.next = self.yt17.val() + self.r17.val();
+        self.wd3.d.next = self.sum17.val().get_bits::<16>(0);
+        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
+            self.wd3.d.next = self.pos_sat.val();
+        }
+        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
+            self.wd3.d.next = self.neg_sat.val();
+        }
+        self.v3.d.next = self.v2.q.val() & self.ph2.q.val();
+        self.l3.d.next = self.l2.q.val();
+        self.i3.d.next = self.i2.q.val();
+        // Stage 3: the write.
+        self.a_we.next = self.v3.q.val();
+        self.a_waddr.next = self.dst.val() + self.i3.q.val();
+        self.a_wdata.next = self.wd3.q.val();
+        self.done.next = (self.v3.q.val() & self.l3.q.val()) | self.zdone.q.val();
+        if self.v3.q.val() & self.l3.q.val() {
+            self.act.d.next = false;
+        }
+        self.busy.next = self.act.q.val();
+        if self.reset.val() {
+            self.act.d.next = false;
+            self.zdone.d.next = false;
+            self.run.d.next = false;
+            self.rq2.d.next = false;
+            self.rqv2.d.next = false;
+            self.v1.d.next = false;
+            self.v2.d.next = false;
+            self.v3.d.next = false;
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! `Norm`, the vector-unit leaf for [`crate::numeric::rmsnorm`] of `len` scratchpad elements
+//! at `src` into `dst` (`src` may equal `dst`), with the fields of a [`NormConsts`] as inputs.
+//! Bit-exact model: [`model`] (which is `numeric::rmsnorm`).
+//!
+//! ```text
+//!             +-------------------------------------------------------------+
+//! start ----->| pass 1: read x_i, V = eps_term + sum x_i^2   (48 bits)      |--> a_ren, a_raddr
+//! src, len -->| rsqrt(V): leading-zero normalisation (even shifts), table,  |<-- a_rdata (next cycle)
+//! eps_term -->|           interpolation -> mant, k                          |
+//! gain ------>| c = rshift_round(mant * gain, 15), s = gain_shift + k - out_frac
+//! gain_shift->| pass 2: read x_i, y_i = sat_i16(shift_round(x_i * c, s))    |--> a_we, a_waddr, a_wdata
+//! out_frac -->|                                                             |--> busy, done
+//!             +-------------------------------------------------------------+
+//! ```
+//!
+//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`):
+//! 1. `len = 0`: no memory access, `done` in cycle 1.
+//! 2. Pass 1 reads `src + i` in cycle `i` (`i < len`, the first read in the start cycle).
+//! 3. Pass 2 reads `src + i` in cycle `len + 4 + i` and writes `dst + i` in cycle `len + 6 + i`;
+//!    `done` is high with the last write, in cycle [`cycles`]`(len) = 2 len + 5`. `busy` is high
+//!    from cycle 1 to `done`.
+//! 4. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
+//!    (synchronous) returns to idle.
+//! 5. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
+//!
+//! One 16 x 16 multiplier, shared in time: `|x|^2` in pass 1, the interpolation step and
+//! `mant * gain` once per vector, `|x| * c` in pass 2 (negated for negative `x`).
+
+use crate::numeric::{rmsnorm, NormConsts, RSQRT_TABLE, TABLE_END};
+use crate::rtl::attention::arith::Rsr;
+use rust_hdl::prelude::*;
+
+/// Cycles from `start` (cycle 0) to `done`.
+pub fn cycles(len: usize) -> u64 {
+    if len == 0 {
+        1
+    } else {
+        2 * len as u64 + 5
+    }
+}
+
+/// The bit-exact model: `numeric::rmsnorm` of `x` with `k`.
+pub fn model(x: &[i16], k: &NormConsts) -> Vec<i16> {
+    let mut out = vec![0i16; x.len()];
+    rmsnorm(x, k, &mut out);
+    out
+}
+
+#[derive(LogicBlock)]
+pub struct Norm {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub start: Signal<In, Bit>,
+    pub src: Signal<In, Bits<16>>,
+    pub dst: Signal<In, Bits<16>>,
+    pub len: Signal<In, Bits<16>>,
+    pub eps_term: Signal<In, Bits<32>>,
+    pub gain: Signal<In, Bits<16>>,
+    pub gain_shift: Signal<In, Bits<8>>,
+    pub out_frac: Signal<In, Bits<8>>,
+    pub a_ren: Signal<Out, Bit>,
+    pub a_raddr: Signal<Out, Bits<16>>,
+    pub a_rdata: Signal<In, Bits<16>>,
+    pub a_we: Signal<Out, Bit>,
+    pub a_waddr: Signal<Out, Bits<16>>,
+    pub a_wdata: Signal<Out, Bits<16>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    act: DFF<Bit>,
+    zdone: DFF<Bit>,
+    p1: DFF<Bit>,
+    p2: DFF<Bit>,
+    cnt: DFF<Bits<16>>,
+    d1: DFF<Bit>,
+    dl1: DFF<Bit>,
+    sqv: DFF<Bit>,
+    sql: DFF<Bit>,
+    sq: DFF<Bits<32>>,
+    acc: DFF<Bits<48>>,
+    fn_: DFF<Bit>,
+    ft: DFF<Bit>,
+    fc: DFF<Bit>,
+    t_idx: DFF<Bits<8>>,
+    frac: DFF<Bits<8>>,
+    kk: DFF<Bits<8>>,
+    vz: DFF<Bit>,
+    mant: DFF<Bits<16>>,
+    c: DFF<Bits<16>>,
+    neg_s: DFF<Bit>,
+    rsh: DFF<Bits<8>>,
+    lsh: DFF<Bits<8>>,
+    d2: DFF<Bit>,
+    dl2: DFF<Bit>,
+    i2: DFF<Bits<16>>,
+    wv: DFF<Bit>,
+    wl: DFF<Bit>,
+    wi: DFF<Bits<16>>,
+    prod: DFF<Bits<32>>,
+    rom_a: ROM<Bits<16>, 8>,
+    rom_b: ROM<Bits<16>, 8>,
+    rsr: Rsr,
+    idle_start: Signal<Local, Bit>,
+    lastr: Signal<Local, Bit>,
+    absx: Signal<Local, Bits<16>>,
+    ma: Signal<Local, Bits<16>>,
+    mb: Signal<Local, Bits<16>>,
+    mp: Signal<Local, Bits<32>>,
+    n1: Signal<Local, Bits<48>>,
+    n2: Signal<Local, Bits<48>>,
+    n3: Signal<Local, Bits<48>>,
+    n4: Signal<Local, Bits<48>>,
+    n5: Signal<Local, Bits<48>>,
+    j1: Signal<Local, Bits<8>>,
+    j2: Signal<Local, Bits<8>>,
+    j3: Signal<Local, Bits<8>>,
+    j4: Signal<Local, Bits<8>>,
+    j5: Signal<Local, Bits<8>>,
+    diff: Signal<Local, Bits<16>>,
+    step: Signal<Local, Bits<32>>,
+    cr: Signal<Local, Bits<32>>,
+    s16: Signal<Local, Bits<16>>,
+    neg_s16: Signal<Local, Bits<16>>,
+    p48: Signal<Local, Bits<48>>,
+    hi48: Constant<Bits<48>>,
+    c23: Constant<Bits<8>>,
+    one_q15: Constant<Bits<16>>,
+    max_r: Constant<Bits<16>>,
+    max_l: Constant<Bits<16>>,
+}
+
+impl Default for Norm {
+    fn default() -> Self {
+        let right = (1..=192).map(|j| if j == 192 { TABLE_END } else { RSQRT_TABLE[j] });
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            src: Default::default(),
+            dst: Default::default(),
+            len: Default::default(),
+            eps_term: Default::default(),
+            gain: Default::default(),
+            gain_shift: Default::default(),
+            out_frac: Default::default(),
+            a_ren: Default::default(),
+            a_raddr: Default::default(),
+            a_rdata: Default::default(),
+            a_we: Default::default(),
+            a_waddr: Default::default(),
+            a_wdata: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            act: Default::default(),
+            zdone: Default::default(),
+            p1: Default::default(),
+            p2: Default::default(),
+            cnt: Default::default(),
+            d1: Default::default(),
+            dl1: Default::default(),
+            sqv: Default::default(),
+            sql: Default::default(),
+            sq: Default::default(),
+            acc: Default::default(),
+            fn_: Default::default(),
+            ft: Default::default(),
+            fc: Default::default(),
+            t_idx: Default::default(),
+            frac: Default::default(),
+            kk: Default::default(),
+            vz: Default::default(),
+            mant: Default::default(),
+            c: Default::default(),
+            neg_s: Default::default(),
+            rsh: Default::default(),
+            lsh: Default::default(),
+            d2: Default::default(),
+            dl2: Default::default(),
+            i2: Default::default(),
+            wv: Default::default(),
+            wl: Default::default(),
+            wi: Default::default(),
+            prod: Default::default(),
+            rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(
+                RSQRT_TABLE.iter().map(|&v| (v as u64).to_bits()),
+            )),
+            rom_b: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(right.map(|v| (v as u64).to_bits()))),
+            rsr: Default::default(),
+            idle_start: Default::default(),
+            lastr: Default::default(),
+            absx: Default::default(),
+            ma: Default::default(),
+            mb: Default::default(),
+            mp: Default::default(),
+            n1: Default::default(),
+            n2: Default::default(),
+            n3: Default::default(),
+            n4: Default::default(),
+            n5: Default::default(),
+            j1: Default::default(),
+            j2: Default::default(),
+            j3: Default::default(),
+            j4: Default::default(),
+            j5: Default::default(),
+            diff: Default::default(),
+            step: Default::default(),
+            cr: Default::default(),
+            s16: Default::default(),
+            neg_s16: Default::default(),
+            p48: Default::default(),
+            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+            c23: Constant::new(23u64.to_bits()),
+            one_q15: Constant::new(0x8000u64.to_bits()),
+            max_r: Constant::new(47u64.to_bits()),
+            max_l: Constant::new(16u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Norm {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, act, zdone, p1, p2, cnt, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
+            rsh, lsh, d2, dl2, i2, wv, wl, wi, prod
+        );
+        self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
+        self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
+        // Read port: pass 1 from the start cycle, pass 2 from cycle len + 4.
+        self.lastr.next = (self.cnt.q.val() + 1) == self.len.val();
+        self.a_ren.next = self.p1.q.val() | self.p2.q.val();
+        self.a_raddr.next = self.src.val() + self.cnt.q.val();
+        if self.idle_start.val() & (self.len.val() != 0) {
+            self.a_ren.next = true;
+            self.a_raddr.next = self.src.val();
+        }
+        if self.p1.q.val() | self.p2.q.val() {
+            self.cnt.d.next = self.cnt.q.val() + 1;
+            if self.lastr.val() {
+                self.p1.d.next = false;
+                self.p2.d.next = false;
+            }
+        }
+        self.d1.d.next = false;
+        self.dl1.d.next = false;
+        if self.p1.q.val() {
+            self.d1.d.next = true;
+            self.dl1.d.next = self.lastr.val();
+        }
+        if self.idle_start.val() & (self.len.val() != 0) {
+            self.act.d.next = true;
+            self.d1.d.next = true;
+            self.dl1.d.next = self.len.val() == 1;
+            self.p1.d.next = self.len.val() != 1;
+            self.cnt.d.next = 1.into();
+            self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
+        }
+        self.d2.d.next = self.p2.q.val();
+        self.dl2.d.next = self.p2.q.val() & self.lastr.val();
+        self.i2.d.next = self.cnt.q.val();
+        // The shared multiplier (the table difference is one of its operands).
+        self.rom_a.address.next = self.t_idx.q.val();
+        self.rom_b.address.next = self.t_idx.q.val();
+        self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
+        self.absx.next = self.a_rdata.val();
+        if self.a_rdata.val().get_bit(15) {
+            self.absx.next = !self.a_rdata.val() + 1;
+        }
+        self.ma.next = self.absx.val();
+        self.mb.next = self.absx.val();
+        if self.d2.q.val() {
+            self.mb.next = self.c.q.val();
+        }
+        if self.ft.q.val() {
+            self.ma.next = self.diff.val();
+            self.mb.next = bit_cast::<16, 8>(self.frac.q.val());
+        }
+        if self.fc.q.val() {
+            self.ma.next = self.mant.q.val();
+            self.mb.next = self.gain.val();
+        }
+        self.mp.next = self.ma.val() * self.mb.val();
+        // Pass 1: square, then accumulate.
+        self.sqv.d.next = self.d1.q.val();
+        self.sql.d.next = self.dl1.q.val();
+        self.sq.d.next = self.mp.val();
+        if self.sqv.q.val() {
+            self.acc.d.next = self.acc.q.val() + bit_cast::<48, 32>(self.sq.q.val());
+        }
+        // rsqrt, cycle len + 2: normalise V by even shifts so its top two bits are not both zero.
+        self.fn_.d.next = self.sqv.q.val() & self.sql.q.val();
+        self.n1.next = self.acc.q.val();
+        self.j1.next = 0.into();
+        if self.acc.q.val().get_bits::<32>(16) == 0 {
+            self.n1.next = self.acc.q.val() << 32;
+            self.j1.next = 16.into();
+        }
+        self.n2.next = self.n1.val();
+        self.j2.next = self.j1.val();
+        if self.n1.val().get_bits::<16>(32) == 0 {
+            self.n2.next = self.n1.val() << 16;
+            self.j2.next = self.j1.val() + 8;
+        }
+        self.n3.next = self.n2.val();
+        self.j3.next = self.j2.val();
+        if self.n2.val().get_bits::<8>(40) == 0 {
+            self.n3.next = self.n2.val() << 8;
+            self.j3.next = self.j2.val() + 4;
+        }
+        self.n4.next = self.n3.val();
+        self.j4.next = self.j3.val();
+        if self.n3.val().get_bits::<4>(44) == 0 {
+            self.n4.next = self.n3.val() << 4;
+            self.j4.next = self.j3.val() + 2;
+        }
+        self.n5.next = self.n4.val();
+        self.j5.next = self.j4.val();
+        if self.n4.val().get_bits::<2>(46) == 0 {
+            self.n5.next = self.n4.val() << 2;
+            self.j5.next = self.j4.val() + 1;
+        }
+        if self.fn_.q.val() {
+            self.t_idx.d.next = self.n5.val().get_bits::<8>(40) - 64;
+            self.frac.d.next = self.n5.val().get_bits::<8>(32);
+            self.kk.d.next = self.c23.val() - self.j5.val();
+            self.vz.d.next = self.acc.q.val() == 0;
+        }
+        // Cycle len + 3: table and interpolation towards the next entry.
+        self.ft.d.next = self.fn_.q.val();
+        self.step.next = (self.mp.val() + 128) >> 8;
+        if self.ft.q.val() {
+            self.mant.d.next = self.rom_a.data.val() - self.step.val().get_bits::<16>(0);
+            if self.vz.q.val() {
+                self.mant.d.next = self.one_q15.val();
+                self.kk.d.next = 0.into();
+            }
+            self.p2.d.next = true;
+            self.cnt.d.next = 0.into();
+        }
+        // Cycle len + 4: c = rshift_round(mant * gain, 15) and s = gain_shift + k - out_frac.
+        self.fc.d.next = self.ft.q.val();
+        self.cr.next = (self.mp.val() + 0x4000) >> 15;
+        self.s16.next = bit_cast::<16, 8>(self.gain_shift.val()) + bit_cast::<16, 8>(self.kk.q.val())
+            - bit_cast::<16, 8>(self.out_frac.val());
+        self.neg_s16.next = !self.s16.val() + 1;
+        if self.fc.q.val() {
+            self.c.d.next = self.cr.val().get_bits::<16>(0);
+            self.neg_s.d.next = self.s16.val().get_bit(15);
+            self.rsh.d.next = self.s16.val().get_bits::<8>(0);
+            if self.s16.val() > self.max_r.val() {
+                self.rsh.d.next = 47.into();
+            }
+            self.lsh.d.next = self.neg_s16.val().get_bits::<8>(0);
+            if self.neg_s16.val() > self.max_l.val() {
+                self.lsh.d.next = 16.into();
+            }
+        }
+        // Pass 2: x * c (signed), then the rounding shift and saturation at the write.
+        self.wv.d.next = self.d2.q.val();
+        self.wl.d.next = self.dl2.q.val();
+        self.wi.d.next = self.i2.q.val();
+        self.prod.d.next = self.mp.val();
+        if self.a_rdata.val().get_bit(15) {
+            self.prod.d.next = !self.mp.val() + 1;
+        }
+        self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
+        if self.prod.q.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
+        }
+        self.rsr.x.next = self.p48.val();
+        self.rsr.s.next = self.rsh.q.val();
+        if self.neg_s.q.val() {
+            self.rsr.x.next = self.p48.val() << self.lsh.q.val();
+            self.rsr.s.next = 0.into();
+        }
+        self.a_we.next = self.wv.q.val();
+        self.a_waddr.next = self.dst.val() + self.wi.q.val();
+        self.a_wdata.next = self.rsr.sat.val();
+        self.done.next = (self.wv.q.val() & self.wl.q.val()) | self.zdone.q.val();
+        if self.wv.q.val() & self.wl.q.val() {
+            self.act.d.next = false;
+        }
+        self.busy.next = self.act.q.val();
+        if self.reset.val() {
+            self.act.d.next = false;
+            self.zdone.d.next = false;
+            self.p1.d.next = false;
+            self.p2.d.next = false;
+            self.d1.d.next = false;
+            self.dl1.d.next = false;
+            self.sqv.d.next = false;
+            self.sql.d.next = false;
+            self.fn_.d.next = false;
+            self.ft.d.next = false;
+            self.fc.d.next = false;
+            self.d2.d.next = false;
+            self.dl2.d.next = false;
+            self.wv.d.next = false;
+            self.wl.d.next = false;
+        }
+    }
+}

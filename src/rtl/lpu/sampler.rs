@@ -1,0 +1,454 @@
+//! `Sampler`, the vector-unit leaf for [`crate::numeric::sample`] over `len` logits in the
+//! scratchpad at `src`: argmax when `temp_k = 0`, otherwise temperature sampling with the
+//! xorshift32 state it holds. Bit-exact model: [`model`] (which is `numeric::sample`).
+//!
+//! ```text
+//!              +-------------------------------------------------------------+
+//! start ------>| greedy: one pass, first largest logit                       |--> a_ren, a_raddr
+//! src, len --->| temperature: pass 1  z_i = rshift_round(l_i k, frac + 4), zmax |<-- a_rdata (next cycle)
+//! logit_frac ->|              pass 2  p_i = exp2_neg(zmax - z_i), cum_i -> RAM  |
+//! temp_k ----->|   r = xorshift32() >> 16, target = (r * sum) >> 16          |--> token (from done)
+//! seed_load -->|   binary search: first i with cum_i > target                |--> busy, done
+//! seed ------->|                                                             |
+//!              +-------------------------------------------------------------+
+//! ```
+//!
+//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`):
+//! 1. `len` is 1..=256 (the cumulative-sum memory has 256 entries); `len = 0`: no memory
+//!    access, no random number, `done` in cycle 1 with `token = 0`.
+//! 2. Greedy (`temp_k = 0`): reads `src + i` in cycle `i`; `done` in cycle `len + 1`; no random
+//!    number is drawn.
+//! 3. Temperature: reads `src + i` in cycle `i` and again in cycle `len + i`; one xorshift32
+//!    step in cycle `2 len + 3`; the search takes `ceil(log2 len)` cycles; `done` in cycle
+//!    `2 len + 6 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
+//!    to `done`.
+//! 4. `token` holds the result from `done` until the next `start`.
+//! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
+//!    `XorShift32::new(s).0`); `reset` sets it to `XorShift32::new(0).0` and returns to idle.
+//! 6. While idle `a_ren` is low; a `start` while busy is ignored. `logit_frac` is at most 40.
+//!
+//! One 16 x 16 multiplier, shared in time: `|l_i| * temp_k` (negated for negative logits) in
+//! both passes and the two halves of `r * sum` (`sum` has 32 bits).
+
+use crate::numeric::{sample, Temperature, XorShift32};
+use crate::rtl::attention::arith::{Exp2, Rsr};
+use rust_hdl::prelude::*;
+
+/// Cycles from `start` (cycle 0) to `done`: `len + 1` greedy, `2 len + 6 + ceil(log2 len)`
+/// with a temperature.
+pub fn cycles(len: usize, temp_k: u16) -> u64 {
+    if len == 0 {
+        1
+    } else if temp_k == 0 {
+        len as u64 + 1
+    } else {
+        2 * len as u64 + 6 + search_steps(len)
+    }
+}
+
+/// Steps of the binary search over `len` cumulative sums: `ceil(log2 len)`.
+pub fn search_steps(len: usize) -> u64 {
+    if len <= 1 {
+        0
+    } else {
+        (usize::BITS - (len - 1).leading_zeros()) as u64
+    }
+}
+
+/// The bit-exact model: `numeric::sample` (the state advances only with a temperature).
+pub fn model(logits: &[i16], logit_frac: u32, temp_k: u16, rng: &mut XorShift32) -> usize {
+    sample(logits, logit_frac, Temperature { value: if temp_k == 0 { 0.0 } else { 1.0 }, k: temp_k }, rng)
+}
+
+/// The 256 x 32-bit memory of cumulative sums: one synchronous write port, one synchronous
+/// read port (`rdata <= mem[raddr]` at every edge), no reset.
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct CumRam {
+    pub clock: Signal<In, Clock>,
+    pub we: Signal<In, Bit>,
+    pub waddr: Signal<In, Bits<8>>,
+    pub wdata: Signal<In, Bits<32>>,
+    pub raddr: Signal<In, Bits<8>>,
+    pub rdata: Signal<Out, Bits<32>>,
+}
+
+impl Logic for CumRam {
+    fn update(&mut self) {}
+
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(
+            "\
+reg [31:0] mem [0:255];
+
+always @(posedge clock) begin
+    if (we) begin
+        mem[waddr] <= wdata;
+    end
+    rdata <= mem[raddr];
+end
+"
+            .into(),
+        )
+    }
+}
+
+#[derive(LogicBlock)]
+pub struct Sampler {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub start: Signal<In, Bit>,
+    pub src: Signal<In, Bits<16>>,
+    pub len: Signal<In, Bits<16>>,
+    pub logit_frac: Signal<In, Bits<8>>,
+    pub temp_k: Signal<In, Bits<16>>,
+    pub seed_load: Signal<In, Bit>,
+    pub seed: Signal<In, Bits<32>>,
+    pub a_ren: Signal<Out, Bit>,
+    pub a_raddr: Signal<Out, Bits<16>>,
+    pub a_rdata: Signal<In, Bits<16>>,
+    pub token: Signal<Out, Bits<8>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    act: DFF<Bit>,
+    zdone: DFF<Bit>,
+    rd: DFF<Bit>,
+    pass2: DFF<Bit>,
+    cnt: DFF<Bits<16>>,
+    dv: DFF<Bit>,
+    dp2: DFF<Bit>,
+    dl: DFF<Bit>,
+    di: DFF<Bits<16>>,
+    best: DFF<Bits<16>>,
+    gdone: DFF<Bit>,
+    pv: DFF<Bit>,
+    pp2: DFF<Bit>,
+    pl: DFF<Bit>,
+    pi: DFF<Bits<16>>,
+    pr: DFF<Bits<32>>,
+    zv: DFF<Bit>,
+    zp2: DFF<Bit>,
+    zl: DFF<Bit>,
+    zi: DFF<Bits<16>>,
+    zr: DFF<Bits<32>>,
+    zmax: DFF<Bits<32>>,
+    sum: DFF<Bits<32>>,
+    t1: DFF<Bit>,
+    t2: DFF<Bit>,
+    rr: DFF<Bits<16>>,
+    lo: DFF<Bits<32>>,
+    target: DFF<Bits<32>>,
+    prime: DFF<Bit>,
+    srch: DFF<Bit>,
+    st: DFF<Bits<16>>,
+    step: DFF<Bits<16>>,
+    pos: DFF<Bits<16>>,
+    inr: DFF<Bit>,
+    rng: DFF<Bits<32>>,
+    ram: CumRam,
+    exp: Exp2,
+    rsr: Rsr,
+    greedy: Signal<Local, Bit>,
+    go: Signal<Local, Bit>,
+    fin: Signal<Local, Bit>,
+    rcur: Signal<Local, Bit>,
+    icur: Signal<Local, Bits<16>>,
+    pcur: Signal<Local, Bit>,
+    lastr: Signal<Local, Bit>,
+    absx: Signal<Local, Bits<16>>,
+    ma: Signal<Local, Bits<16>>,
+    mb: Signal<Local, Bits<16>>,
+    mp: Signal<Local, Bits<32>>,
+    p48: Signal<Local, Bits<48>>,
+    dz: Signal<Local, Bits<32>>,
+    nsum: Signal<Local, Bits<32>>,
+    x1: Signal<Local, Bits<32>>,
+    x2: Signal<Local, Bits<32>>,
+    x3: Signal<Local, Bits<32>>,
+    adv: Signal<Local, Bit>,
+    npos: Signal<Local, Bits<16>>,
+    nstep: Signal<Local, Bits<16>>,
+    probe: Signal<Local, Bits<16>>,
+    lm1: Signal<Local, Bits<17>>,
+    sign16: Constant<Bits<16>>,
+    sign32: Constant<Bits<32>>,
+    hi48: Constant<Bits<48>>,
+    seed0: Constant<Bits<32>>,
+    ones16: Constant<Bits<16>>,
+}
+
+impl Default for Sampler {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            src: Default::default(),
+            len: Default::default(),
+            logit_frac: Default::default(),
+            temp_k: Default::default(),
+            seed_load: Default::default(),
+            seed: Default::default(),
+            a_ren: Default::default(),
+            a_raddr: Default::default(),
+            a_rdata: Default::default(),
+            token: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            act: Default::default(),
+            zdone: Default::default(),
+            rd: Default::default(),
+            pass2: Default::default(),
+            cnt: Default::default(),
+            dv: Default::default(),
+            dp2: Default::default(),
+            dl: Default::default(),
+            di: Default::default(),
+            best: Default::default(),
+            gdone: Default::default(),
+            pv: Default::default(),
+            pp2: Default::default(),
+            pl: Default::default(),
+            pi: Default::default(),
+            pr: Default::default(),
+            zv: Default::default(),
+            zp2: Default::default(),
+            zl: Default::default(),
+            zi: Default::default(),
+            zr: Default::default(),
+            zmax: Default::default(),
+            sum: Default::default(),
+            t1: Default::default(),
+            t2: Default::default(),
+            rr: Default::default(),
+            lo: Default::default(),
+            target: Default::default(),
+            prime: Default::default(),
+            srch: Default::default(),
+            st: Default::default(),
+            step: Default::default(),
+            pos: Default::default(),
+            inr: Default::default(),
+            rng: Default::default(),
+            ram: Default::default(),
+            exp: Default::default(),
+            rsr: Default::default(),
+            greedy: Default::default(),
+            go: Default::default(),
+            fin: Default::default(),
+            rcur: Default::default(),
+            icur: Default::default(),
+            pcur: Default::default(),
+            lastr: Default::default(),
+            absx: Default::default(),
+            ma: Default::default(),
+            mb: Default::default(),
+            mp: Default::default(),
+            p48: Default::default(),
+            dz: Default::default(),
+            nsum: Default::default(),
+            x1: Default::default(),
+            x2: Default::default(),
+            x3: Default::default(),
+            adv: Default::default(),
+            npos: Default::default(),
+            nstep: Default::default(),
+            probe: Default::default(),
+            lm1: Default::default(),
+            sign16: Constant::new(0x8000u64.to_bits()),
+            sign32: Constant::new(0x8000_0000u64.to_bits()),
+            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+            seed0: Constant::new((XorShift32::new(0).0 as u64).to_bits()),
+            ones16: Constant::new(0xffffu64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Sampler {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax,
+            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng
+        );
+        self.ram.clock.next = self.clock.val();
+        self.greedy.next = self.temp_k.val() == 0;
+        self.go.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
+        self.zdone.d.next = self.go.val() & (self.len.val() == 0);
+        if self.go.val() {
+            self.pos.d.next = 0.into();
+        }
+        // Read stream: pass 1 from the start cycle, pass 2 (temperature only) right after it.
+        self.rcur.next = self.rd.q.val();
+        self.icur.next = self.cnt.q.val();
+        self.pcur.next = self.pass2.q.val();
+        if self.go.val() & (self.len.val() != 0) {
+            self.rcur.next = true;
+            self.icur.next = 0.into();
+            self.pcur.next = false;
+            self.act.d.next = true;
+            self.st.d.next = 0.into();
+            if self.len.val() > 1 {
+                self.st.d.next = 1.into();
+            }
+        }
+        self.lastr.next = (self.icur.val() + 1) == self.len.val();
+        self.a_ren.next = self.rcur.val();
+        self.a_raddr.next = self.src.val() + self.icur.val();
+        if self.rcur.val() {
+            self.cnt.d.next = self.icur.val() + 1;
+            self.rd.d.next = true;
+            self.pass2.d.next = self.pcur.val();
+            if self.lastr.val() {
+                self.cnt.d.next = 0.into();
+                self.pass2.d.next = true;
+                if self.pcur.val() | self.greedy.val() {
+                    self.rd.d.next = false;
+                }
+            }
+        }
+        self.dv.d.next = self.rcur.val();
+        self.dp2.d.next = self.pcur.val();
+        self.dl.d.next = self.lastr.val();
+        self.di.d.next = self.icur.val();
+        // The step of the search, found while the passes run: the largest power of two <= len - 1.
+        self.lm1.next = bit_cast::<17, 16>(self.len.val()) - 1;
+        if (self.st.q.val() != 0) & ((bit_cast::<17, 16>(self.st.q.val()) << 1) <= self.lm1.val()) {
+            self.st.d.next = self.st.q.val() << 1;
+        }
+        // Greedy: the first largest logit.
+        self.gdone.d.next = false;
+        if self.dv.q.val() & self.greedy.val() {
+            if (self.di.q.val() == 0) | ((self.a_rdata.val() ^ self.sign16.val()) > (self.best.q.val() ^ self.sign16.val())) {
+                self.best.d.next = self.a_rdata.val();
+                self.pos.d.next = self.di.q.val();
+            }
+            self.gdone.d.next = self.dl.q.val();
+        }
+        // The shared multiplier.
+        self.absx.next = self.a_rdata.val();
+        if self.a_rdata.val().get_bit(15) {
+            self.absx.next = !self.a_rdata.val() + 1;
+        }
+        self.x1.next = self.rng.q.val() ^ (self.rng.q.val() << 13);
+        self.x2.next = self.x1.val() ^ (self.x1.val() >> 17);
+        self.x3.next = self.x2.val() ^ (self.x2.val() << 5);
+        self.ma.next = self.absx.val();
+        self.mb.next = self.temp_k.val();
+        if self.t1.q.val() {
+            self.ma.next = self.x3.val().get_bits::<16>(16);
+            self.mb.next = self.sum.q.val().get_bits::<16>(0);
+        }
+        if self.t2.q.val() {
+            self.ma.next = self.rr.q.val();
+            self.mb.next = self.sum.q.val().get_bits::<16>(16);
+        }
+        self.mp.next = self.ma.val() * self.mb.val();
+        // Stage P: the signed product l_i * k.
+        self.pv.d.next = self.dv.q.val() & !self.greedy.val();
+        self.pp2.d.next = self.dp2.q.val();
+        self.pl.d.next = self.dl.q.val();
+        self.pi.d.next = self.di.q.val();
+        self.pr.d.next = self.mp.val();
+        if self.a_rdata.val().get_bit(15) {
+            self.pr.d.next = !self.mp.val() + 1;
+        }
+        // Stage Z: the score z_i.
+        self.p48.next = bit_cast::<48, 32>(self.pr.q.val());
+        if self.pr.q.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.pr.q.val()) | self.hi48.val();
+        }
+        self.rsr.x.next = self.p48.val();
+        self.rsr.s.next = self.logit_frac.val() + 4;
+        self.zv.d.next = self.pv.q.val();
+        self.zp2.d.next = self.pp2.q.val();
+        self.zl.d.next = self.pl.q.val();
+        self.zi.d.next = self.pi.q.val();
+        self.zr.d.next = self.rsr.y.val().get_bits::<32>(0);
+        // Stage E: pass 1 the max, pass 2 p_i and the running sum into the memory.
+        self.dz.next = self.zmax.q.val() - self.zr.q.val();
+        self.exp.d.next = self.dz.val().get_bits::<16>(0);
+        if self.dz.val().get_bits::<16>(16) != 0 {
+            self.exp.d.next = self.ones16.val();
+        }
+        self.nsum.next = self.sum.q.val() + bit_cast::<32, 16>(self.exp.e.val());
+        if self.zi.q.val() == 0 {
+            self.nsum.next = bit_cast::<32, 16>(self.exp.e.val());
+        }
+        self.ram.we.next = self.zv.q.val() & self.zp2.q.val();
+        self.ram.waddr.next = self.zi.q.val().get_bits::<8>(0);
+        self.ram.wdata.next = self.nsum.val();
+        if self.zv.q.val() & !self.zp2.q.val() {
+            if (self.zi.q.val() == 0) | ((self.zr.q.val() ^ self.sign32.val()) > (self.zmax.q.val() ^ self.sign32.val())) {
+                self.zmax.d.next = self.zr.q.val();
+            }
+        }
+        if self.zv.q.val() & self.zp2.q.val() {
+            self.sum.d.next = self.nsum.val();
+        }
+        // The random number and the target: lo half, then hi half of r * sum.
+        self.t1.d.next = self.zv.q.val() & self.zp2.q.val() & self.zl.q.val();
+        self.t2.d.next = self.t1.q.val();
+        if self.t1.q.val() {
+            self.rng.d.next = self.x3.val();
+            self.rr.d.next = self.x3.val().get_bits::<16>(16);
+            self.lo.d.next = self.mp.val();
+        }
+        if self.t2.q.val() {
+            self.target.d.next = self.mp.val() + (self.lo.q.val() >> 16);
+        }
+        // Binary search for the first cumulative sum above the target, one step per cycle.
+        self.prime.d.next = self.t2.q.val();
+        self.adv.next = self.inr.q.val() & (self.ram.rdata.val() <= self.target.q.val());
+        self.npos.next = self.pos.q.val();
+        if self.adv.val() {
+            self.npos.next = self.pos.q.val() + self.step.q.val();
+        }
+        self.nstep.next = self.step.q.val() >> 1;
+        self.probe.next = self.npos.val() + self.nstep.val() - 1;
+        if self.prime.q.val() {
+            self.probe.next = self.st.q.val() - 1;
+            self.pos.d.next = 0.into();
+            self.step.d.next = self.st.q.val();
+            self.srch.d.next = true;
+        }
+        self.ram.raddr.next = self.probe.val().get_bits::<8>(0);
+        self.inr.d.next = self.probe.val() < self.len.val();
+        self.fin.next = self.gdone.q.val() | self.zdone.q.val();
+        if self.srch.q.val() {
+            if self.step.q.val() == 0 {
+                self.fin.next = true;
+                self.srch.d.next = false;
+            } else {
+                self.pos.d.next = self.npos.val();
+                self.step.d.next = self.nstep.val();
+            }
+        }
+        if self.fin.val() {
+            self.act.d.next = false;
+        }
+        self.done.next = self.fin.val();
+        self.token.next = self.pos.q.val().get_bits::<8>(0);
+        self.busy.next = self.act.q.val();
+        if self.seed_load.val() {
+            self.rng.d.next = self.seed.val();
+        }
+        if self.reset.val() {
+            self.act.d.next = false;
+            self.zdone.d.next = false;
+            self.rd.d.next = false;
+            self.dv.d.next = false;
+            self.gdone.d.next = false;
+            self.pv.d.next = false;
+            self.zv.d.next = false;
+            self.t1.d.next = false;
+            self.t2.d.next = false;
+            self.prime.d.next = false;
+            self.srch.d.next = false;
+            self.rng.d.next = self.seed0.val();
+        }
+    }
+}

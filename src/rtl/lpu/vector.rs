@@ -1,0 +1,158 @@
+//! The vector unit's Verilog: the three leaves ([`Embed`], [`Norm`], [`Sampler`]) as modules
+//! `llmpu_vu_embed`, `llmpu_vu_norm` and `llmpu_vu_sampler`, their shared sub-blocks
+//! deduplicated, every module name prefixed `llmpu_vu_` so the text can sit in one file with
+//! other blocks. [`ports`] lists each leaf's ports (for the core's wiring, manifests and the
+//! Verilator tests); [`Leaf::cycles`] is each leaf's cycle model.
+
+use super::embed::{self, Embed};
+use super::norm::{self, Norm};
+use super::sampler::{self, Sampler};
+use crate::error::Result;
+use crate::manifest::Port;
+use crate::rtl::emit::{block_verilog, dedup, emit_block, Emitted};
+
+/// The three leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    Embed,
+    Norm,
+    Sampler,
+}
+
+impl Leaf {
+    pub const ALL: [Leaf; 3] = [Leaf::Embed, Leaf::Norm, Leaf::Sampler];
+
+    /// The Verilog module name.
+    pub fn module(self) -> &'static str {
+        match self {
+            Leaf::Embed => "llmpu_vu_embed",
+            Leaf::Norm => "llmpu_vu_norm",
+            Leaf::Sampler => "llmpu_vu_sampler",
+        }
+    }
+
+    /// Cycles from `start` (cycle 0) to `done` for `len` elements; `temp_k` matters only to the
+    /// sampler (0 = greedy).
+    pub fn cycles(self, len: usize, temp_k: u16) -> u64 {
+        match self {
+            Leaf::Embed => embed::cycles(len),
+            Leaf::Norm => norm::cycles(len),
+            Leaf::Sampler => sampler::cycles(len, temp_k),
+        }
+    }
+
+    /// rust-hdl's Verilog of this leaf alone (not deduplicated).
+    fn raw(self) -> Result<String> {
+        match self {
+            Leaf::Embed => block_verilog(&mut Embed::default(), self.module()),
+            Leaf::Norm => block_verilog(&mut Norm::default(), self.module()),
+            Leaf::Sampler => block_verilog(&mut Sampler::default(), self.module()),
+        }
+    }
+
+    /// This leaf alone, deduplicated, with the standard header (one Verilator build per leaf).
+    pub fn verilog(self) -> Result<Emitted> {
+        let e = match self {
+            Leaf::Embed => emit_block(&mut Embed::default(), self.module())?,
+            Leaf::Norm => emit_block(&mut Norm::default(), self.module())?,
+            Leaf::Sampler => emit_block(&mut Sampler::default(), self.module())?,
+        };
+        Ok(e.with_header(self.module()))
+    }
+}
+
+/// The Verilog of all three leaves, deduplicated, with the standard header.
+pub fn verilog() -> Result<Emitted> {
+    let mut raw = String::new();
+    for l in Leaf::ALL {
+        raw.push_str(&l.raw()?);
+    }
+    let keep: Vec<&str> = Leaf::ALL.iter().map(|l| l.module()).collect();
+    Ok(dedup(&raw, &keep)?.with_header("the vector unit (llmpu_vu_embed, llmpu_vu_norm, llmpu_vu_sampler)"))
+}
+
+fn common() -> Vec<Port> {
+    vec![
+        Port::input("clock", 1, "clock; everything changes on its rising edge"),
+        Port::input("reset", 1, "synchronous, active high: back to idle"),
+        Port::input("start", 1, "one-cycle pulse while idle (cycle 0); the other inputs are held until done"),
+    ]
+}
+
+fn tail() -> Vec<Port> {
+    vec![
+        Port::output("busy", 1, "high from the cycle after start to done"),
+        Port::output("done", 1, "one-cycle pulse with the last write (sampler: token valid)"),
+    ]
+}
+
+/// The ports of `leaf`, in declaration order.
+pub fn ports(leaf: Leaf) -> Vec<Port> {
+    let mut p = common();
+    let write = || {
+        vec![
+            Port::output("a_we", 1, "scratchpad element write enable"),
+            Port::output("a_waddr", 16, "scratchpad element write address"),
+            Port::output("a_wdata", 16, "scratchpad element write data (signed)"),
+        ]
+    };
+    let read = || {
+        vec![
+            Port::output("a_ren", 1, "scratchpad element read enable"),
+            Port::output("a_raddr", 16, "scratchpad element read address"),
+            Port::input("a_rdata", 16, "scratchpad element read data, the cycle after a_ren"),
+        ]
+    };
+    match leaf {
+        Leaf::Embed => {
+            p.extend([
+                Port::input("tok", 8, "token id (row of wte)"),
+                Port::input("pos", 8, "position (row of wpe)"),
+                Port::input("len", 16, "elements (n_embd)"),
+                Port::input("dst", 16, "scratchpad element address of y_0"),
+                Port::input("wte_base", 16, "weight word address of wte"),
+                Port::input("wpe_base", 16, "weight word address of wpe"),
+                Port::input("chunks", 16, "words per row tile: ceil(n_embd / C)"),
+                Port::input("wte_rq", 16, "requant address of wte row 0"),
+                Port::input("wpe_rq", 16, "requant address of wpe row 0"),
+                Port::input("lg_r", 4, "log2 R"),
+                Port::input("lg_c", 4, "log2 C"),
+                Port::output("w_en", 1, "weight word read enable"),
+                Port::output("w_addr", 16, "weight word address"),
+                Port::output("w_lane", 8, "lane of the byte wanted from that word"),
+                Port::input("w_byte", 8, "that lane's byte (signed), the cycle after w_en"),
+                Port::output("rq_en", 1, "requant read enable"),
+                Port::output("rq_addr", 16, "requant address"),
+                Port::input("rq_data", 24, "requant word (mult 15..0, shift 21..16), the cycle after rq_en"),
+            ]);
+            p.extend(write());
+        }
+        Leaf::Norm => {
+            p.extend([
+                Port::input("src", 16, "scratchpad element address of x_0"),
+                Port::input("dst", 16, "scratchpad element address of y_0 (may equal src)"),
+                Port::input("len", 16, "elements"),
+                Port::input("eps_term", 32, "NormConsts::eps_term"),
+                Port::input("gain", 16, "NormConsts::gain"),
+                Port::input("gain_shift", 8, "NormConsts::gain_shift"),
+                Port::input("out_frac", 8, "NormConsts::out_frac"),
+            ]);
+            p.extend(read());
+            p.extend(write());
+        }
+        Leaf::Sampler => {
+            p.extend([
+                Port::input("src", 16, "scratchpad element address of logit 0"),
+                Port::input("len", 16, "logits (1..=256)"),
+                Port::input("logit_frac", 8, "fraction bits of the logits"),
+                Port::input("temp_k", 16, "Temperature::k (0 = greedy)"),
+                Port::input("seed_load", 1, "one-cycle pulse: the xorshift32 state takes seed"),
+                Port::input("seed", 32, "xorshift32 state to load (non-zero)"),
+            ]);
+            p.extend(read());
+            p.push(Port::output("token", 8, "the sampled token, from done until the next start"));
+        }
+    }
+    p.extend(tail());
+    p
+}

@@ -1,0 +1,278 @@
+//! The driver of the vector-unit leaves in Verilator: each leaf runs alone with its memories
+//! modelled here in Rust, with the contract's one-cycle read latency (docs/lpu.md).
+//!
+//! Contract of [`run`]:
+//! - Cycle 0 drives `start` with the leaf's inputs; the inputs stay as given until `done`.
+//! - A read issued in cycle `c` (`a_ren`, `w_en`, `rq_en`) is answered in cycle `c + 1` from the
+//!   memory as it was before the writes of cycle `c`; in every other cycle the data inputs carry
+//!   random garbage (ChaCha8, seeded), so a leaf that samples them at the wrong time fails.
+//! - A write (`a_we`) lands in the scratchpad at the edge ending its cycle; every write is
+//!   recorded with its cycle.
+//! - An enable outside the memory, a read or write before `start` or after `done`, or no
+//!   `done` within a bound is an `Error::Mismatch` naming the leaf and the cycle.
+//! - [`Run::cycles`] is the cycle of `done` (cycle 0 = `start`).
+
+use crate::error::{Error, Result};
+use crate::model::quant::{QTensor, QuantModel};
+use crate::rtl::lpu::vector::{ports, Leaf};
+use crate::sim::verilator::{BuildOptions, Design, Model, Sim};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The Verilator design of one leaf (its own file, so a change to one leaf rebuilds only it).
+pub fn design(leaf: Leaf) -> Result<Design> {
+    let v = leaf.verilog()?;
+    Ok(Design { top: leaf.module().into(), sources: vec![(format!("{}.v", leaf.module()), v.text)], ports: ports(leaf), clock: "clock".into() })
+}
+
+/// Generates and builds (or finds cached) one leaf in Verilator.
+pub fn build(leaf: Leaf, opts: &BuildOptions) -> Result<Model> {
+    design(leaf)?.build(opts)
+}
+
+/// The weight store of the contract for an `r x c` matrix unit: words of `r*c` signed bytes
+/// (lane `l = row%r * c + col%c`) and one 24-bit requant word per row.
+#[derive(Debug, Clone, Default)]
+pub struct WeightStore {
+    pub r: usize,
+    pub c: usize,
+    pub words: Vec<Vec<i8>>,
+    pub rq: Vec<u32>,
+}
+
+/// Where a tensor was placed in a [`WeightStore`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placed {
+    pub base: usize,
+    pub rq_base: usize,
+    pub chunks: usize,
+}
+
+impl WeightStore {
+    pub fn new(r: usize, c: usize) -> Self {
+        WeightStore { r, c, ..Default::default() }
+    }
+
+    /// Appends `t` after `gap` empty words (and `gap` unused requant words), by the contract's
+    /// formula: `w[row][col]` at word `base + (row / r) * chunks + col / c`, lane
+    /// `(row % r) * c + col % c`; padding lanes 0.
+    pub fn push(&mut self, t: &QTensor, gap: usize) -> Placed {
+        let (r, c) = (self.r, self.c);
+        self.words.extend((0..gap).map(|_| vec![0i8; r * c]));
+        self.rq.extend(std::iter::repeat_n(0xff_ffff, gap));
+        let base = self.words.len();
+        let chunks = t.cols.div_ceil(c);
+        let tiles = t.rows.div_ceil(r);
+        self.words.extend((0..tiles * chunks).map(|_| vec![0i8; r * c]));
+        for row in 0..t.rows {
+            for col in 0..t.cols {
+                self.words[base + (row / r) * chunks + col / c][(row % r) * c + col % c] = t.row(row)[col];
+            }
+        }
+        let rq_base = self.rq.len();
+        self.rq.extend(t.rq.iter().map(|q| q.mult as u32 | (q.shift << 16)));
+        Placed { base, rq_base, chunks }
+    }
+}
+
+/// The memories a leaf sees: scratchpad (65536 signed 16-bit elements) and weight store.
+#[derive(Debug, Clone)]
+pub struct Memories {
+    pub scratch: Vec<i16>,
+    pub store: WeightStore,
+}
+
+impl Memories {
+    pub fn new(store: WeightStore) -> Self {
+        Memories { scratch: vec![0; 1 << 16], store }
+    }
+}
+
+/// What one run of a leaf did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// The cycle of `done` (cycle 0 = `start`).
+    pub cycles: u64,
+    /// `(cycle, address, value)` of every scratchpad write, in order.
+    pub writes: Vec<(u64, u16, i16)>,
+    /// The sampler's `token` in the `done` cycle.
+    pub token: Option<u64>,
+}
+
+fn bad(leaf: Leaf, cycle: u64, what: String) -> Error {
+    Error::Mismatch(format!("{} cycle {cycle}: {what}", leaf.module()))
+}
+
+/// Resets a fresh simulation (two cycles of `reset`, every input low).
+pub fn reset(sim: &mut Sim, leaf: Leaf) -> Result<()> {
+    for p in ports(leaf) {
+        if p.direction == crate::manifest::Direction::Input && p.name != "clock" && p.width <= 64 {
+            sim.set(&p.name, 0)?;
+        }
+    }
+    sim.set("reset", 1)?;
+    sim.tick();
+    sim.tick();
+    sim.set("reset", 0)?;
+    sim.tick();
+    Ok(())
+}
+
+/// Loads the sampler's xorshift32 state (one cycle of `seed_load`).
+pub fn load_seed(sim: &mut Sim, state: u32) -> Result<()> {
+    sim.set("seed", state as u64)?;
+    sim.set("seed_load", 1)?;
+    sim.tick();
+    sim.set("seed_load", 0)?;
+    Ok(())
+}
+
+/// Runs `leaf` once with `inputs` (port name, value) against `mem`; see the module docs.
+/// `seed` drives the garbage on idle data inputs.
+pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories, seed: u64) -> Result<Run> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for &(name, v) in inputs {
+        sim.set(name, v)?;
+    }
+    let has_w = leaf == Leaf::Embed;
+    let has_read = leaf != Leaf::Embed;
+    let has_write = leaf != Leaf::Sampler;
+    let len = inputs.iter().find(|(n, _)| *n == "len").map(|x| x.1).unwrap_or(0);
+    let bound = 4 * len + 64;
+    // Answers due in the next cycle.
+    let (mut a_next, mut w_next, mut rq_next): (Option<i16>, Option<i8>, Option<u32>) = (None, None, None);
+    let mut writes = Vec::new();
+    let mut cycle = 0u64;
+    let mut done_at = None;
+    let mut token = None;
+    // Cycles after done in which the leaf must stay quiet.
+    let quiet = 3;
+    loop {
+        sim.set("start", (cycle == 0) as u64)?;
+        if has_read {
+            let v = a_next.take().map(|x| x as u16 as u64).unwrap_or_else(|| rng.random::<u16>() as u64);
+            sim.set("a_rdata", v)?;
+        }
+        if has_w {
+            let v = w_next.take().map(|x| x as u8 as u64).unwrap_or_else(|| rng.random::<u8>() as u64);
+            sim.set("w_byte", v)?;
+            let v = rq_next.take().map(|x| x as u64).unwrap_or_else(|| rng.random::<u32>() as u64 & 0xff_ffff);
+            sim.set("rq_data", v)?;
+        }
+        sim.eval();
+        let active = done_at.is_none();
+        if has_read && sim.get("a_ren")? == 1 {
+            if !active {
+                return Err(bad(leaf, cycle, "a_ren after done".into()));
+            }
+            let a = sim.get("a_raddr")? as usize;
+            a_next = Some(mem.scratch[a]);
+        }
+        if has_w && sim.get("w_en")? == 1 {
+            if !active {
+                return Err(bad(leaf, cycle, "w_en after done".into()));
+            }
+            let (a, l) = (sim.get("w_addr")? as usize, sim.get("w_lane")? as usize);
+            let byte = mem.store.words.get(a).and_then(|w| w.get(l)).ok_or_else(|| {
+                bad(leaf, cycle, format!("weight read of word {a} lane {l} outside the store ({} words of {} lanes)", mem.store.words.len(), mem.store.r * mem.store.c))
+            })?;
+            w_next = Some(*byte);
+        }
+        if has_w && sim.get("rq_en")? == 1 {
+            if !active {
+                return Err(bad(leaf, cycle, "rq_en after done".into()));
+            }
+            let a = sim.get("rq_addr")? as usize;
+            let w = mem.store.rq.get(a).ok_or_else(|| bad(leaf, cycle, format!("requant read of {a} outside the store ({} words)", mem.store.rq.len())))?;
+            rq_next = Some(*w);
+        }
+        if has_write && sim.get("a_we")? == 1 {
+            if !active {
+                return Err(bad(leaf, cycle, "a_we after done".into()));
+            }
+            let a = sim.get("a_waddr")? as u16;
+            let v = sim.get("a_wdata")? as u16 as i16;
+            mem.scratch[a as usize] = v;
+            writes.push((cycle, a, v));
+        }
+        let done = sim.get("done")? == 1;
+        if done {
+            if !active {
+                return Err(bad(leaf, cycle, "a second done".into()));
+            }
+            done_at = Some(cycle);
+            if leaf == Leaf::Sampler {
+                token = Some(sim.get("token")?);
+            }
+        }
+        if cycle > 0 && active && sim.get("busy")? == 0 && !done && len != 0 {
+            return Err(bad(leaf, cycle, "busy low before done".into()));
+        }
+        sim.tick();
+        cycle += 1;
+        if let Some(d) = done_at {
+            if leaf == Leaf::Sampler && token != Some(sim.get("token")?) {
+                return Err(bad(leaf, cycle, "token changed after done".into()));
+            }
+            if cycle > d + quiet {
+                break;
+            }
+        }
+        if cycle > bound && done_at.is_none() {
+            return Err(bad(leaf, cycle, format!("hang: no done after {cycle} cycles (len {len})")));
+        }
+    }
+    Ok(Run { cycles: done_at.unwrap_or(0), writes, token })
+}
+
+/// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in an `r x c` store.
+pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, r: usize, c: usize, tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {
+    vec![
+        ("tok", tok as u64),
+        ("pos", pos as u64),
+        ("len", q.cfg.n_embd as u64),
+        ("dst", dst as u64),
+        ("wte_base", wte.base as u64),
+        ("wpe_base", wpe.base as u64),
+        ("chunks", wte.chunks as u64),
+        ("wte_rq", wte.rq_base as u64),
+        ("wpe_rq", wpe.rq_base as u64),
+        ("lg_r", r.trailing_zeros() as u64),
+        ("lg_c", c.trailing_zeros() as u64),
+    ]
+}
+
+/// The inputs of [`Leaf::Norm`].
+pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
+    vec![
+        ("src", src as u64),
+        ("dst", dst as u64),
+        ("len", len as u64),
+        ("eps_term", k.eps_term),
+        ("gain", k.gain as u64),
+        ("gain_shift", k.gain_shift as u64),
+        ("out_frac", k.out_frac as u64),
+    ]
+}
+
+/// The inputs of [`Leaf::Sampler`].
+pub fn sampler_inputs(src: usize, len: usize, logit_frac: u32, temp_k: u16) -> Vec<(&'static str, u64)> {
+    vec![("src", src as u64), ("len", len as u64), ("logit_frac", logit_frac as u64), ("temp_k", temp_k as u64)]
+}
+
+/// Compares a leaf's output vector with the model's, naming the first differing element.
+pub fn check(expected: &[i16], got: &[i16], what: &str) -> Result<()> {
+    if expected.len() != got.len() {
+        return Err(Error::Mismatch(format!("{what}: {} elements written, {} expected", got.len(), expected.len())));
+    }
+    let diff: Vec<usize> = (0..expected.len()).filter(|&i| expected[i] != got[i]).collect();
+    match diff.first() {
+        None => Ok(()),
+        Some(&i) => Err(Error::Mismatch(format!(
+            "{what}: element {i} = {} but the model gives {} ({} element(s) differ)",
+            got[i],
+            expected[i],
+            diff.len()
+        ))),
+    }
+}

@@ -1,0 +1,278 @@
+//! The vector-unit leaves (`Embed`, `Norm`, `Sampler`) in Verilator against the numeric module,
+//! bit for bit, with their memories modelled in Rust (src/sim/lpu_vector.rs): every token and
+//! position of the default model in four weight-store layouts, RMSNorm over lengths 1..256 with
+//! typical, tiny and extreme vectors and both of the model's norm constants, and sampling
+//! (argmax with ties; temperatures 0.5, 1 and 2 over random and real logits; many draws with the
+//! state carried; seed reload). Every run's cycle count must equal the leaf's formula. Each leaf
+//! is built once (cached across runs) and reused for all cases.
+
+use llmpu::model::{load_model, Golden, QuantModel};
+use llmpu::numeric::{NormConsts, Temperature, XorShift32};
+use llmpu::rtl::lpu::vector::Leaf;
+use llmpu::rtl::lpu::{embed, norm, sampler};
+use llmpu::sim::lpu_vector::{
+    build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
+};
+use llmpu::sim::{BuildOptions, Model, Sim};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn quant() -> &'static QuantModel {
+    static Q: OnceLock<QuantModel> = OnceLock::new();
+    Q.get_or_init(|| {
+        let m = load_model(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/microgpt-names.json"), None).unwrap();
+        QuantModel::from_float(&m).unwrap()
+    })
+}
+
+fn model(leaf: Leaf) -> &'static Model {
+    static M: [OnceLock<Model>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let i = Leaf::ALL.iter().position(|&l| l == leaf).unwrap();
+    M[i].get_or_init(|| build(leaf, &BuildOptions::default()).unwrap_or_else(|e| panic!("building {}: {e}", leaf.module())))
+}
+
+fn fresh(leaf: Leaf, seed: u64) -> Sim {
+    let mut sim = model(leaf).sim(seed);
+    reset(&mut sim, leaf).unwrap();
+    sim
+}
+
+/// The values written to `dst .. dst + len`, in order, each exactly once.
+fn written(r: &llmpu::sim::lpu_vector::Run, dst: usize, len: usize) -> Vec<i16> {
+    let addrs: Vec<usize> = r.writes.iter().map(|w| w.1 as usize).collect();
+    assert_eq!(addrs, (dst..dst + len).collect::<Vec<_>>(), "write addresses");
+    r.writes.iter().map(|w| w.2).collect()
+}
+
+#[test]
+fn embed_every_token_and_position_in_four_layouts() {
+    let q = quant();
+    let (vocab, block, e) = (q.cfg.vocab, q.cfg.block_size, q.cfg.n_embd);
+    let mut sim = fresh(Leaf::Embed, 1);
+    let mut runs = 0;
+    for (i, rc) in [1usize, 2, 4, 8].into_iter().enumerate() {
+        let mut store = WeightStore::new(rc, rc);
+        // Non-zero bases: a gap before each table.
+        let wte = store.push(&q.wte, 3 + i);
+        let wpe = store.push(&q.wpe, 1);
+        let mut mem = Memories::new(store);
+        for tok in 0..vocab {
+            for pos in 0..block {
+                let dst = 100 + 16 * ((tok + pos) % 5);
+                let inputs = embed_inputs(q, wte, wpe, rc, rc, tok, pos, dst);
+                let r = run(&mut sim, Leaf::Embed, &inputs, &mut mem, (tok * block + pos) as u64).unwrap();
+                let what = format!("embed {rc}x{rc} tok {tok} pos {pos}");
+                check(&embed::model(q, tok, pos, e), &written(&r, dst, e), &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, embed::cycles(e), "{what}");
+                runs += 1;
+            }
+        }
+    }
+    println!("embed: {runs} runs bit-exact, {} cycles each for n_embd {e}", embed::cycles(e));
+}
+
+/// Random vectors of one class.
+fn vector(class: &str, n: usize, rng: &mut ChaCha8Rng) -> Vec<i16> {
+    (0..n)
+        .map(|_| match class {
+            "typical" => rng.random_range(-4096..=4096),
+            "wide" => rng.random::<i16>(),
+            "tiny" => rng.random_range(-3..=3),
+            "zeros" => 0,
+            "extreme" => [i16::MAX, i16::MIN, -i16::MAX][rng.random_range(0..3)],
+            "min" => i16::MIN,
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+#[test]
+fn norm_lengths_classes_and_both_model_constants() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Norm, 2);
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut runs = 0;
+    // Besides the model's two, constants whose shift goes negative (left shifts) and a large eps.
+    let left = NormConsts { out_frac: 15, gain_shift: 0, ..q.norm };
+    let eps = NormConsts::new(256, 10, 12, 1e-2);
+    for (ki, k) in [q.norm_embed, q.norm, left, eps].iter().enumerate() {
+        for n in [1usize, 2, 16, 64, 256] {
+            for class in ["typical", "wide", "tiny", "zeros", "extreme", "min"] {
+                let x = vector(class, n, &mut rng);
+                // In place for the model's constants in odd runs, else to another region.
+                let src = 1024 + 8 * (runs % 7);
+                let dst = if runs % 2 == 1 { src } else { 4096 + runs };
+                mem.scratch[src..src + n].copy_from_slice(&x);
+                let r = run(&mut sim, Leaf::Norm, &norm_inputs(k, src, dst, n), &mut mem, runs as u64).unwrap();
+                let what = format!("norm consts {ki} len {n} {class}");
+                check(&norm::model(&x, k), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, norm::cycles(n), "{what}");
+                runs += 1;
+            }
+        }
+    }
+    println!("norm: {runs} runs bit-exact; cycles {} for len 16, {} for len 256", norm::cycles(16), norm::cycles(256));
+}
+
+/// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.
+fn sample_hw(sim: &mut Sim, mem: &mut Memories, logits: &[i16], src: usize, frac: u32, k: u16, seed: u64) -> usize {
+    mem.scratch[src..src + logits.len()].copy_from_slice(logits);
+    let r = run(sim, Leaf::Sampler, &sampler_inputs(src, logits.len(), frac, k), mem, seed).unwrap();
+    assert_eq!(r.cycles, sampler::cycles(logits.len(), k), "sampler len {} k {k}", logits.len());
+    r.token.unwrap() as usize
+}
+
+#[test]
+fn argmax_with_ties_draws_no_random_number() {
+    let mut sim = fresh(Leaf::Sampler, 3);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut state = XorShift32(0x1234_5678);
+    load_seed(&mut sim, state.0).unwrap();
+    let mut cases: Vec<Vec<i16>> = vec![vec![5], vec![-7, -7], vec![i16::MIN; 27], vec![i16::MAX; 256], vec![3, 9, 9, 1, 9]];
+    for n in [2usize, 27, 100, 256] {
+        for _ in 0..10 {
+            // Few distinct values: many ties for the maximum.
+            cases.push((0..n).map(|_| [-32768i16, -5, 0, 17, 32767][rng.random_range(0..5)].min(rng.random_range(-40..=40))).collect());
+            cases.push(vector("wide", n, &mut rng));
+        }
+    }
+    for (i, l) in cases.iter().enumerate() {
+        let got = sample_hw(&mut sim, &mut mem, l, 200 + i, 8, 0, i as u64);
+        assert_eq!(got, sampler::model(l, 8, 0, &mut state), "case {i}: {l:?}");
+    }
+    // Greedy drew nothing: the next temperature draw still starts from the loaded state.
+    let l = vector("typical", 27, &mut rng);
+    let k = Temperature::try_from(1.0).unwrap().k;
+    let got = sample_hw(&mut sim, &mut mem, &l, 0, 8, k, 99);
+    assert_eq!(state, XorShift32(0x1234_5678));
+    assert_eq!(got, sampler::model(&l, 8, k, &mut state));
+}
+
+/// Real logits: `Golden::step` along greedy names from BOS (every position of a few names).
+fn real_logits(q: &QuantModel) -> Vec<Vec<i16>> {
+    let mut g = Golden::new(q);
+    let mut out = Vec::new();
+    let mut rng = XorShift32::new(7);
+    for _ in 0..6 {
+        g.reset();
+        let mut tok = q.cfg.bos();
+        for _ in 0..q.cfg.block_size {
+            let l = g.step(tok).unwrap().to_vec();
+            tok = llmpu::numeric::sample(&l, q.fmt.logit, Temperature::try_from(0.8).unwrap(), &mut rng);
+            out.push(l);
+            if tok == q.cfg.bos() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn temperatures_over_random_and_real_logits_with_the_state_carried() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Sampler, 4);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let real = real_logits(q);
+    let mut draws = 0;
+    let mut hist = vec![0usize; q.cfg.vocab];
+    for t in [0.0, 0.5, 1.0, 2.0] {
+        let k = Temperature::try_from(t).unwrap().k;
+        let mut state = XorShift32::new(1000 + draws as u64);
+        load_seed(&mut sim, state.0).unwrap();
+        // Real logits, several rounds over them with the state carried.
+        for round in 0..4 {
+            for (i, l) in real.iter().enumerate() {
+                let got = sample_hw(&mut sim, &mut mem, l, 300 + i % 3, q.fmt.logit, k, (round * 1000 + i) as u64);
+                assert_eq!(got, sampler::model(l, q.fmt.logit, k, &mut state), "T {t} round {round} logits {i}");
+                hist[got] += 1;
+                draws += 1;
+            }
+        }
+        // Random logits of several lengths, typical and full-range, and other logit formats.
+        for n in [1usize, 2, 3, 27, 64, 255, 256] {
+            for (class, frac) in [("typical", 8), ("wide", 8), ("wide", 4), ("typical", 12)] {
+                let l = vector(class, n, &mut rng);
+                let got = sample_hw(&mut sim, &mut mem, &l, 512, frac, k, draws as u64);
+                assert_eq!(got, sampler::model(&l, frac, k, &mut state), "T {t} n {n} {class} frac {frac}");
+                draws += 1;
+            }
+        }
+    }
+    println!("sampler: {draws} draws bit-exact; tokens drawn from real logits: {hist:?}");
+    println!(
+        "sampler cycles for vocab {}: greedy {}, temperature {}",
+        q.cfg.vocab,
+        sampler::cycles(q.cfg.vocab, 0),
+        sampler::cycles(q.cfg.vocab, 1)
+    );
+}
+
+#[test]
+fn seed_reload_repeats_the_sequence() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Sampler, 5);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let real = real_logits(q);
+    let k = Temperature::try_from(1.0).unwrap().k;
+    let seq = |sim: &mut Sim, mem: &mut Memories| -> Vec<usize> {
+        load_seed(sim, XorShift32::new(42).0).unwrap();
+        (0..200).map(|i| sample_hw(sim, mem, &real[i % real.len()], 0, q.fmt.logit, k, i as u64)).collect()
+    };
+    let a = seq(&mut sim, &mut mem);
+    let b = seq(&mut sim, &mut mem);
+    assert_eq!(a, b);
+    let mut state = XorShift32::new(42);
+    let want: Vec<usize> = (0..200).map(|i| sampler::model(&real[i % real.len()], q.fmt.logit, k, &mut state)).collect();
+    assert_eq!(a, want);
+    // A reset returns the state to XorShift32::new(0).
+    reset(&mut sim, Leaf::Sampler).unwrap();
+    let mut state = XorShift32::new(0);
+    let got = sample_hw(&mut sim, &mut mem, &real[0], 0, q.fmt.logit, k, 1);
+    assert_eq!(got, sampler::model(&real[0], q.fmt.logit, k, &mut state));
+}
+
+#[test]
+fn zero_length_is_done_at_once_without_memory_access() {
+    let q = quant();
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    for leaf in Leaf::ALL {
+        let mut sim = fresh(leaf, 6);
+        let inputs = match leaf {
+            Leaf::Embed => embed_inputs(q, Default::default(), Default::default(), 1, 1, 0, 0, 0)
+                .into_iter()
+                .map(|(n, v)| (n, if n == "len" { 0 } else { v }))
+                .collect(),
+            Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0),
+            Leaf::Sampler => sampler_inputs(0, 0, 8, 100),
+        };
+        let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
+        assert_eq!((r.cycles, r.writes.len()), (1, 0), "{}", leaf.module());
+        assert_eq!(r.cycles, leaf.cycles(0, 100));
+    }
+}
+
+#[test]
+fn the_check_catches_a_corrupted_expected_value() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Norm, 7);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let x: Vec<i16> = (0..16).map(|i| (i * 300 - 2000) as i16).collect();
+    mem.scratch[0..16].copy_from_slice(&x);
+    let r = run(&mut sim, Leaf::Norm, &norm_inputs(&q.norm, 0, 32, 16), &mut mem, 7).unwrap();
+    let got = written(&r, 32, 16);
+    let mut want = norm::model(&x, &q.norm);
+    check(&want, &got, "norm").unwrap();
+    want[5] = want[5].wrapping_add(1);
+    assert_eq!(
+        check(&want, &got, "norm").unwrap_err().to_string(),
+        format!("simulation mismatch: norm: element 5 = {} but the model gives {} (1 element(s) differ)", got[5], got[5].wrapping_add(1))
+    );
+    // The other norm constants give other values: the check is not blind to the constants.
+    assert!(check(&norm::model(&x, &q.norm_embed), &got, "norm").is_err());
+}
