@@ -47,13 +47,16 @@ fn written(r: &llmpu::sim::lpu_vector::Run, dst: usize, len: usize) -> Vec<i16> 
 }
 
 #[test]
-fn embed_every_token_and_position_in_four_layouts() {
+fn embed_every_token_and_position_in_nine_layouts() {
     let q = quant();
     let (vocab, block, e) = (q.cfg.vocab, q.cfg.block_size, q.cfg.n_embd);
     let mut sim = fresh(Leaf::Embed, 1);
     let mut runs = 0;
-    for (i, rc) in [1usize, 2, 4, 8].into_iter().enumerate() {
-        let mut store = WeightStore::new(rc, rc);
+    // The square layouts of the matrix unit sizes tested elsewhere, and non-square ones so that
+    // R and C cannot be confused.
+    let layouts = [(1usize, 1usize), (2, 2), (4, 4), (8, 8), (2, 4), (4, 2), (1, 16), (16, 1), (16, 16)];
+    for (i, (rr, cc)) in layouts.into_iter().enumerate() {
+        let mut store = WeightStore::new(rr, cc);
         // Non-zero bases: a gap before each table.
         let wte = store.push(&q.wte, 3 + i);
         let wpe = store.push(&q.wpe, 1);
@@ -61,9 +64,9 @@ fn embed_every_token_and_position_in_four_layouts() {
         for tok in 0..vocab {
             for pos in 0..block {
                 let dst = 100 + 16 * ((tok + pos) % 5);
-                let inputs = embed_inputs(q, wte, wpe, rc, rc, tok, pos, dst);
+                let inputs = embed_inputs(q, wte, wpe, rr, cc, tok, pos, dst);
                 let r = run(&mut sim, Leaf::Embed, &inputs, &mut mem, (tok * block + pos) as u64).unwrap();
-                let what = format!("embed {rc}x{rc} tok {tok} pos {pos}");
+                let what = format!("embed {rr}x{cc} tok {tok} pos {pos}");
                 check(&embed::model(q, tok, pos, e), &written(&r, dst, e), &what).unwrap_or_else(|err| panic!("{err}"));
                 assert_eq!(r.cycles, embed::cycles(e), "{what}");
                 runs += 1;
