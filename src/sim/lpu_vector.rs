@@ -103,7 +103,8 @@ fn bad(leaf: Leaf, cycle: u64, what: String) -> Error {
     Error::Mismatch(format!("{} cycle {cycle}: {what}", leaf.module()))
 }
 
-/// Resets a fresh simulation (two cycles of `reset`, every input low).
+/// Resets a fresh simulation (two cycles of `reset`, every input low), then checks three idle
+/// cycles: every enable, `busy` and `done` low.
 pub fn reset(sim: &mut Sim, leaf: Leaf) -> Result<()> {
     for p in ports(leaf) {
         if p.direction == crate::manifest::Direction::Input && p.name != "clock" && p.width <= 64 {
@@ -114,7 +115,20 @@ pub fn reset(sim: &mut Sim, leaf: Leaf) -> Result<()> {
     sim.tick();
     sim.tick();
     sim.set("reset", 0)?;
-    sim.tick();
+    // Idle after reset: every enable low, no done.
+    let outs: Vec<&str> = ["a_ren", "w_en", "rq_en", "a_we", "done", "busy"]
+        .into_iter()
+        .filter(|n| ports(leaf).iter().any(|p| p.name == *n))
+        .collect();
+    for cycle in 0..3 {
+        sim.eval();
+        for n in &outs {
+            if sim.get(n)? != 0 {
+                return Err(bad(leaf, cycle, format!("{n} high while idle after reset")));
+            }
+        }
+        sim.tick();
+    }
     Ok(())
 }
 
