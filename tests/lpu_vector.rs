@@ -64,7 +64,7 @@ fn embed_every_token_and_position_in_nine_layouts() {
         for tok in 0..vocab {
             for pos in 0..block {
                 let dst = 100 + 16 * ((tok + pos) % 5);
-                let inputs = embed_inputs(q, wte, wpe, rr, cc, tok, pos, dst);
+                let inputs = embed_inputs(q, wte, wpe, (rr, cc), tok, pos, dst);
                 let r = run(&mut sim, Leaf::Embed, &inputs, &mut mem, (tok * block + pos) as u64).unwrap();
                 let what = format!("embed {rr}x{cc} tok {tok} pos {pos}");
                 check(&embed::model(q, tok, pos, e), &written(&r, dst, e), &what).unwrap_or_else(|err| panic!("{err}"));
@@ -98,10 +98,13 @@ fn norm_lengths_classes_and_both_model_constants() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let mut mem = Memories::new(WeightStore::new(1, 1));
     let mut runs = 0;
-    // Besides the model's two, constants whose shift goes negative (left shifts) and a large eps.
+    // Besides the model's two: constants whose shift goes negative (left shifts, some of 16 bits
+    // or more), whose shift exceeds the 47-bit rounding range, and a large eps.
     let left = NormConsts { out_frac: 15, gain_shift: 0, ..q.norm };
+    let far_left = NormConsts { out_frac: 40, gain_shift: 0, ..q.norm };
+    let far_right = NormConsts { out_frac: 0, gain_shift: 40, ..q.norm };
     let eps = NormConsts::new(256, 10, 12, 1e-2);
-    for (ki, k) in [q.norm_embed, q.norm, left, eps].iter().enumerate() {
+    for (ki, k) in [q.norm_embed, q.norm, left, far_left, far_right, eps].iter().enumerate() {
         for n in [1usize, 2, 16, 64, 256] {
             for class in ["typical", "wide", "tiny", "zeros", "extreme", "min"] {
                 let x = vector(class, n, &mut rng);
@@ -184,7 +187,8 @@ fn temperatures_over_random_and_real_logits_with_the_state_carried() {
     let real = real_logits(q);
     let mut draws = 0;
     let mut hist = vec![0usize; q.cfg.vocab];
-    for t in [0.0, 0.5, 1.0, 2.0] {
+    // The brief's temperatures and the ends of the allowed range.
+    for t in [0.0, 0.5, 1.0, 2.0, 0.1, 10.0] {
         let k = Temperature::try_from(t).unwrap().k;
         let mut state = XorShift32::new(1000 + draws as u64);
         load_seed(&mut sim, state.0).unwrap();
@@ -247,7 +251,7 @@ fn zero_length_is_done_at_once_without_memory_access() {
     for leaf in Leaf::ALL {
         let mut sim = fresh(leaf, 6);
         let inputs = match leaf {
-            Leaf::Embed => embed_inputs(q, Default::default(), Default::default(), 1, 1, 0, 0, 0)
+            Leaf::Embed => embed_inputs(q, Default::default(), Default::default(), (1, 1), 0, 0, 0)
                 .into_iter()
                 .map(|(n, v)| (n, if n == "len" { 0 } else { v }))
                 .collect(),

@@ -239,8 +239,9 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     Ok(Run { cycles: done_at.unwrap_or(0), writes, token })
 }
 
-/// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in an `r x c` store.
-pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, r: usize, c: usize, tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {
+/// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in a store of
+/// `(r, c)` lanes.
+pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, (r, c): (usize, usize), tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {
     vec![
         ("tok", tok as u64),
         ("pos", pos as u64),
