@@ -9,9 +9,9 @@
 use llmpu::model::{load_model, Golden, QuantModel};
 use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
-use llmpu::rtl::lpu::{embed, norm, sampler};
+use llmpu::rtl::lpu::{add, embed, norm, sampler};
 use llmpu::sim::lpu_vector::{
-    build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
+    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
 };
 use llmpu::sim::{BuildOptions, Model, Sim};
 use rand::{RngExt, SeedableRng};
@@ -28,7 +28,7 @@ fn quant() -> &'static QuantModel {
 }
 
 fn model(leaf: Leaf) -> &'static Model {
-    static M: [OnceLock<Model>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static M: [OnceLock<Model>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let i = Leaf::ALL.iter().position(|&l| l == leaf).unwrap();
     M[i].get_or_init(|| build(leaf, &BuildOptions::default()).unwrap_or_else(|e| panic!("building {}: {e}", leaf.module())))
 }
@@ -121,6 +121,32 @@ fn norm_lengths_classes_and_both_model_constants() {
         }
     }
     println!("norm: {runs} runs bit-exact; cycles {} for len 16, {} for len 256", norm::cycles(16), norm::cycles(256));
+}
+
+#[test]
+fn residual_add_saturates_and_works_in_place() {
+    let mut sim = fresh(Leaf::Add, 8);
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut runs = 0;
+    for n in [1usize, 2, 16, 64, 256] {
+        for (ca, cb) in [("typical", "typical"), ("wide", "wide"), ("extreme", "extreme"), ("min", "extreme"), ("zeros", "tiny")] {
+            for place in 0..3 {
+                let (a, b) = (vector(ca, n, &mut rng), vector(cb, n, &mut rng));
+                let (sa, sb) = (2000 + runs, 6000 + 3 * runs);
+                // Out of place, in place over a, in place over b.
+                let dst = [20000 + runs, sa, sb][place];
+                mem.scratch[sa..sa + n].copy_from_slice(&a);
+                mem.scratch[sb..sb + n].copy_from_slice(&b);
+                let r = run(&mut sim, Leaf::Add, &add_inputs(sa, sb, dst, n), &mut mem, runs as u64).unwrap();
+                let what = format!("add len {n} {ca}+{cb} place {place}");
+                check(&add::model(&a, &b), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, add::cycles(n), "{what}");
+                runs += 1;
+            }
+        }
+    }
+    println!("add: {runs} runs bit-exact; {} cycles for len 16", add::cycles(16));
 }
 
 /// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.
@@ -257,6 +283,7 @@ fn zero_length_is_done_at_once_without_memory_access() {
                 .collect(),
             Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0),
             Leaf::Sampler => sampler_inputs(0, 0, 8, 100),
+            Leaf::Add => add_inputs(0, 8, 16, 0),
         };
         let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
         assert_eq!((r.cycles, r.writes.len()), (1, 0), "{}", leaf.module());

@@ -270,6 +270,11 @@ pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: 
     ]
 }
 
+/// The inputs of [`Leaf::Add`].
+pub fn add_inputs(src_a: usize, src_b: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
+    vec![("src_a", src_a as u64), ("src_b", src_b as u64), ("dst", dst as u64), ("len", len as u64)]
+}
+
 /// The inputs of [`Leaf::Sampler`].
 pub fn sampler_inputs(src: usize, len: usize, logit_frac: u32, temp_k: u16) -> Vec<(&'static str, u64)> {
     vec![("src", src as u64), ("len", len as u64), ("logit_frac", logit_frac as u64), ("temp_k", temp_k as u64)]
