@@ -11,7 +11,7 @@ use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
 use llmpu::rtl::lpu::{add, embed, norm, sampler};
 use llmpu::sim::lpu_vector::{
-    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
+    add_inputs, build, check, embed_inputs, load_seed, norm_add_inputs, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
 };
 use llmpu::sim::{BuildOptions, Model, Sim};
 use rand::{RngExt, SeedableRng};
@@ -147,6 +147,42 @@ fn residual_add_saturates_and_works_in_place() {
         }
     }
     println!("add: {runs} runs bit-exact; {} cycles for len 16", add::cycles(16));
+}
+
+#[test]
+fn norm_with_the_residual_add_first() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Norm, 9);
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut runs = 0;
+    for k in [q.norm, q.norm_embed] {
+        for n in [1usize, 2, 16, 64, 256] {
+            for (cx, cy) in [("typical", "typical"), ("wide", "wide"), ("extreme", "extreme"), ("zeros", "tiny"), ("min", "min")] {
+                let (x, y) = (vector(cx, n, &mut rng), vector(cy, n, &mut rng));
+                let (src, src_b) = (3000 + runs, 9000 + 2 * runs);
+                let dst = if runs % 2 == 0 { src } else { 30000 + runs };
+                mem.scratch[src..src + n].copy_from_slice(&x);
+                mem.scratch[src_b..src_b + n].copy_from_slice(&y);
+                let r = run(&mut sim, Leaf::Norm, &norm_add_inputs(&k, src, src_b, dst, n), &mut mem, runs as u64).unwrap();
+                let what = format!("add+norm len {n} {cx}+{cy} dst {}", if dst == src { "src" } else { "apart" });
+                let (s_want, y_want) = norm::model_add(&x, &y, &k);
+                // The first n writes are the sums (to src), the last n the normalised values.
+                assert_eq!(r.writes.len(), 2 * n, "{what}");
+                let sums: Vec<i16> = r.writes[..n].iter().map(|w| w.2).collect();
+                let addrs: Vec<usize> = r.writes[..n].iter().map(|w| w.1 as usize).collect();
+                assert_eq!(addrs, (src..src + n).collect::<Vec<_>>(), "{what}");
+                check(&s_want, &sums, &format!("{what} sums")).unwrap_or_else(|err| panic!("{err}"));
+                let outs: Vec<i16> = r.writes[n..].iter().map(|w| w.2).collect();
+                let addrs: Vec<usize> = r.writes[n..].iter().map(|w| w.1 as usize).collect();
+                assert_eq!(addrs, (dst..dst + n).collect::<Vec<_>>(), "{what}");
+                check(&y_want, &outs, &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, norm::cycles_add(n), "{what}");
+                runs += 1;
+            }
+        }
+    }
+    println!("add+norm: {runs} runs bit-exact; {} cycles for len 16", norm::cycles_add(16));
 }
 
 /// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.

@@ -257,9 +257,19 @@ pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, (r, c): (usize, us
     ]
 }
 
-/// The inputs of [`Leaf::Norm`].
+/// The inputs of [`Leaf::Norm`] (plain norm).
 pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
+    let mut v = norm_add_inputs(k, src, 0, dst, len);
+    v.retain(|(n, _)| *n != "add");
+    v.push(("add", 0));
+    v
+}
+
+/// The inputs of [`Leaf::Norm`] with the residual add of `src_b` first.
+pub fn norm_add_inputs(k: &crate::numeric::NormConsts, src: usize, src_b: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
     vec![
+        ("add", 1),
+        ("src_b", src_b as u64),
         ("src", src as u64),
         ("dst", dst as u64),
         ("len", len as u64),

@@ -143,6 +143,8 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("gain", 16, "NormConsts::gain"),
                 Port::input("gain_shift", 8, "NormConsts::gain_shift"),
                 Port::input("out_frac", 8, "NormConsts::out_frac"),
+                Port::input("add", 1, "residual add first: x_i = sat_i16(x_i + y_i) written back to src (0: plain norm)"),
+                Port::input("src_b", 16, "scratchpad element address of y_0 (with add)"),
             ]);
             p.extend(read());
             p.extend(write());
