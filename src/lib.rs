@@ -14,4 +14,5 @@ pub mod sim;
 pub mod synth;
 pub mod boards;
 pub mod model;
+pub mod lpu;
 pub mod numeric;

@@ -44,6 +44,25 @@ fn generate_writes_verilog_and_manifest() {
 }
 
 #[test]
+fn generate_with_layers_widens_the_address_and_the_layer_ports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("gen");
+    let o = llmpu(&["generate", "attention", "--head-dim", "2", "--heads", "2", "--context", "3", "--layers", "3", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let m: llmpu::manifest::Manifest = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m.top, "llmpu_attention_d2h2t3l1_y3");
+    let width = |n: &str| m.ports.iter().find(|p| p.name == n).map(|p| p.width);
+    assert_eq!((width("kv_layer"), width("q_layer"), width("cache_len")), (Some(2), Some(2), Some(2)));
+    // 2 layer bits + 1 group bit + 2 position bits.
+    assert_eq!(m.extra["addr_bits"], 5);
+    assert_eq!(m.config["layers"], 3);
+    let v = std::fs::read_to_string(out.join("llmpu_attention_d2h2t3l1_y3.v")).unwrap();
+    assert!(v.contains(".kv_layer({6'd0, kv_layer}), .q_layer({6'd0, q_layer})"), "layer ports not wired");
+    assert!(v.contains("wire [4:0] waddr = {kv_layer, kv_group, wpos[1:0]};"), "write address");
+    assert!(v.contains("wire [4:0] raddr = {rlay[1:0], rgrp[0:0], rpos[1:0]};"), "read address");
+}
+
+#[test]
 fn bad_shapes_exit_2_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("gen");
@@ -56,6 +75,12 @@ fn bad_shapes_exit_2_with_one_line() {
     run(&["--head-dim", "4", "--heads", "4", "--context", "16", "--lanes", "3"], "error: lanes 3 is not allowed (must divide heads = 4 (allowed: 1, 2, 4))");
     run(&["--head-dim", "4", "--heads", "4", "--context", "65"], "error: context 65 is not allowed (allowed: 1..=64)");
     run(&["--head-dim", "0", "--heads", "4", "--context", "16"], "error: head-dim 0 is not allowed (allowed: 1..=64)");
+    run(&["--head-dim", "4", "--heads", "4", "--context", "16", "--layers", "17"], "error: layers 17 is not allowed (allowed: 1..=16)");
+    run(
+        &["--head-dim", "4", "--heads", "4", "--context", "16", "--elements-per-cycle", "3"],
+        "error: elements-per-cycle 3 is not allowed (must divide head-dim = 4 (allowed: 1, 2, 4))",
+    );
+    run(&["--head-dim", "4", "--heads", "4", "--context", "16", "--elements-per-cycle", "0"], "error: elements-per-cycle 0 is not allowed (allowed: 1..=4)");
     run(
         &["--head-dim", "4", "--heads", "4", "--context", "16", "--q-frac", "3", "--k-frac", "4"],
         "error: q-frac + k-frac 7 is not allowed (must be at least 8 (scores keep 8 fraction bits))",
@@ -86,6 +111,13 @@ fn synth_plans_for_ecp5_and_refuses_what_cannot_fit() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(out.ends_with("# fit estimate: 19 multipliers, 19 in DSPs, 0 in logic; at least 128 LUTs of 83640\n"), "{out}");
     assert!(out.contains("llmpu_attention_d4h4t16l1"), "{out}");
+    // One element per cycle: 4 * 1 + 3 = 7 multipliers, all in the 8 DSPs.
+    let o = llmpu(&[
+        "synth", "attention", "--head-dim", "4", "--heads", "4", "--context", "16", "--elements-per-cycle", "1", "--target", "ice40-up5k", "--dry-run",
+    ]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(out.ends_with("# fit estimate: 7 multipliers, 7 in DSPs, 0 in logic; at least 32 LUTs of 5280\n"), "{out}");
     let o = llmpu(&["synth", "attention", "--head-dim", "4", "--heads", "4", "--context", "16", "--target", "ice40-up5k", "--dry-run"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(

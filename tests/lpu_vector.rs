@@ -9,7 +9,7 @@
 use llmpu::model::{load_model, Golden, QuantModel};
 use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
-use llmpu::rtl::lpu::{add, embed, norm, sampler};
+use llmpu::rtl::lpu::{embed, norm, sampler, vec_add as add};
 use llmpu::sim::lpu_vector::{
     add_inputs, build, check, embed_inputs, load_seed, norm_add_inputs, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
 };

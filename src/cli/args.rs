@@ -71,11 +71,23 @@ pub struct AttentionArgs {
     /// Fraction bits of the keys
     #[arg(long, default_value_t = crate::model::quant::Formats::DEFAULT.k)]
     pub k_frac: u32,
+    /// Transformer layers: one KV cache each in the same memories (1..=16)
+    #[arg(long, default_value_t = 1)]
+    pub layers: u32,
+    /// Head elements processed per cycle (must divide head-dim; default head-dim): fewer
+    /// multipliers, head-dim / E cycles per cached position
+    #[arg(long)]
+    pub elements_per_cycle: Option<u32>,
 }
 
 impl TryFrom<&AttentionArgs> for AttentionConfig {
     type Error = crate::Error;
     fn try_from(a: &AttentionArgs) -> crate::Result<Self> {
-        AttentionParams { head_dim: a.head_dim, heads: a.heads, context: a.context, lanes: a.lanes, q_frac: a.q_frac, k_frac: a.k_frac }.try_into()
+        // 0 stands for "head-dim" inside AttentionParams; from the command line it is refused.
+        let epc = match a.elements_per_cycle {
+            None => 0,
+            Some(e) => crate::error::check_range("elements-per-cycle", e, 1, a.head_dim.max(1))?,
+        };
+        AttentionParams { head_dim: a.head_dim, heads: a.heads, context: a.context, lanes: a.lanes, q_frac: a.q_frac, k_frac: a.k_frac, layers: a.layers, elements_per_cycle: epc }.try_into()
     }
 }

@@ -35,6 +35,8 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/rom")]
         out: PathBuf,
     },
+    /// The processing unit core: a model compiled onto an R x C matrix unit (Verilog, manifest with memory map and program)
+    Lpu(super::lpu::GenerateLpu),
     /// The online-softmax attention unit with its KV cache
     Attention {
         #[command(flatten)]
@@ -54,6 +56,10 @@ pub struct RomArgs {
     /// array (its a_in takes one weight per row and beat)
     #[arg(long, default_value_t = 4)]
     pub lanes: u32,
+    /// Columns of a weight word (1..=16): a word is lanes x cols weights, the block the
+    /// processing unit's matrix unit multiplies per cycle; 1 for a systolic array
+    #[arg(long, default_value_t = 1)]
+    pub cols: u32,
     /// Memory for the weights: bram (spram is refused: the bitstream cannot initialise it)
     #[arg(long, default_value = "bram")]
     pub memory: String,
@@ -63,7 +69,7 @@ impl RomArgs {
     /// The validated config (memory and lanes first, before the model is read).
     pub fn config(&self) -> crate::Result<RomConfig> {
         let memory: Memory = self.memory.parse()?;
-        RomParams { lanes: self.lanes, memory }.try_into()
+        RomParams { lanes: self.lanes, cols: self.cols, memory }.try_into()
     }
 
     /// The quantized model and its name (the file stem) for the manifest.
@@ -77,6 +83,7 @@ impl RomArgs {
 
 pub fn run(g: Generate) -> anyhow::Result<()> {
     match g {
+        Generate::Lpu(a) => super::lpu::run_generate(a),
         Generate::Systolic { array, out } => {
             let cfg = crate::rtl::matmul::SystolicConfig::try_from(&array)?;
             let (files, manifest) = crate::rtl::matmul::generate(&cfg)?;

@@ -5,6 +5,7 @@ pub mod args;
 pub mod board;
 pub mod demo;
 pub mod generate;
+pub mod lpu;
 pub mod model;
 pub mod sim;
 pub mod synth;

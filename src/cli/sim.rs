@@ -88,10 +88,13 @@ pub enum Sim {
         #[arg(long)]
         vcd: Option<PathBuf>,
     },
+    /// Run the processing unit core in Verilator: generate names, count cycles, compare with the golden model
+    Lpu(super::lpu::SimLpu),
 }
 
 pub fn run(s: Sim) -> anyhow::Result<()> {
     match s {
+        Sim::Lpu(a) => super::lpu::run_sim(a),
         Sim::Noc { noc, traffic, rate, cycles, packet_flits, eject_ready, seed, json, sweep, svg } => {
             use crate::sim::noc;
             let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
@@ -210,14 +213,15 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
                 sim.trace(path)?;
             }
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-            let seq = attention::random_tokens(&cfg, n, mag, &mut rng);
+            let seq: Vec<Vec<_>> = (0..cfg.layers).map(|_| attention::random_tokens(&cfg, n, mag, &mut rng)).collect();
+            let layers = if cfg.layers == 1 { String::new() } else { format!(" x {} layers", cfg.layers) };
             println!(
-                "{}: {n} token(s), {} heads of {}, q/k/v in -{mag}..={mag}, seed {seed}, stall rate {stall_rate}",
+                "{}: {n} token(s){layers}, {} heads of {}, q/k/v in -{mag}..={mag}, seed {seed}, stall rate {stall_rate}",
                 cfg.top_name(),
                 cfg.heads,
                 cfg.head_dim
             );
-            let result = attention::run(&mut sim, &cfg, std::slice::from_ref(&seq), &attention::RunOptions { stall_rate, seed });
+            let result = attention::run_layers(&mut sim, &cfg, std::slice::from_ref(&seq), &attention::RunOptions { stall_rate, seed });
             sim.close_trace();
             let (got, stats) = match result {
                 Ok(r) => r,
@@ -226,12 +230,15 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
                     return Err(e.into());
                 }
             };
-            let want = crate::rtl::attention::model::expected(&cfg, &seq);
-            if let Err(e) = attention::check(&want, &got[0], seed) {
-                println!("FAIL: {e}");
-                return Err(e.into());
+            for (y, (layer, out)) in seq.iter().zip(&got[0]).enumerate() {
+                let want = crate::rtl::attention::model::expected(&cfg, layer);
+                if let Err(e) = attention::check(&want, out, seed) {
+                    let at = if cfg.layers == 1 { String::new() } else { format!("layer {y}: ") };
+                    println!("FAIL: {at}{e}");
+                    return Err(e.into());
+                }
             }
-            println!("PASS: all {} outputs match the golden model bit for bit", n * (cfg.heads * cfg.head_dim) as usize);
+            println!("PASS: all {} outputs match the golden model bit for bit", n * (cfg.heads * cfg.head_dim * cfg.layers) as usize);
             let tc = &stats.token_cycles[0];
             let list: Vec<String> = tc.iter().map(|c| c.to_string()).collect();
             println!("cycles per token (position 0..{}): {}", n - 1, list.join(" "));

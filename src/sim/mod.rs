@@ -3,6 +3,7 @@
 
 pub mod noc;
 pub mod attention;
+pub mod lpu;
 pub mod lpu_vector;
 pub mod systolic;
 pub mod verilator;

@@ -13,12 +13,15 @@ pub const MAX_HEADS: u32 = 64;
 /// Largest context: the numeric module bounds the online-softmax state for at most 64 positions
 /// (`l <= 64 * 2^15`, `|acc| <= 64 * 2^23`, see docs/numerics.md).
 pub const MAX_CONTEXT: u32 = 64;
+/// Largest number of layers (one KV cache each, in the same memories).
+pub const MAX_LAYERS: u32 = super::control::MAX_LAYERS as u32;
 /// Largest fraction-bit count of q or k.
 pub const MAX_FRAC: u32 = 15;
 
 /// A validated attention unit: `heads` heads of `head_dim` signed 16-bit elements, a KV cache of
 /// `context` positions, `lanes` heads processed in parallel (`lanes` divides `heads`), queries
-/// with `q_frac` and keys with `k_frac` fraction bits (values and outputs share one format).
+/// with `q_frac` and keys with `k_frac` fraction bits (values and outputs share one format),
+/// `layers` independent caches (one per transformer layer) in the same memories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttentionConfig {
     pub head_dim: u32,
@@ -27,6 +30,15 @@ pub struct AttentionConfig {
     pub lanes: u32,
     pub q_frac: u32,
     pub k_frac: u32,
+    #[serde(default = "one")]
+    pub layers: u32,
+    /// Head elements processed per cycle (divides `head_dim`; `head_dim` = all at once).
+    #[serde(default)]
+    pub elements_per_cycle: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Unvalidated parameters as a user gives them; turn into an [`AttentionConfig`] with `try_from`.
@@ -38,12 +50,15 @@ pub struct AttentionParams {
     pub lanes: u32,
     pub q_frac: u32,
     pub k_frac: u32,
+    pub layers: u32,
+    /// Head elements per cycle; 0 means `head_dim` (all at once, the default).
+    pub elements_per_cycle: u32,
 }
 
 impl Default for AttentionParams {
-    /// The MicroGPT shape: head_dim 4, 4 heads, context 16, one lane, the model's formats.
+    /// The MicroGPT shape: head_dim 4, 4 heads, context 16, one lane, the model's formats, one layer.
     fn default() -> Self {
-        AttentionParams { head_dim: 4, heads: 4, context: 16, lanes: 1, q_frac: Formats::DEFAULT.q, k_frac: Formats::DEFAULT.k }
+        AttentionParams { head_dim: 4, heads: 4, context: 16, lanes: 1, q_frac: Formats::DEFAULT.q, k_frac: Formats::DEFAULT.k, layers: 1, elements_per_cycle: 0 }
     }
 }
 
@@ -58,6 +73,17 @@ impl TryFrom<AttentionParams> for AttentionConfig {
             let ok: Vec<String> = (1..=p.heads).filter(|&l| p.heads.is_multiple_of(l)).map(|l| l.to_string()).collect();
             return Err(Error::invalid("lanes", p.lanes, format!("must divide heads = {} (allowed: {})", p.heads, ok.join(", "))));
         }
+        check_range("layers", p.layers, 1, MAX_LAYERS)?;
+        let epc = if p.elements_per_cycle == 0 { p.head_dim } else { p.elements_per_cycle };
+        check_range("elements-per-cycle", epc, 1, p.head_dim)?;
+        if !p.head_dim.is_multiple_of(epc) {
+            let ok: Vec<String> = (1..=p.head_dim).filter(|&e| p.head_dim.is_multiple_of(e)).map(|e| e.to_string()).collect();
+            return Err(Error::invalid(
+                "elements-per-cycle",
+                epc,
+                format!("must divide head-dim = {} (allowed: {})", p.head_dim, ok.join(", ")),
+            ));
+        }
         check_range("q-frac", p.q_frac, 0, MAX_FRAC)?;
         check_range("k-frac", p.k_frac, 0, MAX_FRAC)?;
         if p.q_frac + p.k_frac < SCORE_FRAC {
@@ -67,7 +93,7 @@ impl TryFrom<AttentionParams> for AttentionConfig {
                 format!("must be at least {SCORE_FRAC} (scores keep {SCORE_FRAC} fraction bits)"),
             ));
         }
-        Ok(AttentionConfig { head_dim: p.head_dim, heads: p.heads, context: p.context, lanes: p.lanes, q_frac: p.q_frac, k_frac: p.k_frac })
+        Ok(AttentionConfig { head_dim: p.head_dim, heads: p.heads, context: p.context, lanes: p.lanes, q_frac: p.q_frac, k_frac: p.k_frac, layers: p.layers, elements_per_cycle: epc })
     }
 }
 
@@ -86,11 +112,13 @@ impl AttentionConfig {
         AttentionParams { head_dim, heads, context, lanes, ..Default::default() }.try_into()
     }
 
-    /// Name of the emitted top module, e.g. `llmpu_attention_d4h4t16l1`.
+    /// Name of the emitted top module, e.g. `llmpu_attention_d4h4t16l1` (`_y2` appended for 2 layers).
     pub fn top_name(&self) -> String {
         let d = AttentionParams::default();
         let fmt = if (self.q_frac, self.k_frac) == (d.q_frac, d.k_frac) { String::new() } else { format!("_q{}k{}", self.q_frac, self.k_frac) };
-        format!("llmpu_attention_d{}h{}t{}l{}{fmt}", self.head_dim, self.heads, self.context, self.lanes)
+        let lay = if self.layers == 1 { String::new() } else { format!("_y{}", self.layers) };
+        let epc = if self.chunks() == 1 { String::new() } else { format!("_e{}", self.elements_per_cycle) };
+        format!("llmpu_attention_d{}h{}t{}l{}{fmt}{lay}{epc}", self.head_dim, self.heads, self.context, self.lanes)
     }
 
     /// Head groups processed one after the other: heads / lanes.
@@ -113,9 +141,24 @@ impl AttentionConfig {
         bits_for(self.context)
     }
 
-    /// Address bits of each KV memory: group bits + position bits (address = group * 2^pos_bits + position).
+    /// Width of `kv_layer` and `q_layer`: max(1, ceil(log2 layers)).
+    pub fn layer_bits(&self) -> u32 {
+        bits_for(self.layers)
+    }
+
+    /// Layer bits of the memory address: ceil(log2 layers), 0 for one layer.
+    pub fn layer_addr_bits(&self) -> u32 {
+        if self.layers == 1 {
+            0
+        } else {
+            bits_for(self.layers)
+        }
+    }
+
+    /// Address bits of each KV memory: layer bits + group bits + position bits
+    /// (address = (layer * 2^group_bits + group) * 2^pos_bits + position).
     pub fn addr_bits(&self) -> u32 {
-        self.group_bits() + self.pos_bits()
+        self.layer_addr_bits() + self.group_bits() + self.pos_bits()
     }
 
     /// Width of the `cache_len` output: enough for 0..=context.
@@ -128,33 +171,49 @@ impl AttentionConfig {
         self.lanes * self.head_dim * 16
     }
 
-    /// Cycles from the acceptance of a query beat to its `out_valid`, for a cache of `len` positions.
-    pub fn query_latency(&self, len: u32) -> u32 {
-        len + Self::PIPELINE
+    /// Cycles per cached position: head_dim / elements_per_cycle (1 = a position per cycle).
+    pub fn chunks(&self) -> u32 {
+        self.head_dim / self.elements_per_cycle
     }
 
-    /// Minimum cycles between two accepted query beats (the unit is busy for `len` cycles after one).
+    /// Width of a chunk index: max(1, ceil(log2 chunks)).
+    pub fn chunk_bits(&self) -> u32 {
+        bits_for(self.chunks())
+    }
+
+    /// The constant part of the query latency, `2P + 3` (P = chunks; 5 when P = 1): from the last
+    /// read of a query, its data (1), the score register (1), the state updates of the last
+    /// position (P), the reciprocal register (1) and the division (P), whose last chunk's output
+    /// register is `out_valid`.
+    pub fn pipeline(&self) -> u32 {
+        2 * self.chunks() + 3
+    }
+
+    /// Cycles from the acceptance of a query beat to its `out_valid`, for a cache of `len`
+    /// positions: `len * P + 2P + 3` (P = chunks; `len + 5` with all elements per cycle).
+    pub fn query_latency(&self, len: u32) -> u32 {
+        len * self.chunks() + self.pipeline()
+    }
+
+    /// Minimum cycles between two accepted query beats (the unit is busy for `len * P` cycles after one).
     pub fn query_interval(&self, len: u32) -> u32 {
-        len + 1
+        len * self.chunks() + 1
     }
 
     /// Cycles of one whole token fed back to back, from its first kv beat to its last output
-    /// inclusive, with `len` positions cached including its own: `groups` kv beats, `groups`
-    /// queries of `len + 1` cycles each, and the last query's latency.
+    /// inclusive, with `len` positions cached including its own: per layer `groups` kv beats and
+    /// `groups` queries of `len + 1` cycles each, layer after layer, and the last query's latency.
     pub fn token_cycles(&self, len: u32) -> u32 {
-        self.groups() * (len + 2) + Self::PIPELINE
+        self.layers * self.groups() * (len * self.chunks() + 2) + self.pipeline()
     }
 
-    /// 16 x 16 multipliers of the unit: per lane, `head_dim` for the dot product, 3 per element
-    /// (32 x 16 rescale/divide as two, p x v as one) and 3 for the head state (32 x 16 rescale of
-    /// `l` as two, the reciprocal's interpolation as one).
+    /// 16 x 16 multipliers of the unit: per lane and element processed per cycle (E), one for the
+    /// dot product and 3 for the accumulator (32 x 16 rescale/divide as two, p x v as one), and 3
+    /// for the head state (32 x 16 rescale of `l` as two, the reciprocal's interpolation as one):
+    /// `lanes * (4E + 3)`.
     pub fn multipliers(&self) -> u32 {
-        self.lanes * (4 * self.head_dim + 3)
+        self.lanes * (4 * self.elements_per_cycle + 3)
     }
-
-    /// Pipeline stages between the last read of a query and its `out_valid`: read, score, update,
-    /// reciprocal, divide.
-    pub const PIPELINE: u32 = 5;
 }
 
 #[cfg(test)]
@@ -172,6 +231,13 @@ mod tests {
         assert_eq!(e(p(4, 4, 65, 1)), "context 65 is not allowed (allowed: 1..=64)");
         assert_eq!(e(p(4, 4, 16, 3)), "lanes 3 is not allowed (must divide heads = 4 (allowed: 1, 2, 4))");
         assert_eq!(e(p(4, 4, 16, 8)), "lanes 8 is not allowed (allowed: 1..=4)");
+        assert_eq!(e(AttentionParams { layers: 0, ..p(4, 4, 16, 1) }), "layers 0 is not allowed (allowed: 1..=16)");
+        assert_eq!(e(AttentionParams { layers: 17, ..p(4, 4, 16, 1) }), "layers 17 is not allowed (allowed: 1..=16)");
+        assert_eq!(
+            e(AttentionParams { elements_per_cycle: 3, ..p(4, 4, 16, 1) }),
+            "elements-per-cycle 3 is not allowed (must divide head-dim = 4 (allowed: 1, 2, 4))"
+        );
+        assert_eq!(e(AttentionParams { elements_per_cycle: 5, ..p(4, 4, 16, 1) }), "elements-per-cycle 5 is not allowed (allowed: 1..=4)");
         assert_eq!(
             e(AttentionParams { q_frac: 2, k_frac: 3, ..p(4, 4, 16, 1) }),
             "q-frac + k-frac 5 is not allowed (must be at least 8 (scores keep 8 fraction bits))"
@@ -185,6 +251,17 @@ mod tests {
         assert_eq!((c.groups(), c.group_bits(), c.pos_bits(), c.addr_bits(), c.len_bits()), (2, 1, 4, 5, 5));
         assert_eq!(c.score_shift(), 12);
         assert_eq!(c.group_width(), 128);
+        assert_eq!((c.layer_bits(), c.layer_addr_bits()), (1, 0));
+        assert_eq!(c.token_cycles(3), 2 * 5 + 5);
+        let c3 = AttentionConfig::try_from(AttentionParams { layers: 3, ..p(4, 4, 16, 2) }).unwrap();
+        assert_eq!(c3.top_name(), "llmpu_attention_d4h4t16l2_y3");
+        assert_eq!((c3.layer_bits(), c3.layer_addr_bits(), c3.addr_bits()), (2, 2, 7));
+        assert_eq!(c3.token_cycles(3), 3 * 2 * 5 + 5);
+        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 5, 2 * 19, 8));
+        let s = AttentionConfig::try_from(AttentionParams { elements_per_cycle: 1, ..p(4, 4, 16, 1) }).unwrap();
+        assert_eq!(s.top_name(), "llmpu_attention_d4h4t16l1_e1");
+        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 11, 7));
+        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (23, 13, 4 * 14 + 11));
         assert_eq!(bits_for(1), 1);
         assert_eq!(bits_for(17), 5);
     }

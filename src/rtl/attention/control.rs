@@ -1,143 +1,331 @@
-//! The attention unit's controller: the cache length, the append and query handshakes, the
-//! position counter that streams a query over the cache, and the flag pipeline that tells the
-//! lanes when a score is valid, when a head starts and when to divide.
+//! The attention unit's controller: the cache lengths, the append and query handshakes, the
+//! position and chunk counters that stream a query over the cache, and the flag pipeline that
+//! tells the lanes when a chunk of key data is valid, when a score is valid, when a head starts
+//! and when to divide.
 //!
-//! Contract (cycle numbers: a query accepted at the edge ending cycle `a`):
-//! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (`len = 0`)
-//!    at the first edge with no query running. With `clr = clear || pending`:
-//!    `kv_ready = !busy && !clr && len < t_max`; `q_ready = !busy && !clr && !kv_valid && len > 0`
-//!    (an append offered together with a query goes first).
-//! 2. An accepted kv beat writes `we` at `waddr = kv_group << pos_bits | len`; with `kv_last`
-//!    it also advances `len`.
-//! 3. An accepted query (`q_en` high for that cycle) stores its group and makes the unit busy;
-//!    in cycles `a+1 .. a+len` it presents `raddr = group << pos_bits | j` for `j = 0 .. len-1`
-//!    and then is idle again (`q_ready` may be high in cycle `a+len+1`).
-//! 4. The read of `j` issued in cycle `c` has its score valid (`s_valid`, `s_first` for `j = 0`)
-//!    in cycle `c+2` (the state updates at its end); the reciprocal of `l` is registered at the
-//!    end of `c+3`; `fin` is high in cycle `c+4` after the last `j`; `out_valid` and `out_group`
-//!    in cycle `c+5`, i.e. `a + len + 5`. `fin` can meet only the first update of the next query.
-//! 5. `reset` (synchronous) empties the cache and cancels any query.
+//! Contract (cycle numbers: a query accepted at the edge ending cycle `a`; one length register
+//! `len[y]` per layer `y`, [`MAX_LAYERS`] of them; `len_kv = len[kv_layer]`, `len_q = len[q_layer]`;
+//! `P = p_last + 1` cycles per position, chunk `c` of a position covering elements cE..cE+E-1):
+//! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (every
+//!    `len[y] = 0`) at the first edge with no query running. With `clr = clear || pending`:
+//!    `kv_ready = !busy && !clr && len_kv < t_max`; `q_ready = !busy && !clr && !kv_valid && len_q > 0`
+//!    (an append offered together with a query goes first). `len_out = len_q`.
+//! 2. An accepted kv beat raises `we` with `wpos = len_kv` (the top writes address
+//!    `{kv_layer, kv_group, wpos}`); with `kv_last` it also advances `len[kv_layer]`.
+//! 3. An accepted query (`q_en` high for that cycle) stores its layer, group and `n = len_q` and
+//!    makes the unit busy; in cycles `a+1 .. a+nP` it presents `rlay`, `rgrp`, `rpos = j`
+//!    (the top reads address `{rlay, rgrp, rpos}`) for `j = 0 .. n-1`, each for P cycles
+//!    (chunks 0..P-1), and then is idle again (`q_ready` may be high in cycle `a+nP+1`).
+//! 4. The memory data of the read of chunk c is valid one cycle later, with `d_ck = c`
+//!    (`d_ck0` for c = 0); `d_end` marks the last chunk (the score and the value register take
+//!    the position at its edge). In the P cycles after it (`s_valid`, `a_ck` = 0..P-1,
+//!    `s_first` for j = 0) the position updates the state: `h_upd` on chunk 0 (the head's
+//!    scalars), `h_hold` on the others. For the last position of a query, the cycle after its
+//!    last chunk registers the reciprocal of `l`, then `fin` is high for P cycles (`f_ck` =
+//!    0..P-1, `rec_en` low after the first), then `out_valid` and `out_group`: `a + nP + 2P + 3`.
+//!    A division can meet only updates of the next query's first position (which do not rescale).
+//! 5. `reset` (synchronous) empties the cache of every layer and cancels any query.
 
 use rust_hdl::prelude::*;
 
-#[derive(Clone, Debug, Default, LogicBlock)]
+/// Length registers of the controller: the unit supports up to this many layers.
+pub const MAX_LAYERS: usize = 16;
+
+#[derive(Clone, Debug, LogicBlock)]
 pub struct Control {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub clear: Signal<In, Bit>,
     pub kv_valid: Signal<In, Bit>,
     pub kv_last: Signal<In, Bit>,
-    pub kv_group: Signal<In, Bits<8>>,
     pub q_valid: Signal<In, Bit>,
     pub q_group: Signal<In, Bits<8>>,
+    /// Layer of the kv beat and of the query (below [`MAX_LAYERS`]).
+    pub kv_layer: Signal<In, Bits<8>>,
+    pub q_layer: Signal<In, Bits<8>>,
     /// The maximum context (a constant from the configuration).
     pub t_max: Signal<In, Bits<8>>,
-    /// Position bits of the memory address (a constant from the configuration).
-    pub pos_bits: Signal<In, Bits<8>>,
+    /// Chunks per position minus one (a constant from the configuration).
+    pub p_last: Signal<In, Bits<8>>,
     pub kv_ready: Signal<Out, Bit>,
     pub q_ready: Signal<Out, Bit>,
     pub we: Signal<Out, Bit>,
-    pub waddr: Signal<Out, Bits<16>>,
-    pub raddr: Signal<Out, Bits<16>>,
+    /// Write position: the length of layer `kv_layer` (the top concatenates layer, group, position).
+    pub wpos: Signal<Out, Bits<8>>,
+    /// Read address parts of the running query: layer, group, position.
+    pub rlay: Signal<Out, Bits<8>>,
+    pub rgrp: Signal<Out, Bits<8>>,
+    pub rpos: Signal<Out, Bits<8>>,
     pub q_en: Signal<Out, Bit>,
+    pub d_ck: Signal<Out, Bits<8>>,
+    pub d_ck0: Signal<Out, Bit>,
+    pub d_end: Signal<Out, Bit>,
     pub s_valid: Signal<Out, Bit>,
     pub s_first: Signal<Out, Bit>,
+    pub a_ck: Signal<Out, Bits<8>>,
+    pub h_upd: Signal<Out, Bit>,
+    pub h_hold: Signal<Out, Bit>,
     pub fin: Signal<Out, Bit>,
+    pub f_ck: Signal<Out, Bits<8>>,
+    pub rec_en: Signal<Out, Bit>,
     pub out_valid: Signal<Out, Bit>,
     pub out_group: Signal<Out, Bits<8>>,
     pub len_out: Signal<Out, Bits<8>>,
-    len: DFF<Bits<8>>,
+    lens: Vec<DFF<Bits<8>>>,
+    qn: DFF<Bits<8>>,
+    qlay: DFF<Bits<8>>,
     pending: DFF<Bit>,
     busy: DFF<Bit>,
     j: DFF<Bits<8>>,
+    ck: DFF<Bits<8>>,
     grp: DFF<Bits<8>>,
     v1: DFF<Bit>,
     f1: DFF<Bit>,
     l1: DFF<Bit>,
+    e1: DFF<Bit>,
+    c1: DFF<Bits<8>>,
     g1: DFF<Bits<8>>,
-    v2: DFF<Bit>,
-    f2: DFF<Bit>,
-    l2: DFF<Bit>,
-    g2: DFF<Bits<8>>,
-    fin3: DFF<Bit>,
-    g3: DFF<Bits<8>>,
-    fin4: DFF<Bit>,
-    g4: DFF<Bits<8>>,
-    ov5: DFF<Bit>,
-    g5: DFF<Bits<8>>,
+    aact: DFF<Bit>,
+    ac: DFF<Bits<8>>,
+    af: DFF<Bit>,
+    al: DFF<Bit>,
+    ag: DFF<Bits<8>>,
+    fpend: DFF<Bit>,
+    fg: DFF<Bits<8>>,
+    fact: DFF<Bit>,
+    fc: DFF<Bits<8>>,
+    fgr: DFF<Bits<8>>,
+    ov: DFF<Bit>,
+    og: DFF<Bits<8>>,
     clr: Signal<Local, Bit>,
     kv_ok: Signal<Local, Bit>,
     q_ok: Signal<Local, Bit>,
+    ck_last: Signal<Local, Bit>,
+    pos_last: Signal<Local, Bit>,
     last0: Signal<Local, Bit>,
+    kv_sel: Signal<Local, Bits<16>>,
+    q_sel: Signal<Local, Bits<16>>,
+    len_kv: Signal<Local, Bits<8>>,
+    len_q: Signal<Local, Bits<8>>,
+    one: Constant<Bits<16>>,
+    one8: Constant<Bits<8>>,
+    zero8: Constant<Bits<8>>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            clear: Default::default(),
+            kv_valid: Default::default(),
+            kv_last: Default::default(),
+            q_valid: Default::default(),
+            q_group: Default::default(),
+            kv_layer: Default::default(),
+            q_layer: Default::default(),
+            t_max: Default::default(),
+            p_last: Default::default(),
+            kv_ready: Default::default(),
+            q_ready: Default::default(),
+            we: Default::default(),
+            wpos: Default::default(),
+            rlay: Default::default(),
+            rgrp: Default::default(),
+            rpos: Default::default(),
+            q_en: Default::default(),
+            d_ck: Default::default(),
+            d_ck0: Default::default(),
+            d_end: Default::default(),
+            s_valid: Default::default(),
+            s_first: Default::default(),
+            a_ck: Default::default(),
+            h_upd: Default::default(),
+            h_hold: Default::default(),
+            fin: Default::default(),
+            f_ck: Default::default(),
+            rec_en: Default::default(),
+            out_valid: Default::default(),
+            out_group: Default::default(),
+            len_out: Default::default(),
+            lens: (0..MAX_LAYERS).map(|_| Default::default()).collect(),
+            qn: Default::default(),
+            qlay: Default::default(),
+            pending: Default::default(),
+            busy: Default::default(),
+            j: Default::default(),
+            ck: Default::default(),
+            grp: Default::default(),
+            v1: Default::default(),
+            f1: Default::default(),
+            l1: Default::default(),
+            e1: Default::default(),
+            c1: Default::default(),
+            g1: Default::default(),
+            aact: Default::default(),
+            ac: Default::default(),
+            af: Default::default(),
+            al: Default::default(),
+            ag: Default::default(),
+            fpend: Default::default(),
+            fg: Default::default(),
+            fact: Default::default(),
+            fc: Default::default(),
+            fgr: Default::default(),
+            ov: Default::default(),
+            og: Default::default(),
+            clr: Default::default(),
+            kv_ok: Default::default(),
+            q_ok: Default::default(),
+            ck_last: Default::default(),
+            pos_last: Default::default(),
+            last0: Default::default(),
+            kv_sel: Default::default(),
+            q_sel: Default::default(),
+            len_kv: Default::default(),
+            len_q: Default::default(),
+            one: Constant::new(1u64.to_bits()),
+            one8: Constant::new(1u64.to_bits()),
+            zero8: Constant::new(0u64.to_bits()),
+        }
+    }
 }
 
 impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, len, pending, busy, j, grp, v1, f1, l1, g1, v2, f2, l2, g2, fin3, g3, fin4, g4, ov5, g5);
+        dff_setup!(
+            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, c1, g1, aact, ac, af, al, ag, fpend, fg, fact, fc, fgr, ov, og
+        );
+        for i in 0..MAX_LAYERS {
+            self.lens[i].clock.next = self.clock.val();
+            self.lens[i].d.next = self.lens[i].q.val();
+        }
+        // The lengths of the kv beat's layer and of the query's layer (one-hot selects).
+        self.kv_sel.next = self.one.val() << self.kv_layer.val();
+        self.q_sel.next = self.one.val() << self.q_layer.val();
+        self.len_kv.next = self.zero8.val();
+        self.len_q.next = self.zero8.val();
+        for i in 0..MAX_LAYERS {
+            if self.kv_sel.val().get_bit(i) {
+                self.len_kv.next = self.lens[i].q.val();
+            }
+            if self.q_sel.val().get_bit(i) {
+                self.len_q.next = self.lens[i].q.val();
+            }
+        }
         self.clr.next = self.clear.val() | self.pending.q.val();
-        self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len.q.val() < self.t_max.val());
-        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & (self.len.q.val() != 0);
+        self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len_kv.val() < self.t_max.val());
+        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & self.len_q.val().any();
         self.kv_ready.next = self.kv_ok.val();
         self.q_ready.next = self.q_ok.val();
         self.we.next = self.kv_valid.val() & self.kv_ok.val();
-        self.waddr.next = (bit_cast::<16, 8>(self.kv_group.val()) << self.pos_bits.val()) | bit_cast::<16, 8>(self.len.q.val());
-        self.raddr.next = (bit_cast::<16, 8>(self.grp.q.val()) << self.pos_bits.val()) | bit_cast::<16, 8>(self.j.q.val());
+        self.wpos.next = self.len_kv.val();
+        self.rlay.next = self.qlay.q.val();
+        self.rgrp.next = self.grp.q.val();
+        self.rpos.next = self.j.q.val();
         self.q_en.next = self.q_valid.val() & self.q_ok.val();
-        self.len_out.next = self.len.q.val();
-        self.last0.next = (self.j.q.val() + 1) == self.len.q.val();
+        self.len_out.next = self.len_q.val();
+        self.ck_last.next = self.ck.q.val() == self.p_last.val();
+        self.pos_last.next = (self.j.q.val() + self.one8.val()) == self.qn.q.val();
+        self.last0.next = self.ck_last.val() & self.pos_last.val();
         // Append and clear.
         if self.kv_valid.val() & self.kv_ok.val() & self.kv_last.val() {
-            self.len.d.next = self.len.q.val() + 1;
+            for i in 0..MAX_LAYERS {
+                if self.kv_sel.val().get_bit(i) {
+                    self.lens[i].d.next = self.lens[i].q.val() + self.one8.val();
+                }
+            }
         }
         if self.clear.val() {
             self.pending.d.next = true;
         }
         if self.clr.val() & !self.busy.q.val() {
-            self.len.d.next = 0.into();
+            for i in 0..MAX_LAYERS {
+                self.lens[i].d.next = self.zero8.val();
+            }
             self.pending.d.next = false;
         }
-        // Query: stream j = 0 .. len-1.
+        // Query: stream j = 0 .. qn-1 of layer qlay, chunks 0 .. p_last of each.
         if self.busy.q.val() {
-            self.j.d.next = self.j.q.val() + 1;
+            self.ck.d.next = self.ck.q.val() + self.one8.val();
+            if self.ck_last.val() {
+                self.ck.d.next = self.zero8.val();
+                self.j.d.next = self.j.q.val() + self.one8.val();
+            }
             if self.last0.val() {
                 self.busy.d.next = false;
             }
         }
         if self.q_valid.val() & self.q_ok.val() {
             self.busy.d.next = true;
-            self.j.d.next = 0.into();
+            self.j.d.next = self.zero8.val();
+            self.ck.d.next = self.zero8.val();
             self.grp.d.next = self.q_group.val();
+            self.qlay.d.next = self.q_layer.val();
+            self.qn.d.next = self.len_q.val();
         }
-        // Flag pipeline: read (1), score (2), update (3), reciprocal (4), divide (5).
+        // Stage 1: the memory data of the read.
         self.v1.d.next = self.busy.q.val();
-        self.f1.d.next = self.j.q.val() == 0;
-        self.l1.d.next = self.last0.val();
+        self.f1.d.next = !self.j.q.val().any();
+        self.l1.d.next = self.pos_last.val();
+        self.e1.d.next = self.ck_last.val();
+        self.c1.d.next = self.ck.q.val();
         self.g1.d.next = self.grp.q.val();
-        self.v2.d.next = self.v1.q.val();
-        self.f2.d.next = self.f1.q.val();
-        self.l2.d.next = self.l1.q.val();
-        self.g2.d.next = self.g1.q.val();
-        self.fin3.d.next = self.v2.q.val() & self.l2.q.val();
-        self.g3.d.next = self.g2.q.val();
-        self.fin4.d.next = self.fin3.q.val();
-        self.g4.d.next = self.g3.q.val();
-        self.ov5.d.next = self.fin4.q.val();
-        self.g5.d.next = self.g4.q.val();
-        self.s_valid.next = self.v2.q.val();
-        self.s_first.next = self.f2.q.val();
-        self.fin.next = self.fin4.q.val();
-        self.out_valid.next = self.ov5.q.val();
-        self.out_group.next = self.g5.q.val();
+        self.d_ck.next = self.c1.q.val();
+        self.d_ck0.next = !self.c1.q.val().any();
+        self.d_end.next = self.v1.q.val() & self.e1.q.val();
+        // Update burst: the P chunks of a position after its score.
+        if self.aact.q.val() {
+            self.ac.d.next = self.ac.q.val() + self.one8.val();
+            if self.ac.q.val() == self.p_last.val() {
+                self.aact.d.next = false;
+            }
+        }
+        if self.v1.q.val() & self.e1.q.val() {
+            self.aact.d.next = true;
+            self.ac.d.next = self.zero8.val();
+            self.af.d.next = self.f1.q.val();
+            self.al.d.next = self.l1.q.val();
+            self.ag.d.next = self.g1.q.val();
+        }
+        self.s_valid.next = self.aact.q.val();
+        self.s_first.next = self.af.q.val();
+        self.a_ck.next = self.ac.q.val();
+        self.h_upd.next = self.aact.q.val() & !self.ac.q.val().any();
+        self.h_hold.next = self.aact.q.val() & self.ac.q.val().any();
+        // After the last position's last chunk: one cycle for the reciprocal, P chunks of division.
+        self.fpend.d.next = self.aact.q.val() & (self.ac.q.val() == self.p_last.val()) & self.al.q.val();
+        self.fg.d.next = self.ag.q.val();
+        if self.fact.q.val() {
+            self.fc.d.next = self.fc.q.val() + self.one8.val();
+            if self.fc.q.val() == self.p_last.val() {
+                self.fact.d.next = false;
+            }
+        }
+        if self.fpend.q.val() {
+            self.fact.d.next = true;
+            self.fc.d.next = self.zero8.val();
+            self.fgr.d.next = self.fg.q.val();
+        }
+        self.fin.next = self.fact.q.val();
+        self.f_ck.next = self.fc.q.val();
+        self.rec_en.next = !(self.fact.q.val() & self.fc.q.val().any());
+        self.ov.d.next = self.fact.q.val() & (self.fc.q.val() == self.p_last.val());
+        self.og.d.next = self.fgr.q.val();
+        self.out_valid.next = self.ov.q.val();
+        self.out_group.next = self.og.q.val();
         if self.reset.val() {
-            self.len.d.next = 0.into();
+            for i in 0..MAX_LAYERS {
+                self.lens[i].d.next = self.zero8.val();
+            }
             self.pending.d.next = false;
             self.busy.d.next = false;
             self.v1.d.next = false;
-            self.v2.d.next = false;
-            self.fin3.d.next = false;
-            self.fin4.d.next = false;
-            self.ov5.d.next = false;
+            self.aact.d.next = false;
+            self.fpend.d.next = false;
+            self.fact.d.next = false;
+            self.ov.d.next = false;
         }
     }
 }

@@ -1,23 +1,29 @@
-//! The per-head datapath of the attention unit (one "lane"): the dot-product chain ([`Mac`]),
-//! the pipeline registers ([`Hold16`]), the online-softmax state of the head ([`HeadState`]:
-//! running max `m`, running denominator `l`, the exp and the reciprocal) and one accumulator
-//! per value element ([`AccLane`]: running weighted sum and the final division).
+//! The per-head datapath of the attention unit (one "lane"): the dot-product chain ([`Mac`],
+//! [`DotAcc`] when a position takes several cycles), the pipeline registers ([`Hold16`],
+//! [`Hold32`]), the online-softmax state of the head ([`HeadState`]: running max `m`, running
+//! denominator `l`, the exp and the reciprocal) and the accumulator arithmetic ([`AccUnit`]:
+//! rescale, weighted add and the final division), E of them per lane shared by the D elements'
+//! `acc` registers in D/E chunks (E = elements per cycle).
 //!
 //! ```text
-//!  q_reg[d] --+                                  s_reg             +-> HeadState (m, l) -- gt, alpha, p, mant, shift
-//!  k[d] ---> Mac -> Mac -> ... -> Rsr(score) --> Hold16 ---------->|
-//!  v[d] ------------------------------------------> Hold16 v_reg -->+-> AccLane[d] (acc_d) -- out[d]
+//!  q_reg[chunk] --+                                         s_reg           +-> HeadState (m, l) -- gt, alpha, p, mant, shift
+//!  k[chunk] ---> Mac x E -> (DotAcc over chunks) -> Rsr(score) -> Hold16 -->|
+//!  v[d] ----> Hold16 v_reg -> v[chunk] ----------------------------------->+-> AccUnit x E <-> acc[d] (Hold32) -> out[d]
 //! ```
 //!
-//! Contract (one head, positions pushed in order, `valid`/`first` from the controller):
-//! 1. A cycle with `valid` applies one `OnlineSoftmax::push(s, v)` of [`crate::numeric`] to
-//!    the state (`m`, `l`, `acc_d`) at the rising edge; `first` starts a new head (the state
-//!    before it is ignored). Without `valid` the state holds.
+//! Contract (one head, positions pushed in order; `valid`/`first`/`hold`/`fin` from the
+//! controller; a position's update takes P = D/E cycles, chunk c updating elements cE..cE+E-1):
+//! 1. A cycle with `valid` (chunk 0 of a position) applies the scalar part of one
+//!    `OnlineSoftmax::push(s, v)` of [`crate::numeric`] (`m`, `l`) at the rising edge and shows
+//!    `gt`, `alpha`, `p` for the elements; the following `hold` cycles (chunks 1..P-1) show the
+//!    same three again. `first` starts a new head (the state before it is ignored). Without
+//!    `valid` the state holds.
 //! 2. `mant`/`shift` show `recip(l)` (`shift = sh - 7`) of `l` as it was one cycle earlier
-//!    (registered, to keep the reciprocal out of the division's path).
+//!    (registered, to keep the reciprocal out of the division's path), and hold while `rec_en`
+//!    is low (the chunks of a division after its first).
 //! 3. `fin` never comes with a rescale (`gt`, which needs `valid` without `first`): the
-//!    accumulator's one 32 x 16 multiplier serves both. A cycle with `fin` captures `sat_i16(rshift_round(acc_d * mant, shift))`, which is
-//!    `OnlineSoftmax::finish`, into the output register `out` of every [`AccLane`].
+//!    accumulator's one 32 x 16 multiplier serves both. A cycle with `fin` gives
+//!    `sat_i16(rshift_round(acc * mant, shift))`, which is `OnlineSoftmax::finish`, on `div`.
 
 use super::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
 use rust_hdl::prelude::*;
@@ -93,6 +99,10 @@ pub struct HeadState {
     pub valid: Signal<In, Bit>,
     pub first: Signal<In, Bit>,
     pub s: Signal<In, Bits<16>>,
+    /// Show the `gt`, `alpha`, `p` of the last `valid` cycle (the later chunks of a position).
+    pub hold: Signal<In, Bit>,
+    /// Register the reciprocal of `l` this cycle (low holds `mant`/`shift` during a division).
+    pub rec_en: Signal<In, Bit>,
     /// The score exceeds the running max: rescale by `alpha` this cycle.
     pub gt: Signal<Out, Bit>,
     pub alpha: Signal<Out, Bits<16>>,
@@ -103,6 +113,10 @@ pub struct HeadState {
     l: DFF<Bits<32>>,
     mant_r: DFF<Bits<16>>,
     shift_r: DFF<Bits<8>>,
+    gt_r: DFF<Bit>,
+    alpha_r: DFF<Bits<16>>,
+    p_r: DFF<Bits<16>>,
+    pc: Signal<Local, Bits<16>>,
     exp: Exp2,
     mul: MulQ,
     rsr: Rsr,
@@ -124,6 +138,8 @@ impl Default for HeadState {
             valid: Default::default(),
             first: Default::default(),
             s: Default::default(),
+            hold: Default::default(),
+            rec_en: Default::default(),
             gt: Default::default(),
             alpha: Default::default(),
             p: Default::default(),
@@ -133,6 +149,10 @@ impl Default for HeadState {
             l: Default::default(),
             mant_r: Default::default(),
             shift_r: Default::default(),
+            gt_r: Default::default(),
+            alpha_r: Default::default(),
+            p_r: Default::default(),
+            pc: Default::default(),
             exp: Default::default(),
             mul: Default::default(),
             rsr: Default::default(),
@@ -152,7 +172,7 @@ impl Default for HeadState {
 impl Logic for HeadState {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, m, l, mant_r, shift_r);
+        dff_setup!(self, clock, m, l, mant_r, shift_r, gt_r, alpha_r, p_r);
         self.sb.next = self.s.val() ^ self.sign.val();
         self.mb.next = self.m.q.val() ^ self.sign.val();
         self.bigger.next = self.valid.val() & !self.first.val() & (self.sb.val() > self.mb.val());
@@ -162,9 +182,15 @@ impl Logic for HeadState {
             self.exp.d.next = self.s.val() - self.m.q.val();
         }
         self.alpha.next = self.exp.e.val();
-        self.p.next = self.exp.e.val();
+        self.pc.next = self.exp.e.val();
         if self.bigger.val() | self.first.val() {
-            self.p.next = self.one.val();
+            self.pc.next = self.one.val();
+        }
+        self.p.next = self.pc.val();
+        if self.hold.val() {
+            self.gt.next = self.gt_r.q.val();
+            self.alpha.next = self.alpha_r.q.val();
+            self.p.next = self.p_r.q.val();
         }
         self.mul.a.next = self.l.q.val();
         self.mul.b.next = self.exp.e.val();
@@ -179,37 +205,109 @@ impl Logic for HeadState {
             self.base.next = 0.into();
         }
         if self.valid.val() {
-            self.l.d.next = self.base.val() + bit_cast::<32, 16>(self.p.val());
+            self.l.d.next = self.base.val() + bit_cast::<32, 16>(self.pc.val());
+            self.gt_r.d.next = self.bigger.val();
+            self.alpha_r.d.next = self.exp.e.val();
+            self.p_r.d.next = self.pc.val();
             if self.bigger.val() | self.first.val() {
                 self.m.d.next = self.s.val();
             }
         }
         // The reciprocal of l, registered: one cycle after the last update it is ready.
         self.rec.x.next = self.l.q.val();
-        self.mant_r.d.next = self.rec.mant.val();
-        self.shift_r.d.next = self.rec.sh.val() - 7;
+        if self.rec_en.val() {
+            self.mant_r.d.next = self.rec.mant.val();
+            self.shift_r.d.next = self.rec.sh.val() - 7;
+        }
         self.mant.next = self.mant_r.q.val();
         self.shift.next = self.shift_r.q.val();
     }
 }
 
-/// One value element's accumulator `acc` (i32, value format + 8 fraction bits) and its output
-/// register: rescale by `alpha` when `gt`, add `rshift_round(p * v, 7)`; on `fin`, divide.
-#[derive(Clone, Debug, LogicBlock)]
-pub struct AccLane {
+/// A 32-bit register with enable: `q` takes `d` at a rising edge with `en` high (an element's
+/// accumulator `acc`).
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Hold32 {
     pub clock: Signal<In, Clock>,
-    pub valid: Signal<In, Bit>,
+    pub en: Signal<In, Bit>,
+    pub d: Signal<In, Bits<32>>,
+    pub q: Signal<Out, Bits<32>>,
+    r: DFF<Bits<32>>,
+}
+
+impl Logic for Hold32 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, r);
+        if self.en.val() {
+            self.r.d.next = self.d.val();
+        }
+        self.q.next = self.r.q.val();
+    }
+}
+
+/// The dot product over several chunks of a head: `full = (first ? 0 : sum) + x`, and `sum`
+/// takes `full` at every rising edge (used only when a position takes more than one cycle).
+#[derive(Clone, Debug, LogicBlock)]
+pub struct DotAcc {
+    pub clock: Signal<In, Clock>,
     pub first: Signal<In, Bit>,
+    pub x: Signal<In, Bits<48>>,
+    pub full: Signal<Out, Bits<48>>,
+    sum: DFF<Bits<48>>,
+    base: Signal<Local, Bits<48>>,
+    zero: Constant<Bits<48>>,
+}
+
+impl Default for DotAcc {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            first: Default::default(),
+            x: Default::default(),
+            full: Default::default(),
+            sum: Default::default(),
+            base: Default::default(),
+            zero: Constant::new(0u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for DotAcc {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, sum);
+        self.base.next = self.sum.q.val();
+        if self.first.val() {
+            self.base.next = self.zero.val();
+        }
+        self.full.next = self.base.val() + self.x.val();
+        self.sum.d.next = self.full.val();
+    }
+}
+
+/// The arithmetic of one value element's accumulator (combinational; the `acc` registers are
+/// [`Hold32`]s chosen by the top): `new_acc` = `acc_u` rescaled by `alpha` when `gt` (0 when
+/// `first`) plus `rshift_round(p * v, 7)`; `div = sat_i16(rshift_round(acc_f * mant, shift))`,
+/// the division of `OnlineSoftmax::finish`, valid in a cycle with `fin`. One 32 x 16 multiplier
+/// serves the rescale and, when `fin`, the division: `fin` never meets a rescale (it meets only
+/// the first update of the next query, which does not rescale).
+#[derive(Clone, Debug, LogicBlock)]
+pub struct AccUnit {
     pub gt: Signal<In, Bit>,
+    pub first: Signal<In, Bit>,
     pub alpha: Signal<In, Bits<16>>,
     pub p: Signal<In, Bits<16>>,
     pub v: Signal<In, Bits<16>>,
     pub fin: Signal<In, Bit>,
     pub mant: Signal<In, Bits<16>>,
     pub shift: Signal<In, Bits<8>>,
-    pub out: Signal<Out, Bits<16>>,
-    acc: DFF<Bits<32>>,
-    o: DFF<Bits<16>>,
+    /// The accumulator being updated.
+    pub acc_u: Signal<In, Bits<32>>,
+    /// The accumulator being divided.
+    pub acc_f: Signal<In, Bits<32>>,
+    pub new_acc: Signal<Out, Bits<32>>,
+    pub div: Signal<Out, Bits<16>>,
     mul: MulQ,
     mul_round: Rsr,
     div_round: Rsr,
@@ -223,22 +321,21 @@ pub struct AccLane {
     seven: Constant<Bits<8>>,
 }
 
-impl Default for AccLane {
+impl Default for AccUnit {
     fn default() -> Self {
         Self {
-            clock: Default::default(),
-            valid: Default::default(),
-            first: Default::default(),
             gt: Default::default(),
+            first: Default::default(),
             alpha: Default::default(),
             p: Default::default(),
             v: Default::default(),
             fin: Default::default(),
             mant: Default::default(),
             shift: Default::default(),
-            out: Default::default(),
-            acc: Default::default(),
-            o: Default::default(),
+            acc_u: Default::default(),
+            acc_f: Default::default(),
+            new_acc: Default::default(),
+            div: Default::default(),
             mul: Default::default(),
             mul_round: Default::default(),
             div_round: Default::default(),
@@ -254,22 +351,20 @@ impl Default for AccLane {
     }
 }
 
-impl Logic for AccLane {
+impl Logic for AccUnit {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, acc, o);
-        // One 32 x 16 multiplier serves the rescale (by alpha, rounded by 15) and, in a fin
-        // cycle, the division (by mant, rounded by `shift`): fin never meets a rescale (gt).
-        self.mul.a.next = self.acc.q.val();
+        self.mul.a.next = self.acc_u.val();
         self.mul.b.next = self.alpha.val();
         if self.fin.val() {
+            self.mul.a.next = self.acc_f.val();
             self.mul.b.next = self.mant.val();
         }
         self.mul_round.x.next = self.mul.p.val();
         self.mul_round.s.next = self.fifteen.val();
         self.div_round.x.next = self.mul.p.val();
         self.div_round.s.next = self.shift.val();
-        self.scaled.next = self.acc.q.val();
+        self.scaled.next = self.acc_u.val();
         if self.gt.val() {
             self.scaled.next = self.mul_round.y.val().get_bits::<32>(0);
         }
@@ -285,12 +380,7 @@ impl Logic for AccLane {
         }
         self.pv_round.x.next = self.ext.val();
         self.pv_round.s.next = self.seven.val();
-        if self.valid.val() {
-            self.acc.d.next = self.base.val() + self.pv_round.y.val().get_bits::<32>(0);
-        }
-        if self.fin.val() {
-            self.o.d.next = self.div_round.sat.val();
-        }
-        self.out.next = self.o.q.val();
+        self.new_acc.next = self.base.val() + self.pv_round.y.val().get_bits::<32>(0);
+        self.div.next = self.div_round.sat.val();
     }
 }

@@ -5,7 +5,7 @@
 //! other blocks. [`ports`] lists each leaf's ports (for the core's wiring, manifests and the
 //! Verilator tests); [`Leaf::cycles`] is each leaf's cycle model.
 
-use super::add::{self, VecAdd};
+use super::vec_add::{self as add, VecAdd};
 use super::embed::{self, Embed};
 use super::norm::{self, Norm};
 use super::sampler::{self, Sampler};

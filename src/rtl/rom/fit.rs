@@ -81,14 +81,14 @@ impl RomFit {
 /// The block RAMs `map` needs on `t` (no check).
 pub fn estimate(map: &MemoryMap, t: &Target) -> RomFit {
     let k = bram_kind(t);
-    let per = brams_for(&k, super::config::WEIGHT_BITS, map.depth);
+    let per = brams_for(&k, super::config::WEIGHT_BITS * map.bank_bytes() as u32, map.depth);
     let rq = brams_for(&k, super::config::RQ_BITS, map.rq_depth);
     RomFit {
         target: t.name.into(),
         bram: k,
         per_weight_bank: per,
         rq_bank: rq,
-        brams: per * map.lanes + rq,
+        brams: per * map.weight_banks() as u32 + rq,
         available: t.brams.available,
         bits: map.bits(),
     }
@@ -99,12 +99,13 @@ pub fn check(map: &MemoryMap, t: &Target) -> Result<RomFit> {
     let f = estimate(map, t);
     if f.brams > f.available {
         return Err(Error::DoesNotFit(format!(
-            "model needs {} Kbit of ROM in at least {} {} ({} weight banks of {} x 8 bit in {} each, requant bank of {} x 24 bit in {}); {} has {} {} of {} Kbit; use fewer lanes, a smaller model or a larger target",
+            "model needs {} Kbit of ROM in at least {} {} ({} weight banks of {} x {} bit in {} each, requant bank of {} x 24 bit in {}); {} has {} {} of {} Kbit; use fewer lanes, a smaller model or a larger target",
             f.kbit(),
             f.brams,
             f.bram.name,
-            map.lanes,
+            map.weight_banks(),
             map.depth,
+            8 * map.bank_bytes(),
             f.per_weight_bank,
             map.rq_depth,
             f.rq_bank,

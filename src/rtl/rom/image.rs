@@ -1,8 +1,11 @@
 //! The ROM image (the contents of every bank) built from a [`QuantModel`] through the
 //! [`MemoryMap`], and [`StoreModel`], the cycle-exact model of the store's read ports.
 //!
-//! Banks `0..lanes` are the weight banks (8-bit words, two's-complement bytes), bank `lanes`
-//! is the requant bank (24-bit words). Bank names in Verilog and reports: `w<lane>` and `rq`.
+//! Banks `0..B` are the weight banks, bank `B` the requant bank (24-bit words). Weight bank `b`
+//! holds byte lanes `b*G .. b*G + G - 1` of every word (`G` = [`MemoryMap::bank_bytes`], the
+//! `C` bytes of a word's row, at most 8), lane `b*G + i` in bits `[8i +: 8]` of the bank word,
+//! as two's-complement bytes; so the read port's `data` is the banks side by side. With
+//! `C = 1` bank `b` is lane `b`. Bank names in Verilog and reports: `w<b>` and `rq`.
 
 use super::config::{RQ_BITS, WEIGHT_BITS};
 use super::map::{tensors, MemoryMap, Slot};
@@ -33,16 +36,16 @@ pub fn rq_word(rq: &Requant) -> u64 {
 impl RomImage {
     /// Places every weight and requant of `q` where `map` says.
     pub fn build(map: &MemoryMap, q: &QuantModel) -> Self {
-        let lanes = map.lanes as usize;
-        let mut banks: Vec<BankImage> = (0..lanes)
-            .map(|l| BankImage { name: format!("w{l}"), width: WEIGHT_BITS, addr_bits: map.addr_bits, words: vec![0; map.depth] })
+        let g = map.bank_bytes();
+        let mut banks: Vec<BankImage> = (0..map.weight_banks())
+            .map(|b| BankImage { name: format!("w{b}"), width: WEIGHT_BITS * g as u32, addr_bits: map.addr_bits, words: vec![0; map.depth] })
             .collect();
         let mut rq = BankImage { name: "rq".into(), width: RQ_BITS, addr_bits: map.rq_addr_bits, words: vec![0; map.rq_depth] };
         for (t, p) in tensors(q).into_iter().zip(&map.tensors) {
             for r in 0..t.rows {
                 for (k, &w) in t.row(r).iter().enumerate() {
                     let (lane, addr) = map.locate(p, r, k);
-                    banks[lane].words[addr] = w as u8 as u64;
+                    banks[lane / g].words[addr] |= (w as u8 as u64) << (8 * (lane % g));
                 }
                 rq.words[p.rq_base + r] = rq_word(&t.rq[r]);
             }
@@ -52,27 +55,57 @@ impl RomImage {
     }
 
     /// Number of weight banks (the requant bank is the last bank).
-    pub fn lanes(&self) -> usize {
+    pub fn weight_banks(&self) -> usize {
         self.banks.len() - 1
     }
 
-    /// What `map` says bank `bank` holds at `addr`, for messages.
+    /// Byte lane `lane` of the word at `addr` (two's complement).
+    pub fn byte(&self, lane: usize, addr: usize) -> i8 {
+        let g = (self.banks[0].width / WEIGHT_BITS) as usize;
+        (self.banks[lane / g].words[addr] >> (8 * (lane % g))) as u8 as i8
+    }
+
+    /// The whole weight word at `addr` as the read port shows it: byte lane `l` in bits
+    /// `[8l +: 8]`, packed into 32-bit words (word `i` = bits `[32i +: 32]`).
+    pub fn word32(&self, addr: usize) -> Vec<u32> {
+        let g = (self.banks[0].width / WEIGHT_BITS) as usize;
+        let n = self.weight_banks() * g;
+        let mut w = vec![0u32; n.div_ceil(4)];
+        for l in 0..n {
+            w[l / 4] |= (self.byte(l, addr) as u8 as u32) << (8 * (l % 4));
+        }
+        w
+    }
+
+    /// The requant word at `addr`.
+    pub fn rq(&self, addr: usize) -> u64 {
+        self.banks[self.weight_banks()].words[addr]
+    }
+
+    /// What `map` says bank `bank` holds at `addr`, for messages: every weight of a bank word
+    /// wider than one byte, lane by lane.
     pub fn describe(&self, map: &MemoryMap, bank: usize, addr: usize) -> String {
-        let slot: Option<Slot> = if bank < self.lanes() { map.describe(bank, addr) } else { map.describe_rq(addr) };
-        slot.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into())
+        if bank >= self.weight_banks() {
+            return map.describe_rq(addr).map(|s| s.to_string()).unwrap_or_else(|| "nothing".into());
+        }
+        let g = map.bank_bytes();
+        let slots: Vec<String> = (bank * g..(bank + 1) * g)
+            .map(|l| map.describe(l, addr).map(|s: Slot| s.to_string()).unwrap_or_else(|| "nothing".into()))
+            .collect();
+        slots.join(", ")
     }
 }
 
 /// Cycle model of the store's two read ports (weights and requant), the contract of
 /// [`super::top`]:
-/// on a rising edge with `en` high, `data` takes the words at `addr` (lane `i` in bits
-/// `8i+7..8i`) and `valid` goes high; with `en` low `data` holds and `valid` goes low; `reset`
+/// on a rising edge with `en` high, `data` takes the bank words at `addr` (bank `b` in bits
+/// `[b*8G +: 8G]`) and `valid` goes high; with `en` low `data` holds and `valid` goes low; `reset`
 /// clears `valid` only (block RAM outputs have no reset). Same for `rq_en`/`rq_addr`/`rq_data`/
 /// `rq_valid`. Reads past the depth are undefined and not modelled.
 #[derive(Debug, Clone)]
 pub struct StoreModel<'a> {
     pub image: &'a RomImage,
-    /// Lane words of the last read (None before the first read).
+    /// Weight bank words of the last read (None before the first read).
     pub data: Option<Vec<u64>>,
     pub valid: bool,
     pub rq_data: Option<u64>,
@@ -86,12 +119,12 @@ impl<'a> StoreModel<'a> {
 
     /// One rising clock edge.
     pub fn tick(&mut self, reset: bool, en: bool, addr: usize, rq_en: bool, rq_addr: usize) {
-        let lanes = self.image.lanes();
+        let nb = self.image.weight_banks();
         if en {
-            self.data = Some(self.image.banks[..lanes].iter().map(|b| b.words[addr]).collect());
+            self.data = Some(self.image.banks[..nb].iter().map(|b| b.words[addr]).collect());
         }
         if rq_en {
-            self.rq_data = Some(self.image.banks[lanes].words[rq_addr]);
+            self.rq_data = Some(self.image.banks[nb].words[rq_addr]);
         }
         self.valid = en && !reset;
         self.rq_valid = rq_en && !reset;
@@ -128,6 +161,33 @@ mod tests {
         from_model.sort_unstable();
         assert_eq!(from_image, from_model);
         assert_eq!(from_model.len(), 4192);
+    }
+
+    #[test]
+    fn r_x_c_image_holds_every_weight_in_its_lane() {
+        let q = crate::rtl::rom::tests::default_model();
+        for (r, c) in [(2, 2), (4, 4), (8, 2), (2, 16)] {
+            let map = MemoryMap::of_model(&RomConfig::rc(r, c).unwrap(), &q).unwrap();
+            let img = RomImage::build(&map, &q);
+            assert_eq!(img.weight_banks(), map.weight_banks());
+            let mut nonpad = 0;
+            for a in 0..map.depth {
+                for l in 0..map.word_bytes() {
+                    match map.describe(l, a) {
+                        Some(Slot::Weight { tensor, row, col }) => {
+                            let t = tensors(&q).into_iter().find(|t| t.name == tensor).unwrap();
+                            assert_eq!(img.byte(l, a), t.row(row)[col], "{r}x{c} lane {l} address {a}");
+                            nonpad += 1;
+                        }
+                        _ => assert_eq!(img.byte(l, a), 0, "{r}x{c} padding lane {l} address {a}"),
+                    }
+                }
+            }
+            assert_eq!(nonpad, 4192, "{r}x{c}");
+            let w = img.word32(map.tensor("wpe").unwrap().base);
+            assert_eq!(w.len(), (r * c).div_ceil(4) as usize);
+            assert_eq!(w[0] as u8 as i8, q.wpe.row(0)[0]);
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The ROM-resident weight store: a quantized model baked into the chip's block RAM,
 //! initialised by the bitstream.
 //!
-//! - [`config`]: [`RomConfig`] (lanes; SPRAM refused), validated through `TryFrom`.
+//! - [`config`]: [`RomConfig`] (`lanes` = rows `R` and `cols` = `C` of a weight word; SPRAM
+//!   refused), validated through `TryFrom`.
 //! - [`map`]: the memory map, where every tensor lives (the contract the controller reads).
 //! - [`image`]: the bank contents built from a `QuantModel`, and the store's cycle model.
 //! - [`bank`]: one bank, a rust-hdl block with an inline-`initial` body that Yosys maps to
@@ -33,6 +34,49 @@ use crate::output::FileSet;
 use crate::rtl::emit::emit_block;
 use crate::synth::target::Target;
 
+/// A store ready to instantiate: its configuration, memory map and image, built from a model.
+/// This is the API the processing unit uses (see docs/rom.md, "Using the store").
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub cfg: RomConfig,
+    pub map: MemoryMap,
+    pub image: RomImage,
+}
+
+impl Store {
+    /// The store of `q` with `rows x cols` words (`RomConfig::rc`).
+    pub fn build(q: &QuantModel, rows: u32, cols: u32) -> Result<Self> {
+        Self::of(RomConfig::rc(rows, cols)?, q)
+    }
+
+    pub fn of(cfg: RomConfig, q: &QuantModel) -> Result<Self> {
+        let map = MemoryMap::of_model(&cfg, q)?;
+        let image = RomImage::build(&map, q);
+        Ok(Store { cfg, map, image })
+    }
+
+    /// Module name of the store's top.
+    pub fn top_name(&self) -> String {
+        self.cfg.top_name()
+    }
+
+    /// The Verilog file of the store (banks then top, with header) and its module list. Every
+    /// module name starts with [`Store::top_name`].
+    pub fn verilog(&self) -> Result<(String, Vec<String>)> {
+        verilog(&self.cfg, &self.map, &self.image)
+    }
+
+    /// The top's ports.
+    pub fn ports(&self) -> Vec<crate::manifest::Port> {
+        top::ports(&self.cfg, &self.map)
+    }
+
+    /// Where tensor `name` lives (`base`, `rq_base`, `tiles`, `chunks`, `rows`, `cols`).
+    pub fn tensor(&self, name: &str) -> Result<&map::Placement> {
+        self.map.placement(name)
+    }
+}
+
 /// Verilog of one bank as module `name`.
 pub fn bank_verilog(name: &str, width: u32, addr_bits: u32, words: &[u64]) -> Result<String> {
     use bank::RomBank;
@@ -46,8 +90,14 @@ pub fn bank_verilog(name: &str, width: u32, addr_bits: u32, words: &[u64]) -> Re
     }
     let e = match width {
         8 => per_addr!(8; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        16 => per_addr!(16; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
         24 => per_addr!(24; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
-        _ => Err(Error::invalid("bank width", width, "allowed: 8 or 24")),
+        32 => per_addr!(32; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        40 => per_addr!(40; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        48 => per_addr!(48; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        56 => per_addr!(56; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        64 => per_addr!(64; 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+        _ => Err(Error::invalid("bank width", width, "allowed: 8, 16, 24, 32, 40, 48, 56 or 64")),
     }?;
     Ok(e.text)
 }
@@ -98,7 +148,7 @@ pub fn manifest(cfg: &RomConfig, map: &MemoryMap, image: &RomImage, q: &QuantMod
         generator: Manifest::generator_id(),
         block: "rom".into(),
         top: cfg.top_name(),
-        config: serde_json::json!({ "lanes": cfg.lanes, "model": model_name, "target": fit.target }),
+        config: serde_json::json!({ "lanes": cfg.lanes, "cols": cfg.cols, "model": model_name, "target": fit.target }),
         clock: "clock".into(),
         reset: "reset".into(),
         ports: top::ports(cfg, map),

@@ -31,8 +31,8 @@ pub fn rtl_design(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<
 /// Every word of every bank as read through the ports: `words[bank][addr]`, weight banks
 /// first, the requant bank last.
 pub fn read_all(sim: &mut Sim, map: &MemoryMap) -> Result<Vec<Vec<u64>>> {
-    let lanes = map.lanes as usize;
-    let mut words = vec![Vec::with_capacity(map.depth); lanes];
+    let nb = map.weight_banks();
+    let mut words = vec![Vec::with_capacity(map.depth); nb];
     let mut rq = Vec::with_capacity(map.rq_depth);
     sim.set("reset", 0)?;
     for a in 0..map.depth.max(map.rq_depth) {
@@ -48,8 +48,8 @@ pub fn read_all(sim: &mut Sim, map: &MemoryMap) -> Result<Vec<Vec<u64>>> {
                 return Err(Error::Mismatch(format!("valid is low one cycle after a read of address {a}")));
             }
             let d = sim.get_words("data")?;
-            for (l, lane) in words.iter_mut().enumerate() {
-                lane.push(((d[l / 4] >> (8 * (l % 4))) & 0xff) as u64);
+            for (b, bank) in words.iter_mut().enumerate() {
+                bank.push(bank_word(&d, b, map.bank_bytes()));
             }
         }
         if r {
@@ -61,6 +61,12 @@ pub fn read_all(sim: &mut Sim, map: &MemoryMap) -> Result<Vec<Vec<u64>>> {
     }
     words.push(rq);
     Ok(words)
+}
+
+/// Bank `b`'s word (`g` bytes, bank `b` at bytes `b*g ..` of the port) from the port's
+/// 32-bit words.
+pub fn bank_word(d: &[u32], b: usize, g: usize) -> u64 {
+    (0..g).map(|i| b * g + i).fold(0u64, |w, l| w | ((((d[l / 4] >> (8 * (l % 4))) & 0xff) as u64) << (8 * (l - b * g))))
 }
 
 /// Compares what was read with the expected image.
@@ -100,7 +106,7 @@ pub fn compare(expected: &RomImage, got: &[Vec<u64>], map: &MemoryMap) -> Result
 pub fn random_reads(sim: &mut Sim, map: &MemoryMap, image: &RomImage, seed: u64, cycles: usize) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut m = StoreModel::new(image);
-    let lanes = map.lanes as usize;
+    let nb = map.weight_banks();
     for c in 0..cycles {
         let reset = rng.random_range(0..32) == 0;
         let en = rng.random_range(0..8) != 0;
@@ -124,7 +130,7 @@ pub fn random_reads(sim: &mut Sim, map: &MemoryMap, image: &RomImage, seed: u64,
         }
         if let Some(want) = &m.data {
             let d = sim.get_words("data")?;
-            let got: Vec<u64> = (0..lanes).map(|l| ((d[l / 4] >> (8 * (l % 4))) & 0xff) as u64).collect();
+            let got: Vec<u64> = (0..nb).map(|b| bank_word(&d, b, map.bank_bytes())).collect();
             if &got != want {
                 return Err(fail("data", format!("{got:?}"), format!("{want:?}")));
             }

@@ -1,11 +1,12 @@
-//! The store's top module: one weight bank per lane and the requant bank, all addressed
-//! together, behind two read ports. Only wiring is generated here; the banks are [`super::bank`].
+//! The store's top module: the weight banks (one per row of a word, or per 8 bytes of it) and
+//! the requant bank, all addressed together, behind two read ports. Only wiring is generated
+//! here; the banks are [`super::bank`].
 //!
 //! ```text
 //!                +-----------------------------------------+
 //!   clock ------>|                                         |
 //!   reset ------>|  llmpu_rom_lL                            |
-//!   en --------->|  bank w0 .. w(L-1): D x 8 bit           |--> data [L*8]
+//!   en --------->|  bank w0 .. w(B-1): D x 8G bit          |--> data [R*C*8]
 //!   addr [AB] -->|                                         |--> valid
 //!   rq_en ------>|  bank rq: RD x 24 bit                   |--> rq_data [24]
 //!   rq_addr [RB]>|                                         |--> rq_valid
@@ -13,8 +14,8 @@
 //! ```
 //!
 //! Contract (the cycle model is [`super::image::StoreModel`]):
-//! 1. Read latency is one cycle: after a rising edge with `en` high, `data` holds lane `i`'s
-//!    word at `addr` in bits `[8i+7:8i]` and `valid` is high. With `en` low, `data` holds its
+//! 1. Read latency is one cycle: after a rising edge with `en` high, `data` holds the `R x C`
+//!    word at `addr`, byte lane `l = r*C + c` in bits `[8l +: 8]`, and `valid` is high. With `en` low, `data` holds its
 //!    value and `valid` is low. `addr` past the depth D reads undefined data.
 //! 2. The requant port works the same way on its own address (`rq_en`, `rq_addr`, `rq_data`,
 //!    `rq_valid`); both ports can read every cycle.
@@ -33,7 +34,7 @@ pub fn ports(cfg: &RomConfig, map: &MemoryMap) -> Vec<Port> {
         Port::input("reset", 1, "synchronous, active high; clears valid and rq_valid"),
         Port::input("en", 1, "read the weight banks at addr on this edge"),
         Port::input("addr", map.addr_bits, &format!("weight address, 0..{} (see the memory map)", map.depth - 1)),
-        Port::output("data", cfg.data_bits(), "lane i's int8 at bits [8i+7:8i], one cycle after en"),
+        Port::output("data", cfg.data_bits(), "lane i's int8 at bits [8i+7:8i] (lane = row * cols + col of the word), one cycle after en"),
         Port::output("valid", 1, "data was read on the previous edge"),
         Port::input("rq_en", 1, "read the requant bank at rq_addr on this edge"),
         Port::input("rq_addr", map.rq_addr_bits, &format!("requant address, 0..{}", map.rq_depth - 1)),
@@ -65,10 +66,11 @@ pub fn top_verilog(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> String
         .collect();
     v += &decls.join(",\n");
     v += "\n);\n";
-    let lanes = image.lanes();
+    let nb = image.weight_banks();
     for (i, b) in image.banks.iter().enumerate() {
-        let (en, addr, data) = if i < lanes {
-            ("en", "addr", format!("data[{}:{}]", 8 * i + 7, 8 * i))
+        let (en, addr, data) = if i < nb {
+            let w = b.width as usize;
+            ("en", "addr", format!("data[{}:{}]", w * i + w - 1, w * i))
         } else {
             ("rq_en", "rq_addr", "rq_data".to_string())
         };

@@ -1,0 +1,144 @@
+//! `llmpu generate lpu` and `llmpu sim lpu`: the processing unit core from a model.
+
+use super::model::{ModelArgs, DEFAULT_MODEL};
+use crate::lpu::config::parse_tiles;
+use crate::lpu::reference::{encode_prompt, generate, GenRequest};
+use crate::lpu::{Compiled, LpuConfig, LpuParams};
+use crate::model::QuantModel;
+use crate::numeric::{Temperature, XorShift32};
+use crate::sim::lpu::{build, class_name, compare, run};
+use crate::sim::BuildOptions;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Which model on which matrix unit.
+#[derive(Debug, Clone, Args)]
+pub struct LpuArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Rows R of the matrix unit (1, 2, 4, 8 or 16)
+    #[arg(long, default_value_t = 4)]
+    pub rows: usize,
+    /// Columns C of the matrix unit and scratchpad banks (1, 2, 4, 8 or 16)
+    #[arg(long, default_value_t = 4)]
+    pub cols: usize,
+    /// Attention heads processed in parallel (must divide the head count)
+    #[arg(long, default_value_t = 1)]
+    pub lanes: usize,
+    /// Network-on-chip mesh WxH (v1: 1x1)
+    #[arg(long, default_value = "1x1")]
+    pub tiles: String,
+}
+
+impl LpuArgs {
+    /// The quantized model, its name and the compiled program for `target`.
+    pub fn compile(&self, target: &str) -> crate::Result<(QuantModel, String, Compiled)> {
+        let tiles = parse_tiles(&self.tiles)?;
+        let f = self.model.load()?;
+        let q = QuantModel::from_float(&f)?;
+        let cfg = LpuConfig::try_from(LpuParams { model: q.cfg, rows: self.rows, cols: self.cols, lanes: self.lanes, tiles, target: target.into() })?;
+        let path = self.model.model.as_deref().unwrap_or(std::path::Path::new(DEFAULT_MODEL));
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+        let c = Compiled::new(&cfg, &q)?;
+        Ok((q, name, c))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateLpu {
+    #[command(flatten)]
+    pub lpu: LpuArgs,
+    /// FPGA part the core must fit (see `llmpu boards`)
+    #[arg(long, default_value = "ecp5-85k")]
+    pub target: String,
+    /// Output folder (created if missing)
+    #[arg(long, default_value = "rtl-out/lpu")]
+    pub out: PathBuf,
+}
+
+pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
+    let (_, name, c) = a.lpu.compile(&a.target)?;
+    let (files, m) = crate::rtl::lpu::generate(&c, &name)?;
+    files.write_to(&a.out)?;
+    let f = &m.extra["fit"];
+    println!(
+        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs) on {}",
+        m.top,
+        m.files.join(", "),
+        a.out.display(),
+        c.program.len(),
+        f["brams"],
+        f["brams_available"],
+        f["bram"].as_str().unwrap_or("block RAMs"),
+        f["multipliers"],
+        f["in_dsps"],
+        a.target
+    );
+    Ok(())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimLpu {
+    #[command(flatten)]
+    pub lpu: LpuArgs,
+    /// Names to generate (or tokens with --tokens)
+    #[arg(short = 'n', long = "count", default_value_t = 20)]
+    pub count: u16,
+    /// Count sampled tokens instead of names
+    #[arg(long)]
+    pub tokens: bool,
+    /// Sampling temperature: 0 (greedy) or 0.1..=10
+    #[arg(long, default_value_t = 0.5)]
+    pub temperature: f64,
+    /// Seed of the on-chip xorshift32
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Prefix every name starts with (forced tokens)
+    #[arg(long, default_value = "")]
+    pub prompt: String,
+    /// Count-only: the core emits no characters
+    #[arg(long)]
+    pub quiet: bool,
+    /// Write a VCD waveform of the run to this file (builds a traced model)
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+}
+
+pub fn run_sim(a: SimLpu) -> anyhow::Result<()> {
+    let (q, _, c) = a.lpu.compile("ecp5-85k")?;
+    let t = Temperature::try_from(a.temperature)?;
+    let prompt = encode_prompt(&q, &a.prompt)?;
+    let req = GenRequest { seed: XorShift32::new(a.seed).0, temp_k: t.k, count: a.count, names: !a.tokens, quiet: a.quiet, prompt };
+    let want = generate(&q, &req)?;
+    let opts = BuildOptions { trace: a.vcd.is_some(), progress: true, cache_dir: None };
+    let model = build(&c, &opts)?;
+    let mut sim = model.sim(a.seed);
+    if let Some(p) = &a.vcd {
+        sim.trace(p)?;
+    }
+    let got = run(&mut sim, &req, |_| true, 2_000_000_000)?;
+    sim.close_trace();
+    print!("{}", String::from_utf8_lossy(&got.gen.text));
+    println!(
+        "{}: {} forward passes, {} names, {} cycles; cycles per token: first {}, mean {:.1}",
+        c.cfg.top_name(),
+        got.gen.steps,
+        got.gen.names,
+        got.cycles,
+        got.step_cycles.first().copied().unwrap_or(0),
+        got.mean_step()
+    );
+    println!("per-stage cycles (all passes; per pass):");
+    for (v, &n) in got.per_class.iter().enumerate() {
+        if n > 0 && v != 15 {
+            println!("  {:<13} {:>10} {:>8.1}", class_name(v), n, n as f64 / got.gen.steps.max(1) as f64);
+        }
+    }
+    match compare(&want, &got) {
+        Ok(()) => {
+            println!("PASS: equal to the reference (golden model), {} characters", got.gen.text.len());
+            Ok(())
+        }
+        Err(e) => Err(anyhow::anyhow!(crate::Error::Mismatch(e))),
+    }
+}

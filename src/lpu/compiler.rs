@@ -1,0 +1,492 @@
+//! The compiler: from a [`QuantModel`] and an [`LpuConfig`] to everything the core holds in ROM
+//! — the weight store image (R x C words) and its requant store, the tensor table, the
+//! scratchpad layout and the per-token program ([`Compiled`]) — and the instruction-level
+//! [`Interpreter`] of that program, which must equal [`crate::model::Golden::step`] bit for bit.
+//!
+//! Weight store layout (the contract's generalisation of `src/rtl/rom/map.rs`): a word is
+//! `R*C` signed bytes, lane `l = r*C + c`; a `rows x cols` tensor takes `tiles = ceil(rows/R)`
+//! tiles of `chunks = ceil(cols/C)` words, `w[row][col]` at word
+//! `base + (row / R) * chunks + col / C`, lane `(row % R) * C + col % C`; padding lanes hold 0;
+//! tensors back to back in [`ModelConfig::tensors`](crate::model::ModelConfig::tensors) order.
+//! Requant store: one 24-bit word per row, row `r` of a tensor at `rq_base + r`.
+
+use super::config::LpuConfig;
+use super::isa::{Instr, Op};
+use crate::model::quant::QTensor;
+use crate::model::QuantModel;
+use crate::numeric::{attention_head, rmsnorm, sample, sat_i16, NormConsts, Requant, Temperature, XorShift32};
+use crate::rtl::rom::image::rq_word;
+use crate::{Error, Result};
+use serde::Serialize;
+
+/// Largest weight-store or requant-store depth (16-bit addresses).
+pub const MAX_WORDS: usize = 1 << 16;
+
+/// Where one tensor lives in the weight store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TensorPlace {
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    /// First word.
+    pub base: usize,
+    /// `ceil(rows / R)`.
+    pub tiles: usize,
+    /// `ceil(cols / C)`: words per tile.
+    pub chunks: usize,
+    /// `tiles * chunks`.
+    pub words: usize,
+    /// First requant word.
+    pub rq_base: usize,
+}
+
+/// The weight store's memory map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeightMap {
+    pub rows: usize,
+    pub cols: usize,
+    /// Words of the weight store.
+    pub depth: usize,
+    /// Words of the requant store.
+    pub rq_depth: usize,
+    pub tensors: Vec<TensorPlace>,
+}
+
+impl WeightMap {
+    /// The contract's placement of `cfg`'s tensors (the one function to swap for MAT's map).
+    pub fn new(cfg: &LpuConfig) -> Result<Self> {
+        let (r, c) = (cfg.rows, cfg.cols);
+        let (mut base, mut rq_base) = (0, 0);
+        let mut tensors = Vec::new();
+        for (name, rows, cols) in cfg.model.tensors() {
+            let (tiles, chunks) = (rows.div_ceil(r), cols.div_ceil(c));
+            tensors.push(TensorPlace { name, rows, cols, base, tiles, chunks, words: tiles * chunks, rq_base });
+            base += tiles * chunks;
+            rq_base += rows;
+        }
+        if base > MAX_WORDS {
+            return Err(Error::invalid(
+                "rows x cols",
+                format!("{r}x{c}"),
+                format!("the model needs {base} weight words; allowed: at most {MAX_WORDS}, use a larger matrix unit"),
+            ));
+        }
+        Ok(WeightMap { rows: r, cols: c, depth: base, rq_depth: rq_base, tensors })
+    }
+
+    /// `(word, lane)` of `w[row][col]` of tensor `t`.
+    pub fn locate(&self, t: &TensorPlace, row: usize, col: usize) -> (usize, usize) {
+        (t.base + (row / self.rows) * t.chunks + col / self.cols, (row % self.rows) * self.cols + col % self.cols)
+    }
+
+    /// The tensor and `(row, col)` a `(word, lane)` holds, `None` for padding or past the end.
+    pub fn describe(&self, word: usize, lane: usize) -> Option<(&str, usize, usize)> {
+        let t = self.tensors.iter().find(|t| word >= t.base && word < t.base + t.words)?;
+        let off = word - t.base;
+        let row = (off / t.chunks) * self.rows + lane / self.cols;
+        let col = (off % t.chunks) * self.cols + lane % self.cols;
+        (row < t.rows && col < t.cols).then_some((t.name.as_str(), row, col))
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "layout": "w[row][col] at word base + (row / R) * chunks + col / C, lane (row % R) * C + col % C (byte lane at bits [8 lane +: 8]); requant of row r at rq_base + r",
+            "word_bits": self.rows * self.cols * 8,
+            "depth": self.depth,
+            "rq_depth": self.rq_depth,
+            "rq_bits": 24,
+            "rq_fields": {"mult": [15, 0], "shift": [21, 16]},
+            "tensors": self.tensors,
+        })
+    }
+}
+
+/// The contents of the weight and requant stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightImage {
+    /// `depth` words of `R*C` bytes, lane order.
+    pub words: Vec<Vec<i8>>,
+    /// `rq_depth` 24-bit words.
+    pub rq: Vec<u32>,
+}
+
+/// The model's tensors in store order.
+pub fn tensors(q: &QuantModel) -> Vec<&QTensor> {
+    let mut t = vec![&q.wte, &q.wpe, &q.lm_head];
+    for l in &q.layers {
+        t.extend([&l.wq, &l.wk, &l.wv, &l.wo, &l.fc1, &l.fc2]);
+    }
+    t
+}
+
+impl WeightImage {
+    pub fn build(map: &WeightMap, q: &QuantModel) -> Self {
+        let mut words = vec![vec![0i8; map.rows * map.cols]; map.depth];
+        let mut rq = vec![0u32; map.rq_depth];
+        for (t, p) in tensors(q).into_iter().zip(&map.tensors) {
+            for r in 0..t.rows {
+                for (c, &w) in t.row(r).iter().enumerate() {
+                    let (word, lane) = map.locate(p, r, c);
+                    words[word][lane] = w;
+                }
+                rq[p.rq_base + r] = rq_word(&t.rq[r]) as u32;
+            }
+        }
+        WeightImage { words, rq }
+    }
+
+    /// Word `w` as little-endian lane bytes packed into 64-bit limbs (lane `l` at bits `8l`).
+    pub fn limbs(&self, w: usize) -> Vec<u64> {
+        let mut out = vec![0u64; self.words[w].len().div_ceil(8)];
+        for (l, &b) in self.words[w].iter().enumerate() {
+            out[l / 8] |= (b as u8 as u64) << (8 * (l % 8));
+        }
+        out
+    }
+
+    pub fn requant(&self, addr: usize) -> Requant {
+        let w = self.rq[addr];
+        Requant { mult: (w & 0xffff) as u16, shift: (w >> 16) & 63 }
+    }
+}
+
+/// Scratchpad element addresses of every vector (each a multiple of C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Layout {
+    /// Residual stream.
+    pub x: usize,
+    /// Norm output.
+    pub xn: usize,
+    pub q: usize,
+    pub k: usize,
+    pub v: usize,
+    pub att: usize,
+    /// Embedding sum and matvec outputs added to the residual.
+    pub y: usize,
+    /// MLP hidden layer.
+    pub h: usize,
+    pub logits: usize,
+    /// Elements in all (a multiple of C).
+    pub size: usize,
+}
+
+impl Layout {
+    pub fn new(cfg: &LpuConfig) -> Result<Self> {
+        let m = cfg.model;
+        let e = cfg.span(m.n_embd);
+        let mut at = 0;
+        let mut next = |n: usize| {
+            let a = at;
+            at += cfg.span(n);
+            a
+        };
+        let (x, xn, q, k, v, att, y) = (next(e), next(e), next(e), next(e), next(e), next(e), next(e));
+        let h = next(m.mlp_hidden);
+        let logits = next(m.vocab);
+        if at > super::isa::ADDR_LIMIT {
+            return Err(Error::invalid(
+                "scratchpad",
+                format!("{at} elements"),
+                format!("allowed: at most {} (12-bit address fields); use a smaller model", super::isa::ADDR_LIMIT),
+            ));
+        }
+        Ok(Layout { x, xn, q, k, v, att, y, h, logits, size: at })
+    }
+}
+
+/// The constants of the integer rules the units take as inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Consts {
+    /// NORM constant sets: 0 = embedding norm, 1 = layer norm.
+    pub norm: [NormConsts; 2],
+    pub q_frac: u32,
+    pub k_frac: u32,
+    pub logit_frac: u32,
+}
+
+/// One tensor-table entry: what MATVEC `aux` selects.
+pub fn table_entry(t: &TensorPlace) -> u64 {
+    t.base as u64 | (t.rq_base as u64) << 16 | (t.rows as u64) << 32 | (t.chunks as u64) << 48
+}
+
+/// Everything compiled for one model on one configuration.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub cfg: LpuConfig,
+    pub map: WeightMap,
+    pub image: WeightImage,
+    pub layout: Layout,
+    pub consts: Consts,
+    pub program: Vec<Instr>,
+    /// Tensor table: one 64-bit entry per tensor of `map`, then the fused entries of
+    /// [`fused_qkv`] (one per layer when they exist).
+    pub table: Vec<u64>,
+    /// Names of the table entries (for listings).
+    pub table_names: Vec<String>,
+    /// ASCII of each token (BOS is `\n`).
+    pub chars: Vec<u8>,
+}
+
+/// Index of tensor `w` (0 = wq ... 5 = fc2) of layer `l` in the tensor table.
+fn layer_tensor(l: usize, w: usize) -> u8 {
+    (3 + 6 * l + w) as u8
+}
+
+/// Whether layer `l`'s `wq`, `wk`, `wv` can run as one MATVEC of `3 n_embd` rows: they are back
+/// to back in the store and in the requant store, and when `n_embd` is a multiple of R and C no
+/// tile straddles two of them and q, k, v are back to back in the scratchpad.
+pub fn fused_qkv(cfg: &LpuConfig) -> bool {
+    let e = cfg.model.n_embd;
+    e.is_multiple_of(cfg.rows) && e.is_multiple_of(cfg.cols)
+}
+
+/// The tensor table: the map's tensors, then (with [`fused_qkv`]) one `layer{l}.qkv` entry per
+/// layer covering `wq`, `wk`, `wv`.
+pub fn tensor_table(cfg: &LpuConfig, map: &WeightMap) -> (Vec<u64>, Vec<String>) {
+    let mut t: Vec<u64> = map.tensors.iter().map(table_entry).collect();
+    let mut names: Vec<String> = map.tensors.iter().map(|p| p.name.clone()).collect();
+    if fused_qkv(cfg) {
+        for l in 0..cfg.model.n_layer {
+            let wq = &map.tensors[layer_tensor(l, 0) as usize];
+            let p = TensorPlace { name: format!("layer{l}.qkv"), rows: 3 * wq.rows, words: 3 * wq.words, tiles: 3 * wq.tiles, ..wq.clone() };
+            t.push(table_entry(&p));
+            names.push(p.name);
+        }
+    }
+    (t, names)
+}
+
+/// Decodes a tensor-table entry: `(w_base, rq_base, rows, chunks)`.
+pub fn table_fields(e: u64) -> (usize, usize, usize, usize) {
+    ((e & 0xffff) as usize, (e >> 16 & 0xffff) as usize, (e >> 32 & 0xffff) as usize, (e >> 48) as usize)
+}
+
+/// The per-token program.
+pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
+    let m = cfg.model;
+    let e = m.n_embd as u16;
+    let a = |v: usize| v as u16;
+    let mv = |t: u8, src: usize, dst: usize, relu: bool| Instr { flags: relu as u8, aux: t, a: a(src), b: a(dst), ..Instr::new(Op::Matvec) };
+    let mut p = vec![
+        Instr { a: a(lay.y), ..Instr::new(Op::Embed) },
+        Instr { a: a(lay.y), b: a(lay.x), flags: 0, ..Instr::new(Op::Norm) },
+    ];
+    let norm = Instr { a: a(lay.x), b: a(lay.xn), flags: 1, ..Instr::new(Op::Norm) };
+    let add = Instr { a: a(lay.x), b: a(lay.y), c: e, ..Instr::new(Op::Add) };
+    for l in 0..m.n_layer {
+        p.push(norm);
+        if fused_qkv(cfg) {
+            let qkv = (cfg.model.tensors().len() + l) as u8;
+            p.push(mv(qkv, lay.xn, lay.q, false));
+        } else {
+            p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, false));
+            p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, false));
+            p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, false));
+        }
+        p.push(Instr { aux: l as u8, a: a(lay.q), b: a(lay.k), c: a(lay.v), d: a(lay.att), ..Instr::new(Op::Attn) });
+        p.push(mv(layer_tensor(l, 3), lay.att, lay.y, false));
+        p.push(add);
+        p.push(norm);
+        p.push(mv(layer_tensor(l, 4), lay.xn, lay.h, true));
+        p.push(mv(layer_tensor(l, 5), lay.h, lay.y, false));
+        p.push(add);
+    }
+    p.push(mv(2, lay.x, lay.logits, false));
+    p.push(Instr { a: a(lay.logits), b: m.vocab as u16, ..Instr::new(Op::Sample) });
+    p.push(Instr::new(Op::End));
+    for i in &p {
+        i.check()?;
+    }
+    Ok(p)
+}
+
+impl Compiled {
+    pub fn new(cfg: &LpuConfig, q: &QuantModel) -> Result<Self> {
+        if q.cfg != cfg.model {
+            return Err(Error::invalid("model", format!("{:?}", q.cfg.params()), "allowed: the model of the configuration"));
+        }
+        let map = WeightMap::new(cfg)?;
+        let image = WeightImage::build(&map, q);
+        let layout = Layout::new(cfg)?;
+        let program = program(cfg, &layout)?;
+        let (table, table_names) = tensor_table(cfg, &map);
+        if program.len() > 256 {
+            return Err(Error::invalid("program", format!("{} instructions", program.len()), "allowed: at most 256 (8-bit program counter); use fewer layers"));
+        }
+        let bos = cfg.model.bos();
+        let chars = (0..cfg.model.vocab)
+            .map(|t| if t == bos { b'\n' } else { q.tok.char(t).filter(|c| c.is_ascii()).map(|c| c as u8).unwrap_or(b'?') })
+            .collect();
+        let consts = Consts { norm: [q.norm_embed, q.norm], q_frac: q.fmt.q, k_frac: q.fmt.k, logit_frac: q.fmt.logit };
+        Ok(Compiled { cfg: *cfg, map, image, layout, consts, program, table, table_names, chars })
+    }
+
+    pub fn encoded(&self) -> Vec<u64> {
+        self.program.iter().map(Instr::encode).collect()
+    }
+
+    /// The program as text, one instruction a line with its address and encoding.
+    pub fn listing(&self) -> String {
+        let name = |t: u8| self.table_names.get(t as usize).cloned().unwrap_or_else(|| format!("tensor{t}"));
+        self.program.iter().enumerate().map(|(pc, i)| format!("{pc:3}  {:016x}  {}\n", i.encode(), i.listing(name))).collect()
+    }
+
+    /// Flips bit `bit` (0..8) of lane `lane` of weight word `word` (for fault-injection tests).
+    pub fn flip_weight_bit(&mut self, word: usize, lane: usize, bit: u32) -> Result<()> {
+        let w = self.image.words.get_mut(word).ok_or_else(|| Error::invalid("word", word, "allowed: a word of the store"))?;
+        let b = w.get_mut(lane).ok_or_else(|| Error::invalid("lane", lane, "allowed: a lane of the word"))?;
+        *b = (*b as u8 ^ (1u8 << (bit & 7))) as i8;
+        Ok(())
+    }
+}
+
+/// The program run instruction by instruction on a software scratchpad and KV cache, reading
+/// weights only from the compiled [`WeightImage`] and constants only from [`Consts`].
+#[derive(Debug, Clone)]
+pub struct Interpreter<'a> {
+    pub c: &'a Compiled,
+    pub spad: Vec<i16>,
+    /// Per layer, per position, n_embd keys / values.
+    keys: Vec<Vec<Vec<i16>>>,
+    values: Vec<Vec<Vec<i16>>>,
+    pos: usize,
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(c: &'a Compiled) -> Self {
+        let l = c.cfg.model.n_layer;
+        Interpreter { c, spad: vec![0; c.layout.size], keys: vec![Vec::new(); l], values: vec![Vec::new(); l], pos: 0 }
+    }
+
+    /// Forgets the cache: the next step is position 0.
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        self.keys.iter_mut().for_each(Vec::clear);
+        self.values.iter_mut().for_each(Vec::clear);
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The logits of the last step.
+    pub fn logits(&self) -> &[i16] {
+        let l = self.c.layout.logits;
+        &self.spad[l..l + self.c.cfg.model.vocab]
+    }
+
+    fn weight(&self, word: usize, lane: usize) -> i32 {
+        self.c.image.words[word][lane] as i32
+    }
+
+    /// MATVEC from the tensor-table entry `t` (as the hardware reads it).
+    fn matvec(&mut self, t: usize, src: usize, dst: usize, relu: bool) {
+        let (base, rq_base, rows, chunks) = table_fields(self.c.table[t]);
+        let (r, c) = (self.c.cfg.rows, self.c.cfg.cols);
+        for row in 0..rows {
+            let mut acc = 0i32;
+            for ch in 0..chunks {
+                let word = base + (row / r) * chunks + ch;
+                for cc in 0..c {
+                    let x = self.spad[src + ch * c + cc] as i32;
+                    acc = acc.wrapping_add(self.weight(word, (row % r) * c + cc).wrapping_mul(x));
+                }
+            }
+            let y = self.c.image.requant(rq_base + row).apply(acc as i64);
+            self.spad[dst + row] = if relu { y.max(0) } else { y };
+        }
+    }
+
+    /// Runs the program for `token` at the next position. `sampler` is `Some((temp_k, rng))`
+    /// when SAMPLE runs (the step's logits are sampled) and `None` while the prompt is forced.
+    /// Returns the sampled token, if any.
+    pub fn step(&mut self, token: usize, sampler: Option<(u16, &mut XorShift32)>) -> Result<Option<usize>> {
+        let c = self.c;
+        let m = c.cfg.model;
+        let (e, hd, t) = (m.n_embd, m.head_dim(), self.pos);
+        if t >= m.block_size {
+            return Err(Error::invalid("position", t, format!("allowed: 0..{} (block_size)", m.block_size)));
+        }
+        if token >= m.vocab {
+            return Err(Error::invalid("token", token, format!("allowed: 0..{}", m.vocab)));
+        }
+        let mut sampler = sampler;
+        let mut sampled = None;
+        for i in &c.program {
+            let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
+            match i.op {
+                Op::End => break,
+                Op::Embed => {
+                    let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
+                    let (rt, rp) = (c.image.requant(wte.rq_base + token), c.image.requant(wpe.rq_base + t));
+                    for k in 0..e {
+                        let (w1, l1) = c.map.locate(wte, token, k);
+                        let (w2, l2) = c.map.locate(wpe, t, k);
+                        let v = rt.apply(self.weight(w1, l1) as i64) as i64 + rp.apply(self.weight(w2, l2) as i64) as i64;
+                        self.spad[a + k] = sat_i16(v);
+                    }
+                }
+                Op::Norm => {
+                    let k: &NormConsts = &c.consts.norm[(i.flags & 1) as usize];
+                    let x: Vec<i16> = self.spad[a..a + e].to_vec();
+                    rmsnorm(&x, k, &mut self.spad[b..b + e]);
+                }
+                Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & 1 == 1),
+                Op::Add => {
+                    for k in 0..cc {
+                        self.spad[a + k] = sat_i16(self.spad[a + k] as i64 + self.spad[b + k] as i64);
+                    }
+                }
+                Op::Attn => {
+                    let l = i.aux as usize;
+                    self.keys[l].truncate(t);
+                    self.values[l].truncate(t);
+                    self.keys[l].push(self.spad[b..b + e].to_vec());
+                    self.values[l].push(self.spad[cc..cc + e].to_vec());
+                    for h in 0..m.n_head {
+                        let (lo, hi) = (h * hd, (h + 1) * hd);
+                        let ks: Vec<Vec<i16>> = self.keys[l].iter().map(|k| k[lo..hi].to_vec()).collect();
+                        let vs: Vec<Vec<i16>> = self.values[l].iter().map(|v| v[lo..hi].to_vec()).collect();
+                        let o = attention_head(&self.spad[a + lo..a + hi], &ks, &vs, c.consts.q_frac, c.consts.k_frac);
+                        self.spad[d + lo..d + hi].copy_from_slice(&o);
+                    }
+                }
+                Op::Sample => {
+                    if let Some((k, rng)) = sampler.as_mut() {
+                        sampled = Some(sample(&self.spad[a..a + b], c.consts.logit_frac, temperature(*k), rng));
+                    }
+                }
+            }
+        }
+        self.pos += 1;
+        Ok(sampled)
+    }
+}
+
+/// The [`Temperature`] with integer factor `k` (sampling uses only `k`; `value` is informative).
+pub fn temperature(k: u16) -> Temperature {
+    Temperature { value: if k == 0 { 0.0 } else { std::f64::consts::LOG2_E * 4096.0 / k as f64 }, k }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lpu::config::LpuParams;
+    use crate::model::ModelConfig;
+
+    #[test]
+    fn map_places_by_the_contract_formula() {
+        let cfg = LpuConfig::try_from(LpuParams::new(ModelConfig::microgpt(), 4, 8, "ecp5-85k")).unwrap();
+        let m = WeightMap::new(&cfg).unwrap();
+        // wte 27x16: 7 tiles x 2 chunks = 14 words; wpe 16x16: 4 x 2 = 8; lm_head 27x16: 14.
+        let t: Vec<_> = m.tensors.iter().take(4).map(|t| (t.base, t.tiles, t.chunks, t.rq_base)).collect();
+        assert_eq!(t, vec![(0, 7, 2, 0), (14, 4, 2, 27), (22, 7, 2, 43), (36, 4, 2, 70)]);
+        let wte = &m.tensors[0];
+        assert_eq!(m.locate(wte, 5, 9), (3, 9));
+        assert_eq!(m.describe(3, 9), Some(("wte", 5, 9)));
+        // wte row 27 would be the padding of tile 6, lane 3*8.
+        assert_eq!(m.describe(13, 24), None);
+        let lay = Layout::new(&cfg).unwrap();
+        assert_eq!((lay.h, lay.logits, lay.size), (112, 176, 208));
+    }
+}

@@ -1,0 +1,147 @@
+//! The processing unit's one validated configuration: the model it runs, the matrix unit's
+//! `rows x cols` (R x C, powers of two 1..=16; C is also the number of scratchpad banks), the
+//! attention unit's lanes, the network-on-chip tile mesh and the FPGA target. Every artefact of
+//! the unit (program, ROM images, memory map, Verilog, manifest) is derived from an [`LpuConfig`].
+
+use crate::error::{check_range, Error, Result};
+use crate::model::ModelConfig;
+use crate::synth::target::Target;
+use serde::Serialize;
+
+/// Largest R and C of the matrix unit.
+pub const MAX_DIM: usize = 16;
+
+/// Unvalidated parameters as a user gives them; turn into an [`LpuConfig`] with `try_from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LpuParams {
+    pub model: ModelConfig,
+    pub rows: usize,
+    pub cols: usize,
+    /// Heads the attention unit processes in parallel (must divide `n_head`).
+    pub lanes: usize,
+    /// NoC mesh `(width, height)` in tiles.
+    pub tiles: (usize, usize),
+    /// Target name (see `llmpu boards` / [`Target::names`]).
+    pub target: String,
+}
+
+impl LpuParams {
+    /// MicroGPT on an R x C matrix unit, one attention lane, one tile, for `target`.
+    pub fn new(model: ModelConfig, rows: usize, cols: usize, target: &str) -> Self {
+        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string() }
+    }
+}
+
+/// A validated processing unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LpuConfig {
+    pub model: ModelConfig,
+    pub rows: usize,
+    pub cols: usize,
+    pub lanes: usize,
+    pub tiles: (usize, usize),
+    #[serde(serialize_with = "target_name")]
+    pub target: Target,
+}
+
+fn target_name<S: serde::Serializer>(t: &Target, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(t.name)
+}
+
+fn check_pow2(name: &str, v: usize) -> Result<usize> {
+    if !(1..=MAX_DIM).contains(&v) || !v.is_power_of_two() {
+        return Err(Error::invalid(name, v, "allowed: 1, 2, 4, 8 or 16"));
+    }
+    Ok(v)
+}
+
+impl TryFrom<LpuParams> for LpuConfig {
+    type Error = Error;
+    fn try_from(p: LpuParams) -> Result<Self> {
+        let rows = check_pow2("rows", p.rows)?;
+        let cols = check_pow2("cols", p.cols)?;
+        let heads = p.model.n_head;
+        check_range("lanes", p.lanes, 1, heads)?;
+        if !heads.is_multiple_of(p.lanes) {
+            let ok: Vec<String> = (1..=heads).filter(|&l| heads.is_multiple_of(l)).map(|l| l.to_string()).collect();
+            return Err(Error::invalid("lanes", p.lanes, format!("must divide n_head = {heads} (allowed: {})", ok.join(", "))));
+        }
+        if p.tiles != (1, 1) {
+            return Err(Error::invalid(
+                "tiles",
+                format!("{}x{}", p.tiles.0, p.tiles.1),
+                "allowed: 1x1 (v1 runs every unit in one tile, point to point; larger meshes are not built yet)",
+            ));
+        }
+        let target: Target = p.target.parse()?;
+        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target })
+    }
+}
+
+/// Parses `WxH` (e.g. `1x1`) into a tile mesh.
+pub fn parse_tiles(s: &str) -> Result<(usize, usize)> {
+    let bad = || Error::invalid("tiles", format!("'{s}'"), "allowed: WxH with W, H >= 1, e.g. 1x1");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: usize = w.trim().parse().map_err(|_| bad())?;
+    let h: usize = h.trim().parse().map_err(|_| bad())?;
+    if w == 0 || h == 0 {
+        return Err(bad());
+    }
+    Ok((w, h))
+}
+
+impl LpuConfig {
+    /// log2 of R.
+    pub fn lg_r(&self) -> u32 {
+        self.rows.trailing_zeros()
+    }
+    /// log2 of C.
+    pub fn lg_c(&self) -> u32 {
+        self.cols.trailing_zeros()
+    }
+    /// `n` rounded up to a multiple of C: the scratchpad span of an `n`-element vector.
+    pub fn span(&self, n: usize) -> usize {
+        n.div_ceil(self.cols) * self.cols
+    }
+    /// The name of the generated core top, e.g. `llmpu_core_r4c4`.
+    pub fn top_name(&self) -> String {
+        format!("llmpu_core_r{}c{}", self.rows, self.cols)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> LpuParams {
+        LpuParams::new(ModelConfig::microgpt(), 4, 4, "ecp5-85k")
+    }
+
+    #[test]
+    fn microgpt_4x4_is_valid() {
+        let c = LpuConfig::try_from(p()).unwrap();
+        assert_eq!((c.rows, c.cols, c.lg_r(), c.lg_c(), c.span(27)), (4, 4, 2, 2, 28));
+        assert_eq!(c.top_name(), "llmpu_core_r4c4");
+    }
+
+    #[test]
+    fn errors_name_the_value_and_what_is_allowed() {
+        let e = |q: LpuParams| LpuConfig::try_from(q).unwrap_err().to_string();
+        assert_eq!(e(LpuParams { rows: 3, ..p() }), "rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+        assert_eq!(e(LpuParams { cols: 32, ..p() }), "cols 32 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+        assert_eq!(e(LpuParams { lanes: 3, ..p() }), "lanes 3 is not allowed (must divide n_head = 4 (allowed: 1, 2, 4))");
+        assert_eq!(e(LpuParams { lanes: 0, ..p() }), "lanes 0 is not allowed (allowed: 1..=4)");
+        assert_eq!(
+            e(LpuParams { tiles: (2, 1), ..p() }),
+            "tiles 2x1 is not allowed (allowed: 1x1 (v1 runs every unit in one tile, point to point; larger meshes are not built yet))"
+        );
+        assert!(e(LpuParams { target: "xc7".into(), ..p() }).starts_with("target 'xc7' is not allowed (allowed: ice40-up5k"));
+    }
+
+    #[test]
+    fn tiles_parse() {
+        assert_eq!(parse_tiles("2x3").unwrap(), (2, 3));
+        assert_eq!(parse_tiles("0x1").unwrap_err().to_string(), "tiles '0x1' is not allowed (allowed: WxH with W, H >= 1, e.g. 1x1)");
+        assert!(parse_tiles("4").is_err());
+    }
+}

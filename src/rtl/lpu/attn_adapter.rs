@@ -1,0 +1,213 @@
+//! The attention adapter: runs one ATTN instruction on the attention unit(s) by gathering the
+//! token's k, v and q from the scratchpad into the unit's beats and scattering its outputs.
+//!
+//! A beat is `W = L*D*16` bits (L lanes, D = head_dim): element `i` of group `g`'s beat is
+//! scratchpad element `base + g*L*D + i` at bits `[16 i +: 16]` — exactly the unit's layout
+//! (lane l, element e at `(l*D + e)*16`, head `g*L + l`).
+//!
+//! Contract:
+//! 1. `start` (one-cycle pulse while idle) with `q_base`, `k_base`, `v_base`, `dst` held
+//!    until `done`; `ld` (= L*D), `groups` (= H/L) and `top_sh` (= W - 16) are constants.
+//! 2. For g = 0..groups: read the group's L*D keys, then values (one element per cycle,
+//!    `a_ren`/`a_raddr`, data the cycle after), offer the kv beat (`kv_valid`, `kv_last` on the
+//!    last group) until `kv_ready`. Then for g = 0..groups: read the queries, offer the query
+//!    beat until `q_ready`, wait for `att_valid`, write the L*D outputs to `dst + g*L*D + i`
+//!    (one per cycle).
+//! 3. `done` pulses in the cycle of the last write. While idle every enable and valid is low.
+//! 4. Cycles (no waiting on the unit): per group 2(L*D + 1) + 1 for kv, and
+//!    (L*D + 1) + 1 + (n + 5) + L*D for the query (n = cached positions), plus 1.
+
+use rust_hdl::prelude::*;
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
+pub enum AdState {
+    Idle,
+    RdK,
+    DrK,
+    RdV,
+    DrV,
+    SendKv,
+    RdQ,
+    DrQ,
+    SendQ,
+    WaitOut,
+    Wr,
+}
+
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct AttnAdapter<const W: usize> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub start: Signal<In, Bit>,
+    pub q_base: Signal<In, Bits<16>>,
+    pub k_base: Signal<In, Bits<16>>,
+    pub v_base: Signal<In, Bits<16>>,
+    pub dst: Signal<In, Bits<16>>,
+    pub ld: Signal<In, Bits<16>>,
+    pub groups: Signal<In, Bits<8>>,
+    pub top_sh: Signal<In, Bits<16>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    pub a_ren: Signal<Out, Bit>,
+    pub a_raddr: Signal<Out, Bits<16>>,
+    pub a_rdata: Signal<In, Bits<16>>,
+    pub a_we: Signal<Out, Bit>,
+    pub a_waddr: Signal<Out, Bits<16>>,
+    pub a_wdata: Signal<Out, Bits<16>>,
+    pub kv_valid: Signal<Out, Bit>,
+    pub kv_ready: Signal<In, Bit>,
+    pub kv_last: Signal<Out, Bit>,
+    pub kv_group: Signal<Out, Bits<8>>,
+    pub kv_k: Signal<Out, Bits<W>>,
+    pub kv_v: Signal<Out, Bits<W>>,
+    pub q_valid: Signal<Out, Bit>,
+    pub q_ready: Signal<In, Bit>,
+    pub q_group: Signal<Out, Bits<8>>,
+    pub q_in: Signal<Out, Bits<W>>,
+    pub att_valid: Signal<In, Bit>,
+    pub att_out: Signal<In, Bits<W>>,
+    state: DFF<AdState>,
+    grp: DFF<Bits<8>>,
+    gbase: DFF<Bits<16>>,
+    idx: DFF<Bits<16>>,
+    rv: DFF<Bit>,
+    kreg: DFF<Bits<W>>,
+    vreg: DFF<Bits<W>>,
+    qreg: DFF<Bits<W>>,
+    oreg: DFF<Bits<W>>,
+    incoming: Signal<Local, Bits<W>>,
+    last_i: Signal<Local, Bit>,
+    last_g: Signal<Local, Bit>,
+}
+
+impl<const W: usize> Logic for AttnAdapter<W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state, grp, gbase, idx, rv, kreg, vreg, qreg, oreg);
+        self.busy.next = self.state.q.val() != AdState::Idle;
+        self.done.next = false;
+        self.a_ren.next = false;
+        self.a_raddr.next = 0.into();
+        self.a_we.next = false;
+        self.a_waddr.next = self.dst.val() + self.gbase.q.val() + self.idx.q.val();
+        self.a_wdata.next = self.oreg.q.val().get_bits::<16>(0);
+        self.kv_valid.next = false;
+        self.kv_last.next = (self.grp.q.val() + 1) == self.groups.val();
+        self.kv_group.next = self.grp.q.val();
+        self.kv_k.next = self.kreg.q.val();
+        self.kv_v.next = self.vreg.q.val();
+        self.q_valid.next = false;
+        self.q_group.next = self.grp.q.val();
+        self.q_in.next = self.qreg.q.val();
+        self.incoming.next = bit_cast::<W, 16>(self.a_rdata.val()) << self.top_sh.val();
+        self.last_i.next = (self.idx.q.val() + 1) == self.ld.val();
+        self.last_g.next = (self.grp.q.val() + 1) == self.groups.val();
+        self.rv.d.next = false;
+        match self.state.q.val() {
+            AdState::Idle => {}
+            AdState::RdK => {
+                self.a_ren.next = true;
+                self.a_raddr.next = self.k_base.val() + self.gbase.q.val() + self.idx.q.val();
+                self.rv.d.next = true;
+                self.idx.d.next = self.idx.q.val() + 1;
+                if self.last_i.val() {
+                    self.state.d.next = AdState::DrK;
+                }
+                if self.rv.q.val() {
+                    self.kreg.d.next = (self.kreg.q.val() >> 16) | self.incoming.val();
+                }
+            }
+            AdState::DrK => {
+                self.kreg.d.next = (self.kreg.q.val() >> 16) | self.incoming.val();
+                self.idx.d.next = 0.into();
+                self.state.d.next = AdState::RdV;
+            }
+            AdState::RdV => {
+                self.a_ren.next = true;
+                self.a_raddr.next = self.v_base.val() + self.gbase.q.val() + self.idx.q.val();
+                self.rv.d.next = true;
+                self.idx.d.next = self.idx.q.val() + 1;
+                if self.last_i.val() {
+                    self.state.d.next = AdState::DrV;
+                }
+                if self.rv.q.val() {
+                    self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming.val();
+                }
+            }
+            AdState::DrV => {
+                self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming.val();
+                self.idx.d.next = 0.into();
+                self.state.d.next = AdState::SendKv;
+            }
+            AdState::SendKv => {
+                self.kv_valid.next = true;
+                if self.kv_ready.val() {
+                    if self.last_g.val() {
+                        self.grp.d.next = 0.into();
+                        self.gbase.d.next = 0.into();
+                        self.state.d.next = AdState::RdQ;
+                    } else {
+                        self.grp.d.next = self.grp.q.val() + 1;
+                        self.gbase.d.next = self.gbase.q.val() + self.ld.val();
+                        self.state.d.next = AdState::RdK;
+                    }
+                }
+            }
+            AdState::RdQ => {
+                self.a_ren.next = true;
+                self.a_raddr.next = self.q_base.val() + self.gbase.q.val() + self.idx.q.val();
+                self.rv.d.next = true;
+                self.idx.d.next = self.idx.q.val() + 1;
+                if self.last_i.val() {
+                    self.state.d.next = AdState::DrQ;
+                }
+                if self.rv.q.val() {
+                    self.qreg.d.next = (self.qreg.q.val() >> 16) | self.incoming.val();
+                }
+            }
+            AdState::DrQ => {
+                self.qreg.d.next = (self.qreg.q.val() >> 16) | self.incoming.val();
+                self.idx.d.next = 0.into();
+                self.state.d.next = AdState::SendQ;
+            }
+            AdState::SendQ => {
+                self.q_valid.next = true;
+                if self.q_ready.val() {
+                    self.state.d.next = AdState::WaitOut;
+                }
+            }
+            AdState::WaitOut => {
+                if self.att_valid.val() {
+                    self.oreg.d.next = self.att_out.val();
+                    self.state.d.next = AdState::Wr;
+                }
+            }
+            AdState::Wr => {
+                self.a_we.next = true;
+                self.oreg.d.next = self.oreg.q.val() >> 16;
+                self.idx.d.next = self.idx.q.val() + 1;
+                if self.last_i.val() {
+                    self.idx.d.next = 0.into();
+                    if self.last_g.val() {
+                        self.done.next = true;
+                        self.state.d.next = AdState::Idle;
+                    } else {
+                        self.grp.d.next = self.grp.q.val() + 1;
+                        self.gbase.d.next = self.gbase.q.val() + self.ld.val();
+                        self.state.d.next = AdState::RdQ;
+                    }
+                }
+            }
+        }
+        if self.start.val() & (self.state.q.val() == AdState::Idle) {
+            self.grp.d.next = 0.into();
+            self.gbase.d.next = 0.into();
+            self.idx.d.next = 0.into();
+            self.state.d.next = AdState::RdK;
+        }
+        if self.reset.val() {
+            self.state.d.next = AdState::Idle;
+            self.rv.d.next = false;
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! A Verilator bench for the matrix unit: the unit of an `R x C` configuration wired to the
+//! weight store of a real model ([`crate::rtl::rom::Store`]), with the scratchpad modelled in
+//! Rust by the driver ([`run`]): `s_data` answers `s_en` of the previous cycle, writes are
+//! captured. The bench top also exposes the store's own ports (`en, addr, data, valid, rq_en,
+//! rq_addr, rq_data, rq_valid`), so [`crate::rtl::rom::readback`] reads the store back through
+//! the same build while the unit is idle; `mv_w_en, mv_w_addr, mv_rq_en, mv_rq_addr` show the
+//! unit's reads.
+
+use super::{cycles, MatvecConfig};
+use crate::error::{Error, Result};
+use crate::manifest::{Direction, Port};
+use crate::rtl::rom::map::Placement;
+use crate::rtl::rom::Store;
+use crate::sim::verilator::{Design, Sim};
+use std::fmt::Write;
+
+/// Name of the bench top of `cfg`.
+pub fn top_name(cfg: &MatvecConfig) -> String {
+    format!("llmpu_mvb_r{}c{}", cfg.rows, cfg.cols)
+}
+
+/// The bench's ports: the unit's, minus the weight and requant ports (wired to the store),
+/// plus the store's read ports and the unit's read addresses as outputs.
+pub fn ports(cfg: &MatvecConfig, store: &Store) -> Vec<Port> {
+    let mut p: Vec<Port> = super::top::ports(cfg)
+        .into_iter()
+        .filter(|p| !["w_en", "w_addr", "w_data", "rq_en", "rq_addr", "rq_data"].contains(&p.name.as_str()))
+        .collect();
+    p.extend(store.ports().into_iter().filter(|p| p.name != "clock" && p.name != "reset"));
+    p.push(Port::output("mv_w_en", 1, "the unit reads a weight word"));
+    p.push(Port::output("mv_w_addr", 16, "its address"));
+    p.push(Port::output("mv_rq_en", 1, "the unit reads a requant word"));
+    p.push(Port::output("mv_rq_addr", 16, "its address"));
+    p
+}
+
+/// The bench top text.
+pub fn top_verilog(cfg: &MatvecConfig, store: &Store) -> String {
+    let ports = ports(cfg, store);
+    let name = top_name(cfg);
+    let (ab, rb) = (store.map.addr_bits, store.map.rq_addr_bits);
+    let mut s = String::new();
+    let list: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
+    let _ = writeln!(s, "module {name}({});", list.join(", "));
+    for p in &ports {
+        let dir = match p.direction {
+            Direction::Input => "input",
+            Direction::Output => "output",
+        };
+        let range = if p.width > 1 { format!("[{}:0] ", p.width - 1) } else { String::new() };
+        let _ = writeln!(s, "    {dir} wire {range}{};", p.name);
+    }
+    let _ = writeln!(
+        s,
+        "    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .a_waddr(a_waddr), .a_wdata(a_wdata));",
+        cfg.top_name()
+    );
+    let _ = writeln!(
+        s,
+        "    {} store(.clock(clock), .reset(reset), .en(en | mv_w_en), .addr(mv_w_en ? mv_w_addr[{}:0] : addr), .data(data), .valid(valid), .rq_en(rq_en | mv_rq_en), .rq_addr(mv_rq_en ? mv_rq_addr[{}:0] : rq_addr), .rq_data(rq_data), .rq_valid(rq_valid));",
+        store.top_name(),
+        ab - 1,
+        rb - 1
+    );
+    let _ = writeln!(s, "endmodule // {name}");
+    s
+}
+
+/// The bench as a Verilator design: store file, unit file, bench top.
+pub fn design(cfg: &MatvecConfig, store: &Store) -> Result<Design> {
+    if (store.cfg.lanes, store.cfg.cols) != (cfg.rows, cfg.cols) {
+        return Err(Error::invalid(
+            "store",
+            format!("{} x {}", store.cfg.lanes, store.cfg.cols),
+            format!("allowed: the unit's words, {} x {}", cfg.rows, cfg.cols),
+        ));
+    }
+    let (rom, _) = store.verilog()?;
+    let mv = super::verilog(cfg)?;
+    Ok(Design {
+        top: top_name(cfg),
+        sources: vec![
+            (format!("{}.v", store.top_name()), rom),
+            (format!("{}.v", cfg.top_name()), mv.text),
+            (format!("{}.v", top_name(cfg)), format!("/* verilator lint_off DECLFILENAME */\n{}", top_verilog(cfg, store))),
+        ],
+        ports: ports(cfg, store),
+        clock: "clock".into(),
+    })
+}
+
+/// What one product did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// The value written for each row (`dst + r`).
+    pub y: Vec<i16>,
+    /// Start cycle to `done` cycle.
+    pub cycles: u64,
+    pub w_reads: usize,
+    pub rq_reads: usize,
+    pub s_reads: usize,
+}
+
+/// One product `y = W x` of tensor `t`: `scratch` is the scratchpad (element `a` at index
+/// `a`, `x` at `src ..`), the unit writes `dst + r`. Checks the protocol on the way (each row
+/// written once, in order, inside `dst .. dst + rows`; reads inside the tensor and `x`; `busy`
+/// high until `done`; nothing enabled afterwards) and returns the rows written and the cycles.
+pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], src: usize, dst: usize, relu: bool) -> Result<Product> {
+    let c = cfg.cols as usize;
+    let bad = |what: String| Err(Error::Mismatch(format!("{} on {}: {what}", t.name, cfg.top_name())));
+    for (n, v) in [("reset", 0), ("en", 0), ("rq_en", 0), ("addr", 0), ("rq_addr", 0)] {
+        sim.set(n, v)?;
+    }
+    for (n, v) in [
+        ("w_base", t.base),
+        ("rq_base", t.rq_base),
+        ("rows", t.rows),
+        ("chunks", t.chunks),
+        ("src", src),
+        ("dst", dst),
+        ("relu", relu as usize),
+    ] {
+        sim.set(n, v as u64)?;
+    }
+    sim.set("start", 1)?;
+    sim.tick();
+    sim.set("start", 0)?;
+    let limit = 2 * cycles(cfg, t.rows, t.chunks) + 64;
+    let mut y: Vec<Option<i16>> = vec![None; t.rows];
+    let mut next_row = 0;
+    let mut pending: Option<usize> = None;
+    let (mut w_reads, mut rq_reads, mut s_reads) = (0, 0, 0);
+    let s_words = sim.port("s_data")?.width().div_ceil(32) as usize;
+    for cyc in 1..=limit {
+        let mut words = vec![0u32; s_words];
+        if let Some(a) = pending.take() {
+            for i in 0..c {
+                let v = scratch.get(a * c + i).copied().unwrap_or(0) as u16 as u32;
+                words[i / 2] |= v << (16 * (i % 2));
+            }
+        }
+        sim.set_words("s_data", &words)?;
+        sim.eval();
+        if sim.get("busy")? != 1 {
+            return bad(format!("busy is low in cycle {cyc} before done"));
+        }
+        if sim.get("mv_w_en")? == 1 {
+            let a = sim.get("mv_w_addr")? as usize;
+            if a < t.base || a >= t.base + t.words {
+                return bad(format!("cycle {cyc} reads weight word {a}, outside the tensor's {} .. {}", t.base, t.base + t.words - 1));
+            }
+            w_reads += 1;
+        }
+        if sim.get("mv_rq_en")? == 1 {
+            let a = sim.get("mv_rq_addr")? as usize;
+            if a < t.rq_base || a >= t.rq_base + t.rows {
+                return bad(format!("cycle {cyc} reads requant word {a}, outside the tensor's {} .. {}", t.rq_base, t.rq_base + t.rows - 1));
+            }
+            rq_reads += 1;
+        }
+        if sim.get("s_en")? == 1 {
+            let a = sim.get("s_addr")? as usize;
+            if a < src / c || a >= src / c + t.chunks {
+                return bad(format!("cycle {cyc} reads scratchpad word {a}, outside x (words {} .. {})", src / c, src / c + t.chunks - 1));
+            }
+            pending = Some(a);
+            s_reads += 1;
+        }
+        if sim.get("a_we")? == 1 {
+            let a = sim.get("a_waddr")? as usize;
+            let v = sim.get("a_wdata")? as u16 as i16;
+            if a != dst + next_row {
+                return bad(format!("cycle {cyc} writes element {a}, expected row {next_row} at {}", dst + next_row));
+            }
+            y[next_row] = Some(v);
+            next_row += 1;
+        }
+        if sim.get("done")? == 1 {
+            if next_row != t.rows {
+                return bad(format!("done in cycle {cyc} after {next_row} of {} rows", t.rows));
+            }
+            sim.tick();
+            sim.eval();
+            for n in ["busy", "mv_w_en", "mv_rq_en", "s_en", "a_we", "done"] {
+                if sim.get(n)? != 0 {
+                    return bad(format!("{n} is high the cycle after done"));
+                }
+            }
+            let y = y.into_iter().map(|v| v.unwrap_or(0)).collect();
+            return Ok(Product { y, cycles: cyc, w_reads, rq_reads, s_reads });
+        }
+        sim.tick();
+    }
+    bad(format!("no done within {limit} cycles ({next_row} of {} rows written)", t.rows))
+}
+
+/// Compares a product with the model's rows and its cycles with the formula; the error names
+/// the first differing row.
+pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product) -> Result<()> {
+    let differ: Vec<usize> = (0..expected.len()).filter(|&r| got.y.get(r) != Some(&expected[r])).collect();
+    if let Some(&r) = differ.first() {
+        return Err(Error::Mismatch(format!(
+            "{} on {}: row {r} is {}, the model has {}; {} row(s) differ",
+            t.name,
+            cfg.top_name(),
+            got.y.get(r).map(|v| v.to_string()).unwrap_or_else(|| "missing".into()),
+            expected[r],
+            differ.len()
+        )));
+    }
+    let want = cycles(cfg, t.rows, t.chunks);
+    if got.cycles != want {
+        return Err(Error::Mismatch(format!("{} on {}: took {} cycles, the formula says {want}", t.name, cfg.top_name(), got.cycles)));
+    }
+    let reads = t.tiles * t.chunks;
+    if (got.w_reads, got.s_reads, got.rq_reads) != (reads, reads, t.rows) {
+        return Err(Error::Mismatch(format!(
+            "{} on {}: {} weight, {} scratchpad and {} requant reads, expected {reads}, {reads} and {}",
+            t.name,
+            cfg.top_name(),
+            got.w_reads,
+            got.s_reads,
+            got.rq_reads,
+            t.rows
+        )));
+    }
+    Ok(())
+}

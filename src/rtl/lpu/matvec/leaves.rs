@@ -1,0 +1,276 @@
+//! The matrix unit's rust-hdl leaves: the controller ([`Ctrl`]), one weight x activation
+//! product with its adder ([`Mac`]), a row's accumulator with its hold register ([`Acc`]) and the
+//! serial requantiser ([`Rq`]). The structural top ([`super::top`]) wires `R x C` of [`Mac`],
+//! `R` of [`Acc`], one [`Ctrl`] and one [`Rq`].
+//!
+//! Cycle contract (start pulse in cycle 0; `P = max(chunks, R)`; tile `t` has `R_t` rows):
+//! 1. [`Ctrl`] issues the word reads of tile `t`, chunk `k` (`w_en`, `s_en`) in cycle
+//!    `1 + t*P + k`, `k < chunks`; cycles `1 + t*P + chunks .. 1 + (t+1)*P - 1` issue nothing.
+//! 2. The data of a read arrives the cycle after; in that cycle `v` is high (`first` for chunk
+//!    0, `last` for chunk `chunks-1`) and every [`Acc`] adds its row's `C` products. With
+//!    `last` the complete sum goes straight into the row's hold register (edge ending cycle
+//!    `L_t = 1 + t*P + chunks`).
+//! 3. In cycles `L_t + 1 + i`, `i < R_t`, `cap` is high: the hold registers shift by one row
+//!    towards row 0 and [`Rq`] captures row `i`'s sum (`h0`); `rq_en` reads its requant word.
+//!    Since `P >= R`, the next tile's sums reach the hold registers at the earliest at the edge
+//!    ending the cycle of the last `cap` (the latch wins; `cap` still captured the old row 0).
+//! 4. [`Rq`] multiplies (edge ending `L_t + 2 + i`) and rounds: `a_we` with row `t*R + i` in
+//!    cycle `L_t + 3 + i`; `done` with the write of the tensor's last row.
+
+use crate::rtl::attention::arith::{MulQ, Rsr};
+use rust_hdl::prelude::*;
+
+/// The sequencer: addresses, the accumulate flags and the requant/write pipeline.
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Ctrl {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub start: Signal<In, Bit>,
+    pub w_base: Signal<In, Bits<16>>,
+    pub rq_base: Signal<In, Bits<16>>,
+    pub rows: Signal<In, Bits<16>>,
+    pub chunks: Signal<In, Bits<16>>,
+    pub src: Signal<In, Bits<16>>,
+    pub dst: Signal<In, Bits<16>>,
+    /// `R` (a constant from the configuration).
+    pub rr: Signal<In, Bits<16>>,
+    /// `log2 C` (a constant from the configuration).
+    pub lg_c: Signal<In, Bits<8>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    pub w_en: Signal<Out, Bit>,
+    pub w_addr: Signal<Out, Bits<16>>,
+    pub s_en: Signal<Out, Bit>,
+    pub s_addr: Signal<Out, Bits<16>>,
+    pub rq_en: Signal<Out, Bit>,
+    pub rq_addr: Signal<Out, Bits<16>>,
+    pub a_we: Signal<Out, Bit>,
+    pub a_waddr: Signal<Out, Bits<16>>,
+    pub v: Signal<Out, Bit>,
+    pub first: Signal<Out, Bit>,
+    pub last: Signal<Out, Bit>,
+    pub cap: Signal<Out, Bit>,
+    run: DFF<Bit>,
+    bsy: DFF<Bit>,
+    k: DFF<Bits<16>>,
+    wp: DFF<Bits<16>>,
+    trow: DFF<Bits<16>>,
+    v1: DFF<Bit>,
+    f1: DFF<Bit>,
+    l1: DFF<Bit>,
+    lrow: DFF<Bits<16>>,
+    qrow: DFF<Bits<16>>,
+    qend: DFF<Bits<16>>,
+    c1: DFF<Bit>,
+    e1: DFF<Bit>,
+    r1: DFF<Bits<16>>,
+    c2: DFF<Bit>,
+    e2: DFF<Bit>,
+    r2: DFF<Bits<16>>,
+    per: Signal<Local, Bits<16>>,
+    issue: Signal<Local, Bit>,
+    qact: Signal<Local, Bit>,
+    lend: Signal<Local, Bits<16>>,
+}
+
+impl Logic for Ctrl {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, lrow, qrow, qend, c1, e1, r1, c2, e2, r2);
+        // Issue side: tile after tile, chunks reads then P - chunks idle cycles.
+        self.per.next = self.chunks.val();
+        if self.rr.val() > self.chunks.val() {
+            self.per.next = self.rr.val();
+        }
+        self.issue.next = self.run.q.val() & (self.k.q.val() < self.chunks.val());
+        self.w_en.next = self.issue.val();
+        self.s_en.next = self.issue.val();
+        self.w_addr.next = self.wp.q.val();
+        self.s_addr.next = (self.src.val() >> self.lg_c.val()) + self.k.q.val();
+        if self.issue.val() {
+            self.wp.d.next = self.wp.q.val() + 1;
+        }
+        if self.run.q.val() {
+            self.k.d.next = self.k.q.val() + 1;
+            if (self.k.q.val() + 1) == self.per.val() {
+                self.k.d.next = 0.into();
+                self.trow.d.next = self.trow.q.val() + self.rr.val();
+                if (self.trow.q.val() + self.rr.val()) >= self.rows.val() {
+                    self.run.d.next = false;
+                }
+            }
+        }
+        // Data side: the flags one cycle after the read.
+        self.v1.d.next = self.issue.val();
+        self.f1.d.next = self.k.q.val() == 0;
+        self.l1.d.next = (self.k.q.val() + 1) == self.chunks.val();
+        self.v.next = self.v1.q.val();
+        self.first.next = self.f1.q.val();
+        self.last.next = self.l1.q.val();
+        // Requant side: rows qrow .. qend-1 of the latched tile, one per cycle.
+        self.lend.next = self.lrow.q.val() + self.rr.val();
+        self.qact.next = self.qrow.q.val() < self.qend.q.val();
+        self.cap.next = self.qact.val();
+        self.rq_en.next = self.qact.val();
+        self.rq_addr.next = self.rq_base.val() + self.qrow.q.val();
+        if self.qact.val() {
+            self.qrow.d.next = self.qrow.q.val() + 1;
+        }
+        if self.v1.q.val() & self.l1.q.val() {
+            self.lrow.d.next = self.lend.val();
+            self.qrow.d.next = self.lrow.q.val();
+            self.qend.d.next = self.lend.val();
+            if self.lend.val() > self.rows.val() {
+                self.qend.d.next = self.rows.val();
+            }
+        }
+        self.c1.d.next = self.qact.val();
+        self.e1.d.next = (self.qrow.q.val() + 1) == self.rows.val();
+        self.r1.d.next = self.qrow.q.val();
+        self.c2.d.next = self.c1.q.val();
+        self.e2.d.next = self.e1.q.val();
+        self.r2.d.next = self.r1.q.val();
+        self.a_we.next = self.c2.q.val();
+        self.a_waddr.next = self.dst.val() + self.r2.q.val();
+        self.done.next = self.c2.q.val() & self.e2.q.val();
+        self.busy.next = self.bsy.q.val();
+        if self.c2.q.val() & self.e2.q.val() {
+            self.bsy.d.next = false;
+        }
+        if self.start.val() {
+            self.run.d.next = true;
+            self.bsy.d.next = true;
+            self.k.d.next = 0.into();
+            self.wp.d.next = self.w_base.val();
+            self.trow.d.next = 0.into();
+            self.lrow.d.next = 0.into();
+            self.qrow.d.next = 0.into();
+            self.qend.d.next = 0.into();
+        }
+        if self.reset.val() {
+            self.run.d.next = false;
+            self.bsy.d.next = false;
+            self.v1.d.next = false;
+            self.qrow.d.next = 0.into();
+            self.qend.d.next = 0.into();
+            self.c1.d.next = false;
+            self.c2.d.next = false;
+        }
+    }
+}
+
+/// `sout = sin + w * x`: `w` a signed int8 weight, `x` a signed int16 activation, 32-bit
+/// wrapping sum (the product of a 16 x 16 signed multiply with `w` sign-extended).
+#[derive(Clone, Debug, LogicBlock)]
+pub struct Mac {
+    pub w: Signal<In, Bits<8>>,
+    pub x: Signal<In, Bits<16>>,
+    pub sin: Signal<In, Bits<32>>,
+    pub sout: Signal<Out, Bits<32>>,
+    wx: Signal<Local, Bits<16>>,
+    prod: Signal<Local, Signed<32>>,
+    hi: Constant<Bits<16>>,
+}
+
+impl Default for Mac {
+    fn default() -> Self {
+        Self {
+            w: Default::default(),
+            x: Default::default(),
+            sin: Default::default(),
+            sout: Default::default(),
+            wx: Default::default(),
+            prod: Default::default(),
+            hi: Constant::new(0xff00u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Mac {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.wx.next = bit_cast::<16, 8>(self.w.val());
+        if self.w.val().get_bit(7) {
+            self.wx.next = bit_cast::<16, 8>(self.w.val()) | self.hi.val();
+        }
+        self.prod.next = signed_cast(self.wx.val()) * signed_cast(self.x.val());
+        self.sout.next = self.sin.val() + unsigned_cast(self.prod.val());
+    }
+}
+
+/// One row: the running sum `acc` of a tile (`v`: add `dot`, restart with `first`) and the
+/// hold register, which takes the finished sum on `v & last` and otherwise, on `cap`, the
+/// next row's hold value `hin` (a shift register towards row 0).
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Acc {
+    pub clock: Signal<In, Clock>,
+    pub v: Signal<In, Bit>,
+    pub first: Signal<In, Bit>,
+    pub last: Signal<In, Bit>,
+    pub cap: Signal<In, Bit>,
+    pub dot: Signal<In, Bits<32>>,
+    pub hin: Signal<In, Bits<32>>,
+    pub hold: Signal<Out, Bits<32>>,
+    acc: DFF<Bits<32>>,
+    h: DFF<Bits<32>>,
+    nxt: Signal<Local, Bits<32>>,
+}
+
+impl Logic for Acc {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, acc, h);
+        self.nxt.next = self.acc.q.val() + self.dot.val();
+        if self.first.val() {
+            self.nxt.next = self.dot.val();
+        }
+        if self.v.val() {
+            self.acc.d.next = self.nxt.val();
+        }
+        if self.cap.val() {
+            self.h.d.next = self.hin.val();
+        }
+        if self.v.val() & self.last.val() {
+            self.h.d.next = self.nxt.val();
+        }
+        self.hold.next = self.h.q.val();
+    }
+}
+
+/// The requantiser, two stages: `cap` captures a row's sum `h0`; the next edge registers
+/// `sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits 21..16);
+/// then `y = sat_i16(rshift_round(product, shift))`, 0 if `relu` and negative.
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Rq {
+    pub clock: Signal<In, Clock>,
+    pub cap: Signal<In, Bit>,
+    pub h0: Signal<In, Bits<32>>,
+    pub rq_data: Signal<In, Bits<24>>,
+    pub relu: Signal<In, Bit>,
+    pub y: Signal<Out, Bits<16>>,
+    sel: DFF<Bits<32>>,
+    prod: DFF<Bits<48>>,
+    sh: DFF<Bits<8>>,
+    mul: MulQ,
+    rnd: Rsr,
+}
+
+impl Logic for Rq {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, sel, prod, sh);
+        if self.cap.val() {
+            self.sel.d.next = self.h0.val();
+        }
+        self.mul.a.next = self.sel.q.val();
+        self.mul.b.next = self.rq_data.val().get_bits::<16>(0);
+        self.prod.d.next = self.mul.p.val();
+        self.sh.d.next = bit_cast::<8, 6>(self.rq_data.val().get_bits::<6>(16));
+        self.rnd.x.next = self.prod.q.val();
+        self.rnd.s.next = self.sh.q.val();
+        self.y.next = self.rnd.sat.val();
+        if self.relu.val() & self.rnd.sat.val().get_bit(15) {
+            self.y.next = 0.into();
+        }
+    }
+}

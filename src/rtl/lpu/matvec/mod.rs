@@ -1,0 +1,188 @@
+//! The matrix unit of the processing unit: `y = W x` for one tensor of the weight store,
+//! requantised per row, optional ReLU, written element by element into the scratchpad.
+//!
+//! ```text
+//!                 +------------------------------------------------------+
+//!  clock, reset ->|  llmpu_mv_rRcC                                       |
+//!  start -------->|  ctrl: tiles x chunks reads, requant/write pipeline  |--> busy, done
+//!  w_base, rq_base|                                                      |--> w_en, w_addr
+//!  rows, chunks ->|  R x C mac (int8 x int16)  -> R acc + hold registers |<-- w_data [R*C*8]
+//!  src, dst ----->|                                                      |--> s_en, s_addr
+//!  relu --------->|  rq: hold row 0 x mult, rshift_round, sat, ReLU      |<-- s_data [C*16]
+//!                 |                                                      |--> rq_en, rq_addr
+//!                 |                                                      |<-- rq_data [24]
+//!                 |                                                      |--> a_we, a_waddr, a_wdata
+//!                 +------------------------------------------------------+
+//! ```
+//!
+//! Contract (the LPU contract's "Matrix unit", /tmp/lpu_contract.md, and docs/lpu.md):
+//! 1. Inputs `w_base`, `rq_base`, `rows`, `chunks`, `src`, `dst`, `relu` are held from the
+//!    `start` pulse (cycle 0) to `done`. `rows >= 1`, `chunks >= 1`, `src` a multiple of `C`.
+//!    The tensor is the store's layout ([`crate::rtl::rom::map`]): tile `t`, chunk `k` at word
+//!    `w_base + t * chunks + k`, row `t*R + r` at lanes `r*C ..`.
+//! 2. Memory ports, each answering the cycle after its enable: weight word (`w_en, w_addr` ->
+//!    `w_data`, lane `r*C + c` at bits `[8(rC+c) +: 8]`), requant word (`rq_en, rq_addr` ->
+//!    `rq_data`), scratchpad word (`s_en, s_addr` = element address / C -> `s_data`, bank `c`
+//!    at bits `[16c +: 16]`). Scratchpad element write `a_we, a_waddr, a_wdata` (at the edge).
+//! 3. `y_r = Requant(rq[r]).apply(sum_c w[r][c] * x[c])` with a wrapping 32-bit sum, exactly
+//!    [`crate::model::quant::QTensor::matvec`]; `max(0, y_r)` with `relu`. Row `r` is written
+//!    once, to `dst + r`, rows in increasing order; padding rows are not written.
+//! 4. `done` is a one-cycle pulse in the cycle of the last write, at cycle [`cycles`] after
+//!    the start cycle; `busy` is high from cycle 1 to the `done` cycle. The next `start` may
+//!    come in the cycle after `done`. While idle every enable is low.
+//! 5. `reset` (synchronous, active high) stops a running product.
+//!
+//! Cycle formula, `P = max(chunks, R)`, `tiles = ceil(rows / R)`, `R_last = rows - (tiles-1) R`:
+//! `cycles = (tiles - 1) * P + chunks + R_last + 3`. Accumulation of tile `t+1` overlaps the
+//! requantisation of tile `t` (the sums wait in a second register set, the hold registers, that
+//! shift one row per cycle into the single requantiser); `P >= R` because the scratchpad takes
+//! one write per cycle.
+
+pub mod bench;
+pub mod leaves;
+pub mod top;
+
+use crate::error::{Error, Result};
+use crate::model::quant::QTensor;
+use crate::rtl::emit::{block_verilog, dedup, Emitted};
+use serde::Serialize;
+
+/// Most rows or columns of the unit.
+pub const MAX_DIM: u32 = 16;
+
+/// Unvalidated size of the unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatvecParams {
+    /// `R`: rows (outputs) per tile.
+    pub rows: u32,
+    /// `C`: columns (inputs) per cycle, also the scratchpad banks.
+    pub cols: u32,
+}
+
+/// A validated size: `R` and `C` powers of two in `1..=16`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MatvecConfig {
+    pub rows: u32,
+    pub cols: u32,
+}
+
+fn pow2(name: &str, v: u32) -> Result<u32> {
+    if v == 0 || v > MAX_DIM || !v.is_power_of_two() {
+        return Err(Error::invalid(name, v, "allowed: 1, 2, 4, 8 or 16"));
+    }
+    Ok(v)
+}
+
+impl TryFrom<MatvecParams> for MatvecConfig {
+    type Error = Error;
+    fn try_from(p: MatvecParams) -> Result<Self> {
+        Ok(MatvecConfig { rows: pow2("rows", p.rows)?, cols: pow2("cols", p.cols)? })
+    }
+}
+
+impl MatvecConfig {
+    pub fn new(rows: u32, cols: u32) -> Result<Self> {
+        MatvecParams { rows, cols }.try_into()
+    }
+
+    /// `llmpu_mv_r4c4`.
+    pub fn top_name(&self) -> String {
+        format!("llmpu_mv_r{}c{}", self.rows, self.cols)
+    }
+
+    pub fn lg_c(&self) -> u32 {
+        self.cols.trailing_zeros()
+    }
+
+    /// int8 x int16 multipliers (`R * C`) plus the requantiser's two 16 x 16.
+    pub fn multipliers(&self) -> u32 {
+        self.rows * self.cols + 2
+    }
+
+    /// The store configuration whose words this unit reads.
+    pub fn rom(&self) -> Result<crate::rtl::rom::RomConfig> {
+        crate::rtl::rom::RomConfig::rc(self.rows, self.cols)
+    }
+}
+
+/// Cycles from the start cycle to the `done` cycle for a tensor of `rows` rows and `chunks`
+/// words per tile (contract rule 4).
+pub fn cycles(cfg: &MatvecConfig, rows: usize, chunks: usize) -> u64 {
+    let r = cfg.rows as usize;
+    let tiles = rows.div_ceil(r);
+    let last = rows - (tiles - 1) * r;
+    ((tiles - 1) * chunks.max(r) + chunks + last + 3) as u64
+}
+
+/// What the unit writes for tensor `t` and input `x` (`t.cols` elements): row `r` at
+/// `dst + r`, the bit-exact model of rule 3.
+pub fn expected(t: &QTensor, x: &[i16], relu: bool) -> Vec<i16> {
+    let mut y = vec![0i16; t.rows];
+    t.matvec(x, &mut y);
+    if relu {
+        y.iter_mut().for_each(|v| *v = (*v).max(0));
+    }
+    y
+}
+
+/// Module names of the leaves (shared by every size, prefix `llmpu_mv_`).
+pub struct LeafNames {
+    pub ctrl: &'static str,
+    pub mac: &'static str,
+    pub acc: &'static str,
+    pub rq: &'static str,
+}
+
+pub const LEAVES: LeafNames = LeafNames { ctrl: "llmpu_mv_ctrl", mac: "llmpu_mv_mac", acc: "llmpu_mv_acc", rq: "llmpu_mv_rq" };
+
+/// The unit's modules (leaves deduplicated, then the top), without a file header: what the
+/// processing unit's file includes. Module names all start with `llmpu_mv_`.
+pub fn modules(cfg: &MatvecConfig) -> Result<Emitted> {
+    let mut raw = String::new();
+    raw.push_str(&block_verilog(&mut leaves::Ctrl::default(), LEAVES.ctrl)?);
+    raw.push_str(&block_verilog(&mut leaves::Mac::default(), LEAVES.mac)?);
+    raw.push_str(&block_verilog(&mut leaves::Acc::default(), LEAVES.acc)?);
+    raw.push_str(&block_verilog(&mut leaves::Rq::default(), LEAVES.rq)?);
+    let mut e = dedup(&raw, &[LEAVES.ctrl, LEAVES.mac, LEAVES.acc, LEAVES.rq])?;
+    e.push_module(cfg.top_name(), &top::top_verilog(cfg));
+    Ok(e)
+}
+
+/// [`modules`] as a file of its own (with the standard header).
+pub fn verilog(cfg: &MatvecConfig) -> Result<Emitted> {
+    Ok(modules(cfg)?.with_header(&cfg.top_name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_errors_are_pinned() {
+        assert_eq!(MatvecConfig::new(4, 2).unwrap().top_name(), "llmpu_mv_r4c2");
+        assert_eq!(MatvecConfig::new(3, 2).unwrap_err().to_string(), "rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+        assert_eq!(MatvecConfig::new(4, 32).unwrap_err().to_string(), "cols 32 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+        assert_eq!(MatvecConfig::new(1, 0).unwrap_err().to_string(), "cols 0 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+    }
+
+    #[test]
+    fn cycle_formula_examples() {
+        let c = |r, cc, rows, chunks| cycles(&MatvecConfig::new(r, cc).unwrap(), rows, chunks);
+        // 16 x 16 on 4 x 4: 4 tiles of 4 chunks, P = 4: 3*4 + 4 + 4 + 3.
+        assert_eq!(c(4, 4, 16, 4), 23);
+        // 27 x 16 (lm_head) on 4 x 4: 7 tiles, last of 3 rows: 6*4 + 4 + 3 + 3.
+        assert_eq!(c(4, 4, 27, 4), 34);
+        // 16 x 16 on 8 x 8: chunks 2 < R, so P = 8: 8 + 2 + 8 + 3.
+        assert_eq!(c(8, 8, 16, 2), 21);
+        // 1 x 1: 16 tiles of 16 chunks.
+        assert_eq!(c(1, 1, 16, 16), 15 * 16 + 16 + 1 + 3);
+    }
+
+    #[test]
+    fn verilog_has_prefixed_modules_only() {
+        let e = verilog(&MatvecConfig::new(2, 2).unwrap()).unwrap();
+        assert!(e.modules.iter().all(|m| m.starts_with("llmpu_mv_")), "{:?}", e.modules);
+        assert_eq!(e.modules.last().map(String::as_str), Some("llmpu_mv_r2c2"));
+        assert!(e.text.contains("llmpu_mv_mac mac_1_1("), "{}", e.text);
+    }
+}

@@ -1,0 +1,377 @@
+//! The generated memories and the structural core top `llmpu_core_rRcC`: controller, program
+//! ROM, tensor table, character ROM, weight and requant store, matrix unit, vector leaves
+//! (embed, norm, sampler, ADD), attention adapter and the attention unit (one cache per layer), scratchpad.
+//! Only wiring and ROM contents are generated here; every block with logic is a rust-hdl block.
+//!
+//! ```text
+//!   cmd_*, prompt_tok, out_ready                      out_*, gen_done, st_*, core_busy, dbg_op
+//!            |                                                   ^
+//!            v                                                   |
+//!   +--------------------+  pc   +---------+                     |
+//!   |    controller      |------>| program |--instr--+           |
+//!   | (token loop, FSM)  |<------+---------+         |           |
+//!   +--------------------+                           |           |
+//!     | start/done, op_*, tok, pos                   |           |
+//!     v                                              |           |
+//!   embed  norm  matvec  add  sampler  attn adapter -> attention unit (a cache per layer)
+//!     |      |      |     |      |          |
+//!     +------+------+-----+------+----------+--> scratchpad (C banks)   weight store (R*C bytes/word)
+//! ```
+//!
+//! The units run one at a time (contract v1): each memory port is an AND-OR mux of the units'
+//! requests, valid because an idle unit drives its enables low.
+
+use crate::lpu::compiler::Compiled;
+use crate::manifest::Port;
+use std::fmt::Write;
+
+/// Bits to address `n` words (at least 1).
+pub fn bits_for(n: usize) -> usize {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1) as usize
+}
+
+/// A read-only memory module: `data` is `words[addr]` registered on `clock` when `en`
+/// (`registered`), or combinational (`registered = false`, no clock or enable ports).
+/// Words are given as hex strings of `width` bits.
+pub fn rom_module(name: &str, width: usize, words: &[String], registered: bool) -> String {
+    let ab = bits_for(words.len());
+    let mut s = String::new();
+    let last = words.len().max(1) - 1;
+    if registered {
+        let _ = writeln!(s, "module {name}(input wire clock, input wire en, input wire [{}:0] addr, output reg [{}:0] data);", ab - 1, width - 1);
+        let _ = writeln!(s, "reg [{}:0] mem [0:{last}];", width - 1);
+        s += "initial begin\n";
+        for (i, w) in words.iter().enumerate() {
+            let _ = writeln!(s, "    mem[{i}] = {width}'h{w};");
+        }
+        s += "end\n";
+        s += "always @(posedge clock) begin\n    if (en) data <= mem[addr];\nend\n";
+    } else {
+        let _ = writeln!(s, "module {name}(input wire [{}:0] addr, output reg [{}:0] data);", ab - 1, width - 1);
+        s += "always @(*) begin\n    case (addr)\n";
+        for (i, w) in words.iter().enumerate() {
+            let _ = writeln!(s, "        {ab}'d{i}: data = {width}'h{w};");
+        }
+        let _ = writeln!(s, "        default: data = {width}'h0;\n    endcase\nend");
+    }
+    s += "endmodule\n";
+    s
+}
+
+/// The scratchpad: C banks of 16-bit words (element `a` in bank `a % C`, word `a / C`), an
+/// element read port (`a_ren`, `a_raddr` -> `a_rdata` the cycle after), a word read port for
+/// the matrix unit (`s_en`, `s_addr` -> `s_data` the cycle after, bank c at `[16c +: 16]`; it
+/// takes precedence over the element port, the units never use both in one cycle) and an
+/// element write port. No reset; contents undefined until written.
+pub fn spad_module(name: &str, c: usize, words: usize) -> String {
+    let lg = c.trailing_zeros() as usize;
+    let ab = bits_for(words);
+    let mut s = String::new();
+    let _ = writeln!(s, "/* verilator lint_off UNUSED */");
+    let _ = writeln!(
+        s,
+        "module {name}(input wire clock, input wire a_ren, input wire [15:0] a_raddr, output wire [15:0] a_rdata, input wire s_en, input wire [15:0] s_addr, output wire [{}:0] s_data, input wire a_we, input wire [15:0] a_waddr, input wire [15:0] a_wdata);",
+        c * 16 - 1
+    );
+    let word = |a: &str| if lg == 0 { format!("{a}[{}:0]", ab - 1) } else { format!("{a}[{}:{lg}]", lg + ab - 1) };
+    for b in 0..c {
+        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rd{b};", words - 1);
+        let sel = if lg == 0 { "1'b1".to_string() } else { format!("(a_waddr[{}:0] == {lg}'d{b})", lg - 1) };
+        let _ = writeln!(
+            s,
+            "always @(posedge clock) begin\n    if (a_we && {sel}) mem{b}[{}] <= a_wdata;\n    rd{b} <= mem{b}[s_en ? s_addr[{}:0] : {}];\nend",
+            word("a_waddr"),
+            ab - 1,
+            word("a_raddr")
+        );
+    }
+    let cat: Vec<String> = (0..c).rev().map(|b| format!("rd{b}")).collect();
+    let _ = writeln!(s, "assign s_data = {{{}}};", cat.join(", "));
+    if lg == 0 {
+        s += "assign a_rdata = rd0;\n";
+    } else {
+        let _ = writeln!(s, "reg [{}:0] sel;\nalways @(posedge clock) sel <= a_raddr[{}:0];", lg - 1, lg - 1);
+        s += "reg [15:0] rsel;\nalways @(*) begin\n    case (sel)\n";
+        for b in 0..c {
+            let _ = writeln!(s, "        {lg}'d{b}: rsel = rd{b};");
+        }
+        s += "        default: rsel = 16'h0;\n    endcase\nend\nassign a_rdata = rsel;\n";
+    }
+    s += "endmodule\n/* verilator lint_on UNUSED */\n";
+    s
+}
+
+/// Hex digits of a weight word (lane `R*C-1` first).
+pub fn word_hex(bytes: &[i8]) -> String {
+    bytes.iter().rev().map(|b| format!("{:02x}", *b as u8)).collect()
+}
+
+/// The module names of the core's parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub top: String,
+    pub ctl: String,
+    pub prog: String,
+    pub ttab: String,
+    pub chars: String,
+    pub wrom: String,
+    pub rqrom: String,
+    pub spad: String,
+    pub add: String,
+    pub adapter: String,
+    pub attention: String,
+    pub matvec: String,
+    pub embed: String,
+    pub norm: String,
+    pub sampler: String,
+}
+
+impl Names {
+    pub fn new(c: &Compiled, attention: &str, matvec: &str, embed: &str, norm: &str, sampler: &str) -> Self {
+        let t = c.cfg.top_name();
+        Names {
+            ctl: format!("{t}_ctl"),
+            prog: format!("{t}_prog"),
+            ttab: format!("{t}_ttab"),
+            chars: format!("{t}_chars"),
+            wrom: format!("{t}_wrom"),
+            rqrom: format!("{t}_rqrom"),
+            spad: format!("{t}_spad"),
+            add: format!("{t}_add"),
+            adapter: format!("{t}_attn_ad"),
+            attention: attention.into(),
+            matvec: matvec.into(),
+            embed: embed.into(),
+            norm: norm.into(),
+            sampler: sampler.into(),
+            top: t,
+        }
+    }
+}
+
+/// The ROM modules of a compiled model: program, tensor table, characters, weights, requants.
+pub fn rom_modules(c: &Compiled, n: &Names) -> String {
+    let rc8 = c.cfg.rows * c.cfg.cols * 8;
+    let prog: Vec<String> = c.encoded().iter().map(|w| format!("{w:016x}")).collect();
+    let ttab: Vec<String> = c.table.iter().map(|w| format!("{w:016x}")).collect();
+    let chars: Vec<String> = c.chars.iter().map(|b| format!("{b:02x}")).collect();
+    let words: Vec<String> = c.image.words.iter().map(|w| word_hex(w)).collect();
+    let rq: Vec<String> = c.image.rq.iter().map(|w| format!("{w:06x}")).collect();
+    let mut s = String::new();
+    s += &rom_module(&n.prog, 64, &prog, true);
+    s += &rom_module(&n.ttab, 64, &ttab, false);
+    s += &rom_module(&n.chars, 8, &chars, false);
+    s += &rom_module(&n.wrom, rc8, &words, true);
+    s += &rom_module(&n.rqrom, 24, &rq, true);
+    s += &spad_module(&n.spad, c.cfg.cols, c.layout.size / c.cfg.cols);
+    s
+}
+
+/// The core's top-level ports: the host link's core side (contract) plus `dbg_op`.
+pub fn ports() -> Vec<Port> {
+    vec![
+        Port::input("clock", 1, "clock; everything changes on its rising edge"),
+        Port::input("reset", 1, "synchronous, active high"),
+        Port::input("cmd_start", 1, "one-cycle pulse: start a generation (ignored while core_busy)"),
+        Port::input("cmd_seed", 32, "xorshift32 state, non-zero; held until gen_done"),
+        Port::input("cmd_temp_k", 16, "Temperature::k (0 = greedy); held until gen_done"),
+        Port::input("cmd_count", 16, "names or tokens to generate; held until gen_done"),
+        Port::input("cmd_names", 1, "1: cmd_count counts names, 0: sampled tokens"),
+        Port::input("cmd_quiet", 1, "1: emit no characters (count-only)"),
+        Port::input("cmd_prompt_len", 8, "prompt tokens (fewer than block_size)"),
+        Port::output("prompt_idx", 8, "prompt index the core reads"),
+        Port::input("prompt_tok", 8, "prompt token at prompt_idx, the cycle after"),
+        Port::output("out_valid", 1, "a character is offered on out_byte"),
+        Port::output("out_byte", 8, "ASCII character (BOS and name ends are \\n)"),
+        Port::input("out_ready", 1, "the host link takes the character this cycle; the core stalls while low"),
+        Port::output("gen_done", 1, "one-cycle pulse at the end of the generation"),
+        Port::output("st_tokens", 32, "forward passes run (forced prompt steps included); held from gen_done"),
+        Port::output("st_names", 16, "names completed; held from gen_done"),
+        Port::output("st_cycles", 48, "cycles from the cmd_start cycle to the gen_done cycle; held from gen_done"),
+        Port::output("st_stall", 48, "cycles the core waited on out_ready; held from gen_done"),
+        Port::output("core_busy", 1, "high from the cycle after cmd_start to gen_done"),
+        Port::output("dbg_op", 4, "class of this cycle: opcode 1..6 while its unit runs, 7 output stall, 8 control, 15 idle"),
+    ]
+}
+
+/// Attention configuration of a compiled model: head_dim, heads, context = block_size, lanes.
+pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::AttentionConfig> {
+    let m = c.cfg.model;
+    crate::rtl::attention::AttentionConfig::try_from(crate::rtl::attention::config::AttentionParams {
+        head_dim: m.head_dim() as u32,
+        heads: m.n_head as u32,
+        context: m.block_size as u32,
+        lanes: c.cfg.lanes as u32,
+        q_frac: c.consts.q_frac,
+        k_frac: c.consts.k_frac,
+        layers: m.n_layer as u32,
+        elements_per_cycle: 0,
+    })
+}
+
+/// The structural core top.
+pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
+    let cfg = &c.cfg;
+    let m = cfg.model;
+    let (r, cc) = (cfg.rows, cfg.cols);
+    let rc8 = r * cc * 8;
+    let ac = attention_config(c)?;
+    let aw = (ac.lanes * ac.head_dim * 16) as usize;
+    let gb = ac.group_bits() as usize;
+    let wab = bits_for(c.map.depth);
+    let rqab = bits_for(c.map.rq_depth);
+    let pab = bits_for(c.program.len());
+    let tab = bits_for(c.table.len());
+    let cab = bits_for(m.vocab);
+    let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
+    let [ne, nl] = c.consts.norm;
+    let mut s = String::new();
+    let _ = writeln!(s, "// The processing unit core: {m:?} on a {r}x{cc} matrix unit, generated by llmpu.");
+    s += "/* verilator lint_off UNUSED */\n/* verilator lint_off WIDTH */\n";
+    let _ = write!(s, "module {}(", n.top);
+    let ps = ports();
+    let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
+    let _ = writeln!(s, "{});", names.join(", "));
+    for p in &ps {
+        let dir = if p.direction == crate::manifest::Direction::Input { "input" } else { "output" };
+        let w = if p.width == 1 { String::new() } else { format!("[{}:0] ", p.width - 1) };
+        let _ = writeln!(s, "    {dir} wire {w}{};", p.name);
+    }
+    s += r#"
+// controller
+wire [7:0] pc, chr_tok, chr, tok, pos, op_aux, smp_token;
+wire [63:0] instr;
+wire [3:0] op_flags;
+wire [15:0] op_a, op_b, op_c, op_d;
+wire embed_start, norm_start, mv_start, add_start, attn_start, smp_start;
+wire embed_done, norm_done, mv_done, add_done, attn_done, smp_done;
+wire seed_load, attn_clear;
+"#;
+    let _ = writeln!(
+        s,
+        "{ctl} ctl(.clock(clock), .reset(reset), .cmd_start(cmd_start), .cmd_count(cmd_count), .cmd_names(cmd_names), .cmd_quiet(cmd_quiet), .cmd_prompt_len(cmd_prompt_len), .prompt_tok(prompt_tok), .prompt_idx(prompt_idx), .out_ready(out_ready), .out_valid(out_valid), .out_byte(out_byte), .gen_done(gen_done), .core_busy(core_busy), .st_tokens(st_tokens), .st_names(st_names), .st_cycles(st_cycles), .st_stall(st_stall), .bos(8'd{bos}), .block(8'd{block}), .pc(pc), .instr(instr), .chr_tok(chr_tok), .chr(chr), .op_flags(op_flags), .op_aux(op_aux), .op_a(op_a), .op_b(op_b), .op_c(op_c), .op_d(op_d), .tok(tok), .pos(pos), .embed_start(embed_start), .norm_start(norm_start), .mv_start(mv_start), .add_start(add_start), .attn_start(attn_start), .smp_start(smp_start), .embed_done(embed_done), .norm_done(norm_done), .mv_done(mv_done), .add_done(add_done), .attn_done(attn_done), .smp_done(smp_done), .smp_token(smp_token), .seed_load(seed_load), .attn_clear(attn_clear), .dbg_op(dbg_op));",
+        ctl = n.ctl,
+        bos = m.bos(),
+        block = m.block_size
+    );
+    let _ = writeln!(s, "{} prog(.clock(clock), .en(1'b1), .addr(pc[{}:0]), .data(instr));", n.prog, pab - 1);
+    let _ = writeln!(s, "{} chars(.addr(chr_tok[{}:0]), .data(chr));", n.chars, cab - 1);
+    let _ = writeln!(s, "wire [63:0] tentry;\n{} ttab(.addr(op_aux[{}:0]), .data(tentry));", n.ttab, tab - 1);
+    // Memories and their AND-OR muxes.
+    let _ = writeln!(
+        s,
+        r#"
+// scratchpad ports
+wire add_ren, ad_ren, nm_ren, sm_ren;
+wire [15:0] add_raddr, ad_raddr, nm_raddr, sm_raddr;
+wire add_we, ad_we, nm_we, em_we, mv_we;
+wire [15:0] add_waddr, ad_waddr, nm_waddr, em_waddr, mv_waddr;
+wire [15:0] add_wdata, ad_wdata, nm_wdata, em_wdata, mv_wdata;
+wire sp_ren = add_ren | ad_ren | nm_ren | sm_ren;
+wire [15:0] sp_raddr = (add_ren ? add_raddr : 16'd0) | (ad_ren ? ad_raddr : 16'd0) | (nm_ren ? nm_raddr : 16'd0) | (sm_ren ? sm_raddr : 16'd0);
+wire sp_we = add_we | ad_we | nm_we | em_we | mv_we;
+wire [15:0] sp_waddr = (add_we ? add_waddr : 16'd0) | (ad_we ? ad_waddr : 16'd0) | (nm_we ? nm_waddr : 16'd0) | (em_we ? em_waddr : 16'd0) | (mv_we ? mv_waddr : 16'd0);
+wire [15:0] sp_wdata = (add_we ? add_wdata : 16'd0) | (ad_we ? ad_wdata : 16'd0) | (nm_we ? nm_wdata : 16'd0) | (em_we ? em_wdata : 16'd0) | (mv_we ? mv_wdata : 16'd0);
+wire [15:0] sp_rdata;
+wire mv_sen;
+wire [15:0] mv_saddr;
+wire [{cw}:0] sp_sdata;
+{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata));
+
+// weight and requant store
+wire mv_wen, em_wen, mv_rqen, em_rqen;
+wire [15:0] mv_waddr_w, em_waddr_w, mv_rqaddr, em_rqaddr;
+wire [7:0] em_wlane;
+wire w_en = mv_wen | em_wen;
+wire [15:0] w_addr = (mv_wen ? mv_waddr_w : 16'd0) | (em_wen ? em_waddr_w : 16'd0);
+wire [{rw}:0] w_data;
+wire rq_en = mv_rqen | em_rqen;
+wire [15:0] rq_addr = (mv_rqen ? mv_rqaddr : 16'd0) | (em_rqen ? em_rqaddr : 16'd0);
+wire [23:0] rq_data;
+{wrom} wrom(.clock(clock), .en(w_en), .addr(w_addr[{wab}:0]), .data(w_data));
+{rqrom} rqrom(.clock(clock), .en(rq_en), .addr(rq_addr[{rqab}:0]), .data(rq_data));
+reg [7:0] em_lane_q;
+always @(posedge clock) if (em_wen) em_lane_q <= em_wlane;
+wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
+"#,
+        cw = cc * 16 - 1,
+        spad = n.spad,
+        rw = rc8 - 1,
+        wrom = n.wrom,
+        rqrom = n.rqrom,
+        wab = wab - 1,
+        rqab = rqab - 1,
+    );
+    // Units.
+    let _ = writeln!(
+        s,
+        "{} embed(.clock(clock), .reset(reset), .start(embed_start), .busy(), .done(embed_done), .tok(tok), .pos(pos), .len(16'd{e}), .dst(op_a), .wte_base(16'd{wb}), .wpe_base(16'd{pb}), .chunks(16'd{ch}), .wte_rq(16'd{wr}), .wpe_rq(16'd{pr}), .lg_r(4'd{lr}), .lg_c(4'd{lc}), .w_en(em_wen), .w_addr(em_waddr_w), .w_lane(em_wlane), .w_byte(em_wbyte), .rq_en(em_rqen), .rq_addr(em_rqaddr), .rq_data(rq_data), .a_we(em_we), .a_waddr(em_waddr), .a_wdata(em_wdata));",
+        n.embed,
+        e = m.n_embd,
+        wb = wte.base,
+        pb = wpe.base,
+        ch = wte.chunks,
+        wr = wte.rq_base,
+        pr = wpe.rq_base,
+        lr = cfg.lg_r(),
+        lc = cfg.lg_c()
+    );
+    let _ = writeln!(
+        s,
+        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata(sp_rdata), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
+        n.norm,
+        e = m.n_embd,
+        le = nl.eps_term,
+        ee = ne.eps_term,
+        lg = nl.gain,
+        eg = ne.gain,
+        ls = nl.gain_shift,
+        es = ne.gain_shift,
+        lo = nl.out_frac,
+        eo = ne.out_frac
+    );
+    let _ = writeln!(
+        s,
+        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .a_waddr(mv_waddr), .a_wdata(mv_wdata));",
+        n.matvec
+    );
+    let _ = writeln!(
+        s,
+        "{} add(.clock(clock), .reset(reset), .start(add_start), .busy(), .done(add_done), .dst(op_a), .src(op_b), .len(op_c), .a_ren(add_ren), .a_raddr(add_raddr), .a_rdata(sp_rdata), .a_we(add_we), .a_waddr(add_waddr), .a_wdata(add_wdata));",
+        n.add
+    );
+    let _ = writeln!(
+        s,
+        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata(sp_rdata));",
+        n.sampler,
+        lf = c.consts.logit_frac
+    );
+    // Attention: adapter and the unit (kv_layer = q_layer = the instruction's layer).
+    let _ = writeln!(
+        s,
+        r#"
+wire ad_kv_valid, ad_kv_last, ad_q_valid;
+wire [7:0] ad_kv_group, ad_q_group;
+wire [{aw1}:0] ad_kv_k, ad_kv_v, ad_q_in;
+reg ad_kv_ready, ad_q_ready, ad_att_valid;
+reg [{aw1}:0] ad_att_out;
+{adn} adapter(.clock(clock), .reset(reset), .start(attn_start), .busy(), .done(attn_done), .q_base(op_a), .k_base(op_b), .v_base(op_c), .dst(op_d), .ld(16'd{ld}), .groups(8'd{g}), .top_sh(16'd{sh}), .a_ren(ad_ren), .a_raddr(ad_raddr), .a_rdata(sp_rdata), .a_we(ad_we), .a_waddr(ad_waddr), .a_wdata(ad_wdata), .kv_valid(ad_kv_valid), .kv_ready(ad_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(ad_q_ready), .q_group(ad_q_group), .q_in(ad_q_in), .att_valid(ad_att_valid), .att_out(ad_att_out));"#,
+        aw1 = aw - 1,
+        adn = n.adapter,
+        ld = ac.lanes * ac.head_dim,
+        g = ac.heads / ac.lanes,
+        sh = aw - 16
+    );
+    let yb = ac.layer_bits() as usize;
+    let _ = writeln!(
+        s,
+        "wire [{gb1}:0] at_out_group;\nwire [{aw1}:0] at_out;\nwire at_kv_ready, at_q_ready, at_out_valid;\n{an} att(.clock(clock), .reset(reset), .clear(attn_clear), .kv_valid(ad_kv_valid), .kv_ready(at_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group[{gb1}:0]), .kv_layer(op_aux[{yb1}:0]), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(at_q_ready), .q_group(ad_q_group[{gb1}:0]), .q_layer(op_aux[{yb1}:0]), .q_in(ad_q_in), .out_valid(at_out_valid), .out_group(at_out_group), .out(at_out), .cache_len());",
+        gb1 = gb - 1,
+        aw1 = aw - 1,
+        yb1 = yb - 1,
+        an = n.attention
+    );
+    s += "always @(*) begin\n    ad_kv_ready = at_kv_ready; ad_q_ready = at_q_ready; ad_att_valid = at_out_valid; ad_att_out = at_out;\nend\n";
+    s += "endmodule\n/* verilator lint_on WIDTH */\n/* verilator lint_on UNUSED */\n";
+    Ok(s)
+}

@@ -1,0 +1,155 @@
+//! The matrix unit in Verilator with the weight store of the default model (MicroGPT names):
+//! at every size, the store reads back the model's bytes through the bench, and every tensor
+//! the forward pass multiplies (wq, wk, wv, wo, fc1 with ReLU, fc2, lm_head) on random int16
+//! inputs equals `QTensor::matvec` bit for bit, in exactly the documented number of cycles.
+//! A wrong expected value and a flipped weight bit in the ROM image are both caught.
+
+use llmpu::cli::model::{DEFAULT_MODEL, DEFAULT_MODEL_JSON};
+use llmpu::model::quant::QTensor;
+use llmpu::model::QuantModel;
+use llmpu::rtl::lpu::matvec::{bench, expected, MatvecConfig};
+use llmpu::rtl::rom::readback::{compare, read_all};
+use llmpu::rtl::rom::{map, Store};
+use llmpu::sim::verilator::{Model, Sim};
+use llmpu::sim::BuildOptions;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const SIZES: [(u32, u32); 6] = [(1, 1), (2, 2), (4, 4), (8, 8), (2, 8), (8, 2)];
+const TENSORS: [(&str, bool); 7] = [
+    ("layer0.attn_wq", false),
+    ("layer0.attn_wk", false),
+    ("layer0.attn_wv", false),
+    ("layer0.attn_wo", false),
+    ("layer0.mlp_fc1", true),
+    ("layer0.mlp_fc2", false),
+    ("lm_head", false),
+];
+/// Where x and y live in the test's scratchpad (multiples of every C).
+const SRC: usize = 16;
+const DST: usize = 512;
+
+fn model() -> QuantModel {
+    let f = llmpu::model::checkpoint::parse_model(DEFAULT_MODEL_JSON, std::path::Path::new(DEFAULT_MODEL), None).expect("default model parses");
+    QuantModel::from_float(&f).expect("quantizes")
+}
+
+fn qtensor<'a>(q: &'a QuantModel, name: &str) -> &'a QTensor {
+    map::tensors(q).into_iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no tensor {name}"))
+}
+
+fn build(cfg: &MatvecConfig, store: &Store) -> Model {
+    bench::design(cfg, store).unwrap().build(&BuildOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", cfg.top_name()))
+}
+
+fn reset(sim: &mut Sim) {
+    for (n, v) in [("reset", 1), ("start", 0), ("en", 0), ("rq_en", 0)] {
+        sim.set(n, v).unwrap();
+    }
+    sim.tick();
+    sim.set("reset", 0).unwrap();
+}
+
+/// A scratchpad of random garbage with `x` at `SRC`.
+fn scratch(rng: &mut ChaCha8Rng, x: &[i16]) -> Vec<i16> {
+    let mut s: Vec<i16> = (0..1024).map(|_| rng.random_range(i16::MIN..=i16::MAX)).collect();
+    s[SRC..SRC + x.len()].copy_from_slice(x);
+    s
+}
+
+fn random_x(rng: &mut ChaCha8Rng, n: usize, mag: i32) -> Vec<i16> {
+    (0..n).map(|_| rng.random_range(-mag..=mag).clamp(-32768, 32767) as i16).collect()
+}
+
+#[test]
+fn every_tensor_at_every_size_equals_the_model() {
+    let q = model();
+    let mut table = String::from("size | tensor | rows x cols | tiles x chunks | cycles\n");
+    for (r, c) in SIZES {
+        let cfg = MatvecConfig::new(r, c).unwrap();
+        let store = Store::build(&q, r, c).unwrap();
+        let m = build(&cfg, &store);
+        let seed = 1000 + (r * 100 + c) as u64;
+        let mut sim = m.sim(seed);
+        reset(&mut sim);
+        // The store first: every address of every bank, through the bench's own ports.
+        let got = read_all(&mut sim, &store.map).unwrap();
+        compare(&store.image, &got, &store.map).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for (name, relu) in TENSORS {
+            let t = store.tensor(name).unwrap().clone();
+            let qt = qtensor(&q, name);
+            // Typical activations, the full int16 range, and the extremes.
+            let mut xs: Vec<Vec<i16>> = Vec::new();
+            for _ in 0..2 {
+                xs.push(random_x(&mut rng, t.cols, 2048));
+                xs.push(random_x(&mut rng, t.cols, 32768));
+            }
+            xs.push(vec![i16::MIN; t.cols]);
+            xs.push((0..t.cols).map(|i| if i % 2 == 0 { i16::MAX } else { i16::MIN }).collect());
+            let mut last_cycles = 0;
+            for (i, x) in xs.iter().enumerate() {
+                let s = scratch(&mut rng, x);
+                let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
+                bench::check(&cfg, &t, &expected(qt, x, relu), &p).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
+                // Without ReLU too, on one vector, so both settings of the flag are covered.
+                if i == 0 {
+                    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, !relu).unwrap();
+                    bench::check(&cfg, &t, &expected(qt, x, !relu), &p).unwrap_or_else(|e| panic!("seed {seed} relu {}: {e}", !relu));
+                }
+                last_cycles = p.cycles;
+            }
+            table += &format!("{r}x{c} | {name} | {} x {} | {} x {} | {last_cycles}\n", t.rows, t.cols, t.tiles, t.chunks);
+        }
+    }
+    eprintln!("{table}");
+}
+
+#[test]
+fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
+    let q = model();
+    let cfg = MatvecConfig::new(2, 2).unwrap();
+    let store = Store::build(&q, 2, 2).unwrap();
+    let name = "layer0.attn_wq";
+    let t = store.tensor(name).unwrap().clone();
+    let qt = qtensor(&q, name);
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let mut x = random_x(&mut rng, t.cols, 1024);
+    x[7] = 32767;
+    let s = scratch(&mut rng, &x);
+    let want = expected(qt, &x, false);
+
+    // The good store: equal; with one expected value off by one, the check names it.
+    let mut sim = build(&cfg, &store).sim(5);
+    reset(&mut sim);
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false).unwrap();
+    bench::check(&cfg, &t, &want, &p).unwrap();
+    let mut wrong = want.clone();
+    wrong[3] = wrong[3].wrapping_add(1);
+    assert_eq!(
+        bench::check(&cfg, &t, &wrong, &p).unwrap_err().to_string(),
+        format!("simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: row 3 is {}, the model has {}; 1 row(s) differ", want[3], wrong[3])
+    );
+    // A cycle count off the formula is caught too.
+    let mut slow = p.clone();
+    slow.cycles += 1;
+    assert_eq!(
+        bench::check(&cfg, &t, &want, &slow).unwrap_err().to_string(),
+        format!("simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: took {} cycles, the formula says {}", p.cycles + 1, p.cycles)
+    );
+
+    // Bit 6 of wq[5][7] flipped in the ROM image: the unit's row 5 changes and the check says so.
+    let (lane, addr) = store.map.locate(&t, 5, 7);
+    let g = store.map.bank_bytes();
+    let mut bad = store.clone();
+    bad.image.banks[lane / g].words[addr] ^= 1 << (8 * (lane % g) + 6);
+    let mut sim = build(&cfg, &bad).sim(6);
+    reset(&mut sim);
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false).unwrap();
+    let e = bench::check(&cfg, &t, &want, &p).unwrap_err().to_string();
+    assert_eq!(e, format!("simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: row 5 is {}, the model has {}; 1 row(s) differ", p.y[5], want[5]));
+    // The readback of the same build names the flipped weight.
+    let got = read_all(&mut sim, &store.map).unwrap();
+    let e = compare(&store.image, &got, &store.map).unwrap_err().to_string();
+    assert!(e.contains(&format!("address {addr} (")) && e.contains("layer0.attn_wq[5][7]") && e.ends_with("1 word(s) differ"), "{e}");
+}
