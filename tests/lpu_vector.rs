@@ -9,9 +9,9 @@
 use llmpu::model::{load_model, Golden, QuantModel};
 use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
-use llmpu::rtl::lpu::{embed, norm, sampler};
+use llmpu::rtl::lpu::{embed, norm, sampler, vec_add as add};
 use llmpu::sim::lpu_vector::{
-    build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
+    add_inputs, build, check, embed_inputs, load_seed, norm_add_inputs, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
 };
 use llmpu::sim::{BuildOptions, Model, Sim};
 use rand::{RngExt, SeedableRng};
@@ -28,7 +28,7 @@ fn quant() -> &'static QuantModel {
 }
 
 fn model(leaf: Leaf) -> &'static Model {
-    static M: [OnceLock<Model>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static M: [OnceLock<Model>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let i = Leaf::ALL.iter().position(|&l| l == leaf).unwrap();
     M[i].get_or_init(|| build(leaf, &BuildOptions::default()).unwrap_or_else(|e| panic!("building {}: {e}", leaf.module())))
 }
@@ -47,13 +47,16 @@ fn written(r: &llmpu::sim::lpu_vector::Run, dst: usize, len: usize) -> Vec<i16> 
 }
 
 #[test]
-fn embed_every_token_and_position_in_four_layouts() {
+fn embed_every_token_and_position_in_nine_layouts() {
     let q = quant();
     let (vocab, block, e) = (q.cfg.vocab, q.cfg.block_size, q.cfg.n_embd);
     let mut sim = fresh(Leaf::Embed, 1);
     let mut runs = 0;
-    for (i, rc) in [1usize, 2, 4, 8].into_iter().enumerate() {
-        let mut store = WeightStore::new(rc, rc);
+    // The square layouts of the matrix unit sizes tested elsewhere, and non-square ones so that
+    // R and C cannot be confused.
+    let layouts = [(1usize, 1usize), (2, 2), (4, 4), (8, 8), (2, 4), (4, 2), (1, 16), (16, 1), (16, 16)];
+    for (i, (rr, cc)) in layouts.into_iter().enumerate() {
+        let mut store = WeightStore::new(rr, cc);
         // Non-zero bases: a gap before each table.
         let wte = store.push(&q.wte, 3 + i);
         let wpe = store.push(&q.wpe, 1);
@@ -61,9 +64,9 @@ fn embed_every_token_and_position_in_four_layouts() {
         for tok in 0..vocab {
             for pos in 0..block {
                 let dst = 100 + 16 * ((tok + pos) % 5);
-                let inputs = embed_inputs(q, wte, wpe, rc, rc, tok, pos, dst);
+                let inputs = embed_inputs(q, wte, wpe, (rr, cc), tok, pos, dst);
                 let r = run(&mut sim, Leaf::Embed, &inputs, &mut mem, (tok * block + pos) as u64).unwrap();
-                let what = format!("embed {rc}x{rc} tok {tok} pos {pos}");
+                let what = format!("embed {rr}x{cc} tok {tok} pos {pos}");
                 check(&embed::model(q, tok, pos, e), &written(&r, dst, e), &what).unwrap_or_else(|err| panic!("{err}"));
                 assert_eq!(r.cycles, embed::cycles(e), "{what}");
                 runs += 1;
@@ -95,10 +98,13 @@ fn norm_lengths_classes_and_both_model_constants() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let mut mem = Memories::new(WeightStore::new(1, 1));
     let mut runs = 0;
-    // Besides the model's two, constants whose shift goes negative (left shifts) and a large eps.
+    // Besides the model's two: constants whose shift goes negative (left shifts, some of 16 bits
+    // or more), whose shift exceeds the 47-bit rounding range, and a large eps.
     let left = NormConsts { out_frac: 15, gain_shift: 0, ..q.norm };
+    let far_left = NormConsts { out_frac: 40, gain_shift: 0, ..q.norm };
+    let far_right = NormConsts { out_frac: 0, gain_shift: 40, ..q.norm };
     let eps = NormConsts::new(256, 10, 12, 1e-2);
-    for (ki, k) in [q.norm_embed, q.norm, left, eps].iter().enumerate() {
+    for (ki, k) in [q.norm_embed, q.norm, left, far_left, far_right, eps].iter().enumerate() {
         for n in [1usize, 2, 16, 64, 256] {
             for class in ["typical", "wide", "tiny", "zeros", "extreme", "min"] {
                 let x = vector(class, n, &mut rng);
@@ -115,6 +121,68 @@ fn norm_lengths_classes_and_both_model_constants() {
         }
     }
     println!("norm: {runs} runs bit-exact; cycles {} for len 16, {} for len 256", norm::cycles(16), norm::cycles(256));
+}
+
+#[test]
+fn residual_add_saturates_and_works_in_place() {
+    let mut sim = fresh(Leaf::Add, 8);
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut runs = 0;
+    for n in [1usize, 2, 16, 64, 256] {
+        for (ca, cb) in [("typical", "typical"), ("wide", "wide"), ("extreme", "extreme"), ("min", "extreme"), ("zeros", "tiny")] {
+            for place in 0..3 {
+                let (a, b) = (vector(ca, n, &mut rng), vector(cb, n, &mut rng));
+                let (sa, sb) = (2000 + runs, 6000 + 3 * runs);
+                // Out of place, in place over a, in place over b.
+                let dst = [20000 + runs, sa, sb][place];
+                mem.scratch[sa..sa + n].copy_from_slice(&a);
+                mem.scratch[sb..sb + n].copy_from_slice(&b);
+                let r = run(&mut sim, Leaf::Add, &add_inputs(sa, sb, dst, n), &mut mem, runs as u64).unwrap();
+                let what = format!("add len {n} {ca}+{cb} place {place}");
+                check(&add::model(&a, &b), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, add::cycles(n), "{what}");
+                runs += 1;
+            }
+        }
+    }
+    println!("add: {runs} runs bit-exact; {} cycles for len 16", add::cycles(16));
+}
+
+#[test]
+fn norm_with_the_residual_add_first() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Norm, 9);
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut runs = 0;
+    for k in [q.norm, q.norm_embed] {
+        for n in [1usize, 2, 16, 64, 256] {
+            for (cx, cy) in [("typical", "typical"), ("wide", "wide"), ("extreme", "extreme"), ("zeros", "tiny"), ("min", "min")] {
+                let (x, y) = (vector(cx, n, &mut rng), vector(cy, n, &mut rng));
+                let (src, src_b) = (3000 + runs, 9000 + 2 * runs);
+                let dst = if runs % 2 == 0 { src } else { 30000 + runs };
+                mem.scratch[src..src + n].copy_from_slice(&x);
+                mem.scratch[src_b..src_b + n].copy_from_slice(&y);
+                let r = run(&mut sim, Leaf::Norm, &norm_add_inputs(&k, src, src_b, dst, n), &mut mem, runs as u64).unwrap();
+                let what = format!("add+norm len {n} {cx}+{cy} dst {}", if dst == src { "src" } else { "apart" });
+                let (s_want, y_want) = norm::model_add(&x, &y, &k);
+                // The first n writes are the sums (to src), the last n the normalised values.
+                assert_eq!(r.writes.len(), 2 * n, "{what}");
+                let sums: Vec<i16> = r.writes[..n].iter().map(|w| w.2).collect();
+                let addrs: Vec<usize> = r.writes[..n].iter().map(|w| w.1 as usize).collect();
+                assert_eq!(addrs, (src..src + n).collect::<Vec<_>>(), "{what}");
+                check(&s_want, &sums, &format!("{what} sums")).unwrap_or_else(|err| panic!("{err}"));
+                let outs: Vec<i16> = r.writes[n..].iter().map(|w| w.2).collect();
+                let addrs: Vec<usize> = r.writes[n..].iter().map(|w| w.1 as usize).collect();
+                assert_eq!(addrs, (dst..dst + n).collect::<Vec<_>>(), "{what}");
+                check(&y_want, &outs, &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, norm::cycles_add(n), "{what}");
+                runs += 1;
+            }
+        }
+    }
+    println!("add+norm: {runs} runs bit-exact; {} cycles for len 16", norm::cycles_add(16));
 }
 
 /// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.
@@ -181,7 +249,8 @@ fn temperatures_over_random_and_real_logits_with_the_state_carried() {
     let real = real_logits(q);
     let mut draws = 0;
     let mut hist = vec![0usize; q.cfg.vocab];
-    for t in [0.0, 0.5, 1.0, 2.0] {
+    // The brief's temperatures and the ends of the allowed range.
+    for t in [0.0, 0.5, 1.0, 2.0, 0.1, 10.0] {
         let k = Temperature::try_from(t).unwrap().k;
         let mut state = XorShift32::new(1000 + draws as u64);
         load_seed(&mut sim, state.0).unwrap();
@@ -244,12 +313,13 @@ fn zero_length_is_done_at_once_without_memory_access() {
     for leaf in Leaf::ALL {
         let mut sim = fresh(leaf, 6);
         let inputs = match leaf {
-            Leaf::Embed => embed_inputs(q, Default::default(), Default::default(), 1, 1, 0, 0, 0)
+            Leaf::Embed => embed_inputs(q, Default::default(), Default::default(), (1, 1), 0, 0, 0)
                 .into_iter()
                 .map(|(n, v)| (n, if n == "len" { 0 } else { v }))
                 .collect(),
             Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0),
             Leaf::Sampler => sampler_inputs(0, 0, 8, 100),
+            Leaf::Add => add_inputs(0, 8, 16, 0),
         };
         let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
         assert_eq!((r.cycles, r.writes.len()), (1, 0), "{}", leaf.module());
@@ -275,4 +345,39 @@ fn the_check_catches_a_corrupted_expected_value() {
     );
     // The other norm constants give other values: the check is not blind to the constants.
     assert!(check(&norm::model(&x, &q.norm_embed), &got, "norm").is_err());
+}
+
+#[test]
+fn generated_verilog_is_prefixed_lint_clean_and_snapshotted() {
+    use llmpu::rtl::lint::lint_yosys;
+    let v = llmpu::rtl::lpu::vector::verilog().unwrap();
+    for m in &v.modules {
+        assert!(m.starts_with("llmpu_vu_"), "module {m}");
+    }
+    for leaf in Leaf::ALL {
+        assert!(v.modules.iter().any(|m| m == leaf.module()), "{} missing", leaf.module());
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("llmpu_vu.v");
+    std::fs::write(&f, &v.text).unwrap();
+    for leaf in Leaf::ALL {
+        lint_yosys(std::slice::from_ref(&f), leaf.module()).unwrap_or_else(|e| panic!("{}: {e}", leaf.module()));
+        // `verilator -Wall`: rust-hdl writes 32-bit integer literals into narrower expressions
+        // (WIDTH) and the leaves leave some bits of shared sub-blocks unread (UNUSEDSIGNAL), as
+        // the attention unit's arith blocks do; any other class of warning fails.
+        let out = std::process::Command::new("verilator")
+            .args(["--lint-only", "-Wall", "--top-module", leaf.module()])
+            .arg(&f)
+            .output()
+            .expect("verilator");
+        let text = String::from_utf8_lossy(&out.stderr);
+        let other: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("%Warning-") || l.starts_with("%Error"))
+            .filter(|l| !l.starts_with("%Warning-WIDTH") && !l.starts_with("%Warning-UNUSEDSIGNAL"))
+            .filter(|l| !l.starts_with("%Error: Exiting due to"))
+            .collect();
+        assert!(other.is_empty(), "{}: {other:#?}", leaf.module());
+    }
+    insta::assert_snapshot!("vector_unit_verilog", v.text);
 }

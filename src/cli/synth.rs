@@ -42,6 +42,13 @@ pub enum Synth {
         #[command(flatten)]
         build: TargetArgs,
     },
+    /// The processing-unit core of a model (`llmpu generate lpu`'s top) on an R x C matrix unit
+    Lpu {
+        #[command(flatten)]
+        lpu: super::lpu::LpuArgs,
+        #[command(flatten)]
+        build: TargetArgs,
+    },
 }
 
 /// Where and how to build.
@@ -141,6 +148,20 @@ pub fn plan_attention(cfg: &AttentionConfig, b: &TargetArgs, tools: &Tools) -> c
     Ok((BuildPlan::synth(&design, target, freq, &dir, tools), est))
 }
 
+/// Compiles the model for the target, checks the core's fit and plans its build (no tool runs,
+/// nothing written): the core top exactly as `llmpu generate lpu` emits it.
+pub fn plan_lpu(lpu: &super::lpu::LpuArgs, b: &TargetArgs, tools: &Tools) -> crate::Result<(BuildPlan, crate::rtl::lpu::fit::LpuFit)> {
+    let target = b.target()?;
+    let freq = b.freq_mhz(&target)?;
+    let (_, name, c) = lpu.compile(&b.target)?;
+    let (files, manifest) = crate::rtl::lpu::generate(&c, &name)?;
+    let fit = crate::rtl::lpu::fit::estimate(&c)?;
+    let verilog = verilog_only(&files);
+    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
+    let design = Design { manifest: &manifest, verilog: &verilog, multipliers: fit.multipliers };
+    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), fit))
+}
+
 fn execute(plan: &BuildPlan, est: &fit::FitEstimate, build: &TargetArgs) -> anyhow::Result<()> {
     if build.dry_run {
         print!("{}", plan.render());
@@ -197,6 +218,18 @@ pub fn run(s: Synth) -> anyhow::Result<()> {
             let tools = Tools::discover();
             let (plan, est) = plan_attention(&cfg, &build, &tools)?;
             execute(&plan, &est, &build)
+        }
+        Synth::Lpu { lpu, build } => {
+            let (plan, f) = plan_lpu(&lpu, &build, &Tools::discover())?;
+            if build.dry_run {
+                print!("{}", plan.render());
+                println!(
+                    "# fit estimate: at least {} of {} {} ({} weight, {} requant, {} scratchpad, {} KV cache); {} multipliers, {} in DSPs",
+                    f.brams, f.brams_available, f.bram, f.weight_brams, f.rq_brams, f.spad_brams, f.kv_brams, f.multipliers, f.in_dsps
+                );
+                return Ok(());
+            }
+            print_report(&plan, build.json)
         }
         Synth::Systolic { array, build } => {
             let cfg = SystolicConfig::try_from(&array)?;

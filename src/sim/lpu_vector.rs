@@ -103,7 +103,8 @@ fn bad(leaf: Leaf, cycle: u64, what: String) -> Error {
     Error::Mismatch(format!("{} cycle {cycle}: {what}", leaf.module()))
 }
 
-/// Resets a fresh simulation (two cycles of `reset`, every input low).
+/// Resets a fresh simulation (two cycles of `reset`, every input low), then checks three idle
+/// cycles: every enable, `busy` and `done` low.
 pub fn reset(sim: &mut Sim, leaf: Leaf) -> Result<()> {
     for p in ports(leaf) {
         if p.direction == crate::manifest::Direction::Input && p.name != "clock" && p.width <= 64 {
@@ -114,7 +115,20 @@ pub fn reset(sim: &mut Sim, leaf: Leaf) -> Result<()> {
     sim.tick();
     sim.tick();
     sim.set("reset", 0)?;
-    sim.tick();
+    // Idle after reset: every enable low, no done.
+    let outs: Vec<&str> = ["a_ren", "w_en", "rq_en", "a_we", "done", "busy"]
+        .into_iter()
+        .filter(|n| ports(leaf).iter().any(|p| p.name == *n))
+        .collect();
+    for cycle in 0..3 {
+        sim.eval();
+        for n in &outs {
+            if sim.get(n)? != 0 {
+                return Err(bad(leaf, cycle, format!("{n} high while idle after reset")));
+            }
+        }
+        sim.tick();
+    }
     Ok(())
 }
 
@@ -225,8 +239,9 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     Ok(Run { cycles: done_at.unwrap_or(0), writes, token })
 }
 
-/// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in an `r x c` store.
-pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, r: usize, c: usize, tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {
+/// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in a store of
+/// `(r, c)` lanes.
+pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, (r, c): (usize, usize), tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {
     vec![
         ("tok", tok as u64),
         ("pos", pos as u64),
@@ -242,9 +257,19 @@ pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, r: usize, c: usize
     ]
 }
 
-/// The inputs of [`Leaf::Norm`].
+/// The inputs of [`Leaf::Norm`] (plain norm).
 pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
+    let mut v = norm_add_inputs(k, src, 0, dst, len);
+    v.retain(|(n, _)| *n != "add");
+    v.push(("add", 0));
+    v
+}
+
+/// The inputs of [`Leaf::Norm`] with the residual add of `src_b` first.
+pub fn norm_add_inputs(k: &crate::numeric::NormConsts, src: usize, src_b: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
     vec![
+        ("add", 1),
+        ("src_b", src_b as u64),
         ("src", src as u64),
         ("dst", dst as u64),
         ("len", len as u64),
@@ -253,6 +278,11 @@ pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: 
         ("gain_shift", k.gain_shift as u64),
         ("out_frac", k.out_frac as u64),
     ]
+}
+
+/// The inputs of [`Leaf::Add`].
+pub fn add_inputs(src_a: usize, src_b: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
+    vec![("src_a", src_a as u64), ("src_b", src_b as u64), ("dst", dst as u64), ("len", len as u64)]
 }
 
 /// The inputs of [`Leaf::Sampler`].

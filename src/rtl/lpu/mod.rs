@@ -11,6 +11,7 @@ pub mod fit;
 pub mod matvec;
 pub mod norm;
 pub mod sampler;
+pub mod vec_add;
 pub mod vector;
 pub mod top;
 
@@ -91,7 +92,7 @@ pub fn manifest(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[St
             "target": c.cfg.target.name,
         }),
         clock: "clock".into(),
-        reset: "reset (synchronous, active high)".into(),
+        reset: "reset".into(),
         ports: top::ports(),
         latency: Latency {
             formula: "per forward pass: the sum over the program of each unit's cycle formula (docs/lpu.md) plus 3 control cycles per instruction; llmpu sim lpu measures it".into(),

@@ -22,8 +22,15 @@
 //! 4. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
 //!    (synchronous) returns to idle.
 //! 5. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
+//! 6. With `add` (an extension of contract v1; tie it low for the plain norm) the residual add
+//!    comes first: pass 1 reads `x_i = src + i` in cycle `2 i` and `y_i = src_b + i` in cycle
+//!    `2 i + 1`, writes `s_i = sat_i16(x_i + y_i)` back to `src + i` in cycle `2 i + 3` and
+//!    normalises `s`; pass 2 reads `src + i` in cycle `2 len + 5 + i`, writes `dst + i` in cycle
+//!    `2 len + 7 + i`; `done` in cycle [`cycles_add`]`(len) = 3 len + 6` (a separate add and
+//!    norm take `4 len + 6` plus the controller's gap). `dst` may equal `src`; `src_b` must not
+//!    overlap `src` unless equal element by element.
 //!
-//! One 16 x 16 multiplier, shared in time: `|x|^2` in pass 1, the interpolation step and
+//! One 16 x 16 multiplier, shared in time: `|x|^2` (or `|s|^2`) in pass 1, the interpolation step and
 //! `mant * gain` once per vector, `|x| * c` in pass 2 (negated for negative `x`).
 
 use crate::numeric::{rmsnorm, NormConsts, RSQRT_TABLE, TABLE_END};
@@ -37,6 +44,23 @@ pub fn cycles(len: usize) -> u64 {
     } else {
         2 * len as u64 + 5
     }
+}
+
+/// Cycles from `start` (cycle 0) to `done` with `add`.
+pub fn cycles_add(len: usize) -> u64 {
+    if len == 0 {
+        1
+    } else {
+        3 * len as u64 + 6
+    }
+}
+
+/// The bit-exact model with `add`: `(s, y)` with `s_i = sat_i16(x_i + y_i)` (written back to
+/// `src`) and `y = rmsnorm(s)`, as `Golden::step` computes `x = sat16(x + y); xn = rmsnorm(x)`.
+pub fn model_add(x: &[i16], y: &[i16], k: &NormConsts) -> (Vec<i16>, Vec<i16>) {
+    let s: Vec<i16> = x.iter().zip(y).map(|(&a, &b)| crate::numeric::sat_i16(a as i64 + b as i64)).collect();
+    let out = model(&s, k);
+    (s, out)
 }
 
 /// The bit-exact model: `numeric::rmsnorm` of `x` with `k`.
@@ -58,6 +82,9 @@ pub struct Norm {
     pub gain: Signal<In, Bits<16>>,
     pub gain_shift: Signal<In, Bits<8>>,
     pub out_frac: Signal<In, Bits<8>>,
+    /// Residual add first: `x_i = sat_i16(x_i + y_i)` with `y` at `src_b`, written back to `src`.
+    pub add: Signal<In, Bit>,
+    pub src_b: Signal<In, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
     pub a_rdata: Signal<In, Bits<16>>,
@@ -70,7 +97,15 @@ pub struct Norm {
     zdone: DFF<Bit>,
     p1: DFF<Bit>,
     p2: DFF<Bit>,
+    k: DFF<Bits<17>>,
     cnt: DFF<Bits<16>>,
+    dodd: DFF<Bit>,
+    di1: DFF<Bits<16>>,
+    xa: DFF<Bits<16>>,
+    sreg: DFF<Bits<16>>,
+    sv: DFF<Bit>,
+    svl: DFF<Bit>,
+    si: DFF<Bits<16>>,
     d1: DFF<Bit>,
     dl1: DFF<Bit>,
     sqv: DFF<Bit>,
@@ -101,6 +136,16 @@ pub struct Norm {
     rsr: Rsr,
     idle_start: Signal<Local, Bit>,
     lastr: Signal<Local, Bit>,
+    rcur: Signal<Local, Bit>,
+    kcur: Signal<Local, Bits<17>>,
+    nslots: Signal<Local, Bits<17>>,
+    eidx: Signal<Local, Bits<16>>,
+    odd: Signal<Local, Bit>,
+    lastk: Signal<Local, Bit>,
+    a17: Signal<Local, Bits<17>>,
+    b17: Signal<Local, Bits<17>>,
+    sum17: Signal<Local, Bits<17>>,
+    sqx: Signal<Local, Bits<16>>,
     absx: Signal<Local, Bits<16>>,
     ma: Signal<Local, Bits<16>>,
     mb: Signal<Local, Bits<16>>,
@@ -122,6 +167,9 @@ pub struct Norm {
     neg_s16: Signal<Local, Bits<16>>,
     p48: Signal<Local, Bits<48>>,
     hi48: Constant<Bits<48>>,
+    hi17: Constant<Bits<17>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
     c23: Constant<Bits<8>>,
     one_q15: Constant<Bits<16>>,
     max_r: Constant<Bits<16>>,
@@ -142,6 +190,8 @@ impl Default for Norm {
             gain: Default::default(),
             gain_shift: Default::default(),
             out_frac: Default::default(),
+            add: Default::default(),
+            src_b: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
             a_rdata: Default::default(),
@@ -154,7 +204,15 @@ impl Default for Norm {
             zdone: Default::default(),
             p1: Default::default(),
             p2: Default::default(),
+            k: Default::default(),
             cnt: Default::default(),
+            dodd: Default::default(),
+            di1: Default::default(),
+            xa: Default::default(),
+            sreg: Default::default(),
+            sv: Default::default(),
+            svl: Default::default(),
+            si: Default::default(),
             d1: Default::default(),
             dl1: Default::default(),
             sqv: Default::default(),
@@ -187,6 +245,16 @@ impl Default for Norm {
             rsr: Default::default(),
             idle_start: Default::default(),
             lastr: Default::default(),
+            rcur: Default::default(),
+            kcur: Default::default(),
+            nslots: Default::default(),
+            eidx: Default::default(),
+            odd: Default::default(),
+            lastk: Default::default(),
+            a17: Default::default(),
+            b17: Default::default(),
+            sum17: Default::default(),
+            sqx: Default::default(),
             absx: Default::default(),
             ma: Default::default(),
             mb: Default::default(),
@@ -209,6 +277,9 @@ impl Default for Norm {
             p48: Default::default(),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
             c23: Constant::new(23u64.to_bits()),
+            hi17: Constant::new(0x1_0000u64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
             one_q15: Constant::new(0x8000u64.to_bits()),
             max_r: Constant::new(47u64.to_bits()),
             max_l: Constant::new(16u64.to_bits()),
@@ -220,40 +291,75 @@ impl Logic for Norm {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, p1, p2, cnt, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
+            self, clock, act, zdone, p1, p2, k, cnt, dodd, di1, xa, sreg, sv, svl, si, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
             rsh, lsh, d2, dl2, i2, wv, wl, wi, prod
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
-        // Read port: pass 1 from the start cycle, pass 2 from cycle len + 4.
-        self.lastr.next = (self.cnt.q.val() + 1) == self.len.val();
-        self.a_ren.next = self.p1.q.val() | self.p2.q.val();
-        self.a_raddr.next = self.src.val() + self.cnt.q.val();
+        // Read port. Pass 1: slots k from the start cycle, one per element (x_i), or with `add`
+        // two per element (x_i at even k, y_i at odd k). Pass 2: x_i from cycle P + 3.
+        self.rcur.next = self.p1.q.val();
+        self.kcur.next = self.k.q.val();
         if self.idle_start.val() & (self.len.val() != 0) {
-            self.a_ren.next = true;
-            self.a_raddr.next = self.src.val();
+            self.rcur.next = true;
+            self.kcur.next = 0.into();
+            self.act.d.next = true;
+            self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
         }
-        if self.p1.q.val() | self.p2.q.val() {
+        self.nslots.next = bit_cast::<17, 16>(self.len.val());
+        self.eidx.next = self.kcur.val().get_bits::<16>(0);
+        self.odd.next = false;
+        if self.add.val() {
+            self.nslots.next = bit_cast::<17, 16>(self.len.val()) << 1;
+            self.eidx.next = self.kcur.val().get_bits::<16>(1);
+            self.odd.next = self.kcur.val().get_bit(0);
+        }
+        self.lastk.next = (self.kcur.val() + 1) == self.nslots.val();
+        if self.rcur.val() {
+            self.k.d.next = self.kcur.val() + 1;
+            self.p1.d.next = !self.lastk.val();
+        }
+        self.lastr.next = (self.cnt.q.val() + 1) == self.len.val();
+        self.a_ren.next = self.rcur.val() | self.p2.q.val();
+        self.a_raddr.next = self.src.val() + self.eidx.val();
+        if self.odd.val() {
+            self.a_raddr.next = self.src_b.val() + self.eidx.val();
+        }
+        if self.p2.q.val() {
+            self.a_raddr.next = self.src.val() + self.cnt.q.val();
             self.cnt.d.next = self.cnt.q.val() + 1;
             if self.lastr.val() {
-                self.p1.d.next = false;
                 self.p2.d.next = false;
             }
         }
-        self.d1.d.next = false;
-        self.dl1.d.next = false;
-        if self.p1.q.val() {
-            self.d1.d.next = true;
-            self.dl1.d.next = self.lastr.val();
+        self.d1.d.next = self.rcur.val();
+        self.dl1.d.next = self.rcur.val() & self.lastk.val();
+        self.dodd.d.next = self.odd.val();
+        self.di1.d.next = self.eidx.val();
+        // With `add`: keep x_i, form s_i = sat_i16(x_i + y_i), write it back to src + i and
+        // square it in the next cycle.
+        if self.d1.q.val() & !self.dodd.q.val() {
+            self.xa.d.next = self.a_rdata.val();
         }
-        if self.idle_start.val() & (self.len.val() != 0) {
-            self.act.d.next = true;
-            self.d1.d.next = true;
-            self.dl1.d.next = self.len.val() == 1;
-            self.p1.d.next = self.len.val() != 1;
-            self.cnt.d.next = 1.into();
-            self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
+        self.a17.next = bit_cast::<17, 16>(self.xa.q.val());
+        if self.xa.q.val().get_bit(15) {
+            self.a17.next = bit_cast::<17, 16>(self.xa.q.val()) | self.hi17.val();
         }
+        self.b17.next = bit_cast::<17, 16>(self.a_rdata.val());
+        if self.a_rdata.val().get_bit(15) {
+            self.b17.next = bit_cast::<17, 16>(self.a_rdata.val()) | self.hi17.val();
+        }
+        self.sum17.next = self.a17.val() + self.b17.val();
+        self.sreg.d.next = self.sum17.val().get_bits::<16>(0);
+        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
+            self.sreg.d.next = self.pos_sat.val();
+        }
+        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
+            self.sreg.d.next = self.neg_sat.val();
+        }
+        self.sv.d.next = self.d1.q.val() & self.dodd.q.val();
+        self.svl.d.next = self.dl1.q.val();
+        self.si.d.next = self.di1.q.val();
         self.d2.d.next = self.p2.q.val();
         self.dl2.d.next = self.p2.q.val() & self.lastr.val();
         self.i2.d.next = self.cnt.q.val();
@@ -261,9 +367,13 @@ impl Logic for Norm {
         self.rom_a.address.next = self.t_idx.q.val();
         self.rom_b.address.next = self.t_idx.q.val();
         self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
-        self.absx.next = self.a_rdata.val();
-        if self.a_rdata.val().get_bit(15) {
-            self.absx.next = !self.a_rdata.val() + 1;
+        self.sqx.next = self.a_rdata.val();
+        if self.sv.q.val() {
+            self.sqx.next = self.sreg.q.val();
+        }
+        self.absx.next = self.sqx.val();
+        if self.sqx.val().get_bit(15) {
+            self.absx.next = !self.sqx.val() + 1;
         }
         self.ma.next = self.absx.val();
         self.mb.next = self.absx.val();
@@ -282,6 +392,10 @@ impl Logic for Norm {
         // Pass 1: square, then accumulate.
         self.sqv.d.next = self.d1.q.val();
         self.sql.d.next = self.dl1.q.val();
+        if self.add.val() {
+            self.sqv.d.next = self.sv.q.val();
+            self.sql.d.next = self.sv.q.val() & self.svl.q.val();
+        }
         self.sq.d.next = self.mp.val();
         if self.sqv.q.val() {
             self.acc.d.next = self.acc.q.val() + bit_cast::<48, 32>(self.sq.q.val());
@@ -375,6 +489,11 @@ impl Logic for Norm {
         self.a_we.next = self.wv.q.val();
         self.a_waddr.next = self.dst.val() + self.wi.q.val();
         self.a_wdata.next = self.rsr.sat.val();
+        if self.sv.q.val() {
+            self.a_we.next = true;
+            self.a_waddr.next = self.src.val() + self.si.q.val();
+            self.a_wdata.next = self.sreg.q.val();
+        }
         self.done.next = (self.wv.q.val() & self.wl.q.val()) | self.zdone.q.val();
         if self.wv.q.val() & self.wl.q.val() {
             self.act.d.next = false;
@@ -385,6 +504,7 @@ impl Logic for Norm {
             self.zdone.d.next = false;
             self.p1.d.next = false;
             self.p2.d.next = false;
+            self.sv.d.next = false;
             self.d1.d.next = false;
             self.dl1.d.next = false;
             self.sqv.d.next = false;

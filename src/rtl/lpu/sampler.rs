@@ -381,10 +381,11 @@ impl Logic for Sampler {
         self.ram.we.next = self.zv.q.val() & self.zp2.q.val();
         self.ram.waddr.next = self.zi.q.val().get_bits::<8>(0);
         self.ram.wdata.next = self.nsum.val();
-        if self.zv.q.val() & !self.zp2.q.val() {
-            if (self.zi.q.val() == 0) | ((self.zr.q.val() ^ self.sign32.val()) > (self.zmax.q.val() ^ self.sign32.val())) {
-                self.zmax.d.next = self.zr.q.val();
-            }
+        if self.zv.q.val()
+            & !self.zp2.q.val()
+            & ((self.zi.q.val() == 0) | ((self.zr.q.val() ^ self.sign32.val()) > (self.zmax.q.val() ^ self.sign32.val())))
+        {
+            self.zmax.d.next = self.zr.q.val();
         }
         if self.zv.q.val() & self.zp2.q.val() {
             self.sum.d.next = self.nsum.val();

@@ -318,7 +318,7 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
     );
     let _ = writeln!(
         s,
-        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata(sp_rdata), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
+        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .add(1'b0), .src_b(16'd0), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata(sp_rdata), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
         n.norm,
         e = m.n_embd,
         le = nl.eps_term,

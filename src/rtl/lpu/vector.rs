@@ -1,9 +1,11 @@
-//! The vector unit's Verilog: the three leaves ([`Embed`], [`Norm`], [`Sampler`]) as modules
-//! `llmpu_vu_embed`, `llmpu_vu_norm` and `llmpu_vu_sampler`, their shared sub-blocks
+//! The vector unit's Verilog: the leaves ([`Embed`], [`Norm`], [`Sampler`] of contract v1 and
+//! [`VecAdd`] for the residual adds) as modules `llmpu_vu_embed`, `llmpu_vu_norm`,
+//! `llmpu_vu_sampler` and `llmpu_vu_add`, their shared sub-blocks
 //! deduplicated, every module name prefixed `llmpu_vu_` so the text can sit in one file with
 //! other blocks. [`ports`] lists each leaf's ports (for the core's wiring, manifests and the
 //! Verilator tests); [`Leaf::cycles`] is each leaf's cycle model.
 
+use super::vec_add::{self as add, VecAdd};
 use super::embed::{self, Embed};
 use super::norm::{self, Norm};
 use super::sampler::{self, Sampler};
@@ -11,16 +13,17 @@ use crate::error::Result;
 use crate::manifest::Port;
 use crate::rtl::emit::{block_verilog, dedup, emit_block, Emitted};
 
-/// The three leaves.
+/// The leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Leaf {
     Embed,
     Norm,
     Sampler,
+    Add,
 }
 
 impl Leaf {
-    pub const ALL: [Leaf; 3] = [Leaf::Embed, Leaf::Norm, Leaf::Sampler];
+    pub const ALL: [Leaf; 4] = [Leaf::Embed, Leaf::Norm, Leaf::Sampler, Leaf::Add];
 
     /// The Verilog module name.
     pub fn module(self) -> &'static str {
@@ -28,6 +31,7 @@ impl Leaf {
             Leaf::Embed => "llmpu_vu_embed",
             Leaf::Norm => "llmpu_vu_norm",
             Leaf::Sampler => "llmpu_vu_sampler",
+            Leaf::Add => "llmpu_vu_add",
         }
     }
 
@@ -38,6 +42,7 @@ impl Leaf {
             Leaf::Embed => embed::cycles(len),
             Leaf::Norm => norm::cycles(len),
             Leaf::Sampler => sampler::cycles(len, temp_k),
+            Leaf::Add => add::cycles(len),
         }
     }
 
@@ -47,6 +52,7 @@ impl Leaf {
             Leaf::Embed => block_verilog(&mut Embed::default(), self.module()),
             Leaf::Norm => block_verilog(&mut Norm::default(), self.module()),
             Leaf::Sampler => block_verilog(&mut Sampler::default(), self.module()),
+            Leaf::Add => block_verilog(&mut VecAdd::default(), self.module()),
         }
     }
 
@@ -56,19 +62,20 @@ impl Leaf {
             Leaf::Embed => emit_block(&mut Embed::default(), self.module())?,
             Leaf::Norm => emit_block(&mut Norm::default(), self.module())?,
             Leaf::Sampler => emit_block(&mut Sampler::default(), self.module())?,
+            Leaf::Add => emit_block(&mut VecAdd::default(), self.module())?,
         };
         Ok(e.with_header(self.module()))
     }
 }
 
-/// The Verilog of all three leaves, deduplicated, with the standard header.
+/// The Verilog of all the leaves, deduplicated, with the standard header.
 pub fn verilog() -> Result<Emitted> {
     let mut raw = String::new();
     for l in Leaf::ALL {
         raw.push_str(&l.raw()?);
     }
     let keep: Vec<&str> = Leaf::ALL.iter().map(|l| l.module()).collect();
-    Ok(dedup(&raw, &keep)?.with_header("the vector unit (llmpu_vu_embed, llmpu_vu_norm, llmpu_vu_sampler)"))
+    Ok(dedup(&raw, &keep)?.with_header("the vector unit (llmpu_vu_embed, llmpu_vu_norm, llmpu_vu_sampler, llmpu_vu_add)"))
 }
 
 fn common() -> Vec<Port> {
@@ -136,6 +143,8 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("gain", 16, "NormConsts::gain"),
                 Port::input("gain_shift", 8, "NormConsts::gain_shift"),
                 Port::input("out_frac", 8, "NormConsts::out_frac"),
+                Port::input("add", 1, "residual add first: x_i = sat_i16(x_i + y_i) written back to src (0: plain norm)"),
+                Port::input("src_b", 16, "scratchpad element address of y_0 (with add)"),
             ]);
             p.extend(read());
             p.extend(write());
@@ -151,6 +160,16 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
             ]);
             p.extend(read());
             p.push(Port::output("token", 8, "the sampled token, from done until the next start"));
+        }
+        Leaf::Add => {
+            p.extend([
+                Port::input("src_a", 16, "scratchpad element address of a_0"),
+                Port::input("src_b", 16, "scratchpad element address of b_0"),
+                Port::input("dst", 16, "scratchpad element address of y_0 (may equal src_a or src_b)"),
+                Port::input("len", 16, "elements"),
+            ]);
+            p.extend(read());
+            p.extend(write());
         }
     }
     p.extend(tail());
