@@ -32,8 +32,16 @@ fn writes_the_store_and_its_memory_map() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim_end(),
-        format!("llmpu_rom_l4: wrote llmpu_rom_l4.v, manifest.json to {}; 39 Kbit in 14 of 30 EBR on ice40-up5k", out.display())
+        format!(
+            "llmpu_rom_l4: wrote llmpu_rom_l4.v, llmpu_rom_l4_w0.hex, llmpu_rom_l4_w1.hex, llmpu_rom_l4_w2.hex, llmpu_rom_l4_w3.hex, llmpu_rom_l4_rq.hex, manifest.json to {}; 39 Kbit in 14 of 30 EBR on ice40-up5k",
+            out.display()
+        )
     );
+    // The banks read their contents from the .hex files beside the Verilog: one word a line.
+    let rq = std::fs::read_to_string(out.join("llmpu_rom_l4_rq.hex")).unwrap();
+    assert_eq!(rq.lines().count(), 214);
+    assert!(rq.lines().all(|l| l.len() == 6 && u32::from_str_radix(l, 16).is_ok()), "{rq}");
+    assert_eq!(std::fs::read_to_string(out.join("llmpu_rom_l4_w0.hex")).unwrap().lines().count(), 1056);
     let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     let m: Manifest = serde_json::from_str(&text).unwrap();
     let map = &m.extra["memory_map"];
@@ -115,6 +123,9 @@ fn synth_rom_dry_run_prints_the_plan_and_writes_nothing() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.contains("# plan: llmpu_rom_l4 (wrapped as llmpu_rom_l4_place) on ecp5-85k"), "{out}");
     assert!(out.contains("#   rtl/llmpu_rom_l4.v ("), "{out}");
+    // The .hex files go beside the Verilog (Yosys finds them there); only .v files are read.
+    assert!(out.contains("#   rtl/llmpu_rom_l4_w0.hex (3168 bytes)"), "{out}");
+    assert!(out.contains("#   rtl/llmpu_rom_l4_rq.hex (1498 bytes)"), "{out}");
     assert!(out.ends_with("# fit estimate: 39 Kbit in 5 of 208 DP16KD (1 per weight bank, 1 for requant)\n"), "{out}");
     assert!(!bd.exists());
 }
@@ -126,7 +137,11 @@ fn cols_gives_r_x_c_words() {
     let o = llmpu(&["generate", "rom", "--lanes", "4", "--cols", "4", "--target", "ecp5-85k", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let said = String::from_utf8_lossy(&o.stdout);
-    assert!(said.starts_with("llmpu_rom_r4c4: wrote llmpu_rom_r4c4.v, manifest.json to "), "{said}");
+    assert!(said.starts_with("llmpu_rom_r4c4: wrote llmpu_rom_r4c4.v, llmpu_rom_r4c4_w0.hex, "), "{said}");
+    assert!(said.contains("llmpu_rom_r4c4_rq.hex, manifest.json to "), "{said}");
+    // A 32-bit bank: 8 hex digits a line.
+    let w3 = std::fs::read_to_string(out.join("llmpu_rom_r4c4_w3.hex")).unwrap();
+    assert!(w3.lines().all(|l| l.len() == 8), "{w3}");
     let m: Manifest = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let map = &m.extra["memory_map"];
     assert_eq!((map["lanes"].as_u64(), map["cols"].as_u64()), (Some(4), Some(4)));

@@ -5,7 +5,7 @@
 use llmpu::model::{load_model, QuantModel};
 use llmpu::rtl::rom::fit::estimate;
 use llmpu::rtl::rom::readback::{compare, netlist_design, random_reads, read_all, synth_netlist};
-use llmpu::rtl::rom::{verilog, MemoryMap, RomConfig, RomImage};
+use llmpu::rtl::rom::{hex_files, verilog_with, MemoryMap, RomConfig, RomImage};
 use llmpu::sim::BuildOptions;
 use llmpu::synth::target::{Family, Target};
 
@@ -14,13 +14,17 @@ fn model() -> QuantModel {
     QuantModel::from_float(&load_model(&p, None).expect("default checkpoint loads")).expect("quantizes")
 }
 
-fn store() -> (RomConfig, MemoryMap, RomImage, String) {
+/// The store as `generate rom` writes it: banks read `.hex` files by bare name (the files are
+/// written beside the Verilog by `synth_netlist`).
+fn store() -> (RomConfig, MemoryMap, RomImage, String, Vec<(String, String)>) {
     let q = model();
     let cfg = RomConfig::new(4).unwrap();
     let map = MemoryMap::of_model(&cfg, &q).unwrap();
     let image = RomImage::build(&map, &q);
-    let (text, _) = verilog(&cfg, &map, &image).unwrap();
-    (cfg, map, image, text)
+    let (text, _) = verilog_with(&cfg, &map, &image, Some("")).unwrap();
+    assert!(text.contains("$readmemh(\"llmpu_rom_l4_w0.hex\", mem);"));
+    let hex = hex_files(&cfg, &image);
+    (cfg, map, image, text, hex)
 }
 
 /// Cells that would mean the memory was not mapped to block RAM.
@@ -35,9 +39,9 @@ fn assert_no_soft_memory(s: &llmpu::rtl::rom::readback::Synthesized, top: &str) 
 
 #[test]
 fn ice40_banks_are_ebr_and_the_netlist_reads_back_the_model() {
-    let (cfg, map, image, text) = store();
+    let (cfg, map, image, text, hex) = store();
     let dir = tempfile::tempdir().unwrap();
-    let s = synth_netlist(&text, &cfg.top_name(), Family::Ice40, dir.path()).expect("yosys synth_ice40");
+    let s = synth_netlist(&text, &hex, &cfg.top_name(), Family::Ice40, dir.path()).expect("yosys synth_ice40");
     let top = cfg.top_name();
     let up5k: Target = "ice40-up5k".parse().unwrap();
     let est = estimate(&map, &up5k);
@@ -57,9 +61,9 @@ fn ice40_banks_are_ebr_and_the_netlist_reads_back_the_model() {
 
 #[test]
 fn ecp5_banks_are_dp16kd() {
-    let (cfg, map, _, text) = store();
+    let (cfg, map, _, text, hex) = store();
     let dir = tempfile::tempdir().unwrap();
-    let s = synth_netlist(&text, &cfg.top_name(), Family::Ecp5, dir.path()).expect("yosys synth_ecp5");
+    let s = synth_netlist(&text, &hex, &cfg.top_name(), Family::Ecp5, dir.path()).expect("yosys synth_ecp5");
     let top = cfg.top_name();
     let est = estimate(&map, &"ecp5-85k".parse().unwrap());
     assert_eq!(est.brams, 5);

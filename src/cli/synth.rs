@@ -88,10 +88,11 @@ impl TargetArgs {
     }
 }
 
-/// The design's Verilog files (without the manifest) from a generated file set.
+/// The design's Verilog files and the `.hex` files they read (without the manifest) from a
+/// generated file set.
 fn verilog_only(files: &FileSet) -> FileSet {
     let mut v = FileSet::new();
-    for n in files.names().into_iter().filter(|n| n.ends_with(".v") || n.ends_with(".sv")) {
+    for n in files.names().into_iter().filter(|n| n.ends_with(".v") || n.ends_with(".sv") || n.ends_with(".hex")) {
         if let Some(c) = files.get(&n) {
             v.add(n, c.to_vec());
         }

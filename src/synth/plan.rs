@@ -102,7 +102,11 @@ impl BuildPlan {
             if let Some(text) = design.verilog.get(&name) {
                 files.add(path.clone(), text.to_vec());
             }
-            reads += &format!("read_verilog {path}\n");
+            // Data files (`.hex` read by `$readmemh`) sit beside the Verilog: Yosys looks for a
+            // relative name in the reading file's folder.
+            if !name.ends_with(".hex") {
+                reads += &format!("read_verilog {path}\n");
+            }
         }
         files.add(WRAPPER_FILE, super::wrapper::wrapper_verilog(design.manifest));
         let synth_cmd = synth_commands(&target, &place_top, design.multipliers);
@@ -325,6 +329,20 @@ mod tests {
         v.add("mac8.v", "module mac8(); endmodule\n");
         let d = Design { manifest: &m, verilog: &v, multipliers: 1 };
         BuildPlan::synth(&d, target.parse().unwrap(), mhz, Path::new("build/synth/mac8-x"), &tools())
+    }
+
+    #[test]
+    fn hex_files_go_beside_the_verilog_and_are_not_read_as_verilog() {
+        let m = mac_manifest();
+        let mut v = FileSet::new();
+        v.add("mac8.v", "module mac8(); endmodule\n");
+        v.add("mac8_w0.hex", "05\n");
+        let d = Design { manifest: &m, verilog: &v, multipliers: 1 };
+        let p = BuildPlan::synth(&d, "ecp5-85k".parse().unwrap(), 50.0, Path::new("b"), &tools());
+        assert_eq!(p.files.get("rtl/mac8_w0.hex"), Some(&b"05\n"[..]));
+        let script = String::from_utf8_lossy(p.files.get(YOSYS_SCRIPT).unwrap()).to_string();
+        assert!(script.contains("read_verilog rtl/mac8.v\n"), "{script}");
+        assert!(!script.contains(".hex"), "{script}");
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //!   refused), validated through `TryFrom`.
 //! - [`map`]: the memory map, where every tensor lives (the contract the controller reads).
 //! - [`image`]: the bank contents built from a `QuantModel`, and the store's cycle model.
-//! - [`bank`]: one bank, a rust-hdl block with an inline-`initial` body that Yosys maps to
-//!   SB_RAM40_4K / DP16KD.
+//! - [`bank`]: one bank, a rust-hdl block whose `initial` block loads its contents
+//!   (`$readmemh` of a `.hex` file, or inline literals) and that Yosys maps to SB_RAM40_4K /
+//!   DP16KD.
 //! - [`top`]: the store's top module (two read ports).
 //! - [`fit`]: block RAM geometry per family, the fit check and the capacity bound.
 //! - [`readback`]: reads every address of every bank through a Verilator model and compares
 //!   with the model's bytes.
 //!
-//! [`generate`] turns a config, a model and a target into the Verilog file and the manifest;
+//! [`generate`] turns a config, a model and a target into the Verilog file, one `.hex` file
+//! per bank and the manifest;
 //! nothing is written until the caller writes the returned [`FileSet`].
 
 pub mod bank;
@@ -82,13 +84,18 @@ impl Store {
     }
 }
 
-/// Verilog of one bank as module `name`.
+/// Verilog of one bank as module `name`, contents inline.
 pub fn bank_verilog(name: &str, width: u32, addr_bits: u32, words: &[u64]) -> Result<String> {
+    bank_verilog_with(name, width, addr_bits, words, &bank::Contents::Inline)
+}
+
+/// Verilog of one bank as module `name`, contents loaded as `contents` says.
+pub fn bank_verilog_with(name: &str, width: u32, addr_bits: u32, words: &[u64], contents: &bank::Contents) -> Result<String> {
     use bank::RomBank;
     macro_rules! per_addr {
         ($w:literal; $($a:literal),*) => {
             match addr_bits {
-                $($a => emit_block(&mut RomBank::<$w, $a>::new(words.to_vec()), name),)*
+                $($a => emit_block(&mut RomBank::<$w, $a>::with_contents(words.to_vec(), contents.clone()), name),)*
                 _ => Err(Error::invalid("bank address bits", addr_bits, "allowed: 1..=16")),
             }
         };
@@ -107,14 +114,35 @@ pub fn bank_verilog(name: &str, width: u32, addr_bits: u32, words: &[u64]) -> Re
     Ok(e.text)
 }
 
-/// The store's modules without a file header: every bank, then the top (for a file that holds
-/// other blocks too).
+/// The store's modules without a file header: every bank (contents inline), then the top (for
+/// a file that holds other blocks too).
 pub fn modules(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<crate::rtl::emit::Emitted> {
+    modules_with(cfg, map, image, None)
+}
+
+/// Name of bank `bank`'s `.hex` file (`<bank module>.hex`).
+pub fn hex_file(cfg: &RomConfig, bank: &str) -> String {
+    format!("{}.hex", top::bank_module(cfg, bank))
+}
+
+/// Every bank's `.hex` file: `(name, contents)`, in bank order (weight banks, then requant).
+pub fn hex_files(cfg: &RomConfig, image: &RomImage) -> Vec<(String, String)> {
+    image.banks.iter().map(|b| (hex_file(cfg, &b.name), bank::hex_text(b.width as usize, &b.words))).collect()
+}
+
+/// [`modules`] with the contents inline (`hex_dir` None) or read by `$readmemh` from
+/// `<hex_dir><bank module>.hex` (`Some("")`: bare file names, found by Yosys beside the
+/// Verilog file; `Some("/abs/dir/")` for a simulator, which looks in its working folder).
+pub fn modules_with(cfg: &RomConfig, map: &MemoryMap, image: &RomImage, hex_dir: Option<&str>) -> Result<crate::rtl::emit::Emitted> {
     let mut text = String::new();
     let mut modules = Vec::new();
     for b in &image.banks {
         let name = top::bank_module(cfg, &b.name);
-        text += &bank_verilog(&name, b.width, b.addr_bits, &b.words)?;
+        let contents = match hex_dir {
+            None => bank::Contents::Inline,
+            Some(d) => bank::Contents::Hex(format!("{d}{}", hex_file(cfg, &b.name))),
+        };
+        text += &bank_verilog_with(&name, b.width, b.addr_bits, &b.words, &contents)?;
         text.push('\n');
         modules.push(name);
     }
@@ -123,9 +151,14 @@ pub fn modules(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<cra
     Ok(crate::rtl::emit::Emitted { text, modules })
 }
 
-/// The Verilog file of a store: every bank, then the top. Module list second.
+/// The Verilog file of a store: every bank (contents inline), then the top. Module list second.
 pub fn verilog(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<(String, Vec<String>)> {
-    let e = modules(cfg, map, image)?;
+    verilog_with(cfg, map, image, None)
+}
+
+/// [`verilog`] with contents as [`modules_with`] says.
+pub fn verilog_with(cfg: &RomConfig, map: &MemoryMap, image: &RomImage, hex_dir: Option<&str>) -> Result<(String, Vec<String>)> {
+    let e = modules_with(cfg, map, image, hex_dir)?;
     let header = crate::rtl::emit::file_header(&cfg.top_name(), &e.modules);
     Ok((header + &e.text, e.modules))
 }
@@ -153,6 +186,7 @@ pub fn manifest(cfg: &RomConfig, map: &MemoryMap, image: &RomImage, q: &QuantMod
         .map(|b| {
             serde_json::json!({
                 "name": b.name, "module": top::bank_module(cfg, &b.name), "width": b.width, "depth": b.words.len(), "addr_bits": b.addr_bits,
+                "hex": hex_file(cfg, &b.name),
             })
         })
         .collect();
@@ -171,7 +205,10 @@ pub fn manifest(cfg: &RomConfig, map: &MemoryMap, image: &RomImage, q: &QuantMod
                 "a new address every cycle on each port; data holds while en is low".into(),
             ],
         },
-        files: vec![verilog_file(cfg), MANIFEST_FILE.into()],
+        files: std::iter::once(verilog_file(cfg))
+            .chain(image.banks.iter().map(|b| hex_file(cfg, &b.name)))
+            .chain(std::iter::once(MANIFEST_FILE.into()))
+            .collect(),
         extra: serde_json::json!({
             "memory_map": map.to_json(),
             "banks": banks,
@@ -182,14 +219,22 @@ pub fn manifest(cfg: &RomConfig, map: &MemoryMap, image: &RomImage, q: &QuantMod
     }
 }
 
-/// Everything `llmpu generate rom` writes, after the fit check (which runs first).
+/// Everything `llmpu generate rom` writes, after the fit check (which runs first): the Verilog
+/// (banks load their contents with `$readmemh` of a bare file name), one `.hex` file per bank
+/// beside it, and the manifest.
 pub fn generate(cfg: &RomConfig, q: &QuantModel, model_name: &str, target: &Target) -> Result<(FileSet, Manifest)> {
     let map = MemoryMap::of_model(cfg, q)?;
     let fit = fit::check(&map, target)?;
     let image = RomImage::build(&map, q);
-    let (text, modules) = verilog(cfg, &map, &image)?;
+    let (text, modules) = verilog_with(cfg, &map, &image, Some(""))?;
     let m = manifest(cfg, &map, &image, q, &fit, model_name, &modules);
-    Ok((FileSet::design(verilog_file(cfg), text, &m), m))
+    let mut fs = FileSet::new();
+    fs.add(verilog_file(cfg), text);
+    for (name, hex) in hex_files(cfg, &image) {
+        fs.add(name, hex);
+    }
+    fs.add(MANIFEST_FILE, m.to_json());
+    Ok((fs, m))
 }
 
 #[cfg(test)]
@@ -208,11 +253,20 @@ pub(crate) mod tests {
         let q = default_model();
         let cfg = RomConfig::new(4).unwrap();
         let (fs, m) = generate(&cfg, &q, "microgpt-names", &"ice40-up5k".parse().unwrap()).unwrap();
-        assert_eq!(fs.names(), vec!["llmpu_rom_l4.v", "manifest.json"]);
+        assert_eq!(
+            fs.names(),
+            vec!["llmpu_rom_l4.v", "llmpu_rom_l4_w0.hex", "llmpu_rom_l4_w1.hex", "llmpu_rom_l4_w2.hex", "llmpu_rom_l4_w3.hex", "llmpu_rom_l4_rq.hex", "manifest.json"]
+        );
+        assert_eq!(m.files, fs.names());
+        let w1 = String::from_utf8_lossy(fs.get("llmpu_rom_l4_w1.hex").unwrap()).to_string();
+        assert_eq!(w1.lines().count(), 1056);
+        let img = Store::build(&q, 4, 1).unwrap().image;
+        assert_eq!(w1.lines().nth(327).and_then(|l| u64::from_str_radix(l, 16).ok()), Some(img.banks[1].words[327]));
         let mm = &m.extra["memory_map"];
         assert_eq!((mm["depth"].as_u64(), mm["rq_depth"].as_u64()), (Some(1056), Some(214)));
         assert_eq!(m.extra["block_ram"]["brams"].as_u64(), Some(14));
         let text = String::from_utf8_lossy(fs.get("llmpu_rom_l4.v").unwrap()).to_string();
         assert!(text.contains("llmpu_rom_l4_w3 w3(.clock(clock), .en(en), .addr(addr), .data(data[31:24]));"), "{text}");
+        assert!(text.contains("initial $readmemh(\"llmpu_rom_l4_rq.hex\", mem);"), "{text}");
     }
 }

@@ -22,10 +22,55 @@ use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The generated store as a Verilator design.
+/// The generated store as a Verilator design, banks loaded by `$readmemh` as `generate rom`
+/// emits them. Verilator's `$readmemh` opens a relative path from the simulator's working
+/// folder, so the `.hex` files are written to a folder named by their contents' hash in the
+/// Verilator cache (`hex-<sha256>`, written once) and the Verilog names them by absolute path:
+/// the text, and so the cached build, is the same for the same contents.
 pub fn rtl_design(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<Design> {
+    let dir = hex_dir(cfg, image, &crate::sim::verilator::default_cache_dir())?;
+    let (text, _) = super::verilog_with(cfg, map, image, Some(&format!("{}/", dir.display())))?;
+    Ok(Design { top: cfg.top_name(), sources: vec![(super::verilog_file(cfg), text)], ports: super::top::ports(cfg, map), clock: "clock".into() })
+}
+
+/// The generated store with its contents inline (no `.hex` files) as a Verilator design.
+pub fn rtl_design_inline(cfg: &RomConfig, map: &MemoryMap, image: &RomImage) -> Result<Design> {
     let (text, _) = super::verilog(cfg, map, image)?;
     Ok(Design { top: cfg.top_name(), sources: vec![(super::verilog_file(cfg), text)], ports: super::top::ports(cfg, map), clock: "clock".into() })
+}
+
+/// Writes the store's `.hex` files into `<cache>/hex-<sha256 of names and contents>` (once;
+/// staged and renamed so concurrent writers never see half a folder) and returns that
+/// absolute folder.
+pub fn hex_dir(cfg: &RomConfig, image: &RomImage, cache: &Path) -> Result<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let files = super::hex_files(cfg, image);
+    let mut h = Sha256::new();
+    for (n, t) in &files {
+        h.update((n.len() as u64).to_le_bytes());
+        h.update(n.as_bytes());
+        h.update((t.len() as u64).to_le_bytes());
+        h.update(t.as_bytes());
+    }
+    let key: String = h.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(cache).map_err(|e| Error::io(cache, e))?;
+    let cache = cache.canonicalize().map_err(|e| Error::io(cache, e))?;
+    let dir = cache.join(format!("hex-{key}"));
+    if !dir.is_dir() {
+        let tmp = tempfile::Builder::new().prefix(".hex-").tempdir_in(&cache).map_err(|e| Error::io(&cache, e))?;
+        for (n, t) in &files {
+            let p = tmp.path().join(n);
+            std::fs::write(&p, t).map_err(|e| Error::io(&p, e))?;
+        }
+        let kept = tmp.keep();
+        if let Err(e) = std::fs::rename(&kept, &dir) {
+            let _ = std::fs::remove_dir_all(&kept);
+            if !dir.is_dir() {
+                return Err(Error::io(&dir, e));
+            }
+        }
+    }
+    Ok(dir)
 }
 
 /// Every word of every bank as read through the ports: `words[bank][addr]`, weight banks
@@ -181,11 +226,16 @@ impl Synthesized {
     }
 }
 
-/// Synthesises `verilog` (top `top`) with `synth_ice40` or `synth_ecp5` in `dir`.
-pub fn synth_netlist(verilog: &str, top: &str, family: Family, dir: &Path) -> Result<Synthesized> {
+/// Synthesises `verilog` (top `top`) with `synth_ice40` or `synth_ecp5` in `dir`; `extra`
+/// files (the banks' `.hex` files, by name) are written beside it first.
+pub fn synth_netlist(verilog: &str, extra: &[(String, String)], top: &str, family: Family, dir: &Path) -> Result<Synthesized> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let src = dir.join("rom.v");
     std::fs::write(&src, verilog).map_err(|e| Error::io(&src, e))?;
+    for (n, t) in extra {
+        let p = dir.join(n);
+        std::fs::write(&p, t).map_err(|e| Error::io(&p, e))?;
+    }
     let synth = match family {
         Family::Ice40 => "synth_ice40",
         Family::Ecp5 => "synth_ecp5",
