@@ -26,6 +26,10 @@ pub enum Error {
     #[error("{tool} failed: {msg}")]
     Tool { tool: String, msg: String },
 
+    /// The host link to a board or a simulated unit failed: no port, no answer, an error status.
+    #[error("{0}")]
+    Link(String),
+
     /// A simulation disagreed with its model, or hung.
     #[error("simulation mismatch: {0}")]
     Mismatch(String),

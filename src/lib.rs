@@ -9,6 +9,7 @@ pub mod output;
 
 pub use error::{Error, Result};
 pub mod cli;
+pub mod host;
 pub mod rtl;
 pub mod sim;
 pub mod synth;

@@ -37,6 +37,14 @@ pub enum Generate {
     },
     /// The processing unit core: a model compiled onto an R x C matrix unit (Verilog, manifest with memory map and program)
     Lpu(super::lpu::GenerateLpu),
+    /// The host link: UART, command parser, TX buffer and status record (docs/protocol.md)
+    Hostlink {
+        #[command(flatten)]
+        link: crate::cli::run::HostLinkArgs,
+        /// Output folder (created if missing)
+        #[arg(long, default_value = "rtl-out/hostlink")]
+        out: PathBuf,
+    },
     /// The online-softmax attention unit with its KV cache
     Attention {
         #[command(flatten)]
@@ -96,6 +104,20 @@ pub fn run(g: Generate) -> anyhow::Result<()> {
             let (files, manifest) = crate::rtl::noc::generate(&cfg)?;
             files.write_to(&out)?;
             println!("{}: wrote {} to {}", manifest.top, manifest.files.join(", "), out.display());
+            Ok(())
+        }
+        Generate::Hostlink { link, out } => {
+            let cfg = crate::rtl::hostlink::HostLinkConfig::try_from(&link)?;
+            let (files, manifest) = crate::rtl::hostlink::generate(&cfg)?;
+            files.write_to(&out)?;
+            println!(
+                "{}: wrote {} to {} (divisor {}, {}-byte TX buffer)",
+                manifest.top,
+                manifest.files.join(", "),
+                out.display(),
+                cfg.divisor,
+                cfg.buffer
+            );
             Ok(())
         }
         Generate::Attention { unit, out } => {

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod generate;
 pub mod lpu;
 pub mod model;
+pub mod run;
 pub mod sim;
 pub mod synth;
 
@@ -48,6 +49,8 @@ pub enum Command {
     BoardDemo(board::BoardDemoArgs),
     /// Program a board with a bitstream (openFPGALoader, or iceprog for iCE40)
     Flash(board::FlashArgs),
+    /// Generate names on a board through its serial port (host protocol) and print tokens/s
+    Run(run::RunArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -63,5 +66,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Constraints(a) => board::run_constraints(a),
         Command::BoardDemo(a) => board::run_board_demo(a),
         Command::Flash(a) => board::run_flash(a),
+        Command::Run(a) => run::run(a),
     }
 }

@@ -4,6 +4,8 @@ pub mod emit;
 pub mod lint;
 pub mod attention;
 pub mod lpu;
+pub mod hostlink;
 pub mod matmul;
 pub mod noc;
 pub mod rom;
+pub mod uart;
