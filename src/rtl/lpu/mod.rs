@@ -13,6 +13,7 @@ pub mod norm;
 pub mod sampler;
 pub mod vector;
 pub mod top;
+pub mod system;
 
 use crate::error::{Error, Result};
 use crate::lpu::compiler::Compiled;
