@@ -126,3 +126,29 @@ fn microgpt_2x2_through_the_uart() {
 fn microgpt_4x4_through_the_uart() {
     all_modes(4, 4);
 }
+
+#[test]
+fn generate_and_sim_commands_use_the_system() {
+    let exe = env!("CARGO_BIN_EXE_llmpu");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["generate", "lpu", "--rows", "4", "--cols", "4", "--clock-mhz", "25", "--baud", "115200", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["top"], "llmpu_lpu_r4c4");
+    assert_eq!(m["config"]["hostlink"]["divisor"], 217);
+    let v = std::fs::read_to_string(tmp.path().join("llmpu_lpu_r4c4.v")).unwrap();
+    for module in ["llmpu_lpu_r4c4", "llmpu_hostlink", "llmpu_core_r4c4"] {
+        assert_eq!(v.matches(&format!("\nmodule {module}(")).count(), 1, "{module}");
+    }
+    let bad = std::process::Command::new(exe).args(["generate", "lpu", "--baud", "0", "--out"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    // `sim lpu` goes through the UART by default (the same 4x4 build as the test above).
+    let sim = std::process::Command::new(exe).args(["sim", "lpu", "-n", "3", "--temperature", "0.5", "--seed", "2"]).output().unwrap();
+    let text = String::from_utf8_lossy(&sim.stdout);
+    assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
+    assert!(text.contains("llmpu_lpu_r4c4 over the UART") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
+}
