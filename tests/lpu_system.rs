@@ -146,6 +146,7 @@ fn generate_and_sim_commands_use_the_system() {
     }
     let bad = std::process::Command::new(exe).args(["generate", "lpu", "--baud", "0", "--out"]).arg(tmp.path()).output().unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "error: baud rate 0 is not allowed (allowed: 1 or more)");
     // `sim lpu` goes through the UART by default (the same 4x4 build as the test above).
     let sim = std::process::Command::new(exe).args(["sim", "lpu", "-n", "3", "--temperature", "0.5", "--seed", "2"]).output().unwrap();
     let text = String::from_utf8_lossy(&sim.stdout);
