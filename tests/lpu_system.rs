@@ -153,3 +153,10 @@ fn generate_and_sim_commands_use_the_system() {
     assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
     assert!(text.contains("llmpu_lpu_r4c4 over the UART") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
 }
+
+#[test]
+fn system_top_2x2_snapshot() {
+    let q = microgpt();
+    let comp = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, 2, 2, "ecp5-85k")).unwrap(), &q).unwrap();
+    insta::assert_snapshot!(llmpu::rtl::lpu::system::top_verilog(&comp));
+}
