@@ -141,7 +141,7 @@ fn a_flipped_weight_bit_changes_the_output_and_the_check_says_so() {
 fn generate_and_sim_commands() {
     let exe = env!("CARGO_BIN_EXE_llmpu");
     let tmp = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(exe).args(["generate", "lpu", "--rows", "4", "--cols", "4", "--target", "ecp5-85k", "--out"]).arg(tmp.path()).output().unwrap();
+    let out = std::process::Command::new(exe).args(["generate", "lpu", "--core-only", "--rows", "4", "--cols", "4", "--target", "ecp5-85k", "--out"]).arg(tmp.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["top"], "llmpu_core_r4c4");
@@ -153,7 +153,7 @@ fn generate_and_sim_commands() {
     let big = std::process::Command::new(exe).args(["generate", "lpu", "--rows", "16", "--cols", "16", "--target", "ice40-up5k", "--out"]).arg(tmp.path()).output().unwrap();
     assert_eq!(big.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&big.stderr).starts_with("error: llmpu_core_r16c16 needs at least"), "{}", String::from_utf8_lossy(&big.stderr));
-    let sim = std::process::Command::new(exe).args(["sim", "lpu", "-n", "3", "--temperature", "0.5", "--seed", "2"]).output().unwrap();
+    let sim = std::process::Command::new(exe).args(["sim", "lpu", "--direct", "-n", "3", "--temperature", "0.5", "--seed", "2"]).output().unwrap();
     let text = String::from_utf8_lossy(&sim.stdout);
     assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
     assert!(text.contains("cycles per token: first ") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");

@@ -1,62 +1,58 @@
-//! `llmpu demo`: the main job of `scripts/setup.sh`. Until the whole processing unit exists it
-//! shows the finished stages end to end: a 4x4 int8 systolic array generated into
-//! `rtl-out/demo-systolic`, checked in Verilator against the golden matmul on a random product,
-//! and names sampled by the integer golden model of the bundled checkpoint.
+//! `llmpu demo`: the main job of `scripts/setup.sh`. The default model (MicroGPT) is compiled
+//! for a 4x4 matrix unit, the whole processing unit (core + host link behind a UART) is
+//! generated into `rtl-out/demo-lpu`, built in Verilator, and asked for names through its UART
+//! pins by the host code a board uses (`host::session::run`); the names, cycles per token, the
+//! per-stage breakdown and PASS/FAIL against the integer reference (`lpu::reference`) are
+//! printed.
 
-use crate::model::eval::sample_quant;
-use crate::model::{Golden, QuantModel};
+use super::lpu::LpuArgs;
+use crate::lpu::reference::GenRequest;
 use crate::numeric::{Temperature, XorShift32};
-use crate::rtl::matmul::model::{matmul_ref, Mat};
-use crate::rtl::matmul::SystolicConfig;
-use crate::sim::systolic::{self, check, RunOptions};
-use crate::sim::BuildOptions;
 use clap::Args;
-use rand::SeedableRng;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Output folder of the generated Verilog
-    #[arg(long, default_value = "rtl-out/demo-systolic")]
+    #[arg(long, default_value = "rtl-out/demo-lpu")]
     pub out: PathBuf,
-    /// Seed of the random product and of the sampler
+    /// Seed of the on-chip sampler
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Names to generate
+    #[arg(short = 'n', long = "count", default_value_t = 10)]
+    pub count: u16,
+    /// Sampling temperature: 0 (greedy) or 0.1..=10
+    #[arg(long, default_value_t = 0.5)]
+    pub temperature: f64,
     #[command(flatten)]
-    pub model: super::model::ModelArgs,
+    pub lpu: LpuArgs,
 }
 
 pub fn run(a: DemoArgs) -> anyhow::Result<()> {
-    let cfg = SystolicConfig::new(4, 4)?;
-    let (files, manifest) = crate::rtl::matmul::generate(&cfg)?;
-    files.write_to(&a.out)?;
-    println!("[1/3] generated {} ({} modules) into {}", manifest.top, manifest.extra["modules"].as_array().map_or(0, |m| m.len()), a.out.display());
-
-    let t = std::time::Instant::now();
-    let model = systolic::build(&cfg, &BuildOptions { trace: false, progress: true, cache_dir: None })?;
-    let mut sim = model.sim(a.seed);
-    let (m, k, n) = (16, 24, 12);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.seed);
-    let x = Mat::random(m, k, cfg.in_bits, &mut rng);
-    let w = Mat::random(k, n, cfg.in_bits, &mut rng);
-    let (got, stats) = systolic::run(&mut sim, &cfg, &x, &w, &RunOptions::new(&cfg, a.seed))?;
-    check(&matmul_ref(&x, &w, &cfg)?, &got, a.seed).map_err(crate::Error::from)?;
+    let t0 = std::time::Instant::now();
+    let (q, name, c) = a.lpu.compile("ecp5-85k")?;
     println!(
-        "[2/3] Verilator: {m}x{k} x {k}x{n} int8 product PASS (bit-exact), {} cycles, utilisation {:.1}% ({:.1} s incl. build)",
-        stats.cycles,
-        100.0 * stats.utilisation,
-        t.elapsed().as_secs_f64()
+        "[1/3] compiled {name} ({} parameters) for a {}x{} matrix unit: {} instructions per token",
+        q.cfg.num_params(),
+        c.cfg.rows,
+        c.cfg.cols,
+        c.program.len()
     );
-
-    let fm = a.model.load()?;
-    let q = QuantModel::from_float(&fm)?;
-    let mut g = Golden::new(&q);
-    let temp = Temperature::try_from(0.5)?;
-    let mut prng = XorShift32::new(a.seed);
-    let mut names = Vec::new();
-    for _ in 0..10 {
-        names.push(sample_quant(&mut g, &q, temp, &mut prng)?);
-    }
-    println!("[3/3] integer golden model ({} parameters), temperature 0.5: {}", fm.cfg.num_params(), names.join(", "));
+    // 12 MHz, 3 Mbaud: 4 clocks per UART bit keeps the simulation fast.
+    let hl = crate::rtl::lpu::system::hostlink_config(&c, 12_000_000, 3_000_000, 512, 32)?;
+    let (files, m) = crate::rtl::lpu::system::generate(&c, &hl, &name)?;
+    files.write_to(&a.out)?;
+    println!(
+        "[2/3] generated {} (core + host link, {} modules) into {}; building it in Verilator...",
+        m.top,
+        m.extra["modules"].as_array().map_or(0, |v| v.len()),
+        a.out.display()
+    );
+    let t = Temperature::try_from(a.temperature)?;
+    let req = GenRequest { seed: XorShift32::new(a.seed).0, temp_k: t.k, count: a.count, names: true, quiet: false, prompt: vec![] };
+    println!("[3/3] {} names at temperature {} through the UART pins:", a.count, a.temperature);
+    super::lpu_system::sim_uart(&q, &c, &hl, &req, None)?;
+    println!("done in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(())
 }

@@ -54,11 +54,40 @@ pub struct GenerateLpu {
     /// Output folder (created if missing)
     #[arg(long, default_value = "rtl-out/lpu")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub uart: UartArgs,
+    /// Write only the core (llmpu_core_rRcC, host-link ports at its top) instead of the system
+    #[arg(long)]
+    pub core_only: bool,
+}
+
+/// Clock and UART of the system (core + host link).
+#[derive(Debug, Clone, Args)]
+pub struct UartArgs {
+    /// Core clock in MHz (the UART divisor is round(clock / baud))
+    #[arg(long, default_value_t = 12.0)]
+    pub clock_mhz: f64,
+    /// UART baud rate
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
+}
+
+impl UartArgs {
+    /// The host link configuration of the system of `c` (512-byte TX buffer, 32 byte times timeout).
+    pub fn hostlink(&self, c: &Compiled) -> crate::Result<crate::rtl::hostlink::HostLinkConfig> {
+        let mhz = crate::error::check_range("clock in MHz", self.clock_mhz, 0.001, 1000.0)?;
+        crate::rtl::lpu::system::hostlink_config(c, (mhz * 1e6).round() as u64, self.baud, 512, 32)
+    }
 }
 
 pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
     let (_, name, c) = a.lpu.compile(&a.target)?;
-    let (files, m) = crate::rtl::lpu::generate(&c, &name)?;
+    let (files, m) = if a.core_only {
+        crate::rtl::lpu::generate(&c, &name)?
+    } else {
+        let hl = a.uart.hostlink(&c)?;
+        crate::rtl::lpu::system::generate(&c, &hl, &name)?
+    };
     files.write_to(&a.out)?;
     let f = &m.extra["fit"];
     println!(
@@ -102,6 +131,15 @@ pub struct SimLpu {
     /// Write a VCD waveform of the run to this file (builds a traced model)
     #[arg(long)]
     pub vcd: Option<PathBuf>,
+    /// Drive the core's host-link ports directly instead of the system's UART pins
+    #[arg(long)]
+    pub direct: bool,
+    /// Simulated core clock in MHz (UART path)
+    #[arg(long, default_value_t = 12.0)]
+    pub clock_mhz: f64,
+    /// Simulated UART baud rate (UART path; 3000000 at 12 MHz = 4 clocks per bit)
+    #[arg(long, default_value_t = 3_000_000)]
+    pub baud: u32,
 }
 
 pub fn run_sim(a: SimLpu) -> anyhow::Result<()> {
@@ -109,6 +147,11 @@ pub fn run_sim(a: SimLpu) -> anyhow::Result<()> {
     let t = Temperature::try_from(a.temperature)?;
     let prompt = encode_prompt(&q, &a.prompt)?;
     let req = GenRequest { seed: XorShift32::new(a.seed).0, temp_k: t.k, count: a.count, names: !a.tokens, quiet: a.quiet, prompt };
+    if !a.direct {
+        let hl = UartArgs { clock_mhz: a.clock_mhz, baud: a.baud }.hostlink(&c)?;
+        super::lpu_system::sim_uart(&q, &c, &hl, &req, a.vcd.as_deref())?;
+        return Ok(());
+    }
     let want = generate(&q, &req)?;
     let opts = BuildOptions { trace: a.vcd.is_some(), progress: true, cache_dir: None };
     let model = build(&c, &opts)?;

@@ -6,6 +6,7 @@ pub mod board;
 pub mod demo;
 pub mod generate;
 pub mod lpu;
+pub mod lpu_system;
 pub mod model;
 pub mod run;
 pub mod sim;

@@ -3,8 +3,8 @@
 pub mod emit;
 pub mod lint;
 pub mod attention;
-pub mod hostlink;
 pub mod lpu;
+pub mod hostlink;
 pub mod matmul;
 pub mod noc;
 pub mod rom;

@@ -3,9 +3,10 @@
 
 pub mod noc;
 pub mod attention;
-pub mod hostlink;
 pub mod lpu;
 pub mod lpu_vector;
+pub mod lpu_system;
+pub mod hostlink;
 pub mod systolic;
 pub mod verilator;
 

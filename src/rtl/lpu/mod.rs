@@ -14,6 +14,7 @@ pub mod sampler;
 pub mod vec_add;
 pub mod vector;
 pub mod top;
+pub mod system;
 
 use crate::error::{Error, Result};
 use crate::lpu::compiler::Compiled;

@@ -1,0 +1,162 @@
+//! The whole processing unit (core + host link) in Verilator, driven only through its UART
+//! pins by `host::session::run` over a `PinLink` (the code `llmpu run` uses on a board); every
+//! answer is compared with `lpu::reference`. One Verilator build per array size.
+
+use llmpu::cli::model::ModelArgs;
+use llmpu::host::PinLink;
+use llmpu::lpu::reference::{encode_prompt, generate, GenRequest};
+use llmpu::lpu::{Compiled, LpuConfig, LpuParams};
+use llmpu::model::QuantModel;
+use llmpu::numeric::{Temperature, XorShift32};
+use llmpu::rtl::hostlink::HostLinkConfig;
+use llmpu::rtl::lpu::system::hostlink_config;
+use llmpu::sim::lpu::compare;
+use llmpu::sim::lpu_system::{build, check_cycles, run, SystemDev, SystemRun};
+use llmpu::sim::verilator::Model;
+use llmpu::sim::BuildOptions;
+use std::time::Duration;
+
+/// 12 MHz and 3 Mbaud: 4 clocks per bit, so the simulation spends few cycles on the wire.
+const CLOCK_HZ: u64 = 12_000_000;
+const BAUD: u32 = 3_000_000;
+
+fn microgpt() -> QuantModel {
+    QuantModel::from_float(&ModelArgs { model: None, n_head: None }.load().unwrap()).unwrap()
+}
+
+fn setup(q: &QuantModel, r: usize, c: usize) -> (Compiled, HostLinkConfig, Model) {
+    let comp = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, r, c, "ecp5-85k")).unwrap(), q).unwrap();
+    let hl = hostlink_config(&comp, CLOCK_HZ, BAUD, 512, 32).unwrap();
+    assert_eq!(hl.divisor, 4);
+    let model = build(&comp, &hl, &BuildOptions::default()).unwrap();
+    (comp, hl, model)
+}
+
+fn link(model: &Model, hl: &HostLinkConfig) -> PinLink<SystemDev> {
+    let mut l = PinLink::new(SystemDev::new(model.sim(5)).unwrap(), hl.divisor, hl.clock_hz as f64).unwrap();
+    l.idle(50).unwrap();
+    l
+}
+
+fn req(seed: u64, temp: f64, count: u16, names: bool) -> GenRequest {
+    GenRequest { seed: XorShift32::new(seed).0, temp_k: Temperature::try_from(temp).unwrap().k, count, names, quiet: false, prompt: vec![] }
+}
+
+/// Runs `r` through the pins of `l`, asserts text and status equal the reference and the
+/// status record's cycle count equals the simulation's cmd_start..gen_done count.
+fn check(q: &QuantModel, l: &mut PinLink<SystemDev>, r: &GenRequest, what: &str) -> SystemRun {
+    let want = generate(q, r).unwrap();
+    let got = run(l, r, Duration::from_secs(1), &mut |_| {}).unwrap();
+    if let Err(e) = compare(&want, &got.run) {
+        panic!("{what}: {e}");
+    }
+    if let Err(e) = check_cycles(&got) {
+        panic!("{what}: {e}");
+    }
+    eprintln!(
+        "{what}: {} passes, {} names, status {} cycles (sim {}), first pass {} cycles, mean {:.1} cycles/pass, stall {}, {} clocks pin to pin",
+        got.status.tokens,
+        got.status.names,
+        got.status.cycles,
+        got.sim_core_cycles,
+        got.run.step_cycles.first().copied().unwrap_or(0),
+        got.run.mean_step(),
+        got.status.stall,
+        got.total_cycles
+    );
+    got
+}
+
+/// The checks of one array size on one simulation: tokens mode (>= 200 tokens, greedy and
+/// T = 0.8), names with a prompt, count-only, and a corrupted expectation caught.
+fn all_modes(r: usize, c: usize) {
+    let q = microgpt();
+    let (_comp, hl, model) = setup(&q, r, c);
+    let mut l = link(&model, &hl);
+    let what = format!("{r}x{c}");
+    // Tokens mode, greedy and sampled, two seeds: >= 200 consecutive tokens each.
+    let g = check(&q, &mut l, &req(7, 0.0, 200, false), &format!("{what} greedy 200 tokens"));
+    assert!(g.status.tokens >= 200);
+    let s = check(&q, &mut l, &req(1234, 0.8, 220, false), &format!("{what} T=0.8 220 tokens"));
+    assert!(s.status.tokens >= 220);
+    // Names mode with a prompt.
+    let mut p = req(99, 0.5, 5, true);
+    p.prompt = encode_prompt(&q, "ma").unwrap();
+    let got = check(&q, &mut l, &p, &format!("{what} 5 names, prompt ma"));
+    let text = String::from_utf8(got.run.gen.text.clone()).unwrap();
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.lines().all(|n| n.starts_with("ma")), "{text}");
+    // Count-only: no characters, the counts equal the reference's.
+    let mut quiet = req(3, 0.5, 20, true);
+    quiet.quiet = true;
+    let want = generate(&q, &quiet).unwrap();
+    let got = check(&q, &mut l, &quiet, &format!("{what} quiet 20 names"));
+    assert!(got.run.gen.text.is_empty());
+    assert_eq!((got.status.tokens, got.status.names), (want.steps, 20));
+    assert_eq!(got.status.stall, 0);
+    // A corrupted expected character is reported.
+    let r2 = req(7, 0.0, 30, false);
+    let mut want = generate(&q, &r2).unwrap();
+    let got = run(&mut l, &r2, Duration::from_secs(1), &mut |_| {}).unwrap();
+    compare(&want, &got.run).unwrap();
+    let i = want.text.iter().position(|&b| b != b'\n').unwrap();
+    let orig = want.text[i];
+    want.text[i] = if orig == b'z' { b'y' } else { b'z' };
+    let err = compare(&want, &got.run).unwrap_err();
+    assert!(err.starts_with(&format!("FAIL: character {i} differs: core {:?}, reference {:?}", orig as char, want.text[i] as char)), "{err}");
+    // A wrong cycle count is reported.
+    let mut bad = got.clone();
+    bad.sim_core_cycles += 1;
+    assert_eq!(
+        check_cycles(&bad).unwrap_err(),
+        format!(
+            "FAIL: the status reports {} cycles, the simulation saw {} from cmd_start to gen_done",
+            got.status.cycles,
+            got.status.cycles + 1
+        )
+    );
+}
+
+#[test]
+fn microgpt_2x2_through_the_uart() {
+    all_modes(2, 2);
+}
+
+#[test]
+fn microgpt_4x4_through_the_uart() {
+    all_modes(4, 4);
+}
+
+#[test]
+fn generate_and_sim_commands_use_the_system() {
+    let exe = env!("CARGO_BIN_EXE_llmpu");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["generate", "lpu", "--rows", "4", "--cols", "4", "--clock-mhz", "25", "--baud", "115200", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["top"], "llmpu_lpu_r4c4");
+    assert_eq!(m["config"]["hostlink"]["divisor"], 217);
+    let v = std::fs::read_to_string(tmp.path().join("llmpu_lpu_r4c4.v")).unwrap();
+    for module in ["llmpu_lpu_r4c4", "llmpu_hostlink", "llmpu_core_r4c4"] {
+        assert_eq!(v.matches(&format!("\nmodule {module}(")).count(), 1, "{module}");
+    }
+    let bad = std::process::Command::new(exe).args(["generate", "lpu", "--baud", "0", "--out"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "error: baud rate 0 is not allowed (allowed: 1 or more)");
+    // `sim lpu` goes through the UART by default (the same 4x4 build as the test above).
+    let sim = std::process::Command::new(exe).args(["sim", "lpu", "-n", "3", "--temperature", "0.5", "--seed", "2"]).output().unwrap();
+    let text = String::from_utf8_lossy(&sim.stdout);
+    assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
+    assert!(text.contains("llmpu_lpu_r4c4 over the UART") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
+}
+
+#[test]
+fn system_top_2x2_snapshot() {
+    let q = microgpt();
+    let comp = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, 2, 2, "ecp5-85k")).unwrap(), &q).unwrap();
+    insta::assert_snapshot!(llmpu::rtl::lpu::system::top_verilog(&comp));
+}
