@@ -18,27 +18,15 @@ use crate::numeric::{attention_head, rmsnorm, sample, sat_i16, NormConsts, Requa
 use crate::rtl::rom::image::rq_word;
 use crate::{Error, Result};
 use serde::Serialize;
+use crate::rtl::rom::config::RomConfig;
+use crate::rtl::rom::map::{MemoryMap, Placement, Slot};
 
 /// Largest weight-store or requant-store depth (16-bit addresses).
 pub const MAX_WORDS: usize = 1 << 16;
 
-/// Where one tensor lives in the weight store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TensorPlace {
-    pub name: String,
-    pub rows: usize,
-    pub cols: usize,
-    /// First word.
-    pub base: usize,
-    /// `ceil(rows / R)`.
-    pub tiles: usize,
-    /// `ceil(cols / C)`: words per tile.
-    pub chunks: usize,
-    /// `tiles * chunks`.
-    pub words: usize,
-    /// First requant word.
-    pub rq_base: usize,
-}
+/// Where one tensor lives in the weight store: the weight store's own [`Placement`]
+/// (`src/rtl/rom/map.rs` is the one definition of the layout).
+pub type TensorPlace = Placement;
 
 /// The weight store's memory map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,42 +38,40 @@ pub struct WeightMap {
     /// Words of the requant store.
     pub rq_depth: usize,
     pub tensors: Vec<TensorPlace>,
+    /// The weight store's map these fields are read from.
+    #[serde(skip)]
+    map: MemoryMap,
 }
 
 impl WeightMap {
-    /// The contract's placement of `cfg`'s tensors (the one function to swap for MAT's map).
+    /// The placement of `cfg`'s tensors, read from the weight store's [`MemoryMap`] for an
+    /// `R x C` store (nothing here recomputes the layout).
     pub fn new(cfg: &LpuConfig) -> Result<Self> {
         let (r, c) = (cfg.rows, cfg.cols);
-        let (mut base, mut rq_base) = (0, 0);
-        let mut tensors = Vec::new();
-        for (name, rows, cols) in cfg.model.tensors() {
-            let (tiles, chunks) = (rows.div_ceil(r), cols.div_ceil(c));
-            tensors.push(TensorPlace { name, rows, cols, base, tiles, chunks, words: tiles * chunks, rq_base });
-            base += tiles * chunks;
-            rq_base += rows;
-        }
-        if base > MAX_WORDS {
+        let map = MemoryMap::new(&RomConfig::rc(r as u32, c as u32)?, &cfg.model.tensors())?;
+        if map.depth > MAX_WORDS || map.rq_depth > MAX_WORDS {
             return Err(Error::invalid(
                 "rows x cols",
                 format!("{r}x{c}"),
-                format!("the model needs {base} weight words; allowed: at most {MAX_WORDS}, use a larger matrix unit"),
+                format!("the model needs {} weight words; allowed: at most {MAX_WORDS}, use a larger matrix unit", map.depth),
             ));
         }
-        Ok(WeightMap { rows: r, cols: c, depth: base, rq_depth: rq_base, tensors })
+        Ok(WeightMap { rows: r, cols: c, depth: map.depth, rq_depth: map.rq_depth, tensors: map.tensors.clone(), map })
     }
 
-    /// `(word, lane)` of `w[row][col]` of tensor `t`.
+    /// `(word, lane)` of `w[row][col]` of tensor `t` ([`MemoryMap::locate`]).
     pub fn locate(&self, t: &TensorPlace, row: usize, col: usize) -> (usize, usize) {
-        (t.base + (row / self.rows) * t.chunks + col / self.cols, (row % self.rows) * self.cols + col % self.cols)
+        let (lane, word) = self.map.locate(t, row, col);
+        (word, lane)
     }
 
-    /// The tensor and `(row, col)` a `(word, lane)` holds, `None` for padding or past the end.
+    /// The tensor and `(row, col)` a `(word, lane)` holds, `None` for padding or past the end
+    /// ([`MemoryMap::describe`]).
     pub fn describe(&self, word: usize, lane: usize) -> Option<(&str, usize, usize)> {
-        let t = self.tensors.iter().find(|t| word >= t.base && word < t.base + t.words)?;
-        let off = word - t.base;
-        let row = (off / t.chunks) * self.rows + lane / self.cols;
-        let col = (off % t.chunks) * self.cols + lane % self.cols;
-        (row < t.rows && col < t.cols).then_some((t.name.as_str(), row, col))
+        match self.map.describe(lane, word)? {
+            Slot::Weight { tensor, row, col } => Some((tensor, row, col)),
+            _ => None,
+        }
     }
 
     pub fn to_json(&self) -> serde_json::Value {
