@@ -28,6 +28,10 @@ pub struct LpuArgs {
     /// Network-on-chip mesh WxH (v1: 1x1)
     #[arg(long, default_value = "1x1")]
     pub tiles: String,
+    /// Head elements the attention unit processes per cycle (must divide head_dim; default: 1 on
+    /// iCE40 targets, head_dim on ECP5)
+    #[arg(long)]
+    pub attention_elements: Option<usize>,
 }
 
 impl LpuArgs {
@@ -36,7 +40,7 @@ impl LpuArgs {
         let tiles = parse_tiles(&self.tiles)?;
         let f = self.model.load()?;
         let q = QuantModel::from_float(&f)?;
-        let cfg = LpuConfig::try_from(LpuParams { model: q.cfg, rows: self.rows, cols: self.cols, lanes: self.lanes, tiles, target: target.into() })?;
+        let cfg = LpuConfig::try_from(LpuParams { model: q.cfg, rows: self.rows, cols: self.cols, lanes: self.lanes, tiles, target: target.into(), attention_elements: self.attention_elements.unwrap_or(0) })?;
         let path = self.model.model.as_deref().unwrap_or(std::path::Path::new(DEFAULT_MODEL));
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
         let c = Compiled::new(&cfg, &q)?;
@@ -91,7 +95,7 @@ pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
     files.write_to(&a.out)?;
     let f = &m.extra["fit"];
     println!(
-        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs) on {}",
+        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs), about {} LUT4s (core; {} with the host link) of {} on {}",
         m.top,
         m.files.join(", "),
         a.out.display(),
@@ -101,6 +105,9 @@ pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
         f["bram"].as_str().unwrap_or("block RAMs"),
         f["multipliers"],
         f["in_dsps"],
+        f["core_luts"],
+        f["system_luts"],
+        f["luts_available"],
         a.target
     );
     Ok(())

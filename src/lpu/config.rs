@@ -23,12 +23,15 @@ pub struct LpuParams {
     pub tiles: (usize, usize),
     /// Target name (see `llmpu boards` / [`Target::names`]).
     pub target: String,
+    /// Head elements the attention unit processes per cycle (must divide `head_dim`); 0 = chosen
+    /// by the target: 1 on iCE40 (fewest multipliers), `head_dim` (all at once) on ECP5.
+    pub attention_elements: usize,
 }
 
 impl LpuParams {
     /// MicroGPT on an R x C matrix unit, one attention lane, one tile, for `target`.
     pub fn new(model: ModelConfig, rows: usize, cols: usize, target: &str) -> Self {
-        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string() }
+        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string(), attention_elements: 0 }
     }
 }
 
@@ -42,6 +45,8 @@ pub struct LpuConfig {
     pub tiles: (usize, usize),
     #[serde(serialize_with = "target_name")]
     pub target: Target,
+    /// Head elements per cycle of the attention unit (divides `head_dim`).
+    pub attention_elements: usize,
 }
 
 fn target_name<S: serde::Serializer>(t: &Target, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -74,7 +79,21 @@ impl TryFrom<LpuParams> for LpuConfig {
             ));
         }
         let target: Target = p.target.parse()?;
-        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target })
+        let hd = p.model.head_dim();
+        let attention_elements = match p.attention_elements {
+            0 if target.family == crate::synth::target::Family::Ice40 => 1,
+            0 => hd,
+            e => e,
+        };
+        if attention_elements > hd || !hd.is_multiple_of(attention_elements) {
+            let ok: Vec<String> = (1..=hd).filter(|&e| hd.is_multiple_of(e)).map(|e| e.to_string()).collect();
+            return Err(Error::invalid(
+                "attention-elements",
+                attention_elements,
+                format!("must divide head_dim = {hd} (allowed: {})", ok.join(", ")),
+            ));
+        }
+        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target, attention_elements })
     }
 }
 
@@ -135,7 +154,17 @@ mod tests {
             e(LpuParams { tiles: (2, 1), ..p() }),
             "tiles 2x1 is not allowed (allowed: 1x1 (v1 runs every unit in one tile, point to point; larger meshes are not built yet))"
         );
+        assert_eq!(
+            e(LpuParams { attention_elements: 3, ..p() }),
+            "attention-elements 3 is not allowed (must divide head_dim = 4 (allowed: 1, 2, 4))"
+        );
         assert!(e(LpuParams { target: "xc7".into(), ..p() }).starts_with("target 'xc7' is not allowed (allowed: ice40-up5k"));
+    }
+
+    #[test]
+    fn attention_elements_default_by_target() {
+        let c = |t: &str, e: usize| LpuConfig::try_from(LpuParams { attention_elements: e, ..LpuParams::new(ModelConfig::microgpt(), 1, 1, t) }).unwrap().attention_elements;
+        assert_eq!((c("ecp5-85k", 0), c("ice40-up5k", 0), c("ice40-up5k", 4), c("ecp5-85k", 2)), (4, 1, 4, 2));
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Fit check of the core before any tool runs: block RAMs for the weight store, the requant
 //! store, the scratchpad banks and the per-layer KV caches (the rule of
-//! [`crate::rtl::rom::fit::brams_for`]), and multipliers (R*C in the matrix unit plus its two
-//! requant multipliers, the attention unit's [`AttentionConfig::multipliers`]) against
-//! the target's DSPs, the rest in logic at the measured LUT cost. A lower bound: it refuses only
-//! designs that certainly cannot fit; the vector leaves' few multipliers and all control logic
-//! come on top.
+//! [`crate::rtl::rom::fit::brams_for`]), multipliers (R*C in the matrix unit plus its two
+//! requant multipliers, the attention unit's [`AttentionConfig::multipliers`], the vector
+//! leaves' four) against the target's DSPs, and logic: the LUT4s of every block as measured by
+//! yosys (`synth_ice40 -dsp -noflatten`, docs/lpu.md "Area on iCE40"), scaled with R*C and the
+//! attention unit's lanes x elements per cycle, plus the multipliers that do not find a DSP at
+//! the measured LUT cost. The estimate is for the core alone; the host link
+//! ([`HOSTLINK_LUTS`]) comes on top in the system `llmpu_lpu_rRcC` and is reported beside it.
 //!
 //! [`AttentionConfig::multipliers`]: crate::rtl::attention::AttentionConfig::multipliers
 
@@ -12,6 +14,31 @@ use crate::error::{Error, Result};
 use crate::lpu::compiler::Compiled;
 use crate::rtl::rom::fit::{bram_kind, brams_for};
 use serde::Serialize;
+
+/// Measured SB_LUT4 (yosys 0.23, `synth_ice40 -dsp -noflatten`, MicroGPT 1x1, 2026-11-23) of the
+/// blocks whose size does not depend on R, C or the attention unit's width: controller 785,
+/// Embed 1028, Norm 2392, Sampler 2105, ADD 194, memories and their muxes 301 (program 21,
+/// scratchpad 31, tensor table 13, characters 9, weight store 56, core glue 171).
+pub const FIXED_LUTS: u32 = 785 + 1028 + 2392 + 2105 + 194 + 301;
+/// Matrix unit at 1x1 (controller 486, accumulator 128, requantiser 656).
+pub const MATVEC_LUTS: u32 = 1270;
+/// Each further product of the matrix unit (adder tree, wider accumulation), from the ECP5
+/// 1x1 -> 8x8 measurement of docs/lpu.md ("Synthesis and place and route"): (4461 - 1006) / 63.
+pub const MATVEC_LUTS_PER_PRODUCT: u32 = 55;
+/// The attention adapter at lanes x head_dim = 4 (it scales with the elements it gathers).
+pub const ADAPTER_LUTS_PER_ELEMENT: u32 = 1086 / 4;
+/// Attention unit: fixed part (cache control, kv memories' muxes) + per lane (online-softmax head
+/// state, reciprocal) + per lane and element per cycle (dot product, accumulator with its
+/// rescale, divide and p x v roundings). Measured 11416 LUT4 at E = 4 and 6078 at E = 1 (one
+/// lane): 1779 per element; of the rest, control (665) and the KV memories' logic (8 x 22) are
+/// counted as fixed, the other 3458 per lane (lanes > 1 not measured).
+pub const ATTENTION_FIXED_LUTS: u32 = 665 + 8 * 22;
+pub const ATTENTION_LANE_LUTS: u32 = 6078 - 665 - 8 * 22 - 1779;
+pub const ATTENTION_ELEMENT_LUTS: u32 = (11416 - 6078) / 3;
+/// The host link (UART receiver and transmitter, parser, sender, prompt and TX memories).
+pub const HOSTLINK_LUTS: u32 = 1067;
+/// Multipliers of the vector leaves: Embed 2 (word offset, requant), Norm 1, Sampler 1.
+pub const VECTOR_MULTIPLIERS: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LpuFit {
@@ -26,7 +53,24 @@ pub struct LpuFit {
     pub multipliers: u32,
     pub in_dsps: u32,
     pub luts_for_multipliers: u32,
+    /// LUT4s of the core's logic (measured per block, see the constants), without multipliers.
+    pub logic_luts: u32,
+    /// `logic_luts + luts_for_multipliers`: the core's LUT estimate.
+    pub core_luts: u32,
+    /// `core_luts + HOSTLINK_LUTS`: the system's (core + host link).
+    pub system_luts: u32,
     pub luts_available: u32,
+}
+
+/// LUT4s of the core's logic without the multipliers that miss a DSP.
+pub fn logic_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) -> u32 {
+    let rc = (c.cfg.rows * c.cfg.cols) as u32;
+    FIXED_LUTS
+        + MATVEC_LUTS
+        + MATVEC_LUTS_PER_PRODUCT * (rc - 1)
+        + ADAPTER_LUTS_PER_ELEMENT * lanes * head_dim
+        + ATTENTION_FIXED_LUTS
+        + lanes * (ATTENTION_LANE_LUTS + elements * ATTENTION_ELEMENT_LUTS)
 }
 
 pub fn estimate(c: &Compiled) -> Result<LpuFit> {
@@ -41,9 +85,10 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
     let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
-    let multipliers = r * cc + 2 + ac.multipliers();
+    let multipliers = r * cc + 2 + ac.multipliers() + VECTOR_MULTIPLIERS;
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
+    let logic = logic_luts(c, ac.lanes, ac.elements_per_cycle, ac.head_dim);
     Ok(LpuFit {
         target: t.name.into(),
         bram: k.name,
@@ -56,11 +101,14 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
         multipliers,
         in_dsps,
         luts_for_multipliers,
+        logic_luts: logic,
+        core_luts: logic + luts_for_multipliers,
+        system_luts: logic + luts_for_multipliers + HOSTLINK_LUTS,
         luts_available: t.luts.available,
     })
 }
 
-/// [`estimate`], refusing a design that certainly does not fit with the numbers.
+/// [`estimate`], refusing a design that does not fit with the numbers.
 pub fn check(c: &Compiled) -> Result<LpuFit> {
     let f = estimate(c)?;
     if f.brams > f.brams_available {
@@ -77,17 +125,34 @@ pub fn check(c: &Compiled) -> Result<LpuFit> {
             f.brams_available
         )));
     }
-    if f.luts_for_multipliers > f.luts_available {
+    if f.core_luts > f.luts_available {
         return Err(Error::DoesNotFit(format!(
-            "{} needs {} multipliers; {} has {} DSPs and {} LUTs, the other {} multipliers need about {} LUTs; use a smaller matrix unit or a larger target",
+            "{} needs about {} LUT4s ({} logic at {} attention element(s) per cycle, {} for the {} of {} multipliers without a DSP); {} has {} LUTs and {} DSPs; use fewer attention elements (--attention-elements), a smaller matrix unit or a larger target",
             c.cfg.top_name(),
+            f.core_luts,
+            f.logic_luts,
+            c.cfg.attention_elements,
+            f.luts_for_multipliers,
+            f.multipliers - f.in_dsps,
             f.multipliers,
             f.target,
-            f.in_dsps,
             f.luts_available,
-            f.multipliers - f.in_dsps,
-            f.luts_for_multipliers
+            f.in_dsps
         )));
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lut_model_reproduces_the_measured_1x1_cores() {
+        // Core totals of the measurement (yosys -noflatten, SB_LUT4): 20577 at E = 4, 15240 at E = 1,
+        // within the 2-LUT rounding of the per-element figure.
+        let at = |e: u32| FIXED_LUTS + MATVEC_LUTS + ADAPTER_LUTS_PER_ELEMENT * 4 + ATTENTION_FIXED_LUTS + ATTENTION_LANE_LUTS + e * ATTENTION_ELEMENT_LUTS;
+        assert!(at(4).abs_diff(20577) <= 3, "{}", at(4));
+        assert!(at(1).abs_diff(15240) <= 3, "{}", at(1));
+    }
 }

@@ -89,6 +89,7 @@ pub fn manifest(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[St
             "rows": c.cfg.rows,
             "cols": c.cfg.cols,
             "attention_lanes": c.cfg.lanes,
+            "attention_elements": c.cfg.attention_elements,
             "tiles": format!("{}x{}", c.cfg.tiles.0, c.cfg.tiles.1),
             "target": c.cfg.target.name,
         }),

@@ -205,7 +205,7 @@ pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::At
         q_frac: c.consts.q_frac,
         k_frac: c.consts.k_frac,
         layers: m.n_layer as u32,
-        elements_per_cycle: 0,
+        elements_per_cycle: c.cfg.attention_elements as u32,
     })
 }
 
