@@ -111,6 +111,21 @@ fn microgpt_2x2_and_8x8_match_the_reference() {
     }
 }
 
+/// The attention unit at one head element per cycle (the iCE40 default, `--attention-elements 1`)
+/// inside a 1x1 core: the same tokens as the reference; a query takes head_dim times longer.
+#[test]
+fn attention_one_element_per_cycle_1x1_matches_the_reference() {
+    let q = microgpt();
+    let cfg = LpuConfig::try_from(LpuParams { attention_elements: 1, ..LpuParams::new(q.cfg, 1, 1, "ecp5-85k") }).unwrap();
+    let c = Compiled::new(&cfg, &q).unwrap();
+    assert_eq!(llmpu::rtl::lpu::top::attention_config(&c).unwrap().top_name(), "llmpu_attention_d4h4t16l1_e1");
+    let model = build(&c, &BuildOptions::default()).unwrap();
+    for (seed, temp) in [(5, 0.0), (6, 0.5)] {
+        check(&q, &model, &req(seed, temp, 200, false), None, &format!("1x1 E=1 tokens seed {seed} T {temp}"));
+    }
+    check(&q, &model, &req(3, 0.5, 20, true), None, "1x1 E=1 names");
+}
+
 #[test]
 fn two_layer_model_matches_the_reference() {
     let p = ModelParams { n_layer: 2, ..ModelParams::MICROGPT };

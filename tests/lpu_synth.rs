@@ -47,7 +47,7 @@ fn the_cli_refuses_a_core_that_cannot_fit_the_up5k() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr).trim_end(),
-        "error: llmpu_core_r1c1 needs about 19827 LUT4s (15237 logic at 1 attention element(s) per cycle, 4590 for the 6 of 14 multipliers without a DSP); ice40-up5k has 5280 LUTs and 8 DSPs; use fewer attention elements (--attention-elements), a smaller matrix unit or a larger target"
+        "error: llmpu_core_r1c1 needs about 15161 logic cells (10571 logic at 1 attention element(s) per cycle, 4590 for the 6 of 14 multipliers without a DSP); ice40-up5k has 5280 and 8 DSPs; use fewer attention elements (--attention-elements), a smaller matrix unit or a larger target"
     );
     let o = Command::new(env!("CARGO_BIN_EXE_llmpu"))
         .args(["synth", "lpu", "--rows", "4", "--cols", "4", "--target", "ecp5-85k", "--dry-run"])

@@ -95,7 +95,7 @@ pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
     files.write_to(&a.out)?;
     let f = &m.extra["fit"];
     println!(
-        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs), about {} LUT4s (core; {} with the host link) of {} on {}",
+        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs), about {} logic cells (core; {} with the host link) of {} on {}",
         m.top,
         m.files.join(", "),
         a.out.display(),
