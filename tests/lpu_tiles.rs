@@ -101,3 +101,12 @@ fn generate_lpu_with_tiles() {
         "error: tiles 3x1 is not allowed (allowed: at most 2 tiles for 1 layer (one stage per layer plus one for the head))"
     );
 }
+
+#[test]
+fn network_interface_passes_the_yosys_check() {
+    let e = llmpu::rtl::lpu::tiles::netif_verilog("lpu_ni").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("lpu_ni.v");
+    std::fs::write(&f, format!("/* verilator lint_off DECLFILENAME */\n{}", e.text)).unwrap();
+    llmpu::rtl::lint::lint_yosys(&[f], "lpu_ni").unwrap_or_else(|e| panic!("lpu_ni: {e}"));
+}
