@@ -25,7 +25,8 @@ pub struct LpuArgs {
     /// Attention heads processed in parallel (must divide the head count)
     #[arg(long, default_value_t = 1)]
     pub lanes: usize,
-    /// Network-on-chip mesh WxH (v1: 1x1)
+    /// Tiles WxH on a network-on-chip mesh (W, H in 1..=4, at most layers + 1 tiles); the
+    /// forward pass is pipelined over the tiles at layer boundaries
     #[arg(long, default_value = "1x1")]
     pub tiles: String,
     /// Head elements the attention unit processes per cycle (must divide head_dim; default: 1 on

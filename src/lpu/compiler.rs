@@ -11,7 +11,7 @@
 //! Requant store: one 24-bit word per row, row `r` of a tensor at `rq_base + r`.
 
 use super::config::LpuConfig;
-use super::isa::{Instr, Op};
+use super::isa::{Instr, Op, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
 use crate::model::quant::QTensor;
 use crate::model::QuantModel;
 use crate::numeric::{attention_head, rmsnorm, sample, sat_i16, NormConsts, Requant, Temperature, XorShift32};
@@ -203,7 +203,10 @@ pub struct Compiled {
     pub image: WeightImage,
     pub layout: Layout,
     pub consts: Consts,
+    /// The program of the host tile (the one that samples): with one tile the whole pass.
     pub program: Vec<Instr>,
+    /// One program per pipeline stage ([`tile_programs`]); `tiles[N-1] == program`.
+    pub tiles: Vec<Vec<Instr>>,
     /// Tensor table: one 64-bit entry per tensor of `map`, then the fused entries of
     /// [`fused_qkv`] (one per layer when they exist).
     pub table: Vec<u64>,
@@ -247,43 +250,124 @@ pub fn table_fields(e: u64) -> (usize, usize, usize, usize) {
     ((e & 0xffff) as usize, (e >> 16 & 0xffff) as usize, (e >> 32 & 0xffff) as usize, (e >> 48) as usize)
 }
 
-/// The per-token program.
-pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
-    let m = cfg.model;
-    let e = m.n_embd as u16;
+/// The instructions of layer `l`: attention block then MLP block, each added to the residual.
+fn layer_program(cfg: &LpuConfig, lay: &Layout, l: usize) -> Vec<Instr> {
+    let e = cfg.model.n_embd as u16;
     let a = |v: usize| v as u16;
     let mv = |t: u8, src: usize, dst: usize, relu: bool| Instr { flags: relu as u8, aux: t, a: a(src), b: a(dst), ..Instr::new(Op::Matvec) };
-    let mut p = vec![
-        Instr { a: a(lay.y), ..Instr::new(Op::Embed) },
-        Instr { a: a(lay.y), b: a(lay.x), flags: 0, ..Instr::new(Op::Norm) },
-    ];
     let norm = Instr { a: a(lay.x), b: a(lay.xn), flags: 1, ..Instr::new(Op::Norm) };
     let add = Instr { a: a(lay.x), b: a(lay.y), c: e, ..Instr::new(Op::Add) };
-    for l in 0..m.n_layer {
-        p.push(norm);
-        if fused_qkv(cfg) {
-            let qkv = (cfg.model.tensors().len() + l) as u8;
-            p.push(mv(qkv, lay.xn, lay.q, false));
-        } else {
-            p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, false));
-            p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, false));
-            p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, false));
-        }
-        p.push(Instr { aux: l as u8, a: a(lay.q), b: a(lay.k), c: a(lay.v), d: a(lay.att), ..Instr::new(Op::Attn) });
-        p.push(mv(layer_tensor(l, 3), lay.att, lay.y, false));
-        p.push(add);
-        p.push(norm);
-        p.push(mv(layer_tensor(l, 4), lay.xn, lay.h, true));
-        p.push(mv(layer_tensor(l, 5), lay.h, lay.y, false));
-        p.push(add);
+    let mut p = vec![norm];
+    if fused_qkv(cfg) {
+        let qkv = (cfg.model.tensors().len() + l) as u8;
+        p.push(mv(qkv, lay.xn, lay.q, false));
+    } else {
+        p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, false));
+        p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, false));
+        p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, false));
     }
-    p.push(mv(2, lay.x, lay.logits, false));
-    p.push(Instr { a: a(lay.logits), b: m.vocab as u16, ..Instr::new(Op::Sample) });
+    p.push(Instr { aux: l as u8, a: a(lay.q), b: a(lay.k), c: a(lay.v), d: a(lay.att), ..Instr::new(Op::Attn) });
+    p.push(mv(layer_tensor(l, 3), lay.att, lay.y, false));
+    p.push(add);
+    p.push(norm);
+    p.push(mv(layer_tensor(l, 4), lay.xn, lay.h, true));
+    p.push(mv(layer_tensor(l, 5), lay.h, lay.y, false));
+    p.push(add);
+    p
+}
+
+/// EMBED and the embedding norm: the residual stream of the token at `lay.x`.
+fn embed_program(lay: &Layout) -> Vec<Instr> {
+    vec![Instr { a: lay.y as u16, ..Instr::new(Op::Embed) }, Instr { a: lay.y as u16, b: lay.x as u16, flags: 0, ..Instr::new(Op::Norm) }]
+}
+
+/// lm_head on the residual stream and SAMPLE.
+fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
+    vec![
+        Instr { aux: 2, a: lay.x as u16, b: lay.logits as u16, ..Instr::new(Op::Matvec) },
+        Instr { a: lay.logits as u16, b: cfg.model.vocab as u16, ..Instr::new(Op::Sample) },
+    ]
+}
+
+/// The per-token program of a single tile (the whole forward pass).
+pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
+    let mut p = embed_program(lay);
+    for l in 0..cfg.model.n_layer {
+        p.extend(layer_program(cfg, lay, l));
+    }
+    p.extend(head_program(cfg, lay));
     p.push(Instr::new(Op::End));
     for i in &p {
         i.check()?;
     }
     Ok(p)
+}
+
+/// The `aux` field of a SEND to stage `t`: its mesh coordinates `x | y << 4`.
+pub fn tile_aux(cfg: &LpuConfig, t: usize) -> u8 {
+    let (x, y) = cfg.tile_xy(t);
+    (x | y << 4) as u8
+}
+
+/// The residual stream `lay.x` as SEND (`send = true`, to stage `to`) or RECV instructions,
+/// one packet of at most [`PACKET_ELEMS`] elements each.
+fn move_residual(cfg: &LpuConfig, lay: &Layout, send: bool, to: usize) -> Vec<Instr> {
+    let e = cfg.model.n_embd;
+    (0..e)
+        .step_by(PACKET_ELEMS)
+        .map(|at| {
+            let len = PACKET_ELEMS.min(e - at) as u16;
+            let a = (lay.x + at) as u16;
+            if send {
+                Instr { aux: tile_aux(cfg, to), flags: KIND_ACT, a, b: len, ..Instr::new(Op::Send) }
+            } else {
+                Instr { flags: KIND_ACT, a, b: len, ..Instr::new(Op::Recv) }
+            }
+        })
+        .collect()
+}
+
+/// One program per pipeline stage (index = stage, mesh place [`LpuConfig::tile_xy`]). One tile:
+/// [`program`]. `N > 1` tiles (docs/lpu.md, "Tiles and the network-on-chip"):
+/// * stage 0: `RECV token`, EMBED, NORM, its layers, SEND the residual to stage 1, END;
+/// * stage `0 < t < N-1`: RECV the residual, its layers, SEND it to stage `t+1`, END;
+/// * stage `N-1` (the host tile, it runs the token loop): `SEND token` to stage 0, RECV the
+///   residual, its layers, lm_head, SAMPLE, END.
+///
+/// Each stage receives from exactly one sender, so packets arrive in the order they are
+/// awaited. Stages other than the last run their program in a loop, forever.
+pub fn tile_programs(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Vec<Instr>>> {
+    let n = cfg.n_tiles();
+    if n == 1 {
+        return Ok(vec![program(cfg, lay)?]);
+    }
+    let mut out = Vec::with_capacity(n);
+    for t in 0..n {
+        let mut p = Vec::new();
+        if t == 0 {
+            p.push(Instr { flags: KIND_TOKEN, b: 1, ..Instr::new(Op::Recv) });
+            p.extend(embed_program(lay));
+        } else {
+            if t == n - 1 {
+                p.push(Instr { aux: tile_aux(cfg, 0), flags: KIND_TOKEN, b: 1, ..Instr::new(Op::Send) });
+            }
+            p.extend(move_residual(cfg, lay, false, t));
+        }
+        for l in cfg.stage_layers(t) {
+            p.extend(layer_program(cfg, lay, l));
+        }
+        if t == n - 1 {
+            p.extend(head_program(cfg, lay));
+        } else {
+            p.extend(move_residual(cfg, lay, true, t + 1));
+        }
+        p.push(Instr::new(Op::End));
+        for i in &p {
+            i.check()?;
+        }
+        out.push(p);
+    }
+    Ok(out)
 }
 
 impl Compiled {
@@ -294,17 +378,22 @@ impl Compiled {
         let map = WeightMap::new(cfg)?;
         let image = WeightImage::build(&map, q);
         let layout = Layout::new(cfg)?;
-        let program = program(cfg, &layout)?;
+        let tiles = tile_programs(cfg, &layout)?;
         let (table, table_names) = tensor_table(cfg, &map);
-        if program.len() > 256 {
-            return Err(Error::invalid("program", format!("{} instructions", program.len()), "allowed: at most 256 (8-bit program counter); use fewer layers"));
+        if let Some(p) = tiles.iter().find(|p| p.len() > 256) {
+            return Err(Error::invalid(
+                "program",
+                format!("{} instructions", p.len()),
+                "allowed: at most 256 (8-bit program counter); use fewer layers or more tiles",
+            ));
         }
+        let program = tiles[tiles.len() - 1].clone();
         let bos = cfg.model.bos();
         let chars = (0..cfg.model.vocab)
             .map(|t| if t == bos { b'\n' } else { q.tok.char(t).filter(|c| c.is_ascii()).map(|c| c as u8).unwrap_or(b'?') })
             .collect();
         let consts = Consts { norm: [q.norm_embed, q.norm], q_frac: q.fmt.q, k_frac: q.fmt.k, logit_frac: q.fmt.logit };
-        Ok(Compiled { cfg: *cfg, map, image, layout, consts, program, table, table_names, chars })
+        Ok(Compiled { cfg: *cfg, map, image, layout, consts, program, tiles, table, table_names, chars })
     }
 
     pub fn encoded(&self) -> Vec<u64> {
@@ -313,8 +402,20 @@ impl Compiled {
 
     /// The program as text, one instruction a line with its address and encoding.
     pub fn listing(&self) -> String {
+        self.listing_of(&self.program)
+    }
+
+    /// Program `p` as text (see [`Compiled::listing`]).
+    pub fn listing_of(&self, p: &[Instr]) -> String {
         let name = |t: u8| self.table_names.get(t as usize).cloned().unwrap_or_else(|| format!("tensor{t}"));
-        self.program.iter().enumerate().map(|(pc, i)| format!("{pc:3}  {:016x}  {}\n", i.encode(), i.listing(name))).collect()
+        p.iter().enumerate().map(|(pc, i)| format!("{pc:3}  {:016x}  {}\n", i.encode(), i.listing(name))).collect()
+    }
+
+    /// The compiled model as stage `t` of the mesh holds it: `program` is the stage's program
+    /// (every tile holds the whole weight image; the stage reads only its layers' tensors).
+    pub fn tile(&self, t: usize) -> Result<Compiled> {
+        let p = self.tiles.get(t).ok_or_else(|| Error::invalid("tile", t, format!("allowed: 0..{}", self.tiles.len())))?;
+        Ok(Compiled { program: p.clone(), ..self.clone() })
     }
 
     /// Flips bit `bit` (0..8) of lane `lane` of weight word `word` (for fault-injection tests).
@@ -336,12 +437,18 @@ pub struct Interpreter<'a> {
     keys: Vec<Vec<Vec<i16>>>,
     values: Vec<Vec<Vec<i16>>>,
     pos: usize,
+    /// The program this interpreter runs (`c.program`, or a stage's program in a mesh).
+    prog: &'a [Instr],
 }
 
 impl<'a> Interpreter<'a> {
     pub fn new(c: &'a Compiled) -> Self {
+        Self::with_program(c, &c.program)
+    }
+
+    fn with_program(c: &'a Compiled, prog: &'a [Instr]) -> Self {
         let l = c.cfg.model.n_layer;
-        Interpreter { c, spad: vec![0; c.layout.size], keys: vec![Vec::new(); l], values: vec![Vec::new(); l], pos: 0 }
+        Interpreter { c, spad: vec![0; c.layout.size], keys: vec![Vec::new(); l], values: vec![Vec::new(); l], pos: 0, prog }
     }
 
     /// Forgets the cache: the next step is position 0.
@@ -383,68 +490,246 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// Runs the program for `token` at the next position. `sampler` is `Some((temp_k, rng))`
-    /// when SAMPLE runs (the step's logits are sampled) and `None` while the prompt is forced.
-    /// Returns the sampled token, if any.
-    pub fn step(&mut self, token: usize, sampler: Option<(u16, &mut XorShift32)>) -> Result<Option<usize>> {
-        let c = self.c;
-        let m = c.cfg.model;
-        let (e, hd, t) = (m.n_embd, m.head_dim(), self.pos);
+    /// Checks that `token` can run at position `t`.
+    fn check_step(&self, token: usize, t: usize) -> Result<()> {
+        let m = self.c.cfg.model;
         if t >= m.block_size {
             return Err(Error::invalid("position", t, format!("allowed: 0..{} (block_size)", m.block_size)));
         }
         if token >= m.vocab {
             return Err(Error::invalid("token", token, format!("allowed: 0..{}", m.vocab)));
         }
-        let mut sampler = sampler;
-        let mut sampled = None;
-        for i in &c.program {
-            let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
-            match i.op {
-                Op::End => break,
-                Op::Embed => {
-                    let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
-                    let (rt, rp) = (c.image.requant(wte.rq_base + token), c.image.requant(wpe.rq_base + t));
-                    for k in 0..e {
-                        let (w1, l1) = c.map.locate(wte, token, k);
-                        let (w2, l2) = c.map.locate(wpe, t, k);
-                        let v = rt.apply(self.weight(w1, l1) as i64) as i64 + rp.apply(self.weight(w2, l2) as i64) as i64;
-                        self.spad[a + k] = sat_i16(v);
-                    }
+        Ok(())
+    }
+
+    /// Executes one compute instruction (not END, SEND or RECV) for `token` at position `t`;
+    /// returns the sampled token of a SAMPLE when `sampler` is given.
+    fn exec(&mut self, i: &Instr, token: usize, t: usize, sampler: &mut Option<(u16, &mut XorShift32)>) -> Result<Option<usize>> {
+        let c = self.c;
+        let m = c.cfg.model;
+        let (e, hd) = (m.n_embd, m.head_dim());
+        let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
+        match i.op {
+            Op::End | Op::Send | Op::Recv => {
+                return Err(Error::invalid("instruction", i.op.mnemonic(), "allowed here: a compute instruction (SEND and RECV run in a MeshInterpreter)"))
+            }
+            Op::Embed => {
+                let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
+                let (rt, rp) = (c.image.requant(wte.rq_base + token), c.image.requant(wpe.rq_base + t));
+                for k in 0..e {
+                    let (w1, l1) = c.map.locate(wte, token, k);
+                    let (w2, l2) = c.map.locate(wpe, t, k);
+                    let v = rt.apply(self.weight(w1, l1) as i64) as i64 + rp.apply(self.weight(w2, l2) as i64) as i64;
+                    self.spad[a + k] = sat_i16(v);
                 }
-                Op::Norm => {
-                    let k: &NormConsts = &c.consts.norm[(i.flags & 1) as usize];
-                    let x: Vec<i16> = self.spad[a..a + e].to_vec();
-                    rmsnorm(&x, k, &mut self.spad[b..b + e]);
+            }
+            Op::Norm => {
+                let k: &NormConsts = &c.consts.norm[(i.flags & 1) as usize];
+                let x: Vec<i16> = self.spad[a..a + e].to_vec();
+                rmsnorm(&x, k, &mut self.spad[b..b + e]);
+            }
+            Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & 1 == 1),
+            Op::Add => {
+                for k in 0..cc {
+                    self.spad[a + k] = sat_i16(self.spad[a + k] as i64 + self.spad[b + k] as i64);
                 }
-                Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & 1 == 1),
-                Op::Add => {
-                    for k in 0..cc {
-                        self.spad[a + k] = sat_i16(self.spad[a + k] as i64 + self.spad[b + k] as i64);
-                    }
+            }
+            Op::Attn => {
+                let l = i.aux as usize;
+                self.keys[l].truncate(t);
+                self.values[l].truncate(t);
+                self.keys[l].push(self.spad[b..b + e].to_vec());
+                self.values[l].push(self.spad[cc..cc + e].to_vec());
+                for h in 0..m.n_head {
+                    let (lo, hi) = (h * hd, (h + 1) * hd);
+                    let ks: Vec<Vec<i16>> = self.keys[l].iter().map(|k| k[lo..hi].to_vec()).collect();
+                    let vs: Vec<Vec<i16>> = self.values[l].iter().map(|v| v[lo..hi].to_vec()).collect();
+                    let o = attention_head(&self.spad[a + lo..a + hi], &ks, &vs, c.consts.q_frac, c.consts.k_frac);
+                    self.spad[d + lo..d + hi].copy_from_slice(&o);
                 }
-                Op::Attn => {
-                    let l = i.aux as usize;
-                    self.keys[l].truncate(t);
-                    self.values[l].truncate(t);
-                    self.keys[l].push(self.spad[b..b + e].to_vec());
-                    self.values[l].push(self.spad[cc..cc + e].to_vec());
-                    for h in 0..m.n_head {
-                        let (lo, hi) = (h * hd, (h + 1) * hd);
-                        let ks: Vec<Vec<i16>> = self.keys[l].iter().map(|k| k[lo..hi].to_vec()).collect();
-                        let vs: Vec<Vec<i16>> = self.values[l].iter().map(|v| v[lo..hi].to_vec()).collect();
-                        let o = attention_head(&self.spad[a + lo..a + hi], &ks, &vs, c.consts.q_frac, c.consts.k_frac);
-                        self.spad[d + lo..d + hi].copy_from_slice(&o);
-                    }
-                }
-                Op::Sample => {
-                    if let Some((k, rng)) = sampler.as_mut() {
-                        sampled = Some(sample(&self.spad[a..a + b], c.consts.logit_frac, temperature(*k), rng));
-                    }
+            }
+            Op::Sample => {
+                if let Some((k, rng)) = sampler.as_mut() {
+                    return Ok(Some(sample(&self.spad[a..a + b], c.consts.logit_frac, temperature(*k), rng)));
                 }
             }
         }
+        Ok(None)
+    }
+
+    /// Runs the program for `token` at the next position. `sampler` is `Some((temp_k, rng))`
+    /// when SAMPLE runs (the step's logits are sampled) and `None` while the prompt is forced.
+    /// Returns the sampled token, if any.
+    pub fn step(&mut self, token: usize, sampler: Option<(u16, &mut XorShift32)>) -> Result<Option<usize>> {
+        let t = self.pos;
+        self.check_step(token, t)?;
+        let mut sampler = sampler;
+        let mut sampled = None;
+        for i in self.prog {
+            if i.op == Op::End {
+                break;
+            }
+            if let Some(s) = self.exec(i, token, t, &mut sampler)? {
+                sampled = Some(s);
+            }
+        }
         self.pos += 1;
+        Ok(sampled)
+    }
+}
+
+/// A packet between tiles as the network interfaces exchange it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet {
+    /// Sending stage.
+    pub src: usize,
+    /// [`KIND_ACT`] or [`KIND_TOKEN`].
+    pub kind: u8,
+    /// The sender's position (the header's tag).
+    pub pos: usize,
+    /// Elements (the token for [`KIND_TOKEN`]).
+    pub data: Vec<i16>,
+}
+
+/// The per-stage programs of a mesh run by one [`Interpreter`] per tile, the tiles in a loop,
+/// each running until it waits on a RECV with no packet queued (packets are queues, one per
+/// destination, in the order sent). The host stage (the last) runs the token loop as
+/// [`Interpreter::step`] does; the others run their program forever, their token and position
+/// taken from the packets they receive. With one tile it is [`Interpreter`].
+#[derive(Debug, Clone)]
+pub struct MeshInterpreter<'a> {
+    pub c: &'a Compiled,
+    pub tiles: Vec<Interpreter<'a>>,
+    tok: Vec<usize>,
+    pc: Vec<usize>,
+    inbox: Vec<std::collections::VecDeque<Packet>>,
+    /// Packets and payload elements sent so far.
+    pub packets: u64,
+    pub elements: u64,
+}
+
+impl<'a> MeshInterpreter<'a> {
+    pub fn new(c: &'a Compiled) -> Self {
+        let n = c.tiles.len();
+        MeshInterpreter {
+            c,
+            tiles: c.tiles.iter().map(|p| Interpreter::with_program(c, p)).collect(),
+            tok: vec![0; n],
+            pc: vec![0; n],
+            inbox: vec![Default::default(); n],
+            packets: 0,
+            elements: 0,
+        }
+    }
+
+    fn host(&self) -> usize {
+        self.tiles.len() - 1
+    }
+
+    /// Forgets every tile's cache: the next step is position 0.
+    pub fn reset(&mut self) {
+        self.tiles.iter_mut().for_each(Interpreter::reset);
+        self.pc.iter_mut().for_each(|p| *p = 0);
+        self.inbox.iter_mut().for_each(|q| q.clear());
+    }
+
+    pub fn pos(&self) -> usize {
+        self.tiles[self.host()].pos
+    }
+
+    /// The logits of the last step (the host tile's).
+    pub fn logits(&self) -> &[i16] {
+        self.tiles[self.host()].logits()
+    }
+
+    /// The stage at mesh coordinates `aux` (as SEND encodes them).
+    fn stage_at(&self, aux: u8) -> Result<usize> {
+        let xy = ((aux & 15) as usize, (aux >> 4) as usize);
+        (0..self.tiles.len())
+            .find(|&t| self.c.cfg.tile_xy(t) == xy)
+            .ok_or_else(|| Error::invalid("SEND destination", format!("({},{})", xy.0, xy.1), "allowed: a tile of the mesh"))
+    }
+
+    /// Runs one step of the pipeline for `token` at the host's next position (as
+    /// [`Interpreter::step`]).
+    pub fn step(&mut self, token: usize, sampler: Option<(u16, &mut XorShift32)>) -> Result<Option<usize>> {
+        let h = self.host();
+        let pos = self.tiles[h].pos;
+        self.tiles[h].check_step(token, pos)?;
+        self.tok[h] = token;
+        self.pc[h] = 0;
+        let mut sampler = sampler;
+        let mut sampled = None;
+        let mut done = false;
+        while !done {
+            let mut progress = false;
+            for t in 0..self.tiles.len() {
+                loop {
+                    let prog = &self.c.tiles[t];
+                    let i = prog[self.pc[t]];
+                    let here = self.tiles[t].pos;
+                    match i.op {
+                        Op::End => {
+                            self.pc[t] = 0;
+                            progress = true;
+                            if t == h {
+                                done = true;
+                            }
+                            break;
+                        }
+                        Op::Send => {
+                            let dst = self.stage_at(i.aux)?;
+                            let data = if i.flags & 1 == KIND_TOKEN {
+                                vec![self.tok[t] as i16]
+                            } else {
+                                self.tiles[t].spad[i.a as usize..(i.a + i.b) as usize].to_vec()
+                            };
+                            self.packets += 1;
+                            self.elements += data.len() as u64;
+                            self.inbox[dst].push_back(Packet { src: t, kind: i.flags & 1, pos: here, data });
+                        }
+                        Op::Recv => {
+                            let Some(p) = self.inbox[t].pop_front() else { break };
+                            if p.kind != i.flags & 1 || (p.kind == KIND_ACT && p.data.len() != i.b as usize) {
+                                return Err(Error::Mismatch(format!(
+                                    "tile {t} pc {}: RECV kind {} len {} got a packet of kind {} with {} elements from tile {}",
+                                    self.pc[t],
+                                    i.flags & 1,
+                                    i.b,
+                                    p.kind,
+                                    p.data.len(),
+                                    p.src
+                                )));
+                            }
+                            self.tiles[t].pos = p.pos;
+                            if p.kind == KIND_TOKEN {
+                                self.tok[t] = p.data[0] as u16 as usize;
+                                self.tiles[t].check_step(self.tok[t], p.pos)?;
+                            } else {
+                                self.tiles[t].spad[i.a as usize..(i.a + i.b) as usize].copy_from_slice(&p.data);
+                            }
+                        }
+                        _ => {
+                            let tok = self.tok[t];
+                            let mut none = None;
+                            let smp = if t == h { &mut sampler } else { &mut none };
+                            if let Some(s) = self.tiles[t].exec(&i, tok, here, smp)? {
+                                sampled = Some(s);
+                            }
+                        }
+                    }
+                    self.pc[t] += 1;
+                    progress = true;
+                }
+                if done {
+                    break;
+                }
+            }
+            if !done && !progress {
+                return Err(Error::Mismatch(format!("the tiles wait for each other (program counters {:?})", self.pc)));
+            }
+        }
+        self.tiles[h].pos += 1;
         Ok(sampled)
     }
 }
@@ -474,5 +759,98 @@ mod tests {
         assert_eq!(m.describe(13, 24), None);
         let lay = Layout::new(&cfg).unwrap();
         assert_eq!((lay.h, lay.logits, lay.size), (112, 176, 208));
+    }
+
+    fn random_model(layers: usize, seed: u64) -> QuantModel {
+        use rand::SeedableRng;
+        let p = crate::model::ModelParams { n_layer: layers, ..crate::model::ModelParams::MICROGPT };
+        let cfg = ModelConfig::try_from(p).unwrap();
+        let f = crate::model::train::init_model(cfg, crate::model::Tokenizer::letters(26), &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        QuantModel::from_float(&f).unwrap()
+    }
+
+    fn mesh(q: &QuantModel, tiles: (usize, usize)) -> Compiled {
+        let cfg = LpuConfig::try_from(LpuParams { tiles, ..LpuParams::new(q.cfg, 4, 4, "ecp5-85k") }).unwrap();
+        Compiled::new(&cfg, q).unwrap()
+    }
+
+    /// Runs `steps` consecutive steps (names restarting at BOS) through the mesh interpreter
+    /// and `Golden::step`; the first difference as a message.
+    fn mesh_vs_golden(q: &QuantModel, c: &Compiled, steps: usize, seed: u64) -> std::result::Result<(), String> {
+        let mut g = crate::model::Golden::new(q);
+        let mut it = MeshInterpreter::new(c);
+        let t = Temperature::try_from(1.0).unwrap();
+        let (mut rng, mut rng2) = (XorShift32::new(seed), XorShift32::new(seed));
+        let bos = q.cfg.bos();
+        let mut tok = bos;
+        for s in 0..steps {
+            if it.pos() == q.cfg.block_size {
+                g.reset();
+                it.reset();
+                tok = bos;
+            }
+            let want = g.step(tok).map_err(|e| e.to_string())?.to_vec();
+            let got = it.step(tok, Some((t.k, &mut rng2))).map_err(|e| e.to_string())?;
+            if it.logits() != want.as_slice() {
+                return Err(format!("step {s}: logits {:?} != golden {:?}", it.logits(), want));
+            }
+            tok = sample(&want, q.fmt.logit, t, &mut rng);
+            if got != Some(tok) {
+                return Err(format!("step {s}: sampled {got:?} != {tok}"));
+            }
+            if tok == bos {
+                g.reset();
+                it.reset();
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn mesh_programs_equal_golden() {
+        let q2 = random_model(2, 2);
+        let q1 = random_model(1, 5);
+        let q3 = random_model(3, 9);
+        for (q, tiles) in [(&q2, (2, 1)), (&q2, (1, 2)), (&q2, (3, 1)), (&q1, (1, 2)), (&q1, (2, 1)), (&q3, (2, 2)), (&q3, (1, 3))] {
+            let c = mesh(q, tiles);
+            assert_eq!(c.tiles.len(), tiles.0 * tiles.1);
+            mesh_vs_golden(q, &c, 300, 11).unwrap_or_else(|e| panic!("{} layers on {tiles:?}: {e}", q.cfg.n_layer));
+        }
+        // One tile: the mesh interpreter runs the single program, which has no SEND or RECV.
+        let c = mesh(&q2, (1, 1));
+        assert!(c.program.iter().all(|i| !matches!(i.op, Op::Send | Op::Recv)));
+        assert_eq!(c.tiles, vec![c.program.clone()]);
+        mesh_vs_golden(&q2, &c, 100, 3).unwrap();
+    }
+
+    #[test]
+    fn mesh_check_catches_a_wrong_weight_and_a_wrong_program() {
+        let q = random_model(2, 2);
+        let mut c = mesh(&q, (2, 1));
+        // Stage 1 runs layer 1: flip a bit of its fc2 and the check must fail.
+        let fc2 = c.map.tensors[3 + 6 + 5].clone();
+        let (word, lane) = c.map.locate(&fc2, 0, 0);
+        c.flip_weight_bit(word, lane, 6).unwrap();
+        let e = mesh_vs_golden(&q, &c, 300, 11).unwrap_err();
+        assert!(e.contains("logits"), "{e}");
+        // A stage that sends the residual one element short: the receiver names the mismatch.
+        let mut c = mesh(&q, (2, 1));
+        let send = c.tiles[0].iter().position(|i| i.op == Op::Send).unwrap();
+        c.tiles[0][send].b -= 1;
+        let e = mesh_vs_golden(&q, &c, 5, 11).unwrap_err();
+        assert_eq!(e, "simulation mismatch: tile 1 pc 1: RECV kind 0 len 16 got a packet of kind 0 with 15 elements from tile 0");
+    }
+
+    #[test]
+    fn stage_programs_send_and_receive_the_residual() {
+        let q = random_model(2, 2);
+        let c = mesh(&q, (2, 1));
+        let ops = |t: usize| c.tiles[t].iter().map(|i| i.op.mnemonic()).collect::<Vec<_>>().join(" ");
+        assert_eq!(ops(0), "RECV EMBED NORM NORM MATVEC ATTN MATVEC ADD NORM MATVEC MATVEC ADD SEND END");
+        assert_eq!(ops(1), "SEND RECV NORM MATVEC ATTN MATVEC ADD NORM MATVEC MATVEC ADD MATVEC SAMPLE END");
+        assert_eq!(c.program, c.tiles[1]);
+        let l = c.listing_of(&c.tiles[0]);
+        assert!(l.lines().next().unwrap().ends_with("RECV    token"), "{l}");
+        assert!(l.contains("SEND    to=(1,0) src=0 len=16"), "{l}");
     }
 }

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 /// Largest R and C of the matrix unit.
 pub const MAX_DIM: usize = 16;
+/// Largest side of the tile mesh.
+pub const MAX_SIDE: usize = 4;
 
 /// Unvalidated parameters as a user gives them; turn into an [`LpuConfig`] with `try_from`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +73,21 @@ impl TryFrom<LpuParams> for LpuConfig {
             let ok: Vec<String> = (1..=heads).filter(|&l| heads.is_multiple_of(l)).map(|l| l.to_string()).collect();
             return Err(Error::invalid("lanes", p.lanes, format!("must divide n_head = {heads} (allowed: {})", ok.join(", "))));
         }
-        if p.tiles != (1, 1) {
+        let (w, h) = p.tiles;
+        let name = format!("{w}x{h}");
+        if !(1..=MAX_SIDE).contains(&w) || !(1..=MAX_SIDE).contains(&h) {
+            return Err(Error::invalid("tiles", name, format!("allowed: W and H in 1..={MAX_SIDE}")));
+        }
+        let max = p.model.n_layer + 1;
+        if w * h > max {
             return Err(Error::invalid(
                 "tiles",
-                format!("{}x{}", p.tiles.0, p.tiles.1),
-                "allowed: 1x1 (v1 runs every unit in one tile, point to point; larger meshes are not built yet)",
+                name,
+                format!(
+                    "allowed: at most {max} tiles for {} layer{} (one stage per layer plus one for the head)",
+                    p.model.n_layer,
+                    if p.model.n_layer == 1 { "" } else { "s" }
+                ),
             ));
         }
         let target: Target = p.target.parse()?;
@@ -122,8 +134,37 @@ impl LpuConfig {
     pub fn span(&self, n: usize) -> usize {
         n.div_ceil(self.cols) * self.cols
     }
-    /// The name of the generated core top, e.g. `llmpu_core_r4c4`.
+    /// Tiles of the mesh (W * H).
+    pub fn n_tiles(&self) -> usize {
+        self.tiles.0 * self.tiles.1
+    }
+    /// Mesh coordinates `(x, y)` of pipeline stage `t`: the stages snake through the mesh
+    /// (row 0 west to east, row 1 east to west, ...) so consecutive stages are neighbours.
+    pub fn tile_xy(&self, t: usize) -> (usize, usize) {
+        let w = self.tiles.0;
+        let (y, i) = (t / w, t % w);
+        (if y % 2 == 0 { i } else { w - 1 - i }, y)
+    }
+    /// The stage that samples and holds the host link: the last one.
+    pub fn host_tile(&self) -> usize {
+        self.n_tiles() - 1
+    }
+    /// The layers stage `t` runs: a contiguous share, the first `L mod N` stages one more;
+    /// with `N = L + 1` the last stage holds no layer (only the head).
+    pub fn stage_layers(&self, t: usize) -> std::ops::Range<usize> {
+        let (l, n) = (self.model.n_layer, self.n_tiles());
+        if n == l + 1 {
+            return t.min(l)..(t + 1).min(l);
+        }
+        let start = |k: usize| k * (l / n) + k.min(l % n);
+        start(t)..start(t + 1)
+    }
+    /// The name of the generated core top, e.g. `llmpu_core_r4c4` (`llmpu_core_r4c4_2x1` for
+    /// a mesh of tiles).
     pub fn top_name(&self) -> String {
+        if self.tiles != (1, 1) {
+            return format!("llmpu_core_r{}c{}_{}x{}", self.rows, self.cols, self.tiles.0, self.tiles.1);
+        }
         format!("llmpu_core_r{}c{}", self.rows, self.cols)
     }
 }
@@ -151,13 +192,15 @@ mod tests {
         assert_eq!(e(LpuParams { lanes: 3, ..p() }), "lanes 3 is not allowed (must divide n_head = 4 (allowed: 1, 2, 4))");
         assert_eq!(e(LpuParams { lanes: 0, ..p() }), "lanes 0 is not allowed (allowed: 1..=4)");
         assert_eq!(
-            e(LpuParams { tiles: (2, 1), ..p() }),
-            "tiles 2x1 is not allowed (allowed: 1x1 (v1 runs every unit in one tile, point to point; larger meshes are not built yet))"
+            e(LpuParams { tiles: (3, 1), ..p() }),
+            "tiles 3x1 is not allowed (allowed: at most 2 tiles for 1 layer (one stage per layer plus one for the head))"
         );
         assert_eq!(
             e(LpuParams { attention_elements: 3, ..p() }),
             "attention-elements 3 is not allowed (must divide head_dim = 4 (allowed: 1, 2, 4))"
         );
+        assert_eq!(e(LpuParams { tiles: (5, 1), ..p() }), "tiles 5x1 is not allowed (allowed: W and H in 1..=4)");
+        assert_eq!(e(LpuParams { tiles: (1, 0), ..p() }), "tiles 1x0 is not allowed (allowed: W and H in 1..=4)");
         assert!(e(LpuParams { target: "xc7".into(), ..p() }).starts_with("target 'xc7' is not allowed (allowed: ice40-up5k"));
     }
 
@@ -165,6 +208,24 @@ mod tests {
     fn attention_elements_default_by_target() {
         let c = |t: &str, e: usize| LpuConfig::try_from(LpuParams { attention_elements: e, ..LpuParams::new(ModelConfig::microgpt(), 1, 1, t) }).unwrap().attention_elements;
         assert_eq!((c("ecp5-85k", 0), c("ice40-up5k", 0), c("ice40-up5k", 4), c("ecp5-85k", 2)), (4, 1, 4, 2));
+    }
+
+    #[test]
+    fn stages_share_the_layers() {
+        let with = |layers: usize, tiles: (usize, usize)| {
+            let m = ModelConfig::try_from(crate::model::ModelParams { n_layer: layers, ..crate::model::ModelParams::MICROGPT }).unwrap();
+            LpuConfig::try_from(LpuParams { tiles, ..LpuParams::new(m, 4, 4, "ecp5-85k") }).unwrap()
+        };
+        let c = with(1, (1, 2));
+        assert_eq!((c.stage_layers(0), c.stage_layers(1), c.host_tile(), c.tile_xy(1)), (0..1, 1..1, 1, (0, 1)));
+        let c = with(2, (2, 1));
+        assert_eq!((c.stage_layers(0), c.stage_layers(1), c.tile_xy(1)), (0..1, 1..2, (1, 0)));
+        let c = with(5, (2, 2));
+        let s: Vec<_> = (0..4).map(|t| c.stage_layers(t)).collect();
+        assert_eq!(s, vec![0..2, 2..3, 3..4, 4..5]);
+        let xy: Vec<_> = (0..4).map(|t| c.tile_xy(t)).collect();
+        assert_eq!(xy, vec![(0, 0), (1, 0), (1, 1), (0, 1)]);
+        assert_eq!(with(1, (1, 1)).stage_layers(0), 0..1);
     }
 
     #[test]

@@ -39,10 +39,27 @@ pub enum Op {
     Attn = 5,
     /// Sample over `b` logits at `a` (skipped while the prompt is forced).
     Sample = 6,
+    /// Tiles only: inject one packet to the tile at mesh coordinates `aux` (`x = aux & 15`,
+    /// `y = aux >> 4`): `b` elements read from `a` (kind ACT, `flags & 1 = 0`) or the
+    /// controller's token (kind TOKEN, `flags & 1 = 1`); the header carries the position.
+    /// Opcodes 7 and 8 are `dbg_op`'s output-stall and control classes, hence 9 and 10.
+    Send = 9,
+    /// Tiles only: wait for the next packet, write its `b` payload elements to `a` (kind ACT)
+    /// or take its token (kind TOKEN); the position of the header becomes the tile's position.
+    Recv = 10,
 }
 
+/// `flags & 1` of SEND/RECV: the packet carries scratchpad elements (the residual stream).
+pub const KIND_ACT: u8 = 0;
+/// `flags & 1` of SEND/RECV: the packet carries the token to embed.
+pub const KIND_TOKEN: u8 = 1;
+/// Bits of a NoC flit of the tile mesh (two 16-bit elements per payload flit).
+pub const FLIT_BITS: u32 = 32;
+/// Elements one packet carries at most (15 payload flits of two elements).
+pub const PACKET_ELEMS: usize = 2 * crate::rtl::noc::flit::MAX_PAYLOAD as usize;
+
 impl Op {
-    pub const ALL: [Op; 7] = [Op::End, Op::Embed, Op::Norm, Op::Matvec, Op::Add, Op::Attn, Op::Sample];
+    pub const ALL: [Op; 9] = [Op::End, Op::Embed, Op::Norm, Op::Matvec, Op::Add, Op::Attn, Op::Sample, Op::Send, Op::Recv];
 
     pub fn from_code(c: u8) -> Option<Op> {
         Op::ALL.iter().copied().find(|o| *o as u8 == c)
@@ -57,6 +74,8 @@ impl Op {
             Op::Add => "ADD",
             Op::Attn => "ATTN",
             Op::Sample => "SAMPLE",
+            Op::Send => "SEND",
+            Op::Recv => "RECV",
         }
     }
 }
@@ -108,7 +127,7 @@ impl Instr {
 
     pub fn decode(w: u64) -> Result<Self> {
         let code = (w >> 60) as u8;
-        let op = Op::from_code(code).ok_or_else(|| Error::invalid("opcode", code, "allowed: 0..=6"))?;
+        let op = Op::from_code(code).ok_or_else(|| Error::invalid("opcode", code, "allowed: 0..=6, 9, 10"))?;
         let m = (ADDR_LIMIT - 1) as u64;
         Ok(Instr {
             op,
@@ -134,6 +153,10 @@ impl Instr {
             Op::Add => format!("{m:<7} dst={} src={} len={}", self.a, self.b, self.c),
             Op::Attn => format!("{m:<7} layer={} q={} k={} v={} dst={}", self.aux, self.a, self.b, self.c, self.d),
             Op::Sample => format!("{m:<7} src={} len={}", self.a, self.b),
+            Op::Send if self.flags & 1 == KIND_TOKEN => format!("{m:<7} to=({},{}) token", self.aux & 15, self.aux >> 4),
+            Op::Send => format!("{m:<7} to=({},{}) src={} len={}", self.aux & 15, self.aux >> 4, self.a, self.b),
+            Op::Recv if self.flags & 1 == KIND_TOKEN => format!("{m:<7} token"),
+            Op::Recv => format!("{m:<7} dst={} len={}", self.a, self.b),
         }
     }
 }
@@ -147,7 +170,13 @@ mod tests {
         let i = Instr { op: Op::Attn, flags: 1, aux: 7, a: 4095, b: 1, c: 2048, d: 17 };
         assert_eq!(Instr::decode(i.encode()).unwrap(), i);
         assert_eq!(i.encode() >> 60, 5);
-        assert_eq!(Instr::decode(0xF000_0000_0000_0000).unwrap_err().to_string(), "opcode 15 is not allowed (allowed: 0..=6)");
+        assert_eq!(Instr::decode(0xF000_0000_0000_0000).unwrap_err().to_string(), "opcode 15 is not allowed (allowed: 0..=6, 9, 10)");
+        let s = Instr { op: Op::Send, flags: KIND_ACT, aux: 0x21, a: 12, b: 16, c: 0, d: 0 };
+        assert_eq!(Instr::decode(s.encode()).unwrap(), s);
+        assert_eq!(s.encode() >> 60, 9);
+        assert_eq!(s.listing(|_| String::new()), "SEND    to=(1,2) src=12 len=16");
+        let r = Instr { flags: KIND_TOKEN, ..Instr::new(Op::Recv) };
+        assert_eq!((r.encode() >> 60, r.listing(|_| String::new())), (10, "RECV    token".to_string()));
         let bad = Instr { a: 4096, ..Instr::new(Op::Embed) };
         assert_eq!(
             bad.check().unwrap_err().to_string(),

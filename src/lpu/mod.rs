@@ -10,7 +10,7 @@ pub mod config;
 pub mod isa;
 pub mod reference;
 
-pub use compiler::{Compiled, Interpreter, WeightMap};
+pub use compiler::{Compiled, Interpreter, MeshInterpreter, WeightMap};
 pub use config::{LpuConfig, LpuParams};
 pub use isa::{Instr, Op};
 pub use reference::{generate, GenRequest, Generation};

@@ -44,6 +44,8 @@ pub fn class_name(v: usize) -> &'static str {
         6 => "sample",
         7 => "output stall",
         8 => "control",
+        9 => "noc send",
+        10 => "noc recv",
         15 => "idle",
         _ => "other",
     }
@@ -59,7 +61,8 @@ pub struct RunResult {
     pub stall: u64,
     /// Cycles spent in each `dbg_op` class (index = value).
     pub per_class: [u64; 16],
-    /// Cycles of each forward pass, from its EMBED start to the next (the last to `gen_done`).
+    /// Cycles of each forward pass, from its first instruction (EMBED; SEND of the token on a
+    /// mesh) to the next (the last to `gen_done`).
     pub step_cycles: Vec<u64>,
 }
 
@@ -102,7 +105,9 @@ pub fn run(sim: &mut Sim, req: &GenRequest, mut out_ready: impl FnMut(u64) -> bo
         sim.eval();
         let d = sim.get_id(dbg)? as usize & 15;
         r.per_class[d] += 1;
-        if d == 1 && prev_dbg != 1 {
+        // A forward pass starts with its first instruction: EMBED on one tile, SEND of the
+        // token on the host tile of a mesh (its only SEND).
+        if (d == 1 || d == 9) && prev_dbg != d {
             if let Some(s) = last_embed {
                 r.step_cycles.push(cyc - s);
             }

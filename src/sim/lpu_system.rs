@@ -97,7 +97,8 @@ impl PinDevice for SystemDev {
         if self.running {
             let d = self.sim.get_id(dbg_id)? as usize & 15;
             self.per_class[d] += 1;
-            if d == 1 && self.prev_dbg != 1 {
+            // A pass starts with EMBED (one tile) or the host tile's SEND of the token (a mesh).
+            if (d == 1 || d == 9) && self.prev_dbg != d {
                 if let Some(s) = self.last_embed {
                     self.step_cycles.push(cyc - s);
                 }

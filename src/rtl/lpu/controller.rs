@@ -36,6 +36,13 @@
 //! 7. `dbg_op` names the class of the current cycle: the opcode (1..6) while an instruction's
 //!    unit runs, 7 while a character waits for `out_ready`, 8 for control, 15 idle.
 //! 8. `reset` (synchronous) returns to idle.
+//! 9. Tiles (docs/lpu.md, "Tiles and the network-on-chip"): SEND (opcode 9) and RECV (10) start
+//!    the network interface (`send_start`/`recv_start`, done on `ni_done`); `dbg_op` shows 9 or
+//!    10 while it runs. A received packet header (`rx_hdr`) sets `pos` to `rx_pos`, a received
+//!    token (`rx_tok_valid`) sets `tok` to `rx_tok`. With `follower` high (every tile but the
+//!    host tile) the controller runs no token loop: out of reset it runs the program from
+//!    address 0, and END starts it again; `attn_clear` pulses with a header of position 0.
+//!    With `follower` low and no SEND/RECV in the program it behaves exactly as 1..8 say.
 
 use rust_hdl::prelude::*;
 
@@ -111,6 +118,14 @@ pub struct Controller {
     pub seed_load: Signal<Out, Bit>,
     pub attn_clear: Signal<Out, Bit>,
     pub dbg_op: Signal<Out, Bits<4>>,
+    pub follower: Signal<In, Bit>,
+    pub send_start: Signal<Out, Bit>,
+    pub recv_start: Signal<Out, Bit>,
+    pub ni_done: Signal<In, Bit>,
+    pub rx_hdr: Signal<In, Bit>,
+    pub rx_pos: Signal<In, Bits<8>>,
+    pub rx_tok_valid: Signal<In, Bit>,
+    pub rx_tok: Signal<In, Bits<8>>,
     state: DFF<CtlState>,
     pcr: DFF<Bits<8>>,
     ir: DFF<Bits<64>>,
@@ -169,6 +184,9 @@ impl Logic for Controller {
         if self.op.val() == 6 {
             self.unit_done.next = self.smp_done.val();
         }
+        if (self.op.val() == 9) | (self.op.val() == 10) {
+            self.unit_done.next = self.ni_done.val();
+        }
         self.st_tokens.next = self.steps.q.val();
         self.st_names.next = self.names.q.val();
         self.st_cycles.next = self.cycles.q.val();
@@ -180,6 +198,8 @@ impl Logic for Controller {
         self.add_start.next = false;
         self.attn_start.next = false;
         self.smp_start.next = false;
+        self.send_start.next = false;
+        self.recv_start.next = false;
         self.seed_load.next = false;
         self.attn_clear.next = false;
         self.gen_done.next = false;
@@ -192,7 +212,10 @@ impl Logic for Controller {
         match self.state.q.val() {
             CtlState::Idle => {
                 self.dbg_op.next = 15.into();
-                if self.cmd_start.val() {
+                if self.follower.val() {
+                    self.pcr.d.next = 0.into();
+                    self.state.d.next = CtlState::Fetch;
+                } else if self.cmd_start.val() {
                     self.busy.d.next = true;
                     self.cycles.d.next = 1.into();
                     self.stall.d.next = 0.into();
@@ -247,7 +270,11 @@ impl Logic for Controller {
             }
             CtlState::Exec => {
                 self.dbg_op.next = self.op.val();
-                if self.op.val() == 0 {
+                if (self.op.val() == 0) & self.follower.val() {
+                    self.dbg_op.next = 8.into();
+                    self.pcr.d.next = 0.into();
+                    self.state.d.next = CtlState::Fetch;
+                } else if self.op.val() == 0 {
                     self.dbg_op.next = 8.into();
                     self.state.d.next = CtlState::StepEnd;
                 } else if (self.op.val() == 6) & self.forced.val() {
@@ -261,6 +288,8 @@ impl Logic for Controller {
                     self.add_start.next = self.op.val() == 4;
                     self.attn_start.next = self.op.val() == 5;
                     self.smp_start.next = self.op.val() == 6;
+                    self.send_start.next = self.op.val() == 9;
+                    self.recv_start.next = self.op.val() == 10;
                     self.state.d.next = CtlState::Wait;
                 }
             }
@@ -332,6 +361,15 @@ impl Logic for Controller {
                 self.cycles.d.next = self.cycles.q.val();
                 self.state.d.next = CtlState::Idle;
             }
+        }
+        if self.rx_hdr.val() {
+            self.posr.d.next = self.rx_pos.val();
+            if self.follower.val() & (self.rx_pos.val() == 0) {
+                self.attn_clear.next = true;
+            }
+        }
+        if self.rx_tok_valid.val() {
+            self.tokr.d.next = self.rx_tok.val();
         }
         if self.reset.val() {
             self.state.d.next = CtlState::Idle;

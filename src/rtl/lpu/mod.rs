@@ -15,6 +15,8 @@ pub mod vec_add;
 pub mod vector;
 pub mod top;
 pub mod system;
+pub mod netif;
+pub mod tiles;
 
 use crate::error::{Error, Result};
 use crate::lpu::compiler::Compiled;
@@ -50,7 +52,8 @@ pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
 }
 
 /// The whole core of a compiled model in one file: controller, ADD leaf, attention adapter,
-/// vector leaves, matrix unit, attention unit, ROMs, scratchpad and the top.
+/// vector leaves, matrix unit, attention unit, ROMs, scratchpad and the top; with more than one
+/// tile the mesh of tiles ([`tiles`]) under the same top name and ports.
 pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
@@ -63,6 +66,9 @@ pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
         e.text.push('\n');
         e.text.push_str(&part.text);
         e.modules.extend(part.modules);
+    }
+    if c.cfg.n_tiles() > 1 {
+        return Ok(tiles::verilog(c, &n, e)?.with_header(&n.top));
     }
     let roms = top::rom_modules(c, &n);
     e.push_module(n.prog.clone(), &roms);
@@ -109,6 +115,8 @@ pub fn manifest(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[St
             "memory_map": c.map.to_json(),
             "scratchpad": c.layout,
             "program": c.listing().lines().collect::<Vec<_>>(),
+            "tile_programs": c.tiles.iter().map(|p| c.listing_of(p).lines().map(String::from).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "tile_places": (0..c.cfg.n_tiles()).map(|t| c.cfg.tile_xy(t)).collect::<Vec<_>>(),
             "program_encoding": "docs/isa.md: op 63..60, flags 59..56, aux 55..48, a 47..36, b 35..24, c 23..12, d 11..0",
             "tensor_table": c.table.iter().map(|w| format!("{w:016x}")).collect::<Vec<_>>(),
             "constants": c.consts,

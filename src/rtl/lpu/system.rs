@@ -27,8 +27,11 @@ use crate::rtl::emit::{file_header, Emitted};
 use crate::rtl::hostlink::{HostLinkConfig, HostLinkParams};
 use std::fmt::Write;
 
-/// Name of the system top for `c`: `llmpu_lpu_rRcC`.
+/// Name of the system top for `c`: `llmpu_lpu_rRcC` (`llmpu_lpu_rRcC_WxH` for a mesh of tiles).
 pub fn top_name(c: &Compiled) -> String {
+    if c.cfg.tiles != (1, 1) {
+        return format!("llmpu_lpu_r{}c{}_{}x{}", c.cfg.rows, c.cfg.cols, c.cfg.tiles.0, c.cfg.tiles.1);
+    }
     format!("llmpu_lpu_r{}c{}", c.cfg.rows, c.cfg.cols)
 }
 
