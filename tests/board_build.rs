@@ -46,7 +46,7 @@ fn build_and_check(board: &str, ext: &str) {
     let log = std::fs::read_to_string(bd.join("nextpnr.log")).unwrap();
     assert!(log.contains("PLL"), "{board}: no PLL in the log");
     for port in ["uart_rx", "uart_tx", "led[0]"] {
-        assert!(log.contains(&format!("'{port}' to")) || log.contains(&format!("pin {port}$")), "{board}: {port} not constrained");
+        assert!(log.contains(&format!("'{port}' to")) || log.contains(&format!("pin '{port}$")), "{board}: {port} not constrained");
     }
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(bd.join("lpu_manifest.json")).unwrap()).unwrap();
     assert_eq!(m["config"]["hostlink"]["clock_hz"].as_f64().unwrap(), (clock * 1e6).round());

@@ -188,7 +188,7 @@ pub struct LpuBuildReport {
     pub bitstream: PathBuf,
     pub bitstream_bytes: u64,
     pub build_dir: PathBuf,
-    /// Wall-clock seconds of the tools (writing the files included).
+    /// Wall-clock seconds: of the tools in [`run`]; `llmpu build` counts generating the design too.
     pub seconds: f64,
 }
 
