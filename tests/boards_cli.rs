@@ -53,7 +53,7 @@ fn flash_dry_run_prints_the_command() {
     let (code, out, _) = llmpu(&["flash", "--board", "ulx3s-85f", "--bitstream", "b/top.bit", "--dry-run"]);
     assert_eq!((code, out.as_str()), (0, "openFPGALoader -b ulx3s b/top.bit\n"));
     let (code, out, _) = llmpu(&["flash", "--board", "icebreaker", "--dry-run"]);
-    assert_eq!((code, out.as_str()), (0, "iceprog build/board/icebreaker/llmpu_board_demo/top.bin\n"));
+    assert_eq!((code, out.as_str()), (0, "iceprog build/board/icebreaker/lpu/top.bin\n"));
 }
 
 #[test]

@@ -34,6 +34,22 @@ pub fn default_dir(board: &Board, design: &str) -> PathBuf {
     PathBuf::from("build/board").join(board.name).join(design)
 }
 
+/// What a design adds to a board build beyond its Verilog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The design's 16 x 16 multipliers: when the part has fewer DSPs, yosys maps only that
+    /// many to DSPs and the rest to logic ([`synth_commands`]).
+    pub multipliers: u32,
+    /// nextpnr's `--seed`.
+    pub seed: u64,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { multipliers: 0, seed: 1 }
+    }
+}
+
 /// Plans the full bitstream build of `design` (module `design_top`, its Verilog files by
 /// name) for `board` at `freq_mhz` (the oscillator when `None`).
 pub fn plan(
@@ -45,6 +61,22 @@ pub fn plan(
     tools: &Tools,
     pack: &PackTools,
 ) -> Result<BuildPlan> {
+    plan_with(board, design_top, verilog, freq_mhz, dir, tools, pack, PlanOptions::default())
+}
+
+/// [`plan`] with the design's multiplier count and nextpnr's seed. `.hex` files (memory
+/// images read by `$readmemh`) are written beside the Verilog and not read as Verilog.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_with(
+    board: &Board,
+    design_top: &str,
+    verilog: &FileSet,
+    freq_mhz: Option<f64>,
+    dir: &Path,
+    tools: &Tools,
+    pack: &PackTools,
+    opts: PlanOptions,
+) -> Result<BuildPlan> {
     let target = board.target();
     let pll = clocking(board, freq_mhz)?;
     let freq = pll.map(|p| p.f_out()).unwrap_or(board.clock_mhz);
@@ -55,7 +87,9 @@ pub fn plan(
         if let Some(text) = verilog.get(&name) {
             files.add(path.clone(), text.to_vec());
         }
-        reads += &format!("read_verilog {path}\n");
+        if !name.ends_with(".hex") {
+            reads += &format!("read_verilog {path}\n");
+        }
     }
     files.add(BOARD_TOP_FILE, board_top_verilog(board, design_top, pll.as_ref()));
     let cons = board.constraint_file_name();
@@ -66,14 +100,19 @@ pub fn plan(
         board.name,
         target.device,
         target.package,
-        synth_commands(&target, BOARD_TOP, 0)
+        synth_commands(&target, BOARD_TOP, opts.multipliers)
     );
     files.add(YOSYS_SCRIPT, script);
     let cons_flag = match target.family {
         Family::Ice40 => "--pcf",
         Family::Ecp5 => "--lpf",
     };
-    let nextpnr = nextpnr_step(&target, freq, tools, vec![], vec![cons_flag.into(), cons]);
+    let mut nextpnr = nextpnr_step(&target, freq, tools, vec![], vec![cons_flag.into(), cons]);
+    if let Some(i) = nextpnr.args.iter().position(|a| a == "--seed") {
+        if let Some(v) = nextpnr.args.get_mut(i + 1) {
+            *v = opts.seed.to_string();
+        }
+    }
     let mut p = BuildPlan {
         top: design_top.to_string(),
         target,

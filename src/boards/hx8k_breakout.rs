@@ -7,7 +7,7 @@
 //! Programming follows the same file: `iceprog -S` (SRAM, the board's jumpers J6/J7 set
 //! for SRAM programming).
 
-use super::{Board, Flasher, Pin};
+use super::{Board, LpuDefaults, Flasher, Pin};
 
 pub const HX8K_BREAKOUT: Board = Board {
     name: "hx8k-breakout",
@@ -23,5 +23,6 @@ pub const HX8K_BREAKOUT: Board = Board {
     leds_active_low: false,
     io_type: "LVCMOS33",
     flasher: Flasher::Iceprog { sram: true },
+    lpu: LpuDefaults { rows: 1, cols: 1, freq_mhz: 12.0 },
     source: "amaranth-boards amaranth_boards/ice40_hx8k_b_evn.py",
 };

@@ -5,7 +5,7 @@
 //! `clk12` pin 35, `led_r` 11 / `led_g` 37 (PinsN: active low), button 10 (inverted: active
 //! low), `UARTResource(rx="6", tx="9", PULLUP=1)` (rx/tx from the FPGA's side).
 
-use super::{Board, Button, Flasher, Pin};
+use super::{Board, LpuDefaults, Button, Flasher, Pin};
 
 pub const ICEBREAKER: Board = Board {
     name: "icebreaker",
@@ -21,5 +21,6 @@ pub const ICEBREAKER: Board = Board {
     leds_active_low: true,
     io_type: "LVCMOS33",
     flasher: Flasher::Iceprog { sram: false },
+    lpu: LpuDefaults { rows: 1, cols: 1, freq_mhz: 12.0 },
     source: "amaranth-boards amaranth_boards/icebreaker.py",
 };

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod flash;
 pub mod hx8k_breakout;
 pub mod icebreaker;
+pub mod lpu_build;
 pub mod pll;
 pub mod top;
 pub mod ulx3s;
@@ -47,6 +48,16 @@ pub enum Flasher {
     OpenFpgaLoader { board: &'static str },
 }
 
+/// What `llmpu build --board B` builds when the user names no size or clock: the matrix unit
+/// and the clock (MHz; the oscillator's, or what the PLL makes) chosen so that the processing
+/// unit of the default model fits the part and meets timing (measured: docs/boards.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LpuDefaults {
+    pub rows: usize,
+    pub cols: usize,
+    pub freq_mhz: f64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Board {
     /// The name users type, e.g. `icebreaker`.
@@ -72,6 +83,8 @@ pub struct Board {
     pub flasher: Flasher,
     /// The published pinout the pins were read from.
     pub source: &'static str,
+    /// Defaults of `llmpu build` for this board.
+    pub lpu: LpuDefaults,
 }
 
 /// Every board, in the order they are listed to users.

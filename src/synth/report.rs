@@ -180,6 +180,54 @@ impl SynthReport {
     }
 }
 
+/// The critical path of one clock as nextpnr's log reports it after routing: the cell pin it
+/// starts at (a flip-flop's output or an input), the pin it ends at (a flip-flop's data,
+/// enable or reset input) and its delay.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriticalPath {
+    /// nextpnr's clock net name, e.g. `$glbnet$clock`.
+    pub clock: String,
+    /// `cell.port` where the path starts.
+    pub from: String,
+    /// `cell.port` where the path ends.
+    pub to: String,
+    /// Logic plus routing delay, ns; `None` when the log does not print the total.
+    pub delay_ns: Option<f64>,
+}
+
+/// The last "Critical path report for clock" section of a nextpnr log (the post-route one when
+/// nextpnr routed; nextpnr prints one per clock after placement and again after routing): its
+/// first `Source` is the start, its last `Sink` the end. Both nextpnr-ice40 0.4's layout
+/// (`curr total` columns) and YoWASP nextpnr-ecp5's (`type curr total name`) are read.
+/// `None` when the log has no such section (no clocked path, or nextpnr stopped earlier).
+pub fn parse_critical_path(log: &str) -> Option<CriticalPath> {
+    const HEAD: &str = "Critical path report for clock '";
+    let lines: Vec<&str> = log.lines().map(|l| l.trim_start_matches("Info:").trim_start_matches("Warning:").trim()).collect();
+    let start = lines.iter().rposition(|l| l.starts_with(HEAD))?;
+    let clock = lines[start][HEAD.len()..].split('\'').next().unwrap_or_default().to_string();
+    let (mut from, mut to, mut delay_ns) = (None, None, None);
+    for l in &lines[start + 1..] {
+        if l.is_empty() || l.starts_with("Critical path report") {
+            break;
+        }
+        let words: Vec<&str> = l.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "Source") {
+            if from.is_none() {
+                from = words.get(i + 1).map(|w| w.to_string());
+            }
+        } else if words.first() == Some(&"Sink") {
+            to = words.get(1).map(|w| w.to_string());
+        } else if let (Some(&a), Some(&"ns"), Some(&"logic,"), Some(&b), Some(&"ns")) =
+            (words.first(), words.get(1), words.get(2), words.get(3), words.get(4))
+        {
+            if let (Ok(a), Ok(b)) = (a.parse::<f64>(), b.parse::<f64>()) {
+                delay_ns = Some(a + b);
+            }
+        }
+    }
+    Some(CriticalPath { clock, from: from?, to: to?, delay_ns })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +294,77 @@ mod tests {
         assert_eq!(e.to_string(), "b/nextpnr_report.json: no `TRELLIS_COMB` in utilization");
         let e = SynthReport::parse("x", &t("ice40-up5k"), 50.0, ICE40_REPORT, "[]", Path::new("b")).unwrap_err();
         assert!(e.to_string().starts_with("b/yosys_stat.json: not a yosys `stat -json` report:"), "{e}");
+    }
+    // Excerpts of real logs: YoWASP nextpnr-ecp5 (an attention unit at 50 MHz, paths cut short
+    // where marked) and nextpnr-ice40 0.4, each with its post-placement and post-route sections.
+    const ECP5_LOG: &str = "Info: Critical path report for clock '$glbnet$clock$TRELLIS_IO_IN' (posedge -> posedge):
+Info:       type curr  total name
+Info:   clk-to-q  0.52  0.52 Source early.q_TRELLIS_FF_Q.Q
+Info:    routing  1.95  2.47 Net x (61,21) -> (72,11)
+Info:                          Sink early.d_LUT4_Z.C
+Info: 1.00 ns logic, 1.47 ns routing
+
+Info: Routing..
+Info: Critical path report for clock '$glbnet$clock$TRELLIS_IO_IN' (posedge -> posedge):
+Info:       type curr  total name
+Info:   clk-to-q  0.52  0.52 Source dut.head_0.alpha_r.q_TRELLIS_FF_Q_4.Q
+Info:    routing  1.95  2.47 Net dut.alpha_0[11] (61,21) -> (72,11)
+Info:                          Sink dut.unit_0_0.mul.b_LUT4_Z_4.C
+Info:                          Defined in:
+Info:                               place_wrapper.v:29.29-49.4
+Info:      logic  0.24  31.79 Source dut.outr_0_3.r.q_TRELLIS_FF_Q_DI_LUT4_Z_D_LUT4_C.F
+Info:    routing  0.91  32.70 Net dut.outr_0_3.r.q_TRELLIS_FF_Q_DI_LUT4_Z_D_LUT4_C_Z (78,4) -> (72,2)
+Info:                          Sink dut.outr_0_3.r.q_TRELLIS_FF_Q_3.LSR
+Info:      setup  0.42  33.12 Source dut.outr_0_3.r.q_TRELLIS_FF_Q_3.LSR
+Info: 14.00 ns logic, 19.12 ns routing
+
+Info: Critical path report for cross-domain path '<async>' -> 'posedge $glbnet$clock$TRELLIS_IO_IN':
+Info:       type curr  total name
+Info:     source  0.00  0.00 Source reset$tr_io.O
+Info:                          Sink dut.control.pending.q_LUT4_A.D
+
+Warning: Max frequency for clock '$glbnet$clock$TRELLIS_IO_IN': 30.19 MHz (FAIL at 50.00 MHz)
+";
+    const ICE40_LOG: &str = "Info: Critical path report for clock 'clock$SB_IO_IN_$glb_clk' (posedge -> posedge):
+Info: curr total
+Info:  1.4  1.4  Source dut.head_0.shift_r.q_SB_DFFE_Q_6_DFFLC.O
+Info:  3.0  4.3    Net dut.shift_0[0] budget -0.808000 ns (9,13) -> (5,13)
+Info:                Sink dut.unit_0_0.div_round.half_SB_LUT4_O_I2_SB_LUT4_O_I3_SB_LUT4_O_LC.I3
+Info:                Defined in:
+Info:                  place_wrapper.v:29.32-49.4
+Info:  0.9 87.8  Source dut.outr_0_0.d_SB_LUT4_O_9_LC.O
+Info:  3.5 91.3    Net dut.dv_0_0[6] budget -0.273000 ns (2,2) -> (7,3)
+Info:                Sink dut.outr_0_3.r.q_SB_DFFE_Q_9_DFFLC.I0
+Info:                Defined in:
+Info:                  place_wrapper.v:29.32-49.4
+Info:  1.2 92.5  Setup dut.outr_0_3.r.q_SB_DFFE_Q_9_DFFLC.I0
+Info: 44.5 ns logic, 48.0 ns routing
+
+Warning: Max frequency for clock 'clock$SB_IO_IN_$glb_clk': 10.81 MHz (FAIL at 24.00 MHz)
+";
+
+    #[test]
+    fn critical_path_from_the_last_report_of_ecp5_log() {
+        let p = parse_critical_path(ECP5_LOG).unwrap();
+        assert_eq!(p.clock, "$glbnet$clock$TRELLIS_IO_IN");
+        assert_eq!(p.from, "dut.head_0.alpha_r.q_TRELLIS_FF_Q_4.Q");
+        assert_eq!(p.to, "dut.outr_0_3.r.q_TRELLIS_FF_Q_3.LSR");
+        assert!((p.delay_ns.unwrap() - 33.12).abs() < 1e-9);
+    }
+
+    #[test]
+    fn critical_path_of_ice40_log() {
+        let p = parse_critical_path(ICE40_LOG).unwrap();
+        assert_eq!(p.clock, "clock$SB_IO_IN_$glb_clk");
+        assert_eq!(p.from, "dut.head_0.shift_r.q_SB_DFFE_Q_6_DFFLC.O");
+        assert_eq!(p.to, "dut.outr_0_3.r.q_SB_DFFE_Q_9_DFFLC.I0");
+        assert!((p.delay_ns.unwrap() - 92.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_critical_path_without_a_clock_report() {
+        assert_eq!(parse_critical_path("Info: Program finished normally.\n"), None);
+        // A section cut off before its first sink (nextpnr killed) has no end: no path.
+        assert_eq!(parse_critical_path("Info: Critical path report for clock 'c' (posedge -> posedge):\nInfo:  1.4  1.4  Source a.O\n"), None);
     }
 }
