@@ -130,6 +130,7 @@ fn plots_of_a_sweep() {
         assert!(get("tokens").contains(l), "{l}");
     }
     insta::assert_snapshot!("bench_fmax_svg", get("fmax"));
+    assert!(plots(&ice40()).unwrap().is_empty(), "nothing placed or simulated: nothing to plot");
 }
 
 #[test]

@@ -144,6 +144,9 @@ pub fn plot_name(target: &str, what: &str) -> String {
 /// The plots of a sweep: resources (% of the part), fmax, cycles per token, tokens/s,
 /// simulation speed; `(file name, SVG text)`.
 pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
+    if !measured(r) {
+        return Ok(vec![]);
+    }
     let xs: Vec<String> = r.points.iter().map(|p| p.size.to_string()).collect();
     let col = |f: &dyn Fn(&Point) -> Option<f64>| r.points.iter().map(f).collect::<Vec<_>>();
     let ser = |name: &str, values: Vec<Option<f64>>| Series { name: name.into(), values };
@@ -196,6 +199,11 @@ pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
         line_plot("Verilator speed of the core", x, "simulated cycles/s (log)", &xs, &[ser("cycles/s", col(&|p| p.sim.as_ref().map(|m| m.sim_cycles_per_s)))], true)?,
     ));
     Ok(out)
+}
+
+/// Whether any size of `r` was placed or simulated (else a sweep has nothing to plot).
+pub fn measured(r: &BenchReport) -> bool {
+    r.points.iter().any(|p| p.pnr.is_some() || p.sim.is_some())
 }
 
 fn best(reports: &[BenchReport], prefix: &str) -> Option<(f64, String, String)> {
@@ -329,7 +337,7 @@ fn section(r: &BenchReport) -> String {
             row_status(p).replace('|', "\\|")
         );
     }
-    if r.board.is_none() {
+    if r.board.is_none() && measured(r) {
         s += "\n";
         for what in ["resources", "fmax", "cycles", "tokens", "simspeed"] {
             s += &format!("![{what}]({})\n", plot_name(&r.target, what));
@@ -407,17 +415,26 @@ fn gap(reports: &[BenchReport]) -> String {
     if !any {
         s += "Every single-stream target that was run is met.\n";
     }
+    for r in reports.iter().filter(|r| r.board.is_none()) {
+        let f: Vec<(f64, f64)> = r.points.iter().filter_map(|p| p.pnr.as_ref().and_then(|q| q.fmax_mhz.map(|f| (f, q.requested_mhz)))).collect();
+        if let (Some(lo), Some(hi)) = (f.iter().map(|x| x.0).reduce(f64::min), f.iter().map(|x| x.0).reduce(f64::max)) {
+            s += &format!("- fmax of the {} placed sizes on {}: {lo:.2} to {hi:.2} MHz ({} MHz requested).\n", f.len(), r.target, f[0].1);
+        }
+    }
     s += GAP_NOTE;
     s
 }
 
-const GAP_NOTE: &str = "\nWhat would close it, from the breakdown above: (1) the clock — the core's critical paths\n\
-(requantiser shift/saturate, the matrix unit's product-to-accumulator path, the attention\n\
-unit's exp/reciprocal) need pipeline registers; (2) the cycles — the units run one after\n\
-another (embed, norms, matrix products, attention, adds, sampling never overlap) and the\n\
-vector leaves and the attention adapter move one element per cycle, so beyond 4x4 a larger\n\
-matrix unit hardly helps: overlapping the next unit's start with the previous unit's drain and\n\
-C-wide vector and attention paths are the next steps (docs/lpu.md, \"Measured cycles per token\").\n";
+const GAP_NOTE: &str = "\nWhat would close it, from the numbers above: (1) the clock — where fmax hardly changes\n\
+with the matrix unit's size, the limit is a path common to all sizes, not the matrix unit's\n\
+width; nextpnr names it in each build folder's `nextpnr.log`\n\
+(docs/lpu.md, \"Synthesis\", found the requantiser and the product-to-accumulator path\n\
+before), and it needs pipeline registers; (2) the cycles — the units run one after another\n\
+(embed, norms, matrix products, attention, adds and sampling never overlap), and every stage\n\
+but the matrix products costs the same at every size, so a larger matrix unit only shrinks\n\
+`matvec`: overlapping a unit's start with the previous unit's drain and moving C elements per\n\
+cycle in the vector and attention paths (docs/lpu.md, \"Measured cycles per token\") are the\n\
+next steps.\n";
 
 const BATCHED: &str = "\n## Batched mode\n\nNot built: the hardware runs one sequence at a time, so there is no aggregate tokens/s to\n\
 report and the 2,000,000 tokens/s target is not met. What it would take: per-sequence KV cache\n\
@@ -425,5 +442,6 @@ regions (the caches are addressed by layer and position today; a sequence index 
 more address field, B times the KV block RAMs), per-sequence scratchpad regions and sampler\n\
 state (seed, position, name count), and a controller that interleaves the sequences' forward\n\
 passes through the matrix unit — e.g. B sequences' activation vectors as the B columns of one\n\
-matrix-matrix product, so each weight row read from the weight store is used B times. The\n\
-weight-store bandwidth is what bounds one stream; batching B streams divides that cost by B.\n";
+matrix-matrix product, so each weight word read from the weight store serves B sequences. The\n\
+matrix products are the largest stage at every size measured above, which is what batching\n\
+would share.\n";
