@@ -6,12 +6,12 @@
 
 use crate::model::{FloatModel, FloatRunner, Golden, QuantModel};
 use crate::numeric::XorShift32;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// Tokens per second of both reference models on this machine, one thread.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CpuRates {
     pub float: f64,
     pub integer: f64,

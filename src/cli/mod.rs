@@ -2,6 +2,7 @@
 //! with `TryFrom`; the handlers stay thin and call the library.
 
 pub mod args;
+pub mod bench;
 pub mod board;
 pub mod demo;
 pub mod generate;
@@ -54,6 +55,11 @@ pub enum Command {
     Flash(board::FlashArgs),
     /// Generate names on a board through its serial port (host protocol) and print tokens/s
     Run(run::RunArgs),
+    /// Tokens/s of the processing unit on a board's part: place and route (fmax), Verilator
+    /// (cycles per token), CPU reference
+    Bench(bench::BenchArgs),
+    /// `bench` for several matrix-unit sizes on one part; tables and SVG plots (--out docs)
+    Sweep(bench::SweepArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -71,5 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BoardDemo(a) => board::run_board_demo(a),
         Command::Flash(a) => board::run_flash(a),
         Command::Run(a) => run::run(a),
+        Command::Bench(a) => bench::run_bench(a),
+        Command::Sweep(a) => bench::run_sweep(a),
     }
 }

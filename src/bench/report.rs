@@ -1,0 +1,447 @@
+//! Benchmark results as text: the terminal table of one report ([`text`]), the SVG plots of a
+//! sweep ([`plots`]) and docs/benchmarks.md from every report of a docs folder ([`markdown`]),
+//! set beside the published anchor and the issue's targets ([`ANCHOR`], [`TARGETS`]). Pure
+//! functions of the reports: nothing here measures anything.
+
+use super::plot::{line_plot, Series};
+use super::sweep::{BenchReport, Point};
+use crate::error::Result;
+
+/// The published MicroGPT-on-FPGA design the results are compared with.
+pub struct Anchor {
+    pub name: &'static str,
+    pub part: &'static str,
+    pub clock_mhz: f64,
+    pub tokens_per_s: f64,
+    pub first_token_cycles: u64,
+    pub cycles_per_further_position: u64,
+    pub logic: &'static str,
+    pub dsps: &'static str,
+}
+
+pub const ANCHOR: Anchor = Anchor {
+    name: "MicroGPT on FPGA (published)",
+    part: "Cyclone V (DE1-SoC)",
+    clock_mhz: 56.25,
+    tokens_per_s: 51_000.0,
+    first_token_cycles: 867,
+    cycles_per_further_position: 20,
+    logic: "25,851 ALMs",
+    dsps: "38 DSP blocks",
+};
+
+/// A throughput target of issue #9.
+pub struct Goal {
+    pub what: &'static str,
+    /// Which sweep's best single-stream result answers it: a target name or a family prefix.
+    pub target_prefix: &'static str,
+    pub tokens_per_s: f64,
+    pub batched: bool,
+}
+
+pub const TARGETS: [Goal; 3] = [
+    Goal { what: "MicroGPT, single stream, ECP5-85F", target_prefix: "ecp5-85k", tokens_per_s: 500_000.0, batched: false },
+    Goal { what: "MicroGPT, single stream, an iCE40 part", target_prefix: "ice40", tokens_per_s: 50_000.0, batched: false },
+    Goal { what: "MicroGPT, batched (aggregate), ECP5-85F", target_prefix: "ecp5-85k", tokens_per_s: 2_000_000.0, batched: true },
+];
+
+/// `1234567.8` as `1,234,568`.
+pub fn grouped(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "-".into())
+}
+
+fn use_cell(u: &super::run::Use) -> String {
+    format!("{} / {} ({:.0}%)", u.used, u.available, u.percent())
+}
+
+fn row_status(p: &Point) -> String {
+    if let Some(why) = &p.does_not_fit {
+        return format!("does not fit: {why}");
+    }
+    if !p.errors.is_empty() {
+        return format!("FAILED: {}", p.errors.join("; "));
+    }
+    match &p.pnr {
+        Some(r) if r.reused => "measured (place and route reused from an identical finished build)".into(),
+        Some(_) => "measured".into(),
+        None => "-".into(),
+    }
+}
+
+/// The terminal table of one report.
+pub fn text(r: &BenchReport) -> String {
+    let mut s = format!(
+        "{} on {}{}; model {}; {} tokens at T {} (seed {})\nplaced design: {}\n",
+        r.points.iter().map(|p| p.size.to_string()).collect::<Vec<_>>().join(", "),
+        r.target,
+        r.board.as_ref().map(|b| format!(" (board {b})")).unwrap_or_default(),
+        r.model,
+        r.workload.tokens,
+        r.workload.temperature,
+        r.workload.seed,
+        r.placed
+    );
+    for p in &r.points {
+        s += &format!("\n{} ({})\n", p.size, p.top);
+        if p.does_not_fit.is_some() || !p.errors.is_empty() {
+            s += &format!("  {}\n", row_status(p));
+        }
+        if let Some(q) = &p.pnr {
+            s += &format!("  LUTs {}, flip-flops {}, DSPs {}, block RAMs {}\n", use_cell(&q.luts), use_cell(&q.ffs), opt(q.dsps.as_ref(), use_cell), use_cell(&q.brams));
+            s += &format!(
+                "  fmax {} ({} MHz requested); place and route {}{}\n",
+                opt(q.fmax_mhz, |f| format!("{f:.2} MHz")),
+                q.requested_mhz,
+                opt(q.seconds, |t| format!("{t:.0} s")),
+                if q.reused { " (reused build)" } else { "" }
+            );
+        }
+        if let Some(m) = &p.sim {
+            s += &format!("  cycles per token: first {}, mean {:.1} over {} tokens\n", m.first_cycles, m.mean_cycles, m.tokens);
+            let st: Vec<String> = m.stages.iter().map(|x| format!("{} {:.1}", x.stage, x.cycles_per_token)).collect();
+            s += &format!("  per stage (cycles per token): {}\n", st.join(", "));
+            s += &format!("  Verilator: {} cycles in {:.2} s = {} cycles/s (model build {:.1} s)\n", m.cycles, m.seconds, grouped(m.sim_cycles_per_s), m.build_seconds);
+        }
+        if let Some(t) = p.tokens_per_s {
+            s += &format!("  tokens/s (one stream) = fmax / mean cycles per token = {}\n", grouped(t));
+        }
+    }
+    if let Some(c) = &r.cpu {
+        s += &format!("\nCPU reference (one thread, this machine): integer model {} tokens/s, float model {} tokens/s\n", grouped(c.integer), grouped(c.float));
+    }
+    s += &format!(
+        "anchor: {} on {} at {} MHz, about {} tokens/s\n",
+        ANCHOR.name,
+        ANCHOR.part,
+        ANCHOR.clock_mhz,
+        grouped(ANCHOR.tokens_per_s)
+    );
+    s
+}
+
+/// File name of one of a report's plots.
+pub fn plot_name(target: &str, what: &str) -> String {
+    format!("bench-{target}-{what}.svg")
+}
+
+/// The plots of a sweep: resources (% of the part), fmax, cycles per token, tokens/s,
+/// simulation speed; `(file name, SVG text)`.
+pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
+    if !measured(r) {
+        return Ok(vec![]);
+    }
+    let xs: Vec<String> = r.points.iter().map(|p| p.size.to_string()).collect();
+    let col = |f: &dyn Fn(&Point) -> Option<f64>| r.points.iter().map(f).collect::<Vec<_>>();
+    let ser = |name: &str, values: Vec<Option<f64>>| Series { name: name.into(), values };
+    let t = &r.target;
+    let x = "matrix unit R x C";
+    let mut out = Vec::new();
+    out.push((
+        plot_name(t, "resources"),
+        line_plot(
+            &format!("Resources of the placed core on {t}"),
+            x,
+            "% of the part",
+            &xs,
+            &[
+                ser("LUTs", col(&|p| p.pnr.as_ref().map(|q| q.luts.percent()))),
+                ser("DSPs", col(&|p| p.pnr.as_ref().and_then(|q| q.dsps.map(|d| d.percent())))),
+                ser("block RAMs", col(&|p| p.pnr.as_ref().map(|q| q.brams.percent()))),
+                ser("flip-flops", col(&|p| p.pnr.as_ref().map(|q| q.ffs.percent()))),
+            ],
+            false,
+        )?,
+    ));
+    out.push((
+        plot_name(t, "fmax"),
+        line_plot(&format!("fmax (nextpnr) on {t}"), x, "MHz", &xs, &[ser("fmax achieved", col(&|p| p.pnr.as_ref().and_then(|q| q.fmax_mhz)))], false)?,
+    ));
+    out.push((
+        plot_name(t, "cycles"),
+        line_plot(
+            "Cycles per token (Verilator)",
+            x,
+            "cycles",
+            &xs,
+            &[ser("first token", col(&|p| p.sim.as_ref().map(|m| m.first_cycles as f64))), ser("mean", col(&|p| p.sim.as_ref().map(|m| m.mean_cycles)))],
+            false,
+        )?,
+    ));
+    let flat = |v: Option<f64>| r.points.iter().map(|_| v).collect::<Vec<_>>();
+    let mut tok = vec![ser("this design, one stream", col(&|p| p.tokens_per_s)), ser("anchor (Cyclone V, published)", flat(Some(ANCHOR.tokens_per_s)))];
+    if let Some(c) = &r.cpu {
+        tok.push(ser("CPU integer model", flat(Some(c.integer))));
+        tok.push(ser("CPU float model", flat(Some(c.float))));
+    }
+    for g in TARGETS.iter().filter(|g| !g.batched && t.starts_with(g.target_prefix)) {
+        tok.push(ser("target (issue #9)", flat(Some(g.tokens_per_s))));
+    }
+    out.push((plot_name(t, "tokens"), line_plot(&format!("Tokens/s on {t}"), x, "tokens/s (log)", &xs, &tok, true)?));
+    out.push((
+        plot_name(t, "simspeed"),
+        line_plot("Verilator speed of the core", x, "simulated cycles/s (log)", &xs, &[ser("cycles/s", col(&|p| p.sim.as_ref().map(|m| m.sim_cycles_per_s)))], true)?,
+    ));
+    Ok(out)
+}
+
+/// Whether any size of `r` was placed or simulated (else a sweep has nothing to plot).
+pub fn measured(r: &BenchReport) -> bool {
+    r.points.iter().any(|p| p.pnr.is_some() || p.sim.is_some())
+}
+
+fn best(reports: &[BenchReport], prefix: &str) -> Option<(f64, String, String)> {
+    reports
+        .iter()
+        .filter(|r| r.target.starts_with(prefix))
+        .flat_map(|r| r.points.iter().filter_map(move |p| p.tokens_per_s.map(|t| (t, p.size.to_string(), r.target.clone()))))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+/// docs/benchmarks.md from `reports` (sweeps first, then single-board benches, as given).
+pub fn markdown(reports: &[BenchReport]) -> String {
+    let mut s = String::from("# Benchmarks\n\n");
+    s += "Generated by `llmpu sweep ... --out docs` and `llmpu bench ... --out docs` from the results they\n\
+          store beside this file (`docs/benchmarks-*.json`); do not edit by hand — rerun the commands below.\n\
+          Every number here was measured by those runs, except the published anchor and the targets.\n\n";
+    s += "## Runs\n\n| command | date | machine | load average (start, end) |\n|---|---|---|---|\n";
+    for r in reports {
+        s += &format!(
+            "| `{}` | {} | {} logical CPUs, {} | {}, {} |\n",
+            r.command,
+            r.date_utc,
+            r.machine.cpus,
+            r.machine.cpu_model,
+            opt(r.machine.load_start, |v| format!("{v:.2}")),
+            opt(r.machine.load_end, |v| format!("{v:.2}"))
+        );
+    }
+    s += "\nThe machine was shared with other builds (see the load averages): tool times and\n\
+          Verilator speeds are those of a loaded machine; fmax and cycle counts do not depend on load.\n";
+    if let Some(r) = reports.first() {
+        s += &format!("\nPlaced design: {}. Workload: {} sampled tokens per size, temperature {}, seed {}; every run was\ncompared with the integer reference token for token (a difference fails the run).\n", r.placed, r.workload.tokens, r.workload.temperature, r.workload.seed);
+    }
+
+    s += "\n## Anchor, CPU reference and targets\n\n| design | part | clock | cycles per token | tokens/s | logic | DSPs |\n|---|---|---|---|---|---|---|\n";
+    s += &format!(
+        "| {} | {} | {} MHz | {} first, +{} per further position | about {} | {} | {} |\n",
+        ANCHOR.name,
+        ANCHOR.part,
+        ANCHOR.clock_mhz,
+        ANCHOR.first_token_cycles,
+        ANCHOR.cycles_per_further_position,
+        grouped(ANCHOR.tokens_per_s),
+        ANCHOR.logic,
+        ANCHOR.dsps
+    );
+    for r in reports {
+        if let Some(c) = &r.cpu {
+            let cpu = format!("{} ({} logical CPUs), one thread", r.machine.cpu_model, r.machine.cpus);
+            let run = run_name(r);
+            s += &format!("| CPU integer model ({run}) | {cpu} | - | - | {} | - | - |\n", grouped(c.integer));
+            s += &format!("| CPU float model ({run}) | {cpu} | - | - | {} | - | - |\n", grouped(c.float));
+        }
+    }
+    for r in reports {
+        for p in r.points.iter().filter(|p| p.tokens_per_s.is_some()) {
+            let (Some(q), Some(m)) = (&p.pnr, &p.sim) else { continue };
+            s += &format!(
+                "| llmpu {} ({}) | {} | {} MHz (fmax) | {} first, {:.1} mean | {} | {} LUT4 | {} |\n",
+                p.top,
+                run_name(r),
+                r.target,
+                opt(q.fmax_mhz, |f| format!("{f:.2}")),
+                m.first_cycles,
+                m.mean_cycles,
+                opt(p.tokens_per_s, grouped),
+                q.luts.used,
+                opt(q.dsps, |d| d.used.to_string())
+            );
+        }
+    }
+    s += "\n| target (issue #9) | required | best measured | met |\n|---|---|---|---|\n";
+    for g in &TARGETS {
+        let (measured, met) = if g.batched {
+            ("no batched mode in the hardware yet (see below)".to_string(), "no")
+        } else {
+            match best(reports, g.target_prefix) {
+                Some((t, size, target)) => (format!("{} ({size} on {target})", grouped(t)), if t >= g.tokens_per_s { "yes" } else { "no" }),
+                None => {
+                    let why = reports
+                        .iter()
+                        .filter(|r| r.target.starts_with(g.target_prefix))
+                        .flat_map(|r| r.points.iter().filter_map(|p| p.does_not_fit.as_ref().map(|w| format!("{}: {w}", p.size))))
+                        .next();
+                    (why.map(|w| format!("nothing placed: {w}")).unwrap_or_else(|| "not run".into()), "no")
+                }
+            }
+        };
+        s += &format!("| {} | {} tokens/s | {measured} | {met} |\n", g.what, grouped(g.tokens_per_s));
+    }
+
+    for r in reports {
+        s += &section(r);
+    }
+    s += &gap(reports);
+    s += BATCHED;
+    s
+}
+
+/// `sweep ecp5-85k run` or `bench ulx3s-85f run`.
+fn run_name(r: &BenchReport) -> String {
+    match &r.board {
+        Some(b) => format!("`bench` run on {b}"),
+        None => format!("`sweep` run on {}", r.target),
+    }
+}
+
+fn section(r: &BenchReport) -> String {
+    let title = match &r.board {
+        Some(b) => format!("`llmpu bench` on board {b} ({})", r.target),
+        None => format!("Sweep on {}", r.target),
+    };
+    let mut s = format!("\n## {title}\n\n`{}` ({})\n\n", r.command, r.date_utc);
+    s += "| R x C | LUT4 | flip-flops | DSPs | block RAMs | fmax (requested) | first token | mean cycles/token | tokens/s | P&R time | status |\n";
+    s += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for p in &r.points {
+        let q = p.pnr.as_ref();
+        let m = p.sim.as_ref();
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            p.size,
+            opt(q, |q| use_cell(&q.luts)),
+            opt(q, |q| use_cell(&q.ffs)),
+            opt(q.and_then(|q| q.dsps.as_ref()), use_cell),
+            opt(q, |q| use_cell(&q.brams)),
+            opt(q, |q| format!("{} MHz ({})", opt(q.fmax_mhz, |f| format!("{f:.2}")), q.requested_mhz)),
+            opt(m, |m| m.first_cycles.to_string()),
+            opt(m, |m| format!("{:.1}", m.mean_cycles)),
+            opt(p.tokens_per_s, grouped),
+            opt(q.and_then(|q| q.seconds), |t| format!("{t:.0} s")),
+            row_status(p).replace('|', "\\|")
+        );
+    }
+    if r.board.is_none() && measured(r) {
+        s += "\n";
+        for what in ["resources", "fmax", "cycles", "tokens", "simspeed"] {
+            s += &format!("![{what}]({})\n", plot_name(&r.target, what));
+        }
+    }
+    // Per-stage breakdown: the union of stage names in order of appearance.
+    let mut names: Vec<String> = Vec::new();
+    for m in r.points.iter().filter_map(|p| p.sim.as_ref()) {
+        for st in &m.stages {
+            if !names.contains(&st.stage) {
+                names.push(st.stage.clone());
+            }
+        }
+    }
+    if !names.is_empty() {
+        s += "\nWhere the cycles go (cycles per token, per `dbg_op` class of the controller; Verilator):\n\n";
+        s += &format!("| R x C | {} | total |\n|---|{}---|\n", names.join(" | "), "---|".repeat(names.len()));
+        for p in &r.points {
+            let Some(m) = &p.sim else { continue };
+            let cells: Vec<String> = names
+                .iter()
+                .map(|n| opt(m.stages.iter().find(|x| &x.stage == n), |x| format!("{:.1}", x.cycles_per_token)))
+                .collect();
+            s += &format!("| {} | {} | {:.1} |\n", p.size, cells.join(" | "), m.mean_cycles);
+        }
+        s += "\nSimulation speed (Verilator 5, one thread, the core driven at its host-link ports):\n\n";
+        s += "| R x C | simulated cycles | wall time | cycles/s | model build (or cache hit) |\n|---|---|---|---|---|\n";
+        for p in &r.points {
+            let Some(m) = &p.sim else { continue };
+            s += &format!("| {} | {} | {:.2} s | {} | {:.1} s |\n", p.size, m.cycles, m.seconds, grouped(m.sim_cycles_per_s), m.build_seconds);
+        }
+    }
+    s
+}
+
+/// Where the single-stream targets are missed: the cycle budget at the measured fmax against
+/// the measured cycles, and the largest stages.
+fn gap(reports: &[BenchReport]) -> String {
+    let mut s = String::from("\n## Where the gap is\n\n");
+    let mut any = false;
+    for g in TARGETS.iter().filter(|g| !g.batched) {
+        for r in reports.iter().filter(|r| r.target.starts_with(g.target_prefix) && r.board.is_none()) {
+            for p in &r.points {
+                let (Some(q), Some(m), Some(t)) = (&p.pnr, &p.sim, p.tokens_per_s) else { continue };
+                let Some(f) = q.fmax_mhz else { continue };
+                if t >= g.tokens_per_s {
+                    continue;
+                }
+                any = true;
+                let budget = f * 1e6 / g.tokens_per_s;
+                let mut st: Vec<&super::run::Stage> = m.stages.iter().collect();
+                st.sort_by(|a, b| b.cycles_per_token.total_cmp(&a.cycles_per_token));
+                let top: Vec<String> = st.iter().take(3).map(|x| format!("{} {:.0}", x.stage, x.cycles_per_token)).collect();
+                s += &format!(
+                    "- {} {}: {} tokens/s of {}. At its {f:.2} MHz the target allows {budget:.0} cycles per token; it takes {:.1} \
+                     (largest: {}). Reaching it at this clock needs {:.1}x fewer cycles, or at these cycles a {:.0} MHz clock.\n",
+                    r.target,
+                    p.size,
+                    grouped(t),
+                    grouped(g.tokens_per_s),
+                    m.mean_cycles,
+                    top.join(", "),
+                    m.mean_cycles / budget,
+                    g.tokens_per_s * m.mean_cycles / 1e6
+                );
+            }
+        }
+        if best(reports, g.target_prefix).is_none() {
+            if let Some((r, p)) = reports.iter().filter(|r| r.target.starts_with(g.target_prefix)).flat_map(|r| r.points.iter().map(move |p| (r, p))).find(|(_, p)| p.does_not_fit.is_some()) {
+                any = true;
+                s += &format!("- {} {}: {}\n", r.target, p.size, p.does_not_fit.as_deref().unwrap_or_default());
+            }
+        }
+    }
+    if !any {
+        s += "Every single-stream target that was run is met.\n";
+    }
+    for r in reports.iter().filter(|r| r.board.is_none()) {
+        let f: Vec<(f64, f64)> = r.points.iter().filter_map(|p| p.pnr.as_ref().and_then(|q| q.fmax_mhz.map(|f| (f, q.requested_mhz)))).collect();
+        if let (Some(lo), Some(hi)) = (f.iter().map(|x| x.0).reduce(f64::min), f.iter().map(|x| x.0).reduce(f64::max)) {
+            s += &format!("- fmax of the {} placed sizes on {}: {lo:.2} to {hi:.2} MHz ({} MHz requested).\n", f.len(), r.target, f[0].1);
+        }
+    }
+    s += GAP_NOTE;
+    s
+}
+
+const GAP_NOTE: &str = "\nWhat would close it, from the numbers above: (1) the clock — where fmax hardly changes\n\
+with the matrix unit's size, the limit is a path common to all sizes, not the matrix unit's\n\
+width; nextpnr names it in each build folder's `nextpnr.log`\n\
+(docs/lpu.md, \"Synthesis\", found the requantiser and the product-to-accumulator path\n\
+before), and it needs pipeline registers; (2) the cycles — the units run one after another\n\
+(embed, norms, matrix products, attention, adds and sampling never overlap), and every stage\n\
+but the matrix products costs the same at every size, so a larger matrix unit only shrinks\n\
+`matvec`: overlapping a unit's start with the previous unit's drain and moving C elements per\n\
+cycle in the vector and attention paths (docs/lpu.md, \"Measured cycles per token\") are the\n\
+next steps.\n";
+
+const BATCHED: &str = "\n## Batched mode\n\nNot built: the hardware runs one sequence at a time, so there is no aggregate tokens/s to\n\
+report and the 2,000,000 tokens/s target is not met. What it would take: per-sequence KV cache\n\
+regions (the caches are addressed by layer and position today; a sequence index would be one\n\
+more address field, B times the KV block RAMs), per-sequence scratchpad regions and sampler\n\
+state (seed, position, name count), and a controller that interleaves the sequences' forward\n\
+passes through the matrix unit — e.g. B sequences' activation vectors as the B columns of one\n\
+matrix-matrix product, so each weight word read from the weight store serves B sequences. The\n\
+matrix products are the largest stage at every size measured above, which is what batching\n\
+would share.\n";

@@ -1,0 +1,284 @@
+//! One benchmark point: the processing unit of a model on an R x C matrix unit for one FPGA
+//! part, measured twice — placed and routed by nextpnr ([`pnr`]: resources and achieved fmax)
+//! and simulated in Verilator ([`simulate`]: cycles per token over at least 200 tokens, equal
+//! to the integer reference token for token, and the simulator's own speed). Tokens/s of a
+//! single stream is fmax / mean cycles per token ([`tokens_per_s`]).
+//!
+//! Which design is placed: until the board build (`llmpu build --board B`) lands, [`pnr`]
+//! places the core `llmpu_core_rRcC` exactly as `llmpu synth lpu` does (inside the placeable
+//! wrapper, on the board's part, at the part's default clock request). [`PLACED_DESIGN`] says
+//! so in every report; switching to the board build means changing [`pnr`] and that string.
+
+use crate::error::{Error, Result};
+use crate::lpu::compiler::Compiled;
+use crate::lpu::reference::{generate, GenRequest, Generation};
+use crate::lpu::{LpuConfig, LpuParams};
+use crate::model::QuantModel;
+use crate::numeric::{Temperature, XorShift32};
+use crate::output::FileSet;
+use crate::synth::{BuildPlan, Design, SynthReport, Target, Tools};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What [`pnr`] places, for reports.
+pub const PLACED_DESIGN: &str = "core only (llmpu_core_rRcC in the placeable wrapper of `llmpu synth lpu`; not yet the board build with UART and PLL)";
+
+/// The fewest tokens a benchmark simulates (issue #9).
+pub const MIN_TOKENS: u16 = 200;
+
+/// An R x C matrix unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Size {
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}", self.rows, self.cols)
+    }
+}
+
+const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4";
+
+impl std::str::FromStr for Size {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::invalid("size", format!("'{s}'"), SIZE_ALLOWED);
+        let (r, c) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+        let dim = |t: &str| t.trim().parse::<usize>().ok().filter(|v| [1, 2, 4, 8, 16].contains(v)).ok_or_else(bad);
+        Ok(Size { rows: dim(r)?, cols: dim(c)? })
+    }
+}
+
+/// Parses a comma-separated list of sizes (`1x1,2x2,4x4`): at least one, no repeats, in the
+/// given order.
+pub fn parse_sizes(s: &str) -> Result<Vec<Size>> {
+    let mut out: Vec<Size> = Vec::new();
+    for part in s.split(',') {
+        if part.trim().is_empty() {
+            return Err(Error::invalid("sizes", format!("'{s}'"), format!("a comma-separated list of sizes, {SIZE_ALLOWED}")));
+        }
+        let z: Size = part.parse()?;
+        if out.contains(&z) {
+            return Err(Error::invalid("sizes", format!("'{s}'"), format!("each size once ({z} is repeated)")));
+        }
+        out.push(z);
+    }
+    Ok(out)
+}
+
+/// Tokens per second of one stream: `fmax / mean cycles per token`.
+pub fn tokens_per_s(fmax_mhz: f64, cycles_per_token: f64) -> Option<f64> {
+    (fmax_mhz > 0.0 && cycles_per_token > 0.0 && fmax_mhz.is_finite() && cycles_per_token.is_finite()).then(|| fmax_mhz * 1e6 / cycles_per_token)
+}
+
+/// Compiles `q` for a matrix unit of `size` on `target`.
+pub fn compile(q: &QuantModel, size: Size, target: &Target) -> Result<Compiled> {
+    let cfg = LpuConfig::try_from(LpuParams::new(q.cfg, size.rows, size.cols, target.name))?;
+    Compiled::new(&cfg, q)
+}
+
+/// One resource: used of available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Use {
+    pub used: u64,
+    pub available: u64,
+}
+
+impl Use {
+    pub fn percent(&self) -> f64 {
+        if self.available == 0 {
+            0.0
+        } else {
+            100.0 * self.used as f64 / self.available as f64
+        }
+    }
+}
+
+impl From<crate::synth::report::Usage> for Use {
+    fn from(u: crate::synth::report::Usage) -> Self {
+        Use { used: u.used, available: u.available }
+    }
+}
+
+/// What place and route measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PnrResult {
+    pub top: String,
+    pub target: String,
+    /// iCE40 logic cells or ECP5 LUT4s.
+    pub luts: Use,
+    pub ffs: Use,
+    pub dsps: Option<Use>,
+    pub brams: Use,
+    /// nextpnr's achieved fmax (worst clock domain), MHz.
+    pub fmax_mhz: Option<f64>,
+    pub requested_mhz: f64,
+    /// Wall time of yosys + nextpnr: from the plan's files written to nextpnr's report written.
+    pub seconds: Option<f64>,
+    /// `true` when the build folder already held a finished build of the identical plan.
+    pub reused: bool,
+    pub build_dir: PathBuf,
+}
+
+/// The synthesis plan of the core of `c` (as `llmpu synth lpu` plans it) in `dir`.
+pub fn pnr_plan(c: &Compiled, model_name: &str, dir: &Path, tools: &Tools) -> Result<BuildPlan> {
+    let target = c.cfg.target;
+    let (files, manifest) = crate::rtl::lpu::generate(c, model_name)?;
+    let fit = crate::rtl::lpu::fit::estimate(c)?;
+    let mut verilog = FileSet::new();
+    for n in files.names().into_iter().filter(|n| n.ends_with(".v") || n.ends_with(".sv") || n.ends_with(".hex")) {
+        if let Some(b) = files.get(&n) {
+            verilog.add(n, b.to_vec());
+        }
+    }
+    let design = Design { manifest: &manifest, verilog: &verilog, multipliers: fit.multipliers };
+    Ok(BuildPlan::synth(&design, target, target.default_mhz as f64, dir, tools))
+}
+
+/// `true` when `plan.dir` holds every file of `plan` byte for byte and both reports: a finished
+/// build of this very plan (nextpnr runs with a fixed seed).
+pub fn is_built(plan: &BuildPlan) -> bool {
+    let same = plan.files.names().iter().all(|n| match (std::fs::read(plan.dir.join(n)), plan.files.get(n)) {
+        (Ok(disk), Some(want)) => disk == want,
+        _ => false,
+    });
+    same && [crate::synth::plan::NEXTPNR_REPORT, crate::synth::plan::YOSYS_STAT].iter().all(|f| report_is_newer(plan, f))
+}
+
+fn report_is_newer(plan: &BuildPlan, report: &str) -> bool {
+    let m = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (m(plan.dir.join(report)), m(plan.dir.join(crate::synth::plan::YOSYS_SCRIPT))) {
+        (Some(r), Some(s)) => r >= s,
+        _ => false,
+    }
+}
+
+/// Seconds from the plan's script written to nextpnr's report written.
+fn build_seconds(plan: &BuildPlan) -> Option<f64> {
+    let m = |n: &str| std::fs::metadata(plan.dir.join(n)).and_then(|m| m.modified()).ok();
+    let (s, r) = (m(crate::synth::plan::YOSYS_SCRIPT)?, m(crate::synth::plan::NEXTPNR_REPORT)?);
+    r.duration_since(s).ok().map(|d| d.as_secs_f64())
+}
+
+/// Places and routes the design of `c` (see [`PLACED_DESIGN`]) in `dir`, or reads the reports
+/// of an identical finished build there.
+pub fn pnr(c: &Compiled, model_name: &str, dir: &Path, tools: &Tools, progress: bool) -> Result<PnrResult> {
+    let plan = pnr_plan(c, model_name, dir, tools)?;
+    let reused = is_built(&plan);
+    let r: SynthReport = if reused {
+        SynthReport::read(&plan.top, &plan.target, plan.freq_mhz, &plan.dir)?
+    } else {
+        crate::synth::run::run(&plan, progress)?
+    };
+    Ok(PnrResult {
+        top: r.top,
+        target: r.target,
+        luts: r.luts.into(),
+        ffs: r.ffs.into(),
+        dsps: r.dsps.map(Into::into),
+        brams: r.brams.into(),
+        fmax_mhz: r.fmax_mhz,
+        requested_mhz: r.requested_mhz,
+        seconds: build_seconds(&plan),
+        reused,
+        build_dir: plan.dir.clone(),
+    })
+}
+
+/// The generation a benchmark simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    /// Sampled tokens (not names), at least [`MIN_TOKENS`].
+    pub tokens: u16,
+    pub temperature: f64,
+    pub seed: u64,
+}
+
+impl Workload {
+    pub fn new(tokens: u16, temperature: f64, seed: u64) -> Result<Self> {
+        crate::error::check_range("tokens", tokens, MIN_TOKENS, 10_000)?;
+        Temperature::try_from(temperature)?;
+        if seed == 0 {
+            return Err(Error::invalid("seed", seed, "allowed: 1 or more"));
+        }
+        Ok(Workload { tokens, temperature, seed })
+    }
+
+    pub fn request(&self) -> Result<GenRequest> {
+        Ok(GenRequest {
+            seed: XorShift32::new(self.seed).0,
+            temp_k: Temperature::try_from(self.temperature)?.k,
+            count: self.tokens,
+            names: false,
+            quiet: false,
+            prompt: vec![],
+        })
+    }
+}
+
+/// Cycles of one stage per forward pass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    pub stage: String,
+    pub cycles_per_token: f64,
+}
+
+/// What the Verilator run measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimResult {
+    /// Forward passes run (= sampled tokens).
+    pub tokens: u32,
+    /// Cycles of the first forward pass (EMBED to the next EMBED, including its character).
+    pub first_cycles: u64,
+    /// `st_cycles / st_tokens`.
+    pub mean_cycles: f64,
+    /// Per `dbg_op` class, cycles per forward pass (idle excluded).
+    pub stages: Vec<Stage>,
+    /// Core cycles (`st_cycles`) of the run.
+    pub cycles: u64,
+    /// Wall time of the run (Verilator model already built), seconds.
+    pub seconds: f64,
+    /// `cycles / seconds`: how fast Verilator simulates this core on this machine.
+    pub sim_cycles_per_s: f64,
+    /// Wall time to generate and build (or find cached) the Verilator model, seconds.
+    pub build_seconds: f64,
+}
+
+/// Builds the core of `c` in Verilator, runs `w` and checks it token for token against the
+/// integer reference (`lpu::reference`): a difference is an error, not a number.
+pub fn simulate(q: &QuantModel, c: &Compiled, w: &Workload, progress: bool) -> Result<SimResult> {
+    let want = generate(q, &w.request()?)?;
+    simulate_against(&want, c, w, progress)
+}
+
+/// [`simulate`] against a given expected generation (the reference's, or a corrupted one in
+/// the test that shows the comparison can fail).
+pub fn simulate_against(want: &Generation, c: &Compiled, w: &Workload, progress: bool) -> Result<SimResult> {
+    let req = w.request()?;
+    let t0 = Instant::now();
+    let model = crate::sim::lpu::build(c, &crate::sim::BuildOptions { trace: false, progress, cache_dir: None })?;
+    let build_seconds = t0.elapsed().as_secs_f64();
+    let mut sim = model.sim(w.seed);
+    let t1 = Instant::now();
+    let got = crate::sim::lpu::run(&mut sim, &req, |_| true, 2_000_000_000)?;
+    let seconds = t1.elapsed().as_secs_f64();
+    crate::sim::lpu::compare(want, &got).map_err(|e| Error::Mismatch(format!("{}: {e}", c.cfg.top_name())))?;
+    let steps = got.gen.steps.max(1) as f64;
+    let stages = (0..16)
+        .filter(|&v| v != 15 && got.per_class[v] > 0)
+        .map(|v| Stage { stage: crate::sim::lpu::class_name(v).into(), cycles_per_token: got.per_class[v] as f64 / steps })
+        .collect();
+    Ok(SimResult {
+        tokens: got.gen.steps,
+        first_cycles: got.step_cycles.first().copied().unwrap_or(0),
+        mean_cycles: got.mean_step(),
+        stages,
+        cycles: got.cycles,
+        seconds,
+        sim_cycles_per_s: got.cycles as f64 / seconds.max(1e-9),
+        build_seconds,
+    })
+}

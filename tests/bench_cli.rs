@@ -1,0 +1,53 @@
+//! `llmpu bench` and `llmpu sweep` without FPGA tools: bad boards, targets, size lists and
+//! workloads are one-line usage errors (exit 2) that leave nothing written; `--dry-run` prints
+//! the plan, with sizes that do not fit as rows saying so.
+
+use std::process::Command;
+
+fn llmpu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_llmpu")).args(args).output().expect("llmpu runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn bad_input_is_one_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("docs");
+    let o = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (&["bench", "--board", "de1-soc", "--out", o], "error: board 'de1-soc' is not allowed (allowed: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f, ulx3s-25f)"),
+        (&["bench", "--board", "ulx3s-85f", "--rows", "3", "--out", o], "error: rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)"),
+        (&["bench", "--board", "ulx3s-85f", "--tokens", "100", "--out", o], "error: tokens 100 is not allowed (allowed: 200..=10000)"),
+        (&["sweep", "--target", "xc7a35t", "--out", o], "error: target 'xc7a35t' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)"),
+        (&["sweep", "--target", "ecp5-85k", "--sizes", "1x1,5x5", "--out", o], "error: size '5x5' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4)"),
+        (&["sweep", "--target", "ecp5-85k", "--sizes", "2x2,2x2", "--out", o], "error: sizes '2x2,2x2' is not allowed (each size once (2x2 is repeated))"),
+        (&["sweep", "--target", "ecp5-85k", "--jobs", "0", "--out", o], "error: jobs 0 is not allowed (allowed: 1..=64)"),
+    ];
+    for (args, want) in cases {
+        let (code, stdout, err) = llmpu(args);
+        assert_eq!((code, err.trim(), stdout.as_str()), (2, want, ""), "{args:?}");
+    }
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn ice40_bench_refuses_what_does_not_fit() {
+    let (code, _, err) = llmpu(&["bench", "--board", "icebreaker", "--rows", "1", "--cols", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.trim(),
+        "error: llmpu_core_r1c1 needs 22 multipliers; ice40-up5k has 8 DSPs and 5280 LUTs, the other 14 multipliers need about 10710 LUTs; use a smaller matrix unit or a larger target"
+    );
+}
+
+#[test]
+fn dry_run_prints_the_plan() {
+    let (code, stdout, err) = llmpu(&["sweep", "--target", "ecp5-85k", "--sizes", "2x2,16x16", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("sweep_dry_run", stdout);
+    let (code, stdout, err) = llmpu(&["bench", "--board", "ulx3s-85f", "--dry-run", "--tokens", "300", "--temperature", "0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.starts_with("# bench plan: model microgpt-names on ecp5-85k (board ulx3s-85f); placed design: core only"), "{stdout}");
+    assert!(stdout.contains("  2. Verilator 4x4: 300 sampled tokens (T 0, seed 1), compared with the integer reference\n"), "{stdout}");
+    assert!(stdout.contains("  3. place and route 4x4 on ecp5-85k: yosys + nextpnr at 50 MHz requested in build/bench/llmpu_core_r4c4-ecp5-85k\n"), "{stdout}");
+}

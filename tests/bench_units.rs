@@ -1,0 +1,54 @@
+//! The small pure functions of `llmpu bench`: size lists and their errors, workloads,
+//! tokens/s arithmetic, number and date formatting.
+
+use llmpu::bench::report::grouped;
+use llmpu::bench::run::{parse_sizes, tokens_per_s, Size, Workload};
+use llmpu::bench::sweep::format_utc;
+
+#[test]
+fn sizes_parse_and_errors_are_pinned() {
+    assert_eq!(parse_sizes("1x1,2x2, 16X16").unwrap(), vec![Size { rows: 1, cols: 1 }, Size { rows: 2, cols: 2 }, Size { rows: 16, cols: 16 }]);
+    assert_eq!(parse_sizes("4x2").unwrap(), vec![Size { rows: 4, cols: 2 }]);
+    let e = |s: &str| parse_sizes(s).unwrap_err().to_string();
+    assert_eq!(e("3x3"), "size '3x3' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4)");
+    assert_eq!(e("4"), "size '4' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4)");
+    assert_eq!(e("32x32"), "size '32x32' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4)");
+    assert_eq!(e("1x1,,2x2"), "sizes '1x1,,2x2' is not allowed (a comma-separated list of sizes, allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4)");
+    assert_eq!(e(""), "sizes '' is not allowed (a comma-separated list of sizes, allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4)");
+    assert_eq!(e("2x2,2x2"), "sizes '2x2,2x2' is not allowed (each size once (2x2 is repeated))");
+}
+
+#[test]
+fn tokens_per_s_is_fmax_over_cycles() {
+    assert_eq!(tokens_per_s(50.0, 1000.0), Some(50_000.0));
+    assert_eq!(tokens_per_s(56.25, 1102.94).map(|t| t.round()), Some(51_000.0));
+    assert_eq!(tokens_per_s(0.0, 100.0), None);
+    assert_eq!(tokens_per_s(50.0, 0.0), None);
+    assert_eq!(tokens_per_s(f64::NAN, 10.0), None);
+}
+
+#[test]
+fn workload_errors_are_pinned() {
+    assert_eq!(Workload::new(199, 0.5, 1).unwrap_err().to_string(), "tokens 199 is not allowed (allowed: 200..=10000)");
+    assert_eq!(Workload::new(200, 0.5, 0).unwrap_err().to_string(), "seed 0 is not allowed (allowed: 1 or more)");
+    assert_eq!(Workload::new(200, 20.0, 1).unwrap_err().to_string(), "temperature 20 is not allowed (allowed: 0 (greedy) or 0.1..=10)");
+    let r = Workload::new(200, 0.0, 7).unwrap().request().unwrap();
+    assert_eq!((r.count, r.names, r.temp_k), (200, false, 0));
+}
+
+#[test]
+fn grouped_numbers() {
+    assert_eq!(grouped(0.0), "0");
+    assert_eq!(grouped(999.4), "999");
+    assert_eq!(grouped(1000.0), "1,000");
+    assert_eq!(grouped(51_000.0), "51,000");
+    assert_eq!(grouped(1_234_567.8), "1,234,568");
+    assert_eq!(grouped(-1234.0), "-1,234");
+}
+
+#[test]
+fn utc_dates() {
+    assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
+    assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
+    assert_eq!(format_utc(1_795_437_000), "2026-11-23 12:30 UTC");
+}
