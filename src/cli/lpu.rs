@@ -148,9 +148,19 @@ pub struct SimLpu {
     /// Simulated UART baud rate (UART path; 3000000 at 12 MHz = 4 clocks per bit)
     #[arg(long, default_value_t = 3_000_000)]
     pub baud: u32,
+    /// Simulate the iCE40 netlist Yosys makes of the system, with Yosys's cell models, instead
+    /// of the RTL; its characters must equal the reference and its cycle counts the RTL's
+    #[arg(long, conflicts_with = "direct")]
+    pub gate_level: bool,
+    /// iCE40 part the gate-level netlist is synthesised for (ice40-up5k or ice40-hx8k)
+    #[arg(long = "target", default_value = "ice40-up5k", requires = "gate_level")]
+    pub gate_target: String,
 }
 
 pub fn run_sim(a: SimLpu) -> anyhow::Result<()> {
+    if a.gate_level {
+        return run_gate(a);
+    }
     let (q, _, c) = a.lpu.compile("ecp5-85k")?;
     let t = Temperature::try_from(a.temperature)?;
     let prompt = encode_prompt(&q, &a.prompt)?;
@@ -192,4 +202,43 @@ pub fn run_sim(a: SimLpu) -> anyhow::Result<()> {
         }
         Err(e) => Err(anyhow::anyhow!(crate::Error::Mismatch(e))),
     }
+}
+
+/// `llmpu sim lpu --gate-level`: the RTL system runs first (its cycle counts are the
+/// expectation), then the iCE40 netlist (crate::sim::gate) through the same UART session,
+/// printing its names, cycle counts and PASS/FAIL against the reference and the RTL.
+fn run_gate(a: SimLpu) -> anyhow::Result<()> {
+    use crate::sim::gate;
+    let target: crate::synth::target::Target = a.gate_target.parse()?;
+    let (q, _, c) = a.lpu.compile(target.name)?;
+    let t = Temperature::try_from(a.temperature)?;
+    let prompt = encode_prompt(&q, &a.prompt)?;
+    let req = GenRequest { seed: XorShift32::new(a.seed).0, temp_k: t.k, count: a.count, names: !a.tokens, quiet: a.quiet, prompt };
+    let hl = UartArgs { clock_mhz: a.clock_mhz, baud: a.baud }.hostlink(&c)?;
+    let opts = BuildOptions { trace: false, progress: true, cache_dir: None };
+    let t0 = std::time::Instant::now();
+    let rtl_model = crate::sim::lpu_system::build(&c, &hl, &opts)?;
+    let rtl = gate::run_system(&rtl_model, &hl, &req, std::time::Duration::from_secs(10), &mut |_| {})?;
+    eprintln!("RTL: {} cycles from cmd_start to gen_done ({:.1} s built and run)", rtl.status.cycles, t0.elapsed().as_secs_f64());
+    let gopts = BuildOptions { trace: a.vcd.is_some(), ..opts };
+    let g = gate::build(&c, &hl, target, &gopts)?;
+    eprintln!(
+        "gate level: netlist {} ({}), Verilator {:.1} s",
+        g.plan.netlist().display(),
+        g.yosys_seconds.map(|s| format!("Yosys {s:.1} s")).unwrap_or_else(|| "reused".into()),
+        g.verilator_seconds
+    );
+    let t1 = std::time::Instant::now();
+    let got = super::lpu_system::sim_uart_on(&g.model, &q, &c, &hl, &req, a.vcd.as_deref())?;
+    gate::compare_cycles(&rtl, &got).map_err(crate::Error::Mismatch)?;
+    println!(
+        "PASS: the {} netlist ({}) equals the RTL cycle for cycle: {} cycles, {} forward passes, {} clocks pin to pin ({:.1} s simulated)",
+        target.name,
+        target.device,
+        got.status.cycles,
+        got.status.tokens,
+        got.total_cycles,
+        t1.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

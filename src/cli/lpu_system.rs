@@ -10,7 +10,7 @@ use crate::model::QuantModel;
 use crate::rtl::hostlink::HostLinkConfig;
 use crate::sim::lpu::{class_name, compare};
 use crate::sim::lpu_system::{build, check_cycles, run, SystemDev, SystemRun};
-use crate::sim::BuildOptions;
+use crate::sim::{BuildOptions, Model};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -19,9 +19,15 @@ use std::time::Duration;
 /// arrive, the cycle counts and the per-stage breakdown, and compares with the reference
 /// (`Err` naming the first difference).
 pub fn sim_uart(q: &QuantModel, c: &Compiled, hl: &HostLinkConfig, req: &GenRequest, vcd: Option<&Path>) -> anyhow::Result<SystemRun> {
-    let want = generate(q, req)?;
     let opts = BuildOptions { trace: vcd.is_some(), progress: true, cache_dir: None };
     let model = build(c, hl, &opts)?;
+    sim_uart_on(&model, q, c, hl, req, vcd)
+}
+
+/// [`sim_uart`] on an already built model with the system's ports (the RTL or, from
+/// `crate::sim::gate`, the iCE40 netlist).
+pub fn sim_uart_on(model: &Model, q: &QuantModel, c: &Compiled, hl: &HostLinkConfig, req: &GenRequest, vcd: Option<&Path>) -> anyhow::Result<SystemRun> {
+    let want = generate(q, req)?;
     let mut sim = model.sim(1);
     if let Some(p) = vcd {
         sim.trace(p)?;

@@ -6,6 +6,7 @@ pub mod attention;
 pub mod lpu;
 pub mod lpu_vector;
 pub mod lpu_system;
+pub mod gate;
 pub mod hostlink;
 pub mod systolic;
 pub mod verilator;

@@ -22,7 +22,8 @@ pub fn run(plan: &BuildPlan, progress: bool) -> Result<SynthReport> {
     Ok(r)
 }
 
-fn run_step(step: &Step, dir: &Path, progress: bool) -> Result<f64> {
+/// Runs one step in `dir` (its output into its log file); the seconds it took.
+pub fn run_step(step: &Step, dir: &Path, progress: bool) -> Result<f64> {
     let log_path = dir.join(&step.log);
     let log = std::fs::File::create(&log_path).map_err(|e| Error::io(&log_path, e))?;
     let log2 = log.try_clone().map_err(|e| Error::io(&log_path, e))?;
