@@ -93,6 +93,7 @@ pub fn plan_build(a: &BuildArgs, tools: &Tools, pack: &PackTools) -> crate::Resu
         cols: a.cols.unwrap_or(b.lpu.cols),
         lanes: 1,
         tiles: "1x1".into(),
+        attention_elements: None,
     };
     let (_, name, c) = lpu.compile(b.target)?;
     let req = lpu_build::BuildRequest { freq_mhz: a.freq, seed: a.seed, baud: a.baud, dir: a.build_dir.clone() };
