@@ -63,7 +63,7 @@ fn ulx3s_85f_bitstream_of_the_processing_unit() {
 }
 
 #[test]
-#[ignore = "the processing unit does not fit the iCE40UP5K yet (the fit check refuses 1x1: 22 multipliers, 8 DSPs); un-ignore when the FIT work lands"]
+#[ignore = "the processing unit does not fit the iCE40UP5K yet: the 1x1 system packs into 11329 of 5280 logic cells and needs 13 of 8 DSPs (docs/lpu.md, Area on iCE40); the fit check refuses it before any tool runs"]
 fn icebreaker_bitstream_of_the_processing_unit() {
     build_and_check("icebreaker", "bin");
 }

@@ -214,7 +214,7 @@ pub fn build(c: &Compiled, hl: &HostLinkConfig, target: Target, opts: &BuildOpti
     let plan = GatePlan::new(c, hl, target, &cache, &Tools::discover())?;
     let syn = synthesize(&plan, opts.progress)?;
     let t0 = Instant::now();
-    let model = design(&plan.top, syn.netlist, cell_library()?).build(opts)?;
+    let model = design(&plan.top, syn.netlist, cell_library()?).build_unoptimised(opts)?;
     let verilator_seconds = t0.elapsed().as_secs_f64();
     Ok(GateModel { model, plan, yosys_seconds: syn.yosys_seconds, verilator_seconds })
 }
