@@ -222,6 +222,32 @@ fn generate_and_sim_commands_use_the_system() {
     assert!(text.contains("llmpu_lpu_r4c4 over the UART") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
 }
 
+/// `llmpu sim lpu --vcd FILE` at 2x2 through the UART: a traced build, a VCD with the system's
+/// pins declared and a value change for every clock edge, and the per-stage breakdown printed.
+#[test]
+fn sim_command_writes_a_vcd_at_2x2() {
+    let exe = env!("CARGO_BIN_EXE_llmpu");
+    let tmp = tempfile::tempdir().unwrap();
+    let vcd = tmp.path().join("lpu.vcd");
+    let sim = std::process::Command::new(exe)
+        .args(["sim", "lpu", "--rows", "2", "--cols", "2", "--tokens", "-n", "3", "--temperature", "0.5", "--seed", "2", "--vcd"])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&sim.stdout);
+    assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
+    assert!(text.contains("llmpu_lpu_r2c2 over the UART") && text.contains("per-stage cycles") && text.contains("  matvec "), "{text}");
+    assert!(text.contains("PASS: equal to the reference"), "{text}");
+    let v = std::fs::read_to_string(&vcd).unwrap();
+    assert!(v.contains("$enddefinitions"), "no VCD header");
+    for pin in ["uart_rx", "uart_tx", "dbg_op"] {
+        assert!(v.contains(&format!(" {pin} ")), "{pin} not in the VCD");
+    }
+    // Every clock edge is a time step: at least the clocks from the start frame to the status.
+    let steps = v.lines().filter(|l| l.starts_with('#')).count();
+    assert!(steps > 4000, "{steps} time steps");
+}
+
 #[test]
 fn system_top_2x2_snapshot() {
     let q = microgpt();
