@@ -1,12 +1,14 @@
 //! The whole processing unit (core + host link) in Verilator, driven only through its UART
 //! pins by `host::session::run` over a `PinLink` (the code `llmpu run` uses on a board); every
-//! answer is compared with `lpu::reference`. One Verilator build per array size.
+//! answer is compared with `lpu::reference`. One Verilator build per design: MicroGPT at 2x2,
+//! 4x4 and 8x8, the 2-layer model at 4x4, MicroGPT on 1x2 tiles (the NoC mesh).
 
 use llmpu::cli::model::ModelArgs;
 use llmpu::host::PinLink;
 use llmpu::lpu::reference::{encode_prompt, generate, GenRequest};
 use llmpu::lpu::{Compiled, LpuConfig, LpuParams};
-use llmpu::model::QuantModel;
+use llmpu::model::train::init_model;
+use llmpu::model::{ModelConfig, ModelParams, QuantModel, Tokenizer};
 use llmpu::numeric::{Temperature, XorShift32};
 use llmpu::rtl::hostlink::HostLinkConfig;
 use llmpu::rtl::lpu::system::hostlink_config;
@@ -14,6 +16,8 @@ use llmpu::sim::lpu::compare;
 use llmpu::sim::lpu_system::{build, check_cycles, run, SystemDev, SystemRun};
 use llmpu::sim::verilator::Model;
 use llmpu::sim::BuildOptions;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
 /// 12 MHz and 3 Mbaud: 4 clocks per bit, so the simulation spends few cycles on the wire.
@@ -25,7 +29,12 @@ fn microgpt() -> QuantModel {
 }
 
 fn setup(q: &QuantModel, r: usize, c: usize) -> (Compiled, HostLinkConfig, Model) {
-    let comp = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, r, c, "ecp5-85k")).unwrap(), q).unwrap();
+    setup_tiles(q, r, c, (1, 1))
+}
+
+/// [`setup`] for the processing unit as `tiles` (W, H) on the NoC mesh (`llmpu_lpu_rRcC_WxH`).
+fn setup_tiles(q: &QuantModel, r: usize, c: usize, tiles: (usize, usize)) -> (Compiled, HostLinkConfig, Model) {
+    let comp = Compiled::new(&LpuConfig::try_from(LpuParams { tiles, ..LpuParams::new(q.cfg, r, c, "ecp5-85k") }).unwrap(), q).unwrap();
     let hl = hostlink_config(&comp, CLOCK_HZ, BAUD, 512, 32).unwrap();
     assert_eq!(hl.divisor, 4);
     let model = build(&comp, &hl, &BuildOptions::default()).unwrap();
@@ -128,6 +137,65 @@ fn microgpt_4x4_through_the_uart() {
 }
 
 #[test]
+fn microgpt_8x8_through_the_uart() {
+    all_modes(8, 8);
+}
+
+/// The 2-layer model of `tests/lpu_core.rs` (`two_layer_model_matches_the_reference`: random
+/// weights, ChaCha8 seed 2).
+fn two_layer_model() -> QuantModel {
+    let cfg = ModelConfig::try_from(ModelParams { n_layer: 2, ..ModelParams::MICROGPT }).unwrap();
+    QuantModel::from_float(&init_model(cfg, Tokenizer::letters(26), &mut ChaCha8Rng::seed_from_u64(2))).unwrap()
+}
+
+/// `check`, then the same answer against a reference with one character changed must fail
+/// with the pinned message (the comparison can fail on this path).
+fn check_and_corrupt(q: &QuantModel, l: &mut PinLink<SystemDev>, r: &GenRequest, what: &str) -> SystemRun {
+    let got = check(q, l, r, what);
+    let mut want = generate(q, r).unwrap();
+    let i = want.text.iter().position(|&b| b != b'\n').unwrap();
+    let orig = want.text[i];
+    want.text[i] = if orig == b'z' { b'y' } else { b'z' };
+    let err = compare(&want, &got.run).unwrap_err();
+    assert!(err.starts_with(&format!("FAIL: character {i} differs: core {:?}, reference {:?}", orig as char, want.text[i] as char)), "{what}: {err}");
+    got
+}
+
+#[test]
+fn two_layer_model_4x4_through_the_uart() {
+    let q = two_layer_model();
+    assert_eq!(q.cfg.n_layer, 2);
+    let (comp, hl, model) = setup(&q, 4, 4);
+    assert_eq!(llmpu::rtl::lpu::system::top_name(&comp), "llmpu_lpu_r4c4");
+    let mut l = link(&model, &hl);
+    let s = check_and_corrupt(&q, &mut l, &req(4, 1.0, 200, false), "2-layer 4x4 T=1 200 tokens");
+    assert_eq!(s.status.tokens, 200);
+    let g = check(&q, &mut l, &req(5, 0.0, 200, false), "2-layer 4x4 greedy 200 tokens");
+    assert_eq!(g.status.tokens, 200);
+}
+
+/// MicroGPT (1 layer) on 1x2 tiles through the UART: stage 0 embeds and runs the layer, the
+/// host tile (stage 1, where the host link attaches) runs lm_head and sampling.
+#[test]
+fn microgpt_on_1x2_tiles_through_the_uart() {
+    let q = microgpt();
+    let (comp, hl, model) = setup_tiles(&q, 4, 4, (1, 2));
+    assert_eq!(llmpu::rtl::lpu::system::top_name(&comp), "llmpu_lpu_r4c4_1x2");
+    let mut l = link(&model, &hl);
+    let s = check_and_corrupt(&q, &mut l, &req(6, 0.5, 200, false), "1x2 tiles T=0.5 200 tokens");
+    assert_eq!(s.status.tokens, 200);
+    // The host tile's stages: no embed or attention of its own, the wait for stage 0 in RECV.
+    assert_eq!(s.run.per_class[1], 0);
+    assert!(s.run.per_class[10] > 0 && s.run.per_class[9] > 0);
+    let g = check(&q, &mut l, &req(7, 0.0, 200, false), "1x2 tiles greedy 200 tokens");
+    assert_eq!(g.status.tokens, 200);
+    let mut p = req(1, 0.5, 5, true);
+    p.prompt = encode_prompt(&q, "ma").unwrap();
+    let got = check(&q, &mut l, &p, "1x2 tiles 5 names, prompt ma");
+    assert!(String::from_utf8(got.run.gen.text).unwrap().lines().all(|n| n.starts_with("ma")));
+}
+
+#[test]
 fn generate_and_sim_commands_use_the_system() {
     let exe = env!("CARGO_BIN_EXE_llmpu");
     let tmp = tempfile::tempdir().unwrap();
@@ -152,6 +220,32 @@ fn generate_and_sim_commands_use_the_system() {
     let text = String::from_utf8_lossy(&sim.stdout);
     assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
     assert!(text.contains("llmpu_lpu_r4c4 over the UART") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
+}
+
+/// `llmpu sim lpu --vcd FILE` at 2x2 through the UART: a traced build, a VCD with the system's
+/// pins declared and a value change for every clock edge, and the per-stage breakdown printed.
+#[test]
+fn sim_command_writes_a_vcd_at_2x2() {
+    let exe = env!("CARGO_BIN_EXE_llmpu");
+    let tmp = tempfile::tempdir().unwrap();
+    let vcd = tmp.path().join("lpu.vcd");
+    let sim = std::process::Command::new(exe)
+        .args(["sim", "lpu", "--rows", "2", "--cols", "2", "--tokens", "-n", "3", "--temperature", "0.5", "--seed", "2", "--vcd"])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&sim.stdout);
+    assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
+    assert!(text.contains("llmpu_lpu_r2c2 over the UART") && text.contains("per-stage cycles") && text.contains("  matvec "), "{text}");
+    assert!(text.contains("PASS: equal to the reference"), "{text}");
+    let v = std::fs::read_to_string(&vcd).unwrap();
+    assert!(v.contains("$enddefinitions"), "no VCD header");
+    for pin in ["uart_rx", "uart_tx", "dbg_op"] {
+        assert!(v.contains(&format!(" {pin} ")), "{pin} not in the VCD");
+    }
+    // Every clock edge is a time step: at least the clocks from the start frame to the status.
+    let steps = v.lines().filter(|l| l.starts_with('#')).count();
+    assert!(steps > 4000, "{steps} time steps");
 }
 
 #[test]
