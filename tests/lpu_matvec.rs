@@ -7,7 +7,7 @@
 use llmpu::cli::model::{DEFAULT_MODEL, DEFAULT_MODEL_JSON};
 use llmpu::model::quant::QTensor;
 use llmpu::model::QuantModel;
-use llmpu::rtl::lpu::matvec::{bench, expected, MatvecConfig};
+use llmpu::rtl::lpu::matvec::{accumulate, bench, expected, MatvecConfig};
 use llmpu::rtl::rom::readback::{compare, read_all};
 use llmpu::rtl::rom::{map, Store};
 use llmpu::sim::verilator::{Model, Sim};
@@ -90,11 +90,16 @@ fn every_tensor_at_every_size_equals_the_model() {
             let mut last_cycles = 0;
             for (i, x) in xs.iter().enumerate() {
                 let s = scratch(&mut rng, x);
-                let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
+                let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, false).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
                 bench::check(&cfg, &t, &expected(qt, x, relu), &p).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
+                // Accumulating into the random int16 garbage at DST (saturating sums included).
+                let pa = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, true).unwrap_or_else(|e| panic!("seed {seed} vector {i} acc: {e}"));
+                let want = accumulate(&s[DST..DST + t.rows], &expected(qt, x, relu));
+                bench::check(&cfg, &t, &want, &pa).unwrap_or_else(|e| panic!("seed {seed} vector {i} acc: {e}"));
+                assert_eq!(pa.cycles, p.cycles, "acc takes no extra cycle");
                 // Without ReLU too, on one vector, so both settings of the flag are covered.
                 if i == 0 {
-                    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, !relu).unwrap();
+                    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, !relu, false).unwrap();
                     bench::check(&cfg, &t, &expected(qt, x, !relu), &p).unwrap_or_else(|e| panic!("seed {seed} relu {}: {e}", !relu));
                 }
                 last_cycles = p.cycles;
@@ -105,12 +110,12 @@ fn every_tensor_at_every_size_equals_the_model() {
         let f = store.map.fuse(&["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"]).unwrap();
         let x = random_x(&mut rng, f.cols, 32768);
         let want: Vec<i16> = ["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"].iter().flat_map(|n| expected(qtensor(&q, n), &x, false)).collect();
-        let p = bench::run(&mut sim, &cfg, &f, &scratch(&mut rng, &x), SRC, DST, false).unwrap();
+        let p = bench::run(&mut sim, &cfg, &f, &scratch(&mut rng, &x), SRC, DST, false, false).unwrap();
         bench::check(&cfg, &f, &want, &p).unwrap_or_else(|e| panic!("seed {seed} fused: {e}"));
         // A reset in the middle of a product stops it; the next product is exact.
         let t = store.tensor("layer0.mlp_fc1").unwrap().clone();
         abort_with_reset(&mut sim, &t, 9);
-        let pr = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true).unwrap();
+        let pr = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true, false).unwrap();
         bench::check(&cfg, &t, &expected(qtensor(&q, "layer0.mlp_fc1"), &x[..16], true), &pr).unwrap_or_else(|e| panic!("seed {seed} after reset: {e}"));
         table += &format!("{r}x{c} | wq+wk+wv fused | {} x {} | {} x {} | {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles);
     }
@@ -134,7 +139,7 @@ fn abort_with_reset(sim: &mut Sim, t: &map::Placement, after: usize) {
     sim.set("reset", 0).unwrap();
     for _ in 0..8 {
         sim.eval();
-        for n in ["busy", "done", "mv_w_en", "mv_rq_en", "s_en", "a_we"] {
+        for n in ["busy", "done", "mv_w_en", "mv_rq_en", "s_en", "a_we", "a_ren"] {
             assert_eq!(sim.get(n).unwrap(), 0, "{n} after reset");
         }
         sim.tick();
@@ -158,7 +163,7 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     // The good store: equal; with one expected value off by one, the check names it.
     let mut sim = build(&cfg, &store).sim(5);
     reset(&mut sim);
-    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false).unwrap();
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false).unwrap();
     bench::check(&cfg, &t, &want, &p).unwrap();
     let mut wrong = want.clone();
     wrong[3] = wrong[3].wrapping_add(1);
@@ -179,8 +184,18 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     extra.w_reads += 1;
     assert_eq!(
         bench::check(&cfg, &t, &want, &extra).unwrap_err().to_string(),
-        "simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: 65 weight, 64 scratchpad and 16 requant reads, expected 64, 64 and 16"
+        "simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: 65 weight, 64 scratchpad word, 16 requant and 0 element reads, expected 64, 64, 16 and 0"
     );
+    // An accumulating product is checked against the sums, not the plain products: the plain
+    // model's values fail it (the old destination contents are random, so rows differ).
+    let pa = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, true).unwrap();
+    let sums = accumulate(&s[DST..DST + t.rows], &want);
+    bench::check(&cfg, &t, &sums, &pa).unwrap();
+    assert!(bench::check(&cfg, &t, &want, &pa).unwrap_err().to_string().contains("row(s) differ"));
+    // A product that skipped the destination reads is caught by the read count.
+    let mut no_reads = pa.clone();
+    no_reads.a_reads = 0;
+    assert!(bench::check(&cfg, &t, &sums, &no_reads).unwrap_err().to_string().ends_with("expected 64, 64, 16 and 16"));
 
     // Bit 6 of wq[5][7] flipped in the ROM image: the unit's row 5 changes and the check says so.
     let (lane, addr) = store.map.locate(&t, 5, 7);
@@ -189,7 +204,7 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     bad.image.banks[lane / g].words[addr] ^= 1 << (8 * (lane % g) + 6);
     let mut sim = build(&cfg, &bad).sim(6);
     reset(&mut sim);
-    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false).unwrap();
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false).unwrap();
     let e = bench::check(&cfg, &t, &want, &p).unwrap_err().to_string();
     assert_eq!(e, format!("simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: row 5 is {}, the model has {}; 1 row(s) differ", p.y[5], want[5]));
     // The readback of the same build names the flipped weight.

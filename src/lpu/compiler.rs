@@ -11,7 +11,7 @@
 //! Requant store: one 24-bit word per row, row `r` of a tensor at `rq_base + r`.
 
 use super::config::LpuConfig;
-use super::isa::{Instr, Op, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
+use super::isa::{Instr, Op, FLAG_ACC, FLAG_RELU, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
 use crate::model::quant::QTensor;
 use crate::model::QuantModel;
 use crate::numeric::{attention_head, rmsnorm, sample, sat_i16, NormConsts, Requant, Temperature, XorShift32};
@@ -250,29 +250,26 @@ pub fn table_fields(e: u64) -> (usize, usize, usize, usize) {
     ((e & 0xffff) as usize, (e >> 16 & 0xffff) as usize, (e >> 32 & 0xffff) as usize, (e >> 48) as usize)
 }
 
-/// The instructions of layer `l`: attention block then MLP block, each added to the residual.
+/// The instructions of layer `l`: attention block then MLP block, each added to the residual
+/// stream `x` by its last MATVEC (`wo`, `fc2`) with [`FLAG_ACC`].
 fn layer_program(cfg: &LpuConfig, lay: &Layout, l: usize) -> Vec<Instr> {
-    let e = cfg.model.n_embd as u16;
     let a = |v: usize| v as u16;
-    let mv = |t: u8, src: usize, dst: usize, relu: bool| Instr { flags: relu as u8, aux: t, a: a(src), b: a(dst), ..Instr::new(Op::Matvec) };
+    let mv = |t: u8, src: usize, dst: usize, flags: u8| Instr { flags, aux: t, a: a(src), b: a(dst), ..Instr::new(Op::Matvec) };
     let norm = Instr { a: a(lay.x), b: a(lay.xn), flags: 1, ..Instr::new(Op::Norm) };
-    let add = Instr { a: a(lay.x), b: a(lay.y), c: e, ..Instr::new(Op::Add) };
     let mut p = vec![norm];
     if fused_qkv(cfg) {
         let qkv = (cfg.model.tensors().len() + l) as u8;
-        p.push(mv(qkv, lay.xn, lay.q, false));
+        p.push(mv(qkv, lay.xn, lay.q, 0));
     } else {
-        p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, false));
-        p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, false));
-        p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, false));
+        p.push(mv(layer_tensor(l, 0), lay.xn, lay.q, 0));
+        p.push(mv(layer_tensor(l, 1), lay.xn, lay.k, 0));
+        p.push(mv(layer_tensor(l, 2), lay.xn, lay.v, 0));
     }
     p.push(Instr { aux: l as u8, a: a(lay.q), b: a(lay.k), c: a(lay.v), d: a(lay.att), ..Instr::new(Op::Attn) });
-    p.push(mv(layer_tensor(l, 3), lay.att, lay.y, false));
-    p.push(add);
+    p.push(mv(layer_tensor(l, 3), lay.att, lay.x, FLAG_ACC));
     p.push(norm);
-    p.push(mv(layer_tensor(l, 4), lay.xn, lay.h, true));
-    p.push(mv(layer_tensor(l, 5), lay.h, lay.y, false));
-    p.push(add);
+    p.push(mv(layer_tensor(l, 4), lay.xn, lay.h, FLAG_RELU));
+    p.push(mv(layer_tensor(l, 5), lay.h, lay.x, FLAG_ACC));
     p
 }
 
@@ -472,8 +469,9 @@ impl<'a> Interpreter<'a> {
         self.c.image.words[word][lane] as i32
     }
 
-    /// MATVEC from the tensor-table entry `t` (as the hardware reads it).
-    fn matvec(&mut self, t: usize, src: usize, dst: usize, relu: bool) {
+    /// MATVEC from the tensor-table entry `t` (as the hardware reads it); `add` adds the result
+    /// to the destination, saturating.
+    fn matvec(&mut self, t: usize, src: usize, dst: usize, relu: bool, add: bool) {
         let (base, rq_base, rows, chunks) = table_fields(self.c.table[t]);
         let (r, c) = (self.c.cfg.rows, self.c.cfg.cols);
         for row in 0..rows {
@@ -486,7 +484,8 @@ impl<'a> Interpreter<'a> {
                 }
             }
             let y = self.c.image.requant(rq_base + row).apply(acc as i64);
-            self.spad[dst + row] = if relu { y.max(0) } else { y };
+            let y = if relu { y.max(0) } else { y };
+            self.spad[dst + row] = if add { sat_i16(self.spad[dst + row] as i64 + y as i64) } else { y };
         }
     }
 
@@ -528,7 +527,7 @@ impl<'a> Interpreter<'a> {
                 let x: Vec<i16> = self.spad[a..a + e].to_vec();
                 rmsnorm(&x, k, &mut self.spad[b..b + e]);
             }
-            Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & 1 == 1),
+            Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & FLAG_RELU != 0, i.flags & FLAG_ACC != 0),
             Op::Add => {
                 for k in 0..cc {
                     self.spad[a + k] = sat_i16(self.spad[a + k] as i64 + self.spad[b + k] as i64);
@@ -846,8 +845,8 @@ mod tests {
         let q = random_model(2, 2);
         let c = mesh(&q, (2, 1));
         let ops = |t: usize| c.tiles[t].iter().map(|i| i.op.mnemonic()).collect::<Vec<_>>().join(" ");
-        assert_eq!(ops(0), "RECV EMBED NORM NORM MATVEC ATTN MATVEC ADD NORM MATVEC MATVEC ADD SEND END");
-        assert_eq!(ops(1), "SEND RECV NORM MATVEC ATTN MATVEC ADD NORM MATVEC MATVEC ADD MATVEC SAMPLE END");
+        assert_eq!(ops(0), "RECV EMBED NORM NORM MATVEC ATTN MATVEC NORM MATVEC MATVEC SEND END");
+        assert_eq!(ops(1), "SEND RECV NORM MATVEC ATTN MATVEC NORM MATVEC MATVEC MATVEC SAMPLE END");
         assert_eq!(c.program, c.tiles[1]);
         let l = c.listing_of(&c.tiles[0]);
         assert!(l.lines().next().unwrap().ends_with("RECV    token"), "{l}");

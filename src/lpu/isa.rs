@@ -30,7 +30,8 @@ pub enum Op {
     Embed = 1,
     /// `b <- rmsnorm(a)` with constant set `flags & 1`.
     Norm = 2,
-    /// `b <- requant(W[aux] a)`, ReLU if `flags & 1`.
+    /// `b <- requant(W[aux] a)`, ReLU if `flags & 1`; with `flags & 2` ([`FLAG_ACC`]) the
+    /// result is added to `b` instead: `b[r] <- sat16(b[r] + y[r])` (the residual add).
     Matvec = 3,
     /// `a <- sat16(a + b)` over `c` elements.
     Add = 4,
@@ -48,6 +49,11 @@ pub enum Op {
     /// or take its token (kind TOKEN); the position of the header becomes the tile's position.
     Recv = 10,
 }
+
+/// `flags & 1` of MATVEC: ReLU on the result.
+pub const FLAG_RELU: u8 = 1;
+/// `flags & 2` of MATVEC: accumulate into the destination, `dst[r] = sat16(dst[r] + y[r])`.
+pub const FLAG_ACC: u8 = 2;
 
 /// `flags & 1` of SEND/RECV: the packet carries scratchpad elements (the residual stream).
 pub const KIND_ACT: u8 = 0;
@@ -148,7 +154,9 @@ impl Instr {
             Op::Embed => format!("{m:<7} dst={}", self.a),
             Op::Norm => format!("{m:<7} src={} dst={} consts={}", self.a, self.b, if self.flags & 1 == 0 { "embed" } else { "layer" }),
             Op::Matvec => {
-                format!("{m:<7} {} src={} dst={}{}", tensor(self.aux), self.a, self.b, if self.flags & 1 == 1 { " relu" } else { "" })
+                let relu = if self.flags & 1 == 1 { " relu" } else { "" };
+                let acc = if self.flags & FLAG_ACC != 0 { " acc" } else { "" };
+                format!("{m:<7} {} src={} dst={}{relu}{acc}", tensor(self.aux), self.a, self.b)
             }
             Op::Add => format!("{m:<7} dst={} src={} len={}", self.a, self.b, self.c),
             Op::Attn => format!("{m:<7} layer={} q={} k={} v={} dst={}", self.aux, self.a, self.b, self.c, self.d),

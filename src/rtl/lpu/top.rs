@@ -60,9 +60,10 @@ pub fn rom_module(name: &str, width: usize, words: &[String], registered: bool) 
 
 /// The scratchpad: C banks of 16-bit words (element `a` in bank `a % C`, word `a / C`), an
 /// element read port (`a_ren`, `a_raddr` -> `a_rdata` the cycle after), a word read port for
-/// the matrix unit (`s_en`, `s_addr` -> `s_data` the cycle after, bank c at `[16c +: 16]`; it
-/// takes precedence over the element port, the units never use both in one cycle) and an
-/// element write port. No reset; contents undefined until written.
+/// the matrix unit (`s_en`, `s_addr` -> `s_data` the cycle after, bank c at `[16c +: 16]`) and
+/// an element write port. The two read ports are independent: an accumulating matrix product
+/// reads its destination elements while it reads the next tile's `x` words. No reset; contents
+/// undefined until written.
 pub fn spad_module(name: &str, c: usize, words: usize) -> String {
     let lg = c.trailing_zeros() as usize;
     let ab = bits_for(words);
@@ -75,11 +76,11 @@ pub fn spad_module(name: &str, c: usize, words: usize) -> String {
     );
     let word = |a: &str| if lg == 0 { format!("{a}[{}:0]", ab - 1) } else { format!("{a}[{}:{lg}]", lg + ab - 1) };
     for b in 0..c {
-        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rd{b};", words - 1);
+        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rd{b};\nreg [15:0] re{b};", words - 1);
         let sel = if lg == 0 { "1'b1".to_string() } else { format!("(a_waddr[{}:0] == {lg}'d{b})", lg - 1) };
         let _ = writeln!(
             s,
-            "always @(posedge clock) begin\n    if (a_we && {sel}) mem{b}[{}] <= a_wdata;\n    rd{b} <= mem{b}[s_en ? s_addr[{}:0] : {}];\nend",
+            "always @(posedge clock) begin\n    if (a_we && {sel}) mem{b}[{}] <= a_wdata;\n    rd{b} <= mem{b}[s_addr[{}:0]];\n    re{b} <= mem{b}[{}];\nend",
             word("a_waddr"),
             ab - 1,
             word("a_raddr")
@@ -88,12 +89,12 @@ pub fn spad_module(name: &str, c: usize, words: usize) -> String {
     let cat: Vec<String> = (0..c).rev().map(|b| format!("rd{b}")).collect();
     let _ = writeln!(s, "assign s_data = {{{}}};", cat.join(", "));
     if lg == 0 {
-        s += "assign a_rdata = rd0;\n";
+        s += "assign a_rdata = re0;\n";
     } else {
         let _ = writeln!(s, "reg [{}:0] sel;\nalways @(posedge clock) sel <= a_raddr[{}:0];", lg - 1, lg - 1);
         s += "reg [15:0] rsel;\nalways @(*) begin\n    case (sel)\n";
         for b in 0..c {
-            let _ = writeln!(s, "        {lg}'d{b}: rsel = rd{b};");
+            let _ = writeln!(s, "        {lg}'d{b}: rsel = re{b};");
         }
         s += "        default: rsel = 16'h0;\n    endcase\nend\nassign a_rdata = rsel;\n";
     }
@@ -215,7 +216,7 @@ pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::At
 /// The AND-OR muxes of the scratchpad's element ports over the units (and the network
 /// interface `ni` of a tile).
 fn spad_mux(netif: bool) -> String {
-    let mut rd = vec!["add", "ad", "nm", "sm"];
+    let mut rd = vec!["add", "ad", "nm", "sm", "mv"];
     let mut wr = vec!["add", "ad", "nm", "em", "mv"];
     if netif {
         rd.push("ni");
@@ -384,7 +385,7 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
     );
     let _ = writeln!(
         s,
-        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .a_waddr(mv_waddr), .a_wdata(mv_wdata));",
+        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .a_waddr(mv_waddr), .a_wdata(mv_wdata), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata(sp_rdata));",
         n.matvec
     );
     let _ = writeln!(

@@ -52,7 +52,7 @@ pub fn top_verilog(cfg: &MatvecConfig, store: &Store) -> String {
     }
     let _ = writeln!(
         s,
-        "    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .a_waddr(a_waddr), .a_wdata(a_wdata));",
+        "    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
         cfg.top_name()
     );
     let _ = writeln!(
@@ -99,13 +99,20 @@ pub struct Product {
     pub w_reads: usize,
     pub rq_reads: usize,
     pub s_reads: usize,
+    /// Element reads (`a_ren`): one per row with `acc`, none without.
+    pub a_reads: usize,
+    /// The product ran with `acc`.
+    pub acc: bool,
 }
 
 /// One product `y = W x` of tensor `t`: `scratch` is the scratchpad (element `a` at index
-/// `a`, `x` at `src ..`), the unit writes `dst + r`. Checks the protocol on the way (each row
-/// written once, in order, inside `dst .. dst + rows`; reads inside the tensor and `x`; `busy`
-/// high until `done`; nothing enabled afterwards) and returns the rows written and the cycles.
-pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], src: usize, dst: usize, relu: bool) -> Result<Product> {
+/// `a`, `x` at `src ..`), the unit writes `dst + r` (with `acc`, `sat16(scratch[dst + r] + y_r)`).
+/// Checks the protocol on the way (each row written once, in order, inside `dst .. dst + rows`;
+/// reads inside the tensor and `x`; with `acc` each row's element read the cycle before its
+/// write; `busy` high until `done`; nothing enabled afterwards) and returns the rows written and
+/// the cycles.
+#[allow(clippy::too_many_arguments)]
+pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], src: usize, dst: usize, relu: bool, acc: bool) -> Result<Product> {
     let c = cfg.cols as usize;
     let bad = |what: String| Err(Error::Mismatch(format!("{} on {}: {what}", t.name, cfg.top_name())));
     for (n, v) in [("reset", 0), ("en", 0), ("rq_en", 0), ("addr", 0), ("rq_addr", 0)] {
@@ -119,6 +126,7 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
         ("src", src),
         ("dst", dst),
         ("relu", relu as usize),
+        ("acc", acc as usize),
     ] {
         sim.set(n, v as u64)?;
     }
@@ -129,7 +137,8 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
     let mut y: Vec<Option<i16>> = vec![None; t.rows];
     let mut next_row = 0;
     let mut pending: Option<usize> = None;
-    let (mut w_reads, mut rq_reads, mut s_reads) = (0, 0, 0);
+    let mut a_pending: Option<usize> = None;
+    let (mut w_reads, mut rq_reads, mut s_reads, mut a_reads) = (0, 0, 0, 0);
     let s_words = sim.port("s_data")?.width().div_ceil(32) as usize;
     for cyc in 1..=limit {
         let mut words = vec![0u32; s_words];
@@ -140,6 +149,12 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
             }
         }
         sim.set_words("s_data", &words)?;
+        // The element read port: the element of the last cycle's a_ren, garbage otherwise.
+        let res = match a_pending.take() {
+            Some(a) => scratch.get(a).copied().unwrap_or(0) as u16 as u64,
+            None => (cyc as u64).wrapping_mul(0x9e37) & 0xffff,
+        };
+        sim.set("a_rdata", res)?;
         sim.eval();
         if sim.get("busy")? != 1 {
             return bad(format!("busy is low in cycle {cyc} before done"));
@@ -166,6 +181,14 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
             pending = Some(a);
             s_reads += 1;
         }
+        if sim.get("a_ren")? == 1 {
+            let a = sim.get("a_raddr")? as usize;
+            if !acc || a != dst + next_row + (sim.get("a_we")? as usize) {
+                return bad(format!("cycle {cyc} reads element {a} (acc {acc}); only the next row's destination may be read, with acc"));
+            }
+            a_pending = Some(a);
+            a_reads += 1;
+        }
         if sim.get("a_we")? == 1 {
             let a = sim.get("a_waddr")? as usize;
             let v = sim.get("a_wdata")? as u16 as i16;
@@ -181,13 +204,13 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
             }
             sim.tick();
             sim.eval();
-            for n in ["busy", "mv_w_en", "mv_rq_en", "s_en", "a_we", "done"] {
+            for n in ["busy", "mv_w_en", "mv_rq_en", "s_en", "a_we", "a_ren", "done"] {
                 if sim.get(n)? != 0 {
                     return bad(format!("{n} is high the cycle after done"));
                 }
             }
             let y = y.into_iter().map(|v| v.unwrap_or(0)).collect();
-            return Ok(Product { y, cycles: cyc, w_reads, rq_reads, s_reads });
+            return Ok(Product { y, cycles: cyc, w_reads, rq_reads, s_reads, a_reads, acc });
         }
         sim.tick();
     }
@@ -213,14 +236,16 @@ pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product)
         return Err(Error::Mismatch(format!("{} on {}: took {} cycles, the formula says {want}", t.name, cfg.top_name(), got.cycles)));
     }
     let reads = t.tiles * t.chunks;
-    if (got.w_reads, got.s_reads, got.rq_reads) != (reads, reads, t.rows) {
+    let a_want = if got.acc { t.rows } else { 0 };
+    if (got.w_reads, got.s_reads, got.rq_reads, got.a_reads) != (reads, reads, t.rows, a_want) {
         return Err(Error::Mismatch(format!(
-            "{} on {}: {} weight, {} scratchpad and {} requant reads, expected {reads}, {reads} and {}",
+            "{} on {}: {} weight, {} scratchpad word, {} requant and {} element reads, expected {reads}, {reads}, {} and {a_want}",
             t.name,
             cfg.top_name(),
             got.w_reads,
             got.s_reads,
             got.rq_reads,
+            got.a_reads,
             t.rows
         )));
     }

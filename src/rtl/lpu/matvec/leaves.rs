@@ -18,6 +18,8 @@
 //! 4. [`Rq`] multiplies (edge ending `L_t + 2 + i`), adds the rounding half (edge ending
 //!    `L_t + 3 + i`) and shifts and saturates: `a_we` with row `t*R + i` in cycle `L_t + 4 + i`;
 //!    `done` with the write of the tensor's last row.
+//! 5. With `acc`, [`Ctrl`] reads element `dst + t*R + i` (`a_ren`) in cycle `L_t + 3 + i`; its
+//!    data arrives with the write cycle and [`Rq`] adds it, saturating. Same cycles.
 
 use crate::rtl::attention::arith::MulQ;
 use rust_hdl::prelude::*;
@@ -38,6 +40,8 @@ pub struct Ctrl {
     pub rr: Signal<In, Bits<16>>,
     /// `log2 C` (a constant from the configuration).
     pub lg_c: Signal<In, Bits<8>>,
+    /// Accumulate: read `dst + r` the cycle before row `r` is written (`a_ren`, `a_raddr`).
+    pub acc: Signal<In, Bit>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     pub w_en: Signal<Out, Bit>,
@@ -48,6 +52,8 @@ pub struct Ctrl {
     pub rq_addr: Signal<Out, Bits<16>>,
     pub a_we: Signal<Out, Bit>,
     pub a_waddr: Signal<Out, Bits<16>>,
+    pub a_ren: Signal<Out, Bit>,
+    pub a_raddr: Signal<Out, Bits<16>>,
     pub v: Signal<Out, Bit>,
     pub first: Signal<Out, Bit>,
     pub last: Signal<Out, Bit>,
@@ -95,6 +101,7 @@ impl Default for Ctrl {
             dst: Default::default(),
             rr: Default::default(),
             lg_c: Default::default(),
+            acc: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             w_en: Default::default(),
@@ -105,6 +112,8 @@ impl Default for Ctrl {
             rq_addr: Default::default(),
             a_we: Default::default(),
             a_waddr: Default::default(),
+            a_ren: Default::default(),
+            a_raddr: Default::default(),
             v: Default::default(),
             first: Default::default(),
             last: Default::default(),
@@ -199,6 +208,8 @@ impl Logic for Ctrl {
         self.c3.d.next = self.c2.q.val();
         self.e3.d.next = self.e2.q.val();
         self.r3.d.next = self.r2.q.val();
+        self.a_ren.next = self.c2.q.val() & self.acc.val();
+        self.a_raddr.next = self.dst.val() + self.r2.q.val();
         self.a_we.next = self.c3.q.val();
         self.a_waddr.next = self.dst.val() + self.r3.q.val();
         self.done.next = self.c3.q.val() & self.e3.q.val();
@@ -329,7 +340,8 @@ impl Logic for Acc {
 ///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing);
 /// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative.
 ///
-/// Together: `y = sat_i16(rshift_round(sum * mult, shift))`, `Requant::apply`.
+/// Together: `y = sat_i16(rshift_round(sum * mult, shift))`, `Requant::apply`; with `acc`
+/// the written value is `sat_i16(res + y)` (the residual add of `Golden::step`).
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Rq {
     pub clock: Signal<In, Clock>,
@@ -337,6 +349,9 @@ pub struct Rq {
     pub h0: Signal<In, Bits<32>>,
     pub rq_data: Signal<In, Bits<24>>,
     pub relu: Signal<In, Bit>,
+    /// Accumulate: `y = sat_i16(res + y)`, `res` the element at the row's destination.
+    pub acc: Signal<In, Bit>,
+    pub res: Signal<In, Bits<16>>,
     pub y: Signal<Out, Bits<16>>,
     sel: DFF<Bits<32>>,
     prod: DFF<Bits<48>>,
@@ -349,6 +364,10 @@ pub struct Rq {
     yy: Signal<Local, Bits<48>>,
     yb: Signal<Local, Bits<48>>,
     sat: Signal<Local, Bits<16>>,
+    base: Signal<Local, Bits<16>>,
+    a17: Signal<Local, Bits<17>>,
+    b17: Signal<Local, Bits<17>>,
+    s17: Signal<Local, Bits<17>>,
     one: Constant<Bits<48>>,
     msb: Constant<Bits<48>>,
     max_b: Constant<Bits<48>>,
@@ -356,6 +375,7 @@ pub struct Rq {
     pos_sat: Constant<Bits<16>>,
     neg_sat: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
+    hi17: Constant<Bits<17>>,
 }
 
 const MSB48: u64 = 1 << 47;
@@ -368,6 +388,8 @@ impl Default for Rq {
             h0: Default::default(),
             rq_data: Default::default(),
             relu: Default::default(),
+            acc: Default::default(),
+            res: Default::default(),
             y: Default::default(),
             sel: Default::default(),
             prod: Default::default(),
@@ -380,6 +402,10 @@ impl Default for Rq {
             yy: Default::default(),
             yb: Default::default(),
             sat: Default::default(),
+            base: Default::default(),
+            a17: Default::default(),
+            b17: Default::default(),
+            s17: Default::default(),
             one: Constant::new(1u64.to_bits()),
             msb: Constant::new(MSB48.to_bits()),
             max_b: Constant::new((MSB48 + 32767).to_bits()),
@@ -387,6 +413,7 @@ impl Default for Rq {
             pos_sat: Constant::new(0x7fffu64.to_bits()),
             neg_sat: Constant::new(0x8000u64.to_bits()),
             zero16: Constant::new(0u64.to_bits()),
+            hi17: Constant::new(0x1_0000u64.to_bits()),
         }
     }
 }
@@ -418,9 +445,29 @@ impl Logic for Rq {
         if self.yb.val() < self.min_b.val() {
             self.sat.next = self.neg_sat.val();
         }
-        self.y.next = self.sat.val();
+        self.base.next = self.sat.val();
         if self.relu.val() & self.sat.val().get_bit(15) {
-            self.y.next = self.zero16.val();
+            self.base.next = self.zero16.val();
+        }
+        // Accumulate: the 17-bit sum of the sign-extended operands, saturated to 16 bits.
+        self.a17.next = bit_cast::<17, 16>(self.base.val());
+        if self.base.val().get_bit(15) {
+            self.a17.next = bit_cast::<17, 16>(self.base.val()) | self.hi17.val();
+        }
+        self.b17.next = bit_cast::<17, 16>(self.res.val());
+        if self.res.val().get_bit(15) {
+            self.b17.next = bit_cast::<17, 16>(self.res.val()) | self.hi17.val();
+        }
+        self.s17.next = self.a17.val() + self.b17.val();
+        self.y.next = self.base.val();
+        if self.acc.val() {
+            self.y.next = self.s17.val().get_bits::<16>(0);
+            if self.s17.val().get_bit(16) != self.s17.val().get_bit(15) {
+                self.y.next = self.pos_sat.val();
+                if self.s17.val().get_bit(16) {
+                    self.y.next = self.neg_sat.val();
+                }
+            }
         }
     }
 }

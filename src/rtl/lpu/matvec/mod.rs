@@ -125,6 +125,12 @@ pub fn expected(t: &QTensor, x: &[i16], relu: bool) -> Vec<i16> {
     y
 }
 
+/// What the unit writes with `acc` (rule 3): `sat_i16(old[r] + y[r])`, `old` the elements at
+/// `dst ..` before the product and `y` what [`expected`] gives; `Golden::step`'s residual add.
+pub fn accumulate(old: &[i16], y: &[i16]) -> Vec<i16> {
+    old.iter().zip(y).map(|(&o, &v)| crate::numeric::sat_i16(o as i64 + v as i64)).collect()
+}
+
 /// Module names of the leaves (shared by every size, prefix `llmpu_mv_`).
 pub struct LeafNames {
     pub ctrl: &'static str,

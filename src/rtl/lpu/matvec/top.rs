@@ -22,6 +22,7 @@ pub fn ports(cfg: &MatvecConfig) -> Vec<Port> {
         Port::input("src", 16, &format!("element address of x, a multiple of {c}")),
         Port::input("dst", 16, "element address of y: row r is written to dst + r"),
         Port::input("relu", 1, "write max(0, y) instead of y"),
+        Port::input("acc", 1, "accumulate: write sat16(old + y), old the element at dst + r (read through a_ren the cycle before)"),
         Port::output("busy", 1, "a product runs (cycle after start to done)"),
         Port::output("done", 1, "one-cycle pulse with the last write"),
         Port::output("w_en", 1, "read the weight word at w_addr"),
@@ -36,6 +37,9 @@ pub fn ports(cfg: &MatvecConfig) -> Vec<Port> {
         Port::output("a_we", 1, "write a_wdata to element a_waddr at this edge"),
         Port::output("a_waddr", 16, "element address of the write"),
         Port::output("a_wdata", 16, "the row's result"),
+        Port::output("a_ren", 1, "read element a_raddr (acc only: the destination of the next write)"),
+        Port::output("a_raddr", 16, "element address of the read"),
+        Port::input("a_rdata", 16, "the element, the cycle after a_ren"),
     ]
 }
 
@@ -62,7 +66,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
     s.push_str("    wire v, first, last, cap;\n");
     let _ = writeln!(
         s,
-        "    {} ctrl(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .rr(16'd{r}), .lg_c(8'd{}), .busy(busy), .done(done), .w_en(w_en), .w_addr(w_addr), .s_en(s_en), .s_addr(s_addr), .rq_en(rq_en), .rq_addr(rq_addr), .a_we(a_we), .a_waddr(a_waddr), .v(v), .first(first), .last(last), .cap(cap));",
+        "    {} ctrl(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .rr(16'd{r}), .lg_c(8'd{}), .acc(acc), .busy(busy), .done(done), .w_en(w_en), .w_addr(w_addr), .s_en(s_en), .s_addr(s_addr), .rq_en(rq_en), .rq_addr(rq_addr), .a_we(a_we), .a_waddr(a_waddr), .a_ren(a_ren), .a_raddr(a_raddr), .v(v), .first(first), .last(last), .cap(cap));",
         LEAVES.ctrl,
         cfg.lg_c()
     );
@@ -118,7 +122,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
             row + 1
         );
     }
-    let _ = writeln!(s, "\n    {} rq(.clock(clock), .cap(cap), .h0(hold_0), .rq_data(rq_data), .relu(relu), .y(a_wdata));", LEAVES.rq);
+    let _ = writeln!(s, "\n    {} rq(.clock(clock), .cap(cap), .h0(hold_0), .rq_data(rq_data), .relu(relu), .acc(acc), .res(a_rdata), .y(a_wdata));", LEAVES.rq);
     let _ = writeln!(s, "endmodule // {name}");
     s
 }
