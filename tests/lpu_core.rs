@@ -160,7 +160,7 @@ fn generate_and_sim_commands() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["top"], "llmpu_core_r4c4");
-    assert_eq!(m["extra"]["program"].as_array().unwrap().len(), 14);
+    assert_eq!(m["extra"]["program"].as_array().unwrap().len(), 12);
     assert!(tmp.path().join("llmpu_core_r4c4.v").is_file());
     let bad = std::process::Command::new(exe).args(["generate", "lpu", "--rows", "3", "--out"]).arg(tmp.path()).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));

@@ -8,24 +8,25 @@
 //! Contract:
 //! 1. `start` (one-cycle pulse while idle) with `q_base`, `k_base`, `v_base`, `dst` held
 //!    until `done`; `ld` (= L*D), `groups` (= H/L) and `top_sh` (= W - 16) are constants.
-//! 2. For g = 0..groups: read the group's L*D keys, then values (one element per cycle,
-//!    `a_ren`/`a_raddr`, data the cycle after), offer the kv beat (`kv_valid`, `kv_last` on the
-//!    last group) until `kv_ready`. Then for g = 0..groups: read the queries, offer the query
-//!    beat until `q_ready`, wait for `att_valid`, write the L*D outputs to `dst + g*L*D + i`
-//!    (one per cycle).
-//! 3. `done` pulses in the cycle of the last write. While idle every enable and valid is low.
-//! 4. Cycles (no waiting on the unit): per group 2(L*D + 1) + 1 for kv, and
-//!    (L*D + 1) + 1 + (n + 5) + L*D for the query (n = cached positions), plus 1.
+//! 2. Two element read ports, each answering the cycle after its enable: `a_*` and `b_*`
+//!    (the core serves `b` through the scratchpad's word port, so both run in one cycle).
+//! 3. For g = 0..groups: read the group's L*D keys on port `a` and values on port `b`, one of
+//!    each per cycle, then offer the kv beat (`kv_valid`, `kv_last` on the last group) until
+//!    `kv_ready`. Then read group 0's queries (port `a`) and, for g = 0..groups: offer the
+//!    query beat until `q_ready`, wait for `att_valid`, write the L*D outputs to
+//!    `dst + g*L*D + i` (one per cycle) while reading group g+1's queries in the same cycles.
+//! 4. `done` pulses in the cycle of the last write. While idle every enable and valid is low.
+//! 5. Cycles (no waiting on the unit): per group `(L*D + 1) + 1` for kv, then `L*D + 1` for
+//!    group 0's queries, per group `1 + (n + 5) + L*D` for the query (n = cached positions)
+//!    and `1` between groups, plus 1.
 
 use rust_hdl::prelude::*;
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
 pub enum AdState {
     Idle,
-    RdK,
-    DrK,
-    RdV,
-    DrV,
+    RdKv,
+    DrKv,
     SendKv,
     RdQ,
     DrQ,
@@ -51,6 +52,9 @@ pub struct AttnAdapter<const W: usize> {
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
     pub a_rdata: Signal<In, Bits<16>>,
+    pub b_ren: Signal<Out, Bit>,
+    pub b_raddr: Signal<Out, Bits<16>>,
+    pub b_rdata: Signal<In, Bits<16>>,
     pub a_we: Signal<Out, Bit>,
     pub a_waddr: Signal<Out, Bits<16>>,
     pub a_wdata: Signal<Out, Bits<16>>,
@@ -76,6 +80,7 @@ pub struct AttnAdapter<const W: usize> {
     qreg: DFF<Bits<W>>,
     oreg: DFF<Bits<W>>,
     incoming: Signal<Local, Bits<W>>,
+    incoming_b: Signal<Local, Bits<W>>,
     last_i: Signal<Local, Bit>,
     last_g: Signal<Local, Bit>,
 }
@@ -88,6 +93,8 @@ impl<const W: usize> Logic for AttnAdapter<W> {
         self.done.next = false;
         self.a_ren.next = false;
         self.a_raddr.next = 0.into();
+        self.b_ren.next = false;
+        self.b_raddr.next = 0.into();
         self.a_we.next = false;
         self.a_waddr.next = self.dst.val() + self.gbase.q.val() + self.idx.q.val();
         self.a_wdata.next = self.oreg.q.val().get_bits::<16>(0);
@@ -100,42 +107,30 @@ impl<const W: usize> Logic for AttnAdapter<W> {
         self.q_group.next = self.grp.q.val();
         self.q_in.next = self.qreg.q.val();
         self.incoming.next = bit_cast::<W, 16>(self.a_rdata.val()) << self.top_sh.val();
+        self.incoming_b.next = bit_cast::<W, 16>(self.b_rdata.val()) << self.top_sh.val();
         self.last_i.next = (self.idx.q.val() + 1) == self.ld.val();
         self.last_g.next = (self.grp.q.val() + 1) == self.groups.val();
         self.rv.d.next = false;
         match self.state.q.val() {
             AdState::Idle => {}
-            AdState::RdK => {
+            AdState::RdKv => {
                 self.a_ren.next = true;
                 self.a_raddr.next = self.k_base.val() + self.gbase.q.val() + self.idx.q.val();
+                self.b_ren.next = true;
+                self.b_raddr.next = self.v_base.val() + self.gbase.q.val() + self.idx.q.val();
                 self.rv.d.next = true;
                 self.idx.d.next = self.idx.q.val() + 1;
                 if self.last_i.val() {
-                    self.state.d.next = AdState::DrK;
+                    self.state.d.next = AdState::DrKv;
                 }
                 if self.rv.q.val() {
                     self.kreg.d.next = (self.kreg.q.val() >> 16) | self.incoming.val();
+                    self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming_b.val();
                 }
             }
-            AdState::DrK => {
+            AdState::DrKv => {
                 self.kreg.d.next = (self.kreg.q.val() >> 16) | self.incoming.val();
-                self.idx.d.next = 0.into();
-                self.state.d.next = AdState::RdV;
-            }
-            AdState::RdV => {
-                self.a_ren.next = true;
-                self.a_raddr.next = self.v_base.val() + self.gbase.q.val() + self.idx.q.val();
-                self.rv.d.next = true;
-                self.idx.d.next = self.idx.q.val() + 1;
-                if self.last_i.val() {
-                    self.state.d.next = AdState::DrV;
-                }
-                if self.rv.q.val() {
-                    self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming.val();
-                }
-            }
-            AdState::DrV => {
-                self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming.val();
+                self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming_b.val();
                 self.idx.d.next = 0.into();
                 self.state.d.next = AdState::SendKv;
             }
@@ -149,7 +144,7 @@ impl<const W: usize> Logic for AttnAdapter<W> {
                     } else {
                         self.grp.d.next = self.grp.q.val() + 1;
                         self.gbase.d.next = self.gbase.q.val() + self.ld.val();
-                        self.state.d.next = AdState::RdK;
+                        self.state.d.next = AdState::RdKv;
                     }
                 }
             }
@@ -183,9 +178,19 @@ impl<const W: usize> Logic for AttnAdapter<W> {
                 }
             }
             AdState::Wr => {
+                // Write this group's outputs; unless it is the last group, read the next
+                // group's queries in the same cycles (same index, the next group's base).
                 self.a_we.next = true;
                 self.oreg.d.next = self.oreg.q.val() >> 16;
                 self.idx.d.next = self.idx.q.val() + 1;
+                if !self.last_g.val() {
+                    self.a_ren.next = true;
+                    self.a_raddr.next = self.q_base.val() + self.gbase.q.val() + self.ld.val() + self.idx.q.val();
+                    self.rv.d.next = true;
+                    if self.rv.q.val() {
+                        self.qreg.d.next = (self.qreg.q.val() >> 16) | self.incoming.val();
+                    }
+                }
                 if self.last_i.val() {
                     self.idx.d.next = 0.into();
                     if self.last_g.val() {
@@ -194,7 +199,7 @@ impl<const W: usize> Logic for AttnAdapter<W> {
                     } else {
                         self.grp.d.next = self.grp.q.val() + 1;
                         self.gbase.d.next = self.gbase.q.val() + self.ld.val();
-                        self.state.d.next = AdState::RdQ;
+                        self.state.d.next = AdState::DrQ;
                     }
                 }
             }
@@ -203,7 +208,7 @@ impl<const W: usize> Logic for AttnAdapter<W> {
             self.grp.d.next = 0.into();
             self.gbase.d.next = 0.into();
             self.idx.d.next = 0.into();
-            self.state.d.next = AdState::RdK;
+            self.state.d.next = AdState::RdKv;
         }
         if self.reset.val() {
             self.state.d.next = AdState::Idle;

@@ -325,10 +325,16 @@ wire seed_load, attn_clear;
         r#"
 // scratchpad ports
 {spad_mux}wire [15:0] sp_rdata;
-wire mv_sen;
-wire [15:0] mv_saddr;
+wire mv_sen, ad_bren;
+wire [15:0] mv_saddr, ad_braddr;
+wire sp_sen = mv_sen | ad_bren;
+wire [15:0] sp_saddr = (mv_sen ? mv_saddr : 16'd0) | (ad_bren ? (ad_braddr >> {lgc}) : 16'd0);
 wire [{cw}:0] sp_sdata;
-{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata));
+{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata));
+// the adapter's second element port, served by the word port: the element's bank, a cycle later
+reg [7:0] ad_blane_q;
+always @(posedge clock) if (ad_bren) ad_blane_q <= ad_braddr[7:0] & 8'd{cm};
+wire [15:0] ad_bdata = sp_sdata[ad_blane_q * 16 +: 16];
 
 // weight and requant store
 wire mv_wen, em_wen, mv_rqen, em_rqen;
@@ -347,6 +353,8 @@ always @(posedge clock) if (em_wen) em_lane_q <= em_wlane;
 wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
 "#,
         cw = cc * 16 - 1,
+        lgc = cc.trailing_zeros(),
+        cm = cc - 1,
         spad_mux = spad_mux(tile.is_some()),
         spad = n.spad,
         rw = rc8 - 1,
@@ -408,7 +416,7 @@ wire [7:0] ad_kv_group, ad_q_group;
 wire [{aw1}:0] ad_kv_k, ad_kv_v, ad_q_in;
 reg ad_kv_ready, ad_q_ready, ad_att_valid;
 reg [{aw1}:0] ad_att_out;
-{adn} adapter(.clock(clock), .reset(reset), .start(attn_start), .busy(), .done(attn_done), .q_base(op_a), .k_base(op_b), .v_base(op_c), .dst(op_d), .ld(16'd{ld}), .groups(8'd{g}), .top_sh(16'd{sh}), .a_ren(ad_ren), .a_raddr(ad_raddr), .a_rdata(sp_rdata), .a_we(ad_we), .a_waddr(ad_waddr), .a_wdata(ad_wdata), .kv_valid(ad_kv_valid), .kv_ready(ad_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(ad_q_ready), .q_group(ad_q_group), .q_in(ad_q_in), .att_valid(ad_att_valid), .att_out(ad_att_out));"#,
+{adn} adapter(.clock(clock), .reset(reset), .start(attn_start), .busy(), .done(attn_done), .q_base(op_a), .k_base(op_b), .v_base(op_c), .dst(op_d), .ld(16'd{ld}), .groups(8'd{g}), .top_sh(16'd{sh}), .a_ren(ad_ren), .a_raddr(ad_raddr), .a_rdata(sp_rdata), .b_ren(ad_bren), .b_raddr(ad_braddr), .b_rdata(ad_bdata), .a_we(ad_we), .a_waddr(ad_waddr), .a_wdata(ad_wdata), .kv_valid(ad_kv_valid), .kv_ready(ad_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(ad_q_ready), .q_group(ad_q_group), .q_in(ad_q_in), .att_valid(ad_att_valid), .att_out(ad_att_out));"#,
         aw1 = aw - 1,
         adn = n.adapter,
         ld = ac.lanes * ac.head_dim,
