@@ -528,11 +528,6 @@ impl<'a> Interpreter<'a> {
                 rmsnorm(&x, k, &mut self.spad[b..b + e]);
             }
             Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & FLAG_RELU != 0, i.flags & FLAG_ACC != 0),
-            Op::Add => {
-                for k in 0..cc {
-                    self.spad[a + k] = sat_i16(self.spad[a + k] as i64 + self.spad[b + k] as i64);
-                }
-            }
             Op::Attn => {
                 let l = i.aux as usize;
                 self.keys[l].truncate(t);

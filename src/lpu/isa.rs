@@ -33,8 +33,7 @@ pub enum Op {
     /// `b <- requant(W[aux] a)`, ReLU if `flags & 1`; with `flags & 2` ([`FLAG_ACC`]) the
     /// result is added to `b` instead: `b[r] <- sat16(b[r] + y[r])` (the residual add).
     Matvec = 3,
-    /// `a <- sat16(a + b)` over `c` elements.
-    Add = 4,
+    // 4 was ADD (`a <- sat16(a + b)`), replaced by MATVEC's accumulate flag; left free.
     /// Layer `aux`: append k (`b`), v (`c`) at the current position, attend with q (`a`),
     /// heads' outputs to `d`.
     Attn = 5,
@@ -65,7 +64,7 @@ pub const FLIT_BITS: u32 = 32;
 pub const PACKET_ELEMS: usize = 2 * crate::rtl::noc::flit::MAX_PAYLOAD as usize;
 
 impl Op {
-    pub const ALL: [Op; 9] = [Op::End, Op::Embed, Op::Norm, Op::Matvec, Op::Add, Op::Attn, Op::Sample, Op::Send, Op::Recv];
+    pub const ALL: [Op; 8] = [Op::End, Op::Embed, Op::Norm, Op::Matvec, Op::Attn, Op::Sample, Op::Send, Op::Recv];
 
     pub fn from_code(c: u8) -> Option<Op> {
         Op::ALL.iter().copied().find(|o| *o as u8 == c)
@@ -77,7 +76,6 @@ impl Op {
             Op::Embed => "EMBED",
             Op::Norm => "NORM",
             Op::Matvec => "MATVEC",
-            Op::Add => "ADD",
             Op::Attn => "ATTN",
             Op::Sample => "SAMPLE",
             Op::Send => "SEND",
@@ -133,7 +131,7 @@ impl Instr {
 
     pub fn decode(w: u64) -> Result<Self> {
         let code = (w >> 60) as u8;
-        let op = Op::from_code(code).ok_or_else(|| Error::invalid("opcode", code, "allowed: 0..=6, 9, 10"))?;
+        let op = Op::from_code(code).ok_or_else(|| Error::invalid("opcode", code, "allowed: 0..=3, 5, 6, 9, 10"))?;
         let m = (ADDR_LIMIT - 1) as u64;
         Ok(Instr {
             op,
@@ -158,7 +156,6 @@ impl Instr {
                 let acc = if self.flags & FLAG_ACC != 0 { " acc" } else { "" };
                 format!("{m:<7} {} src={} dst={}{relu}{acc}", tensor(self.aux), self.a, self.b)
             }
-            Op::Add => format!("{m:<7} dst={} src={} len={}", self.a, self.b, self.c),
             Op::Attn => format!("{m:<7} layer={} q={} k={} v={} dst={}", self.aux, self.a, self.b, self.c, self.d),
             Op::Sample => format!("{m:<7} src={} len={}", self.a, self.b),
             Op::Send if self.flags & 1 == KIND_TOKEN => format!("{m:<7} to=({},{}) token", self.aux & 15, self.aux >> 4),
@@ -178,7 +175,7 @@ mod tests {
         let i = Instr { op: Op::Attn, flags: 1, aux: 7, a: 4095, b: 1, c: 2048, d: 17 };
         assert_eq!(Instr::decode(i.encode()).unwrap(), i);
         assert_eq!(i.encode() >> 60, 5);
-        assert_eq!(Instr::decode(0xF000_0000_0000_0000).unwrap_err().to_string(), "opcode 15 is not allowed (allowed: 0..=6, 9, 10)");
+        assert_eq!(Instr::decode(0xF000_0000_0000_0000).unwrap_err().to_string(), "opcode 15 is not allowed (allowed: 0..=3, 5, 6, 9, 10)");
         let s = Instr { op: Op::Send, flags: KIND_ACT, aux: 0x21, a: 12, b: 16, c: 0, d: 0 };
         assert_eq!(Instr::decode(s.encode()).unwrap(), s);
         assert_eq!(s.encode() >> 60, 9);

@@ -39,7 +39,6 @@ pub fn class_name(v: usize) -> &'static str {
         1 => "embed",
         2 => "norm",
         3 => "matvec",
-        4 => "add",
         5 => "attention",
         6 => "sample",
         7 => "output stall",

@@ -105,13 +105,11 @@ pub struct Controller {
     pub embed_start: Signal<Out, Bit>,
     pub norm_start: Signal<Out, Bit>,
     pub mv_start: Signal<Out, Bit>,
-    pub add_start: Signal<Out, Bit>,
     pub attn_start: Signal<Out, Bit>,
     pub smp_start: Signal<Out, Bit>,
     pub embed_done: Signal<In, Bit>,
     pub norm_done: Signal<In, Bit>,
     pub mv_done: Signal<In, Bit>,
-    pub add_done: Signal<In, Bit>,
     pub attn_done: Signal<In, Bit>,
     pub smp_done: Signal<In, Bit>,
     pub smp_token: Signal<In, Bits<8>>,
@@ -175,9 +173,6 @@ impl Logic for Controller {
         if self.op.val() == 3 {
             self.unit_done.next = self.mv_done.val();
         }
-        if self.op.val() == 4 {
-            self.unit_done.next = self.add_done.val();
-        }
         if self.op.val() == 5 {
             self.unit_done.next = self.attn_done.val();
         }
@@ -195,7 +190,6 @@ impl Logic for Controller {
         self.embed_start.next = false;
         self.norm_start.next = false;
         self.mv_start.next = false;
-        self.add_start.next = false;
         self.attn_start.next = false;
         self.smp_start.next = false;
         self.send_start.next = false;
@@ -285,7 +279,6 @@ impl Logic for Controller {
                     self.embed_start.next = self.op.val() == 1;
                     self.norm_start.next = self.op.val() == 2;
                     self.mv_start.next = self.op.val() == 3;
-                    self.add_start.next = self.op.val() == 4;
                     self.attn_start.next = self.op.val() == 5;
                     self.smp_start.next = self.op.val() == 6;
                     self.send_start.next = self.op.val() == 9;

@@ -22,7 +22,9 @@ use serde::Serialize;
 /// Measured SB_LUT4 (yosys 0.23, `synth_ice40 -dsp -noflatten`, MicroGPT 1x1, 2026-11-23) of the
 /// blocks whose size does not depend on R, C or the attention unit's width: controller 785,
 /// Embed 1028, Norm 2392, Sampler 2105, ADD 194, memories and their muxes 301 (program 21,
-/// scratchpad 31, tensor table 13, characters 9, weight store 56, core glue 171).
+/// scratchpad 31, tensor table 13, characters 9, weight store 56, core glue 171). Not yet
+/// re-measured since 2026-12-03, when the ADD leaf (194) left the core while the matrix unit
+/// gained its accumulate adder and the scratchpad a second read port.
 pub const FIXED_LUTS: u32 = 785 + 1028 + 2392 + 2105 + 194 + 301;
 /// Matrix unit at 1x1 (controller 486, accumulator 128, requantiser 656).
 pub const MATVEC_LUTS: u32 = 1270;

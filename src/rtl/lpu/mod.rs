@@ -1,9 +1,7 @@
 //! The processing unit's hardware (issue 7): the controller ([`controller`]) that runs the
-//! compiled per-token program, the residual ADD leaf ([`add`]), the attention adapter
-//! ([`attn_adapter`]) and the generated memories and structural core top ([`top`]).
+//! compiled per-token program, the attention adapter ([`attn_adapter`]) and the generated memories and structural core top ([`top`]).
 //! `docs/lpu.md` describes the whole.
 
-pub mod add;
 pub mod attn_adapter;
 pub mod controller;
 pub mod embed;
@@ -27,11 +25,6 @@ pub fn controller_verilog(name: &str) -> Result<Emitted> {
     emit_block(&mut controller::Controller::default(), name)
 }
 
-/// The ADD leaf as module `name`.
-pub fn add_verilog(name: &str) -> Result<Emitted> {
-    emit_block(&mut add::AddLeaf::default(), name)
-}
-
 /// rust-hdl's Verilog of the attention adapter for beats of `ld` elements
 /// (`ld` = lanes * head_dim) as module `name`, not deduplicated.
 pub fn adapter_raw(name: &str, ld: usize) -> Result<String> {
@@ -51,7 +44,7 @@ pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
     dedup(&adapter_raw(name, ld)?, &[name])
 }
 
-/// The whole core of a compiled model in one file: controller, ADD leaf, attention adapter,
+/// The whole core of a compiled model in one file: controller, attention adapter,
 /// vector leaves, matrix unit, attention unit, ROMs, scratchpad and the top; with more than one
 /// tile the mesh of tiles ([`tiles`]) under the same top name and ports.
 pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
@@ -59,9 +52,8 @@ pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
     let n = top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), vector::Leaf::Norm.module(), vector::Leaf::Sampler.module());
     let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;
-    raw += &block_verilog(&mut add::AddLeaf::default(), &n.add)?;
     raw += &adapter_raw(&n.adapter, (ac.lanes * ac.head_dim) as usize)?;
-    let mut e = dedup(&raw, &[n.ctl.as_str(), n.add.as_str(), n.adapter.as_str()])?;
+    let mut e = dedup(&raw, &[n.ctl.as_str(), n.adapter.as_str()])?;
     for part in [vector::verilog()?, matvec::modules(&mv)?, crate::rtl::attention::verilog(&ac)?] {
         e.text.push('\n');
         e.text.push_str(&part.text);

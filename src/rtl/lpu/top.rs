@@ -1,6 +1,6 @@
 //! The generated memories and the structural core top `llmpu_core_rRcC`: controller, program
 //! ROM, tensor table, character ROM, weight and requant store, matrix unit, vector leaves
-//! (embed, norm, sampler, ADD), attention adapter and the attention unit (one cache per layer), scratchpad.
+//! (embed, norm, sampler), attention adapter and the attention unit (one cache per layer), scratchpad.
 //! Only wiring and ROM contents are generated here; every block with logic is a rust-hdl block.
 //!
 //! ```text
@@ -13,7 +13,7 @@
 //!   +--------------------+                           |           |
 //!     | start/done, op_*, tok, pos                   |           |
 //!     v                                              |           |
-//!   embed  norm  matvec  add  sampler  attn adapter -> attention unit (a cache per layer)
+//!   embed  norm  matvec  sampler  attn adapter -> attention unit (a cache per layer)
 //!     |      |      |     |      |          |
 //!     +------+------+-----+------+----------+--> scratchpad (C banks)   weight store (R*C bytes/word)
 //! ```
@@ -118,7 +118,6 @@ pub struct Names {
     pub wrom: String,
     pub rqrom: String,
     pub spad: String,
-    pub add: String,
     pub adapter: String,
     pub attention: String,
     pub matvec: String,
@@ -140,7 +139,6 @@ impl Names {
             wrom: format!("{t}_wrom"),
             rqrom: format!("{t}_rqrom"),
             spad: format!("{t}_spad"),
-            add: format!("{t}_add"),
             adapter: format!("{t}_attn_ad"),
             attention: attention.into(),
             matvec: matvec.into(),
@@ -216,8 +214,8 @@ pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::At
 /// The AND-OR muxes of the scratchpad's element ports over the units (and the network
 /// interface `ni` of a tile).
 fn spad_mux(netif: bool) -> String {
-    let mut rd = vec!["add", "ad", "nm", "sm", "mv"];
-    let mut wr = vec!["add", "ad", "nm", "em", "mv"];
+    let mut rd = vec!["ad", "nm", "sm", "mv"];
+    let mut wr = vec!["ad", "nm", "em", "mv"];
     if netif {
         rd.push("ni");
         wr.push("ni");
@@ -300,13 +298,13 @@ wire [7:0] pc, chr_tok, chr, tok, pos, op_aux, smp_token;
 wire [63:0] instr;
 wire [3:0] op_flags;
 wire [15:0] op_a, op_b, op_c, op_d;
-wire embed_start, norm_start, mv_start, add_start, attn_start, smp_start;
-wire embed_done, norm_done, mv_done, add_done, attn_done, smp_done;
+wire embed_start, norm_start, mv_start, attn_start, smp_start;
+wire embed_done, norm_done, mv_done, attn_done, smp_done;
 wire seed_load, attn_clear;
 "#;
     let _ = writeln!(
         s,
-        "{ctl} ctl(.clock(clock), .reset(reset), .cmd_start(cmd_start), .cmd_count(cmd_count), .cmd_names(cmd_names), .cmd_quiet(cmd_quiet), .cmd_prompt_len(cmd_prompt_len), .prompt_tok(prompt_tok), .prompt_idx(prompt_idx), .out_ready(out_ready), .out_valid(out_valid), .out_byte(out_byte), .gen_done(gen_done), .core_busy(core_busy), .st_tokens(st_tokens), .st_names(st_names), .st_cycles(st_cycles), .st_stall(st_stall), .bos(8'd{bos}), .block(8'd{block}), .pc(pc), .instr(instr), .chr_tok(chr_tok), .chr(chr), .op_flags(op_flags), .op_aux(op_aux), .op_a(op_a), .op_b(op_b), .op_c(op_c), .op_d(op_d), .tok(tok), .pos(pos), .embed_start(embed_start), .norm_start(norm_start), .mv_start(mv_start), .add_start(add_start), .attn_start(attn_start), .smp_start(smp_start), .embed_done(embed_done), .norm_done(norm_done), .mv_done(mv_done), .add_done(add_done), .attn_done(attn_done), .smp_done(smp_done), .smp_token(smp_token), .seed_load(seed_load), .attn_clear(attn_clear), .dbg_op(dbg_op), {noc});",
+        "{ctl} ctl(.clock(clock), .reset(reset), .cmd_start(cmd_start), .cmd_count(cmd_count), .cmd_names(cmd_names), .cmd_quiet(cmd_quiet), .cmd_prompt_len(cmd_prompt_len), .prompt_tok(prompt_tok), .prompt_idx(prompt_idx), .out_ready(out_ready), .out_valid(out_valid), .out_byte(out_byte), .gen_done(gen_done), .core_busy(core_busy), .st_tokens(st_tokens), .st_names(st_names), .st_cycles(st_cycles), .st_stall(st_stall), .bos(8'd{bos}), .block(8'd{block}), .pc(pc), .instr(instr), .chr_tok(chr_tok), .chr(chr), .op_flags(op_flags), .op_aux(op_aux), .op_a(op_a), .op_b(op_b), .op_c(op_c), .op_d(op_d), .tok(tok), .pos(pos), .embed_start(embed_start), .norm_start(norm_start), .mv_start(mv_start), .attn_start(attn_start), .smp_start(smp_start), .embed_done(embed_done), .norm_done(norm_done), .mv_done(mv_done), .attn_done(attn_done), .smp_done(smp_done), .smp_token(smp_token), .seed_load(seed_load), .attn_clear(attn_clear), .dbg_op(dbg_op), {noc});",
         ctl = n.ctl,
         bos = m.bos(),
         block = m.block_size,
@@ -395,11 +393,6 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
         s,
         "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .a_waddr(mv_waddr), .a_wdata(mv_wdata), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata(sp_rdata));",
         n.matvec
-    );
-    let _ = writeln!(
-        s,
-        "{} add(.clock(clock), .reset(reset), .start(add_start), .busy(), .done(add_done), .dst(op_a), .src(op_b), .len(op_c), .a_ren(add_ren), .a_raddr(add_raddr), .a_rdata(sp_rdata), .a_we(add_we), .a_waddr(add_waddr), .a_wdata(add_wdata));",
-        n.add
     );
     let _ = writeln!(
         s,
