@@ -38,10 +38,13 @@ use std::fmt::Write;
 /// multiplexer) and the XY route of the head flit at its front.
 ///
 /// 1. `in_ready` = not full; a flit is written on an edge with `in_valid && in_ready`.
-/// 2. `f_valid`, `f_data`, `f_last` show the oldest flit; it leaves on an edge where any bit of
-///    `pops` is high (the output units pop only the input they are locked to).
+/// 2. `f_valid`, `f_data`, `f_last` show the oldest flit; it leaves on an edge where `f_valid`
+///    and any bit of `pops` are high (the output units pop only the input they are locked to).
 /// 3. `req` is the one-hot output the front flit wants when it is a head (the first flit after
 ///    reset or after a flit with `last`), else 0.
+/// 4. `allowed` (a constant from the router) lists the outputs a head on this input can want
+///    under XY routing (`turn_allowed`); the comparisons for the other directions are masked
+///    off, so synthesis removes them (a flit on the north input already has `dst_x = my_x`).
 #[derive(LogicBlock)]
 pub struct InputUnit<const B: usize, const D: usize> {
     pub clock: Signal<In, Clock>,
@@ -52,6 +55,7 @@ pub struct InputUnit<const B: usize, const D: usize> {
     pub in_ready: Signal<Out, Bit>,
     pub my_x: Signal<In, Bits<3>>,
     pub my_y: Signal<In, Bits<3>>,
+    pub allowed: Signal<In, Bits<5>>,
     pub pops: Signal<In, Bits<5>>,
     pub req: Signal<Out, Bits<5>>,
     pub f_valid: Signal<Out, Bit>,
@@ -69,6 +73,12 @@ pub struct InputUnit<const B: usize, const D: usize> {
     front: Signal<Local, Bits<B>>,
     dx: Signal<Local, Bits<3>>,
     dy: Signal<Local, Bits<3>>,
+    xne: Signal<Local, Bit>,
+    yne: Signal<Local, Bit>,
+    go_n: Signal<Local, Bit>,
+    go_e: Signal<Local, Bit>,
+    go_s: Signal<Local, Bit>,
+    go_w: Signal<Local, Bit>,
     route: Signal<Local, Bits<5>>,
 }
 
@@ -84,6 +94,7 @@ impl<const B: usize, const D: usize> Default for InputUnit<B, D> {
             in_ready: Default::default(),
             my_x: Default::default(),
             my_y: Default::default(),
+            allowed: Default::default(),
             pops: Default::default(),
             req: Default::default(),
             f_valid: Default::default(),
@@ -101,6 +112,12 @@ impl<const B: usize, const D: usize> Default for InputUnit<B, D> {
             front: Default::default(),
             dx: Default::default(),
             dy: Default::default(),
+            xne: Default::default(),
+            yne: Default::default(),
+            go_n: Default::default(),
+            go_e: Default::default(),
+            go_s: Default::default(),
+            go_w: Default::default(),
             route: Default::default(),
         }
     }
@@ -147,25 +164,41 @@ impl<const B: usize, const D: usize> Logic for InputUnit<B, D> {
         if self.in_last.val() {
             self.lst.d.next = self.kept_l.val() | self.wsel.val();
         }
-        // XY route of the front flit (meaningful when it is a head). Later tests win: X first.
+        // XY route of the front flit (meaningful when it is a head), only towards the outputs
+        // this input can reach. Where a flit can only be on one side of this router (it keeps
+        // travelling straight), "not equal" replaces the magnitude comparison: a flit on the east
+        // input travels west, so a different column means west.
         self.dx.next = self.front.val().get_bits::<3>(0);
         self.dy.next = self.front.val().get_bits::<3>(3);
+        self.xne.next = self.dx.val() != self.my_x.val();
+        self.yne.next = self.dy.val() != self.my_y.val();
+        self.go_w.next = self.xne.val() & self.allowed.val().get_bit(4);
+        if self.allowed.val().get_bit(2) {
+            self.go_w.next = (self.dx.val() < self.my_x.val()) & self.allowed.val().get_bit(4);
+        }
+        self.go_e.next = self.xne.val() & !self.go_w.val() & self.allowed.val().get_bit(2);
+        self.go_n.next = self.yne.val() & self.allowed.val().get_bit(1);
+        if self.allowed.val().get_bit(3) {
+            self.go_n.next = (self.dy.val() < self.my_y.val()) & self.allowed.val().get_bit(1);
+        }
+        self.go_s.next = self.yne.val() & !self.go_n.val() & self.allowed.val().get_bit(3);
+        // Later tests win: X before Y.
         self.route.next = 1.into();
-        if self.dy.val() < self.my_y.val() {
+        if self.go_n.val() {
             self.route.next = 2.into();
         }
-        if self.dy.val() > self.my_y.val() {
+        if self.go_s.val() {
             self.route.next = 8.into();
         }
-        if self.dx.val() > self.my_x.val() {
+        if self.go_e.val() {
             self.route.next = 4.into();
         }
-        if self.dx.val() < self.my_x.val() {
+        if self.go_w.val() {
             self.route.next = 16.into();
         }
         self.req.next = 0.into();
         if self.vld.q.val().get_bit(0) & !self.mid.q.val() {
-            self.req.next = self.route.val();
+            self.req.next = self.route.val() & self.allowed.val();
         }
         if self.reset.val() {
             self.vld.d.next = 0.into();
@@ -180,8 +213,13 @@ impl<const B: usize, const D: usize> Logic for InputUnit<B, D> {
 /// 1. While unlocked, if any `req` bit is set, the lock is taken for the granted input (the
 ///    first requester above the last grant, wrapping around) on the next edge.
 /// 2. While locked, `out_valid` is the owner's `valid` bit and `out_data`/`out_last` its flit;
-///    on an edge with `out_valid && out_ready` the owner's `pops` bit is high and, if the flit
-///    had `last`, the lock is released.
+///    `pops` is the owner while locked and `out_ready` (the owner pops only if it has a flit,
+///    i.e. exactly on an edge with `out_valid && out_ready`) and, if the flit had `last`, the
+///    lock is released on that edge.
+///
+/// The owner is one-hot and kept after the release: it is the last grant, and the round-robin
+/// mask (the inputs above it) is derived from it instead of being stored. The multiplexer is an
+/// AND-OR over the one-hot owner, so an input tied to zero by the router costs nothing.
 #[derive(LogicBlock)]
 pub struct OutputUnit<const B: usize> {
     pub clock: Signal<In, Clock>,
@@ -201,11 +239,16 @@ pub struct OutputUnit<const B: usize> {
     pub pops: Signal<Out, Bits<5>>,
     lock: DFF<Bit>,
     owner: DFF<Bits<5>>,
-    mask: DFF<Bits<5>>,
+    above: Signal<Local, Bits<5>>,
     masked: Signal<Local, Bits<5>>,
     pick: Signal<Local, Bits<5>>,
     grant: Signal<Local, Bits<5>>,
     fire: Signal<Local, Bit>,
+    x0: Signal<Local, Bits<B>>,
+    x1: Signal<Local, Bits<B>>,
+    x2: Signal<Local, Bits<B>>,
+    x3: Signal<Local, Bits<B>>,
+    x4: Signal<Local, Bits<B>>,
 }
 
 impl<const B: usize> Default for OutputUnit<B> {
@@ -228,11 +271,16 @@ impl<const B: usize> Default for OutputUnit<B> {
             pops: Default::default(),
             lock: Default::default(),
             owner: Default::default(),
-            mask: Default::default(),
+            above: Default::default(),
             masked: Default::default(),
             pick: Default::default(),
             grant: Default::default(),
             fire: Default::default(),
+            x0: Default::default(),
+            x1: Default::default(),
+            x2: Default::default(),
+            x3: Default::default(),
+            x4: Default::default(),
         }
     }
 }
@@ -240,45 +288,57 @@ impl<const B: usize> Default for OutputUnit<B> {
 impl<const B: usize> Logic for OutputUnit<B> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, lock, owner, mask);
-        // Round robin: prefer requesters above the last grant (mask), else the lowest one.
-        self.masked.next = self.req.val() & self.mask.q.val();
+        dff_setup!(self, clock, lock, owner);
+        // Round robin: prefer requesters above the last grant, else the lowest one. For a
+        // one-hot owner, `above` has the bits strictly above it (0 after reset).
+        self.above.next = (self.owner.q.val() << 1) | (self.owner.q.val() << 2) | (self.owner.q.val() << 3) | (self.owner.q.val() << 4);
+        self.masked.next = self.req.val() & self.above.val();
         self.pick.next = self.req.val();
         if self.masked.val().any() {
             self.pick.next = self.masked.val();
         }
-        self.grant.next = self.pick.val() & (!self.pick.val() + 1);
+        // Lowest set bit of pick.
+        self.grant.next = self.pick.val() & !((self.pick.val() << 1) | (self.pick.val() << 2) | (self.pick.val() << 3) | (self.pick.val() << 4));
         if !self.lock.q.val() & self.req.val().any() {
             self.lock.d.next = true;
             self.owner.d.next = self.grant.val();
-            self.mask.d.next = !(self.grant.val() | (self.grant.val() - 1));
         }
         self.out_valid.next = self.lock.q.val() & (self.valid.val() & self.owner.q.val()).any();
         self.out_last.next = (self.lasts.val() & self.owner.q.val()).any();
-        self.out_data.next = self.d0.val();
+        self.x0.next = 0.into();
+        if self.owner.q.val().get_bit(0) {
+            self.x0.next = self.d0.val();
+        }
+        self.x1.next = 0.into();
         if self.owner.q.val().get_bit(1) {
-            self.out_data.next = self.d1.val();
+            self.x1.next = self.d1.val();
         }
+        self.x2.next = 0.into();
         if self.owner.q.val().get_bit(2) {
-            self.out_data.next = self.d2.val();
+            self.x2.next = self.d2.val();
         }
+        self.x3.next = 0.into();
         if self.owner.q.val().get_bit(3) {
-            self.out_data.next = self.d3.val();
+            self.x3.next = self.d3.val();
         }
+        self.x4.next = 0.into();
         if self.owner.q.val().get_bit(4) {
-            self.out_data.next = self.d4.val();
+            self.x4.next = self.d4.val();
+        }
+        self.out_data.next = self.x0.val() | self.x1.val() | self.x2.val() | self.x3.val() | self.x4.val();
+        // The owner pops when it has a flit (its `f_valid`, checked by the input unit), so
+        // `pops` does not wait for the 5:1 valid multiplexer.
+        self.pops.next = 0.into();
+        if self.lock.q.val() & self.out_ready.val() {
+            self.pops.next = self.owner.q.val();
         }
         self.fire.next = self.out_valid.val() & self.out_ready.val();
-        self.pops.next = 0.into();
-        if self.fire.val() {
-            self.pops.next = self.owner.q.val();
-            if self.out_last.val() {
-                self.lock.d.next = false;
-            }
+        if self.fire.val() & self.out_last.val() {
+            self.lock.d.next = false;
         }
         if self.reset.val() {
             self.lock.d.next = false;
-            self.mask.d.next = 0.into();
+            self.owner.d.next = 0.into();
         }
     }
 }
@@ -334,9 +394,10 @@ pub fn router_verilog(b: u32, names: &RouterNames) -> String {
     s.push_str("    /* verilator lint_on UNUSED */\n");
     for (i, p) in PORTS.iter().enumerate() {
         let pops: Vec<String> = (0..5).rev().map(|o| if turn_allowed(i, o) { format!("pops_{o}[{i}]") } else { "1'b0".into() }).collect();
+        let allowed: String = (0..5).rev().map(|o| if turn_allowed(i, o) { '1' } else { '0' }).collect();
         let _ = writeln!(
             s,
-            "    {} iu_{p}(.clock(clock), .reset(reset), .in_valid({p}_in_valid), .in_data({p}_in_data), .in_last({p}_in_last), .in_ready({p}_in_ready), .my_x(my_x), .my_y(my_y), .pops({{{}}}), .req(req_{i}), .f_valid(fv_{i}), .f_data(fd_{i}), .f_last(fl_{i}));",
+            "    {} iu_{p}(.clock(clock), .reset(reset), .in_valid({p}_in_valid), .in_data({p}_in_data), .in_last({p}_in_last), .in_ready({p}_in_ready), .my_x(my_x), .my_y(my_y), .allowed(5'b{allowed}), .pops({{{}}}), .req(req_{i}), .f_valid(fv_{i}), .f_data(fd_{i}), .f_last(fl_{i}));",
             names.input_unit,
             pops.join(", ")
         );
