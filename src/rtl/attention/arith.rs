@@ -18,27 +18,29 @@
 use crate::numeric::{EXP2_TABLE, RECIP_TABLE, TABLE_END};
 use rust_hdl::prelude::*;
 
-const MSB48: u64 = 1 << 47;
-
 /// `y = floor((x + 2^(s-1)) / 2^s)` on 48-bit two's complement (`s = 0`: identity), and
-/// `sat = clamp(y, -32768, 32767)` as 16 bits. `s` must be < 47 and `x + 2^(s-1)` must not
-/// overflow 48 bits. Arithmetic shift by the offset trick: `x + 2^47` is unsigned, shift it
-/// logically and subtract `2^(47-s)`.
+/// `sat = clamp(y, -32768, 32767)` as 16 bits, for `s` in 0..=47 (every 48-bit `x`).
+/// Computed as `(x >> s, arithmetic) + x[s-1]` (the bit shifted out last rounds: the same
+/// floor), so one variable shift and one carry chain are in series; the arithmetic shift is a
+/// logical one ORed with a fill mask that depends on `s` only; `sat` tests that bits 47..15 of
+/// `y` are equal (a reduction, no compare chain). The earlier form (offset trick: add the half,
+/// flip the sign bit, shift, subtract `2^(47-s)`, compare twice) had three carry chains and was
+/// on the ECP5 critical paths of the core (docs/lpu.md, "Synthesis").
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Rsr {
     pub x: Signal<In, Bits<48>>,
     pub s: Signal<In, Bits<8>>,
     pub y: Signal<Out, Bits<48>>,
     pub sat: Signal<Out, Bits<16>>,
-    half: Signal<Local, Bits<48>>,
-    biased: Signal<Local, Bits<48>>,
     shifted: Signal<Local, Bits<48>>,
+    fill: Signal<Local, Bits<48>>,
+    ashr: Signal<Local, Bits<48>>,
+    rnd: Signal<Local, Bits<48>>,
     yy: Signal<Local, Bits<48>>,
-    yb: Signal<Local, Bits<48>>,
+    upper: Signal<Local, Bits<32>>,
     one: Constant<Bits<48>>,
-    msb: Constant<Bits<48>>,
-    max_b: Constant<Bits<48>>,
-    min_b: Constant<Bits<48>>,
+    ones: Constant<Bits<48>>,
+    ones32: Constant<Bits<32>>,
     pos_sat: Constant<Bits<16>>,
     neg_sat: Constant<Bits<16>>,
 }
@@ -50,15 +52,15 @@ impl Default for Rsr {
             s: Default::default(),
             y: Default::default(),
             sat: Default::default(),
-            half: Default::default(),
-            biased: Default::default(),
             shifted: Default::default(),
+            fill: Default::default(),
+            ashr: Default::default(),
+            rnd: Default::default(),
             yy: Default::default(),
-            yb: Default::default(),
+            upper: Default::default(),
             one: Constant::new(1u64.to_bits()),
-            msb: Constant::new(MSB48.to_bits()),
-            max_b: Constant::new((MSB48 + 32767).to_bits()),
-            min_b: Constant::new((MSB48 - 32768).to_bits()),
+            ones: Constant::new(((1u64 << 48) - 1).to_bits()),
+            ones32: Constant::new(0xffff_ffffu64.to_bits()),
             pos_sat: Constant::new(0x7fffu64.to_bits()),
             neg_sat: Constant::new(0x8000u64.to_bits()),
         }
@@ -68,17 +70,22 @@ impl Default for Rsr {
 impl Logic for Rsr {
     #[hdl_gen]
     fn update(&mut self) {
-        self.half.next = (self.one.val() << self.s.val()) >> 1;
-        self.biased.next = (self.x.val() + self.half.val()) ^ self.msb.val();
-        self.shifted.next = self.biased.val() >> self.s.val();
-        self.yy.next = self.shifted.val() - (self.msb.val() >> self.s.val());
+        self.shifted.next = self.x.val() >> self.s.val();
+        self.fill.next = !(self.ones.val() >> self.s.val());
+        self.ashr.next = self.shifted.val();
+        if self.x.val().get_bit(47) {
+            self.ashr.next = self.shifted.val() | self.fill.val();
+        }
+        // x[s-1] as bit 0 (0 when s = 0).
+        self.rnd.next = ((self.x.val() << 1) >> self.s.val()) & self.one.val();
+        self.yy.next = self.ashr.val() + self.rnd.val();
         self.y.next = self.yy.val();
-        self.yb.next = self.yy.val() ^ self.msb.val();
+        self.upper.next = self.yy.val().get_bits::<32>(15);
         self.sat.next = self.yy.val().get_bits::<16>(0);
-        if self.yb.val() > self.max_b.val() {
+        if !self.yy.val().get_bit(47) & (self.upper.val() != 0) {
             self.sat.next = self.pos_sat.val();
         }
-        if self.yb.val() < self.min_b.val() {
+        if self.yy.val().get_bit(47) & (self.upper.val() != self.ones32.val()) {
             self.sat.next = self.neg_sat.val();
         }
     }

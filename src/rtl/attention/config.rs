@@ -181,16 +181,17 @@ impl AttentionConfig {
         bits_for(self.chunks())
     }
 
-    /// The constant part of the query latency, `2P + 4` (P = chunks; 6 when P = 1): from the last
+    /// The constant part of the query latency, `2P + 5` (P = chunks; 7 when P = 1): from the last
     /// read of a query, its data (1), the score register (1), the compare and exp register (1),
-    /// the updates of the last position (P), the reciprocal register (1) and the division (P),
-    /// whose last chunk's output register is `out_valid`.
+    /// the updates of the last position (P), the reciprocal register (1), the division's
+    /// products (P) and the registered product's rounding shift (1), whose last chunk's output
+    /// register is `out_valid`.
     pub fn pipeline(&self) -> u32 {
-        2 * self.chunks() + 4
+        2 * self.chunks() + 5
     }
 
     /// Cycles from the acceptance of a query beat to its `out_valid`, for a cache of `len`
-    /// positions: `len * P + 2P + 4` (P = chunks; `len + 6` with all elements per cycle).
+    /// positions: `len * P + 2P + 5` (P = chunks; `len + 7` with all elements per cycle).
     pub fn query_latency(&self, len: u32) -> u32 {
         len * self.chunks() + self.pipeline()
     }
@@ -252,16 +253,16 @@ mod tests {
         assert_eq!(c.score_shift(), 12);
         assert_eq!(c.group_width(), 128);
         assert_eq!((c.layer_bits(), c.layer_addr_bits()), (1, 0));
-        assert_eq!(c.token_cycles(3), 2 * 5 + 6);
+        assert_eq!(c.token_cycles(3), 2 * 5 + 7);
         let c3 = AttentionConfig::try_from(AttentionParams { layers: 3, ..p(4, 4, 16, 2) }).unwrap();
         assert_eq!(c3.top_name(), "llmpu_attention_d4h4t16l2_y3");
         assert_eq!((c3.layer_bits(), c3.layer_addr_bits(), c3.addr_bits()), (2, 2, 7));
-        assert_eq!(c3.token_cycles(3), 3 * 2 * 5 + 6);
-        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 6, 2 * 19, 9));
+        assert_eq!(c3.token_cycles(3), 3 * 2 * 5 + 7);
+        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 7, 2 * 19, 10));
         let s = AttentionConfig::try_from(AttentionParams { elements_per_cycle: 1, ..p(4, 4, 16, 1) }).unwrap();
         assert_eq!(s.top_name(), "llmpu_attention_d4h4t16l1_e1");
-        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 12, 7));
-        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (24, 13, 4 * 14 + 12));
+        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 13, 7));
+        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (25, 13, 4 * 14 + 13));
         assert_eq!(bits_for(1), 1);
         assert_eq!(bits_for(17), 5);
     }

@@ -23,7 +23,9 @@
 //!    `a_ck` = 0..P-1, `s_first` for j = 0) the elements update, and `l` on chunk 0 (`h_l`).
 //!    For the last position of a query, the cycle after its last chunk registers the reciprocal
 //!    of `l`, then `fin` is high for P cycles (`f_ck` = 0..P-1, `rec_en` low after the first),
-//!    then `out_valid` and `out_group`: `a + nP + 2P + 4`.
+//!    `dfin`/`df_ck` repeat `fin`/`f_ck` one cycle later (the division's rounding shift, after
+//!    its registered product: the output registers take chunk `df_ck` when `dfin`), then
+//!    `out_valid` and `out_group`: `a + nP + 2P + 5`.
 //!    A division can meet only updates of the next query's first position (which do not rescale).
 //! 5. `reset` (synchronous) empties the cache of every layer and cancels any query.
 
@@ -71,6 +73,9 @@ pub struct Control {
     pub h_l: Signal<Out, Bit>,
     pub fin: Signal<Out, Bit>,
     pub f_ck: Signal<Out, Bits<8>>,
+    /// `fin` and `f_ck` one cycle later: the division's output registers take chunk `df_ck`.
+    pub dfin: Signal<Out, Bit>,
+    pub df_ck: Signal<Out, Bits<8>>,
     pub rec_en: Signal<Out, Bit>,
     pub out_valid: Signal<Out, Bit>,
     pub out_group: Signal<Out, Bits<8>>,
@@ -105,8 +110,12 @@ pub struct Control {
     fact: DFF<Bit>,
     fc: DFF<Bits<8>>,
     fgr: DFF<Bits<8>>,
+    fd: DFF<Bit>,
+    fcd: DFF<Bits<8>>,
     ov: DFF<Bit>,
     og: DFF<Bits<8>>,
+    ov2: DFF<Bit>,
+    og2: DFF<Bits<8>>,
     clr: Signal<Local, Bit>,
     kv_ok: Signal<Local, Bit>,
     q_ok: Signal<Local, Bit>,
@@ -156,6 +165,8 @@ impl Default for Control {
             h_l: Default::default(),
             fin: Default::default(),
             f_ck: Default::default(),
+            dfin: Default::default(),
+            df_ck: Default::default(),
             rec_en: Default::default(),
             out_valid: Default::default(),
             out_group: Default::default(),
@@ -190,8 +201,12 @@ impl Default for Control {
             fact: Default::default(),
             fc: Default::default(),
             fgr: Default::default(),
+            fd: Default::default(),
+            fcd: Default::default(),
             ov: Default::default(),
             og: Default::default(),
+            ov2: Default::default(),
+            og2: Default::default(),
             clr: Default::default(),
             kv_ok: Default::default(),
             q_ok: Default::default(),
@@ -213,7 +228,8 @@ impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fg, fact, fc, fgr, ov, og
+            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fg, fact, fc, fgr, fd, fcd, ov, og,
+            ov2, og2
         );
         for i in 0..MAX_LAYERS {
             self.lens[i].clock.next = self.clock.val();
@@ -339,10 +355,16 @@ impl Logic for Control {
         self.fin.next = self.fact.q.val();
         self.f_ck.next = self.fc.q.val();
         self.rec_en.next = !(self.fact.q.val() & self.fc.q.val().any());
+        self.fd.d.next = self.fact.q.val();
+        self.fcd.d.next = self.fc.q.val();
+        self.dfin.next = self.fd.q.val();
+        self.df_ck.next = self.fcd.q.val();
         self.ov.d.next = self.fact.q.val() & (self.fc.q.val() == self.p_last.val());
         self.og.d.next = self.fgr.q.val();
-        self.out_valid.next = self.ov.q.val();
-        self.out_group.next = self.og.q.val();
+        self.ov2.d.next = self.ov.q.val();
+        self.og2.d.next = self.og.q.val();
+        self.out_valid.next = self.ov2.q.val();
+        self.out_group.next = self.og2.q.val();
         if self.reset.val() {
             for i in 0..MAX_LAYERS {
                 self.lens[i].d.next = self.zero8.val();
@@ -355,7 +377,9 @@ impl Logic for Control {
             self.aact_d.d.next = false;
             self.fpend.d.next = false;
             self.fact.d.next = false;
+            self.fd.d.next = false;
             self.ov.d.next = false;
+            self.ov2.d.next = false;
         }
     }
 }

@@ -24,7 +24,9 @@
 //!    is low (the chunks of a division after its first).
 //! 3. `fin` never comes with a rescale (`gt`, which needs `valid` without `first`): the
 //!    accumulator's one 32 x 16 multiplier serves both. A cycle with `fin` gives
-//!    `sat_i16(rshift_round(acc * mant, shift))`, which is `OnlineSoftmax::finish`, on `div`.
+//!    `sat_i16(rshift_round(acc * mant, shift))`, which is `OnlineSoftmax::finish`, on `div`
+//!    in the next cycle (the product and the shift are registered in [`AccUnit`]: the product
+//!    and the run-time rounding shift in one cycle were the core's ECP5 critical path).
 
 use super::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
 use rust_hdl::prelude::*;
@@ -289,14 +291,17 @@ impl Logic for DotAcc {
     }
 }
 
-/// The arithmetic of one value element's accumulator (combinational; the `acc` registers are
-/// [`Hold32`]s chosen by the top): `new_acc` = `acc_u` rescaled by `alpha` when `gt` (0 when
-/// `first`) plus `rshift_round(p * v, 7)`; `div = sat_i16(rshift_round(acc_f * mant, shift))`,
-/// the division of `OnlineSoftmax::finish`, valid in a cycle with `fin`. One 32 x 16 multiplier
-/// serves the rescale and, when `fin`, the division: `fin` never meets a rescale (it meets only
-/// the first update of the next query, which does not rescale).
+/// The arithmetic of one value element's accumulator (the `acc` registers are [`Hold32`]s
+/// chosen by the top): `new_acc` = `acc_u` rescaled by `alpha` when `gt` (0 when `first`) plus
+/// `rshift_round(p * v, 7)`, combinational; `div = sat_i16(rshift_round(acc_f * mant, shift))`,
+/// the division of `OnlineSoftmax::finish`, of the `acc_f`, `mant` and `shift` of a cycle with
+/// `fin`, shown in the cycle after it (the product and the shift are registered every cycle,
+/// the rounding shift works on the registers). One 32 x 16 multiplier serves the rescale and,
+/// when `fin`, the division: `fin` never meets a rescale (it meets only the first update of the
+/// next query, which does not rescale).
 #[derive(Clone, Debug, LogicBlock)]
 pub struct AccUnit {
+    pub clock: Signal<In, Clock>,
     pub gt: Signal<In, Bit>,
     pub first: Signal<In, Bit>,
     pub alpha: Signal<In, Bits<16>>,
@@ -313,6 +318,8 @@ pub struct AccUnit {
     pub div: Signal<Out, Bits<16>>,
     mul: MulQ,
     mul_round: Rsr,
+    dprod: DFF<Bits<48>>,
+    dshift: DFF<Bits<8>>,
     div_round: Rsr,
     pv: MulSU16,
     pv_round: Rsr,
@@ -327,6 +334,7 @@ pub struct AccUnit {
 impl Default for AccUnit {
     fn default() -> Self {
         Self {
+            clock: Default::default(),
             gt: Default::default(),
             first: Default::default(),
             alpha: Default::default(),
@@ -341,6 +349,8 @@ impl Default for AccUnit {
             div: Default::default(),
             mul: Default::default(),
             mul_round: Default::default(),
+            dprod: Default::default(),
+            dshift: Default::default(),
             div_round: Default::default(),
             pv: Default::default(),
             pv_round: Default::default(),
@@ -357,6 +367,7 @@ impl Default for AccUnit {
 impl Logic for AccUnit {
     #[hdl_gen]
     fn update(&mut self) {
+        dff_setup!(self, clock, dprod, dshift);
         self.mul.a.next = self.acc_u.val();
         self.mul.b.next = self.alpha.val();
         if self.fin.val() {
@@ -365,8 +376,10 @@ impl Logic for AccUnit {
         }
         self.mul_round.x.next = self.mul.p.val();
         self.mul_round.s.next = self.fifteen.val();
-        self.div_round.x.next = self.mul.p.val();
-        self.div_round.s.next = self.shift.val();
+        self.dprod.d.next = self.mul.p.val();
+        self.dshift.d.next = self.shift.val();
+        self.div_round.x.next = self.dprod.q.val();
+        self.div_round.s.next = self.dshift.q.val();
         self.scaled.next = self.acc_u.val();
         if self.gt.val() {
             self.scaled.next = self.mul_round.y.val().get_bits::<32>(0);

@@ -91,8 +91,8 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     }
     s.push_str("\n    // Controller. Unused: the bits of its 8-bit layer, group, position, chunk and length fields above this configuration's widths.\n");
     s.push_str("    /* verilator lint_off UNUSED */\n");
-    s.push_str("    wire we, q_en, d_ck0, d_end, v_end, s_valid, s_first, h_upd, h_first, h_l, fin, rec_en;\n");
-    s.push_str("    wire [7:0] wpos, rlay, rgrp, rpos, d_ck8, a_ck8, f_ck8, out_group8, len8;\n");
+    s.push_str("    wire we, q_en, d_ck0, d_end, v_end, s_valid, s_first, h_upd, h_first, h_l, fin, dfin, rec_en;\n");
+    s.push_str("    wire [7:0] wpos, rlay, rgrp, rpos, d_ck8, a_ck8, f_ck8, df_ck8, out_group8, len8;\n");
     s.push_str("    /* verilator lint_on UNUSED */\n");
     let pad = |x: &str| if gb == 8 { x.to_string() } else { format!("{{{}'d0, {x}}}", 8 - gb) };
     let (kv_layer, q_layer) = if cfg.layers == 1 {
@@ -104,7 +104,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     let _ = writeln!(
         s,
-        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .v_end(v_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_first(h_first), .h_l(h_l), .fin(fin), .f_ck(f_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
+        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .v_end(v_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_first(h_first), .h_l(h_l), .fin(fin), .f_ck(f_ck8), .dfin(dfin), .df_ck(df_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
         leaf.control,
         pad("q_group"),
         cfg.context,
@@ -130,9 +130,9 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     // Chunks: element e = c * E + i is handled by unit i in chunk c.
     let (ep, chunks, cw) = (cfg.elements_per_cycle, cfg.chunks(), cfg.chunk_bits());
     let _ = writeln!(s, "    // Chunk of the key data, of the update and of the division ({chunks} chunk(s) of {ep} element(s)).");
-    let _ = writeln!(s, "    wire [{m}:0] d_ck = d_ck8[{m}:0];\n    wire [{m}:0] a_ck = a_ck8[{m}:0];\n    wire [{m}:0] f_ck = f_ck8[{m}:0];", m = cw - 1);
+    let _ = writeln!(s, "    wire [{m}:0] d_ck = d_ck8[{m}:0];\n    wire [{m}:0] a_ck = a_ck8[{m}:0];\n    wire [{m}:0] f_ck = f_ck8[{m}:0];\n    wire [{m}:0] df_ck = df_ck8[{m}:0];", m = cw - 1);
     if chunks == 1 {
-        s.push_str("    /* verilator lint_off UNUSED */\n    wire unused_chunks = ^{d_ck, f_ck, d_ck0};\n    /* verilator lint_on UNUSED */\n");
+        s.push_str("    /* verilator lint_off UNUSED */\n    wire unused_chunks = ^{d_ck, f_ck, df_ck, d_ck0};\n    /* verilator lint_on UNUSED */\n");
     }
     // `items[c]` chosen by `sel` (exact-width comparisons; chunk 0 is the default).
     let mux = |sel: &str, items: &[String]| -> String {
@@ -200,7 +200,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let _ = writeln!(s, "    wire [31:0] na_{ln}_{i};\n    wire [15:0] dv_{ln}_{i};");
             let _ = writeln!(
                 s,
-                "    {} unit_{ln}_{i}(.gt(gt_{ln}), .first(s_first), .alpha(alpha_{ln}), .p(p_{ln}), .v(vm_{ln}_{i}), .fin(fin), .mant(mant_{ln}), .shift(shift_{ln}), .acc_u(au_{ln}_{i}), .acc_f(af_{ln}_{i}), .new_acc(na_{ln}_{i}), .div(dv_{ln}_{i}));",
+                "    {} unit_{ln}_{i}(.clock(clock), .gt(gt_{ln}), .first(s_first), .alpha(alpha_{ln}), .p(p_{ln}), .v(vm_{ln}_{i}), .fin(fin), .mant(mant_{ln}), .shift(shift_{ln}), .acc_u(au_{ln}_{i}), .acc_f(af_{ln}_{i}), .new_acc(na_{ln}_{i}), .div(dv_{ln}_{i}));",
                 leaf.acc
             );
         }
@@ -208,7 +208,7 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let (c, i) = (e / ep, e % ep);
             let lo = (ln * d + e) * 16;
             let _ = writeln!(s, "    {} accr_{ln}_{e}(.clock(clock), .en(s_valid & (a_ck == {cw}'d{c})), .d(na_{ln}_{i}), .q(acc_{ln}_{e}));", leaf.hold32);
-            let _ = writeln!(s, "    {} outr_{ln}_{e}(.clock(clock), .en(fin & (f_ck == {cw}'d{c})), .d(dv_{ln}_{i}), .q(out[{}:{lo}]));", leaf.hold, lo + 15);
+            let _ = writeln!(s, "    {} outr_{ln}_{e}(.clock(clock), .en(dfin & (df_ck == {cw}'d{c})), .d(dv_{ln}_{i}), .q(out[{}:{lo}]));", leaf.hold, lo + 15);
         }
     }
     let _ = writeln!(s, "endmodule // {name}");

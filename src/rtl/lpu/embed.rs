@@ -8,7 +8,7 @@
 //! start ---->| rq reads (2)   weight slots k = 0..2len-1  |--> w_en, w_addr, w_lane
 //! tok, pos ->|   |            (even: wte, odd: wpe)       |<-- w_byte (the cycle after w_en)
 //! len, dst ->|   v                                        |--> rq_en, rq_addr
-//! wte/wpe -->| mult, shift -> byte*mult -> Rsr -> sat     |<-- rq_data (the cycle after rq_en)
+//! wte/wpe -->| mult, shift -> byte*mult -> reg -> Rsr, sat|<-- rq_data (the cycle after rq_en)
 //! chunks --->|   wte part + wpe part -> sat_i16 -> write  |--> a_we, a_waddr, a_wdata
 //! lg_r,lg_c->|                                            |--> busy, done
 //!            +--------------------------------------------+
@@ -21,12 +21,15 @@
 //!    `wte` row `tok` for even `k`, `wpe` row `pos` for odd `k`, at word
 //!    `base + (row >> lg_r) * chunks + (i >> lg_c)`, lane `(row % R) * C + i % C`
 //!    (the contract's weight layout); `w_byte` is that lane's byte in the next cycle.
-//! 4. Element `i` is written (`a_we`) in cycle `2 i + 5`; `done` is high with the last write,
-//!    in cycle [`cycles`]`(len) = 2 len + 3`. `busy` is high from cycle 1 to `done`.
+//! 4. Element `i` is written (`a_we`) in cycle `2 i + 6`; `done` is high with the last write,
+//!    in cycle [`cycles`]`(len) = 2 len + 4`. `busy` is high from cycle 1 to `done`.
 //! 5. While idle every enable (`w_en`, `rq_en`, `a_we`) is low; a `start` while busy is ignored;
 //!    `reset` (synchronous) returns to idle.
 //!
 //! Two 16 x 16 multipliers: the word offset `(row >> lg_r) * chunks` and the requant product.
+//! The requant product is registered before its rounding shift (`Rsr`): the byte, the product
+//! and the 48-bit shift in one cycle were the core's ECP5 critical path (docs/lpu.md,
+//! "Synthesis").
 
 use crate::model::quant::QuantModel;
 use crate::numeric::{sat_i16, Requant};
@@ -38,7 +41,7 @@ pub fn cycles(len: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        2 * len as u64 + 3
+        2 * len as u64 + 4
     }
 }
 
@@ -91,6 +94,12 @@ pub struct Embed {
     ph1: DFF<Bit>,
     l1: DFF<Bit>,
     i1: DFF<Bits<16>>,
+    vp: DFF<Bit>,
+    php: DFF<Bit>,
+    lp: DFF<Bit>,
+    ip: DFF<Bits<16>>,
+    prod: DFF<Bits<32>>,
+    sp: DFF<Bits<8>>,
     v2: DFF<Bit>,
     ph2: DFF<Bit>,
     l2: DFF<Bit>,
@@ -169,6 +178,12 @@ impl Default for Embed {
             ph1: Default::default(),
             l1: Default::default(),
             i1: Default::default(),
+            vp: Default::default(),
+            php: Default::default(),
+            lp: Default::default(),
+            ip: Default::default(),
+            prod: Default::default(),
+            sp: Default::default(),
             v2: Default::default(),
             ph2: Default::default(),
             l2: Default::default(),
@@ -210,7 +225,8 @@ impl Logic for Embed {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, v2, ph2, l2, i2, r2,
+            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vp, php, lp, ip, prod, sp, v2,
+            ph2, l2, i2, r2,
             yt, v3, l3, i3, wd3
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
@@ -277,20 +293,27 @@ impl Logic for Embed {
         }
         self.mul.a.next = self.byte16.val();
         self.mul.b.next = self.mult_t.q.val();
-        self.rsr.s.next = self.shift_t.q.val();
+        self.sp.d.next = self.shift_t.q.val();
         if self.ph1.q.val() {
             self.mul.b.next = self.mult_p.q.val();
-            self.rsr.s.next = self.shift_p.q.val();
+            self.sp.d.next = self.shift_p.q.val();
         }
-        self.p48.next = bit_cast::<48, 32>(self.mul.p.val());
-        if self.mul.p.val().get_bit(31) {
-            self.p48.next = bit_cast::<48, 32>(self.mul.p.val()) | self.hi48.val();
+        self.prod.d.next = self.mul.p.val();
+        self.vp.d.next = self.v1.q.val();
+        self.php.d.next = self.ph1.q.val();
+        self.lp.d.next = self.l1.q.val();
+        self.ip.d.next = self.i1.q.val();
+        // Stage 1b: the registered product's rounding shift and saturation.
+        self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
+        if self.prod.q.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
         }
         self.rsr.x.next = self.p48.val();
-        self.v2.d.next = self.v1.q.val();
-        self.ph2.d.next = self.ph1.q.val();
-        self.l2.d.next = self.l1.q.val();
-        self.i2.d.next = self.i1.q.val();
+        self.rsr.s.next = self.sp.q.val();
+        self.v2.d.next = self.vp.q.val();
+        self.ph2.d.next = self.php.q.val();
+        self.l2.d.next = self.lp.q.val();
+        self.i2.d.next = self.ip.q.val();
         self.r2.d.next = self.rsr.sat.val();
         // Stage 2: keep the wte part; add the wpe part and saturate.
         if self.v2.q.val() & !self.ph2.q.val() {
@@ -331,6 +354,7 @@ impl Logic for Embed {
             self.rq2.d.next = false;
             self.rqv2.d.next = false;
             self.v1.d.next = false;
+            self.vp.d.next = false;
             self.v2.d.next = false;
             self.v3.d.next = false;
         }
