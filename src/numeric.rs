@@ -223,10 +223,19 @@ impl NormConsts {
 /// 3. `c = rshift_round(mant * gain, 15)` (one 16 x 16 multiply per vector, c < 2^16);
 /// 4. `y_i = sat_i16(shift_round(x_i * c, gain_shift + sh - 15 - out_frac))` (16 x 16 per element).
 pub fn rmsnorm(x: &[i16], k: &NormConsts, out: &mut [i16]) {
-    let mut v: u64 = k.eps_term;
-    for &xi in x {
-        v += (xi as i64 * xi as i64) as u64;
-    }
+    rmsnorm_with_sum(x, sum_squares(x), k, out)
+}
+
+/// `sum(x_i^2)` of step 1 of [`rmsnorm`] (exact; the hardware may form it as the vector is
+/// written, docs/lpu.md "Norm").
+pub fn sum_squares(x: &[i16]) -> u64 {
+    x.iter().map(|&xi| (xi as i64 * xi as i64) as u64).sum()
+}
+
+/// [`rmsnorm`] with step 1's `sum(x_i^2)` given as `ssq` (equal to [`rmsnorm`] when
+/// `ssq = sum_squares(x)`).
+pub fn rmsnorm_with_sum(x: &[i16], ssq: u64, k: &NormConsts, out: &mut [i16]) {
+    let v: u64 = k.eps_term + ssq;
     let (mant, sh) = rsqrt(v);
     let c = rshift_round(mant as i64 * k.gain as i64, 15);
     let s = (k.gain_shift + sh) as i32 - 15 - k.out_frac as i32;
@@ -296,14 +305,22 @@ impl TryFrom<f64> for Temperature {
 ///
 /// Greedy (`k = 0`) is [`argmax`] and draws no random number.
 pub fn sample(logits: &[i16], logit_frac: u32, t: Temperature, rng: &mut XorShift32) -> usize {
+    sample_with_max(logits, logits.iter().copied().max().unwrap_or(0), logit_frac, t, rng)
+}
+
+/// [`sample`] with the largest logit `lmax` given (the hardware may find it as the logits are
+/// written, docs/lpu.md "Sampler"): `max z = rshift_round(lmax * k, logit_frac + 4)`, since
+/// the rounding shift of `l * k` (`k > 0`) never decreases as `l` grows. Equal to [`sample`]
+/// when `lmax = max(logits)`.
+pub fn sample_with_max(logits: &[i16], lmax: i16, logit_frac: u32, t: Temperature, rng: &mut XorShift32) -> usize {
     if t.k == 0 {
         return argmax(logits);
     }
-    let s = logit_frac + 12 - SCORE_FRAC;
-    let mut zmax = i64::MIN;
-    for &l in logits {
-        zmax = zmax.max(rshift_round(l as i64 * t.k as i64, s));
+    if logits.is_empty() {
+        return 0;
     }
+    let s = logit_frac + 12 - SCORE_FRAC;
+    let zmax = rshift_round(lmax as i64 * t.k as i64, s);
     let mut sum: u64 = 0;
     for &l in logits {
         let z = rshift_round(l as i64 * t.k as i64, s);
@@ -416,6 +433,25 @@ pub fn attention_head(q: &[i16], keys: &[Vec<i16>], values: &[Vec<i16>], q_frac:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sample` finds `max z` from the largest logit; the score of every logit, maxed, is the same.
+    #[test]
+    fn max_score_is_the_score_of_the_largest_logit() {
+        let mut x = 0x1234_5678u64;
+        for _ in 0..20000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = 1 + (x % 40) as usize;
+            let ls: Vec<i16> = (0..n).map(|i| (x.rotate_left(i as u32 * 7) as i16) >> (x % 9)).collect();
+            let k = 1 + (x >> 20) as u16 % 20000;
+            let frac = (x >> 40) as u32 % 12;
+            let s = frac + 12 - SCORE_FRAC;
+            let zmax = ls.iter().map(|&l| rshift_round(l as i64 * k as i64, s)).max().unwrap();
+            let lmax = *ls.iter().max().unwrap();
+            assert_eq!(rshift_round(lmax as i64 * k as i64, s), zmax, "{ls:?} k {k} frac {frac}");
+        }
+    }
 
     #[test]
     fn rounding_is_half_up_and_saturates() {

@@ -30,7 +30,7 @@ fn plan_of_the_2x2_core_for_ecp5_85k() {
     let (_, name, c) = lpu(2, 2).compile("ecp5-85k").unwrap();
     let (files, _) = llmpu::rtl::lpu::generate(&c, &name).unwrap();
     assert_eq!(plan.files.get("rtl/llmpu_core_r2c2.v"), files.get("llmpu_core_r2c2.v"));
-    assert_eq!((fit.multipliers, fit.in_dsps, fit.brams), (29, 29, 14));
+    assert_eq!((fit.multipliers, fit.in_dsps, fit.brams), (30, 30, 14));
     insta::assert_snapshot!("lpu_r2c2_ecp5_plan", plan.render());
     let wrapper = String::from_utf8_lossy(plan.files.get("place_wrapper.v").unwrap()).to_string();
     insta::assert_snapshot!("lpu_r2c2_ecp5_wrapper", wrapper);
@@ -47,7 +47,7 @@ fn the_cli_refuses_a_core_that_cannot_fit_the_up5k() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr).trim_end(),
-        "error: llmpu_core_r1c1 needs about 15161 logic cells (10571 logic at 1 attention element(s) per cycle, 4590 for the 6 of 14 multipliers without a DSP); ice40-up5k has 5280 and 8 DSPs; use fewer attention elements (--attention-elements), a smaller matrix unit or a larger target"
+        "error: llmpu_core_r1c1 needs about 15926 logic cells (10571 logic at 1 attention element(s) per cycle, 5355 for the 7 of 15 multipliers without a DSP); ice40-up5k has 5280 and 8 DSPs; use fewer attention elements (--attention-elements), a smaller matrix unit or a larger target"
     );
     let o = Command::new(env!("CARGO_BIN_EXE_llmpu"))
         .args(["synth", "lpu", "--rows", "4", "--cols", "4", "--target", "ecp5-85k", "--dry-run"])
@@ -56,5 +56,5 @@ fn the_cli_refuses_a_core_that_cannot_fit_the_up5k() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("llmpu_core_r4c4 (wrapped as llmpu_core_r4c4_place) on ecp5-85k"), "{out}");
-    assert!(out.ends_with("multipliers, 41 in DSPs\n"), "{out}");
+    assert!(out.ends_with("42 multipliers, 42 in DSPs\n"), "{out}");
 }

@@ -11,7 +11,7 @@ use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
 use llmpu::rtl::lpu::{embed, norm, sampler, vec_add as add};
 use llmpu::sim::lpu_vector::{
-    add_inputs, build, check, embed_inputs, load_seed, norm_add_inputs, norm_inputs, reset, run, sampler_inputs, Memories, WeightStore,
+    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, snoop, Memories, WeightStore,
 };
 use llmpu::sim::{BuildOptions, Model, Sim};
 use rand::{RngExt, SeedableRng};
@@ -112,7 +112,7 @@ fn norm_lengths_classes_and_both_model_constants() {
                 let src = 1024 + 8 * (runs % 7);
                 let dst = if runs % 2 == 1 { src } else { 4096 + runs };
                 mem.scratch[src..src + n].copy_from_slice(&x);
-                let r = run(&mut sim, Leaf::Norm, &norm_inputs(k, src, dst, n), &mut mem, runs as u64).unwrap();
+                let r = run(&mut sim, Leaf::Norm, &norm_inputs(k, src, dst, n, false), &mut mem, runs as u64).unwrap();
                 let what = format!("norm consts {ki} len {n} {class}");
                 check(&norm::model(&x, k), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
                 assert_eq!(r.cycles, norm::cycles(n), "{what}");
@@ -149,48 +149,115 @@ fn residual_add_saturates_and_works_in_place() {
     println!("add: {runs} runs bit-exact; {} cycles for len 16", add::cycles(16));
 }
 
+/// The snooped writes of `x` at `src` in a random order (as any writer of the whole vector).
+fn shuffled(x: &[i16], src: usize, rng: &mut ChaCha8Rng) -> Vec<(u16, i16)> {
+    let mut w: Vec<(u16, i16)> = x.iter().enumerate().map(|(i, &v)| ((src + i) as u16, v)).collect();
+    for i in (1..w.len()).rev() {
+        w.swap(i, rng.random_range(0..=i));
+    }
+    w
+}
+
 #[test]
-fn norm_with_the_residual_add_first() {
+fn norm_pre_takes_the_sum_of_squares_from_the_snooped_writes() {
     let q = quant();
     let mut sim = fresh(Leaf::Norm, 9);
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut mem = Memories::new(WeightStore::new(1, 1));
     let mut runs = 0;
-    for k in [q.norm, q.norm_embed] {
+    let far_left = NormConsts { out_frac: 40, gain_shift: 0, ..q.norm };
+    for (ki, k) in [q.norm, q.norm_embed, far_left].iter().enumerate() {
         for n in [1usize, 2, 16, 64, 256] {
-            for (cx, cy) in [("typical", "typical"), ("wide", "wide"), ("extreme", "extreme"), ("zeros", "tiny"), ("min", "min")] {
-                let (x, y) = (vector(cx, n, &mut rng), vector(cy, n, &mut rng));
-                let (src, src_b) = (3000 + runs, 9000 + 2 * runs);
+            for class in ["typical", "wide", "tiny", "zeros", "extreme", "min"] {
+                let x = vector(class, n, &mut rng);
+                let src = 3000 + runs;
                 let dst = if runs % 2 == 0 { src } else { 30000 + runs };
                 mem.scratch[src..src + n].copy_from_slice(&x);
-                mem.scratch[src_b..src_b + n].copy_from_slice(&y);
-                let r = run(&mut sim, Leaf::Norm, &norm_add_inputs(&k, src, src_b, dst, n), &mut mem, runs as u64).unwrap();
-                let what = format!("add+norm len {n} {cx}+{cy} dst {}", if dst == src { "src" } else { "apart" });
-                let (s_want, y_want) = norm::model_add(&x, &y, &k);
-                // The first n writes are the sums (to src), the last n the normalised values.
-                assert_eq!(r.writes.len(), 2 * n, "{what}");
-                let sums: Vec<i16> = r.writes[..n].iter().map(|w| w.2).collect();
-                let addrs: Vec<usize> = r.writes[..n].iter().map(|w| w.1 as usize).collect();
-                assert_eq!(addrs, (src..src + n).collect::<Vec<_>>(), "{what}");
-                check(&s_want, &sums, &format!("{what} sums")).unwrap_or_else(|err| panic!("{err}"));
-                let outs: Vec<i16> = r.writes[n..].iter().map(|w| w.2).collect();
-                let addrs: Vec<usize> = r.writes[n..].iter().map(|w| w.1 as usize).collect();
-                assert_eq!(addrs, (dst..dst + n).collect::<Vec<_>>(), "{what}");
-                check(&y_want, &outs, &what).unwrap_or_else(|err| panic!("{err}"));
-                assert_eq!(r.cycles, norm::cycles_add(n), "{what}");
+                // Random writes before the clear must not count; the writes of x in any order.
+                snoop(&mut sim, &shuffled(&x, src, &mut rng), runs % 4, runs as u64).unwrap();
+                let r = run(&mut sim, Leaf::Norm, &norm_inputs(k, src, dst, n, true), &mut mem, runs as u64).unwrap();
+                let what = format!("pre norm consts {ki} len {n} {class}");
+                check(&norm::model(&x, k), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
+                assert_eq!(r.cycles, norm::cycles_pre(n), "{what}");
                 runs += 1;
             }
         }
     }
-    println!("add+norm: {runs} runs bit-exact; {} cycles for len 16", norm::cycles_add(16));
+    // The sum really comes from the snoop: other writes give model_pre's other values.
+    let x: Vec<i16> = (0..16).map(|i| (i * 300 - 2000) as i16).collect();
+    let mut w = x.clone();
+    w[3] = 9000;
+    mem.scratch[0..16].copy_from_slice(&x);
+    snoop(&mut sim, &shuffled(&w, 0, &mut rng), 2, 1).unwrap();
+    let r = run(&mut sim, Leaf::Norm, &norm_inputs(&q.norm, 0, 64, 16, true), &mut mem, 1).unwrap();
+    let got = written(&r, 64, 16);
+    check(&norm::model_pre(&x, &w, &q.norm), &got, "pre norm, other writes").unwrap();
+    assert!(check(&norm::model(&x, &q.norm), &got, "pre norm").is_err());
+    println!("pre norm: {runs} runs bit-exact; cycles {} for len 16 (without pre {})", norm::cycles_pre(16), norm::cycles(16));
 }
 
 /// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.
 fn sample_hw(sim: &mut Sim, mem: &mut Memories, logits: &[i16], src: usize, frac: u32, k: u16, seed: u64) -> usize {
     mem.scratch[src..src + logits.len()].copy_from_slice(logits);
-    let r = run(sim, Leaf::Sampler, &sampler_inputs(src, logits.len(), frac, k), mem, seed).unwrap();
+    let r = run(sim, Leaf::Sampler, &sampler_inputs(src, logits.len(), frac, k, false), mem, seed).unwrap();
     assert_eq!(r.cycles, sampler::cycles(logits.len(), k), "sampler len {} k {k}", logits.len());
     r.token.unwrap() as usize
+}
+
+/// [`sample_hw`] with `pre`: the snooped writes `w` (after `noise` random ones and a clear)
+/// stand for the first pass.
+#[allow(clippy::too_many_arguments)]
+fn sample_hw_pre(sim: &mut Sim, mem: &mut Memories, logits: &[i16], w: &[(u16, i16)], src: usize, frac: u32, k: u16, seed: u64) -> usize {
+    mem.scratch[src..src + logits.len()].copy_from_slice(logits);
+    snoop(sim, w, (seed % 3) as usize, seed).unwrap();
+    let r = run(sim, Leaf::Sampler, &sampler_inputs(src, logits.len(), frac, k, true), mem, seed).unwrap();
+    assert_eq!(r.cycles, sampler::cycles_pre(logits.len(), k), "pre sampler len {} k {k}", logits.len());
+    r.token.unwrap() as usize
+}
+
+#[test]
+fn pre_sampler_takes_the_maximum_and_the_argmax_from_the_snooped_writes() {
+    let q = quant();
+    let mut sim = fresh(Leaf::Sampler, 10);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let real = real_logits(q);
+    let mut draws = 0u64;
+    for t in [0.0, 0.5, 1.0, 0.1, 10.0] {
+        let k = Temperature::try_from(t).unwrap().k;
+        let mut state = XorShift32::new(77 + draws);
+        load_seed(&mut sim, state.0).unwrap();
+        let mut cases: Vec<(Vec<i16>, u32)> = real.iter().map(|l| (l.clone(), q.fmt.logit)).collect();
+        for n in [1usize, 2, 27, 100, 256] {
+            // Many ties for the maximum, and full-range values.
+            cases.push(((0..n).map(|_| [-32768i16, -5, 0, 17, 32767][rng.random_range(0..5)].min(rng.random_range(-40..=40))).collect(), 8));
+            cases.push((vector("wide", n, &mut rng), 4));
+            cases.push((vec![i16::MIN; n], 8));
+        }
+        for (i, (l, frac)) in cases.iter().enumerate() {
+            let src = 200 + i % 5;
+            let w = shuffled(l, src, &mut rng);
+            let got = sample_hw_pre(&mut sim, &mut mem, l, &w, src, *frac, k, draws);
+            assert_eq!(got, sampler::model(l, *frac, k, &mut state), "T {t} case {i} len {}", l.len());
+            draws += 1;
+        }
+    }
+    // The maximum really comes from the snoop: without the largest logit among the writes,
+    // greedy picks the largest written one.
+    let l: Vec<i16> = vec![5, 90, 7, 60, 60];
+    let w: Vec<(u16, i16)> = vec![(504, 60), (500, 5), (502, 7), (503, 60)];
+    let mut state = XorShift32::new(1);
+    let got = sample_hw_pre(&mut sim, &mut mem, &l, &w, 500, 8, 0, 1);
+    assert_eq!((got, sampler::model_pre(&l, 500, &w, 8, 0, &mut state)), (3, 3));
+    assert_ne!(got, sampler::model(&l, 8, 0, &mut state));
+    println!(
+        "pre sampler: {draws} draws bit-exact; cycles for vocab {}: greedy {}, temperature {} (without pre {}, {})",
+        q.cfg.vocab,
+        sampler::cycles_pre(q.cfg.vocab, 0),
+        sampler::cycles_pre(q.cfg.vocab, 1),
+        sampler::cycles(q.cfg.vocab, 0),
+        sampler::cycles(q.cfg.vocab, 1)
+    );
 }
 
 #[test]
@@ -317,8 +384,8 @@ fn zero_length_is_done_at_once_without_memory_access() {
                 .into_iter()
                 .map(|(n, v)| (n, if n == "len" { 0 } else { v }))
                 .collect(),
-            Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0),
-            Leaf::Sampler => sampler_inputs(0, 0, 8, 100),
+            Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0, false),
+            Leaf::Sampler => sampler_inputs(0, 0, 8, 100, false),
             Leaf::Add => add_inputs(0, 8, 16, 0),
         };
         let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
@@ -334,7 +401,7 @@ fn the_check_catches_a_corrupted_expected_value() {
     let mut mem = Memories::new(WeightStore::new(1, 1));
     let x: Vec<i16> = (0..16).map(|i| (i * 300 - 2000) as i16).collect();
     mem.scratch[0..16].copy_from_slice(&x);
-    let r = run(&mut sim, Leaf::Norm, &norm_inputs(&q.norm, 0, 32, 16), &mut mem, 7).unwrap();
+    let r = run(&mut sim, Leaf::Norm, &norm_inputs(&q.norm, 0, 32, 16, false), &mut mem, 7).unwrap();
     let got = written(&r, 32, 16);
     let mut want = norm::model(&x, &q.norm);
     check(&want, &got, "norm").unwrap();

@@ -11,7 +11,7 @@
 //! Requant store: one 24-bit word per row, row `r` of a tensor at `rq_base + r`.
 
 use super::config::LpuConfig;
-use super::isa::{Instr, Op, FLAG_ACC, FLAG_RELU, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
+use super::isa::{Instr, Op, FLAG_ACC, FLAG_PRE, FLAG_RELU, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
 use crate::model::quant::QTensor;
 use crate::model::QuantModel;
 use crate::numeric::{attention_head, rmsnorm, sample, sat_i16, NormConsts, Requant, Temperature, XorShift32};
@@ -286,6 +286,42 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
     ]
 }
 
+/// The scratchpad range `(start, len)` an instruction writes completely, once per element:
+/// EMBED's and NORM's `n_embd` elements, MATVEC's rows (the tensor-table entry `aux`); `None`
+/// for the others.
+pub fn full_write(cfg: &LpuConfig, i: &Instr) -> Option<(usize, usize)> {
+    let m = cfg.model;
+    match i.op {
+        Op::Embed => Some((i.a as usize, m.n_embd)),
+        Op::Norm => Some((i.b as usize, m.n_embd)),
+        Op::Matvec => {
+            let t = m.tensors();
+            let rows = match t.get(i.aux as usize) {
+                Some(&(_, rows, _)) => rows,
+                None => 3 * m.n_embd,
+            };
+            Some((i.b as usize, rows))
+        }
+        _ => None,
+    }
+}
+
+/// Sets [`FLAG_PRE`] on every NORM and SAMPLE whose source the previous instruction wrote
+/// completely ([`full_write`]): the unit then takes its sum of squares or maximum from those
+/// writes (docs/isa.md).
+pub fn mark_pre(cfg: &LpuConfig, p: &mut [Instr]) {
+    for k in 1..p.len() {
+        let src = match p[k].op {
+            Op::Norm => (p[k].a as usize, cfg.model.n_embd),
+            Op::Sample => (p[k].a as usize, p[k].b as usize),
+            _ => continue,
+        };
+        if full_write(cfg, &p[k - 1]) == Some(src) {
+            p[k].flags |= FLAG_PRE;
+        }
+    }
+}
+
 /// The per-token program of a single tile (the whole forward pass).
 pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
     let mut p = embed_program(lay);
@@ -294,6 +330,7 @@ pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
     }
     p.extend(head_program(cfg, lay));
     p.push(Instr::new(Op::End));
+    mark_pre(cfg, &mut p);
     for i in &p {
         i.check()?;
     }
@@ -359,6 +396,7 @@ pub fn tile_programs(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Vec<Instr>>> {
             p.extend(move_residual(cfg, lay, true, t + 1));
         }
         p.push(Instr::new(Op::End));
+        mark_pre(cfg, &mut p);
         for i in &p {
             i.check()?;
         }
@@ -436,6 +474,8 @@ pub struct Interpreter<'a> {
     pos: usize,
     /// The program this interpreter runs (`c.program`, or a stage's program in a mesh).
     prog: &'a [Instr],
+    /// What the previous instruction wrote completely ([`full_write`]), for [`FLAG_PRE`].
+    last_write: Option<(usize, usize)>,
 }
 
 impl<'a> Interpreter<'a> {
@@ -445,7 +485,7 @@ impl<'a> Interpreter<'a> {
 
     fn with_program(c: &'a Compiled, prog: &'a [Instr]) -> Self {
         let l = c.cfg.model.n_layer;
-        Interpreter { c, spad: vec![0; c.layout.size], keys: vec![Vec::new(); l], values: vec![Vec::new(); l], pos: 0, prog }
+        Interpreter { c, spad: vec![0; c.layout.size], keys: vec![Vec::new(); l], values: vec![Vec::new(); l], pos: 0, prog, last_write: None }
     }
 
     /// Forgets the cache: the next step is position 0.
@@ -508,6 +548,20 @@ impl<'a> Interpreter<'a> {
         let m = c.cfg.model;
         let (e, hd) = (m.n_embd, m.head_dim());
         let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
+        let before = self.last_write.take();
+        if i.flags & FLAG_PRE != 0 && matches!(i.op, Op::Norm | Op::Sample) {
+            let src = (a, if i.op == Op::Norm { e } else { b });
+            if before != Some(src) {
+                return Err(Error::Mismatch(format!(
+                    "{} with the pre flag reads {} elements at {}, but the previous instruction wrote {}",
+                    i.op.mnemonic(),
+                    src.1,
+                    src.0,
+                    before.map_or("no whole vector".to_string(), |(at, n)| format!("{n} elements at {at}"))
+                )));
+            }
+        }
+        self.last_write = full_write(&c.cfg, i);
         match i.op {
             Op::End | Op::Send | Op::Recv => {
                 return Err(Error::invalid("instruction", i.op.mnemonic(), "allowed here: a compute instruction (SEND and RECV run in a MeshInterpreter)"))
@@ -672,6 +726,7 @@ impl<'a> MeshInterpreter<'a> {
                             break;
                         }
                         Op::Send => {
+                            self.tiles[t].last_write = None;
                             let dst = self.stage_at(i.aux)?;
                             let data = if i.flags & 1 == KIND_TOKEN {
                                 vec![self.tok[t] as i16]
@@ -684,6 +739,7 @@ impl<'a> MeshInterpreter<'a> {
                         }
                         Op::Recv => {
                             let Some(p) = self.inbox[t].pop_front() else { break };
+                            self.tiles[t].last_write = None;
                             if p.kind != i.flags & 1 || (p.kind == KIND_ACT && p.data.len() != i.b as usize) {
                                 return Err(Error::Mismatch(format!(
                                     "tile {t} pc {}: RECV kind {} len {} got a packet of kind {} with {} elements from tile {}",
@@ -753,6 +809,40 @@ mod tests {
         assert_eq!(m.describe(13, 24), None);
         let lay = Layout::new(&cfg).unwrap();
         assert_eq!((lay.h, lay.logits, lay.size), (112, 176, 208));
+    }
+
+    /// Every NORM and SAMPLE of MicroGPT's program gets the pre flag; the interpreter refuses a
+    /// pre instruction whose source the previous instruction did not write completely.
+    #[test]
+    fn pre_flags_where_the_source_was_just_written_and_nowhere_else() {
+        let q = random_model(2, 3);
+        let c = mesh(&q, (1, 1));
+        let pre: Vec<bool> = c.program.iter().filter(|i| matches!(i.op, Op::Norm | Op::Sample)).map(|i| i.flags & FLAG_PRE != 0).collect();
+        assert_eq!(pre, vec![true; 2 * 2 + 2]);
+        let mut rng = XorShift32::new(5);
+        let run = |c: &Compiled, rng: &mut XorShift32| Interpreter::new(c).step(q.cfg.bos(), Some((100, rng)));
+        run(&c, &mut rng).unwrap();
+        // SAMPLE over one logit fewer than lm_head wrote.
+        let mut bad = c.clone();
+        let k = bad.program.iter().position(|i| i.op == Op::Sample).unwrap();
+        bad.program[k].b -= 1;
+        let e = run(&bad, &mut rng).unwrap_err().to_string();
+        assert!(e.contains("SAMPLE with the pre flag reads 26 elements at 176, but the previous instruction wrote 27 elements at 176"), "{e}");
+        // A NORM whose source is not what the previous instruction wrote.
+        let mut bad = c.clone();
+        let k = bad.program.iter().rposition(|i| i.op == Op::Norm).unwrap();
+        bad.program[k].a += 16;
+        assert!(run(&bad, &mut rng).unwrap_err().to_string().contains("NORM with the pre flag"));
+        // Stage programs of a mesh: a NORM after RECV stays without the flag.
+        let m = mesh(&q, (3, 1));
+        for p in &m.tiles {
+            for w in p.windows(2) {
+                if w[1].op == Op::Norm && w[0].op == Op::Recv {
+                    assert_eq!(w[1].flags & FLAG_PRE, 0);
+                }
+            }
+        }
+        assert!(m.tiles[1].iter().any(|i| i.op == Op::Norm && i.flags & FLAG_PRE == 0));
     }
 
     fn random_model(layers: usize, seed: u64) -> QuantModel {

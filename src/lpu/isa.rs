@@ -54,6 +54,12 @@ pub const FLAG_RELU: u8 = 1;
 /// `flags & 2` of MATVEC: accumulate into the destination, `dst[r] = sat16(dst[r] + y[r])`.
 pub const FLAG_ACC: u8 = 2;
 
+/// `flags & 2` of NORM and SAMPLE: the previous instruction (EMBED or MATVEC) wrote exactly the
+/// source vector, so the unit takes `sum x^2` (NORM) or the largest logit and its index
+/// (SAMPLE) from those writes instead of a first pass over the source. Same result, fewer
+/// cycles; the interpreter checks the condition.
+pub const FLAG_PRE: u8 = 2;
+
 /// `flags & 1` of SEND/RECV: the packet carries scratchpad elements (the residual stream).
 pub const KIND_ACT: u8 = 0;
 /// `flags & 1` of SEND/RECV: the packet carries the token to embed.
@@ -150,14 +156,20 @@ impl Instr {
         match self.op {
             Op::End => m.to_string(),
             Op::Embed => format!("{m:<7} dst={}", self.a),
-            Op::Norm => format!("{m:<7} src={} dst={} consts={}", self.a, self.b, if self.flags & 1 == 0 { "embed" } else { "layer" }),
+            Op::Norm => format!(
+                "{m:<7} src={} dst={} consts={}{}",
+                self.a,
+                self.b,
+                if self.flags & 1 == 0 { "embed" } else { "layer" },
+                if self.flags & FLAG_PRE != 0 { " pre" } else { "" }
+            ),
             Op::Matvec => {
                 let relu = if self.flags & 1 == 1 { " relu" } else { "" };
                 let acc = if self.flags & FLAG_ACC != 0 { " acc" } else { "" };
                 format!("{m:<7} {} src={} dst={}{relu}{acc}", tensor(self.aux), self.a, self.b)
             }
             Op::Attn => format!("{m:<7} layer={} q={} k={} v={} dst={}", self.aux, self.a, self.b, self.c, self.d),
-            Op::Sample => format!("{m:<7} src={} len={}", self.a, self.b),
+            Op::Sample => format!("{m:<7} src={} len={}{}", self.a, self.b, if self.flags & FLAG_PRE != 0 { " pre" } else { "" }),
             Op::Send if self.flags & 1 == KIND_TOKEN => format!("{m:<7} to=({},{}) token", self.aux & 15, self.aux >> 4),
             Op::Send => format!("{m:<7} to=({},{}) src={} len={}", self.aux & 15, self.aux >> 4, self.a, self.b),
             Op::Recv if self.flags & 1 == KIND_TOKEN => format!("{m:<7} token"),

@@ -161,8 +161,16 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     let mut token = None;
     // Cycles after done in which the leaf must stay quiet.
     let quiet = 3;
+    let snoops = leaf == Leaf::Norm || leaf == Leaf::Sampler;
+    if snoops {
+        sim.set("sn_we", 0)?;
+    }
     loop {
         sim.set("start", (cycle == 0) as u64)?;
+        if snoops {
+            // The core pulses sn_clear with every unit's start, this one's included.
+            sim.set("sn_clear", (cycle == 0) as u64)?;
+        }
         if has_read {
             let v = a_next.take().map(|x| x as u16 as u64).unwrap_or_else(|| rng.random::<u16>() as u64);
             sim.set("a_rdata", v)?;
@@ -239,6 +247,37 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     Ok(Run { cycles: done_at.unwrap_or(0), writes, token })
 }
 
+/// Drives the snoop ports of Norm or the Sampler as the core does before a `pre` run: `noise`
+/// random writes, an `sn_clear` pulse (another unit's start), then `writes` (address, value)
+/// in order, one per cycle with random idle cycles between them, the last in the cycle just
+/// before the next [`run`]'s start. Returns the cycles driven.
+pub fn snoop(sim: &mut Sim, writes: &[(u16, i16)], noise: usize, seed: u64) -> Result<u64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    // (clear, write) per cycle; idle cycles carry garbage on the address and data inputs.
+    let mut plan: Vec<(bool, Option<(u16, i16)>)> = (0..noise).map(|_| (false, Some((rng.random(), rng.random())))).collect();
+    plan.push((true, None));
+    for (i, &w) in writes.iter().enumerate() {
+        plan.push((false, Some(w)));
+        if i + 1 < writes.len() {
+            plan.extend((0..rng.random_range(0..3)).map(|_| (false, None)));
+        }
+    }
+    let has_addr = sim.port("sn_addr").is_ok();
+    for &(clear, w) in &plan {
+        sim.set("sn_clear", clear as u64)?;
+        sim.set("sn_we", w.is_some() as u64)?;
+        let (a, v) = w.unwrap_or((rng.random(), rng.random()));
+        if has_addr {
+            sim.set("sn_addr", a as u64)?;
+        }
+        sim.set("sn_data", v as u16 as u64)?;
+        sim.tick();
+    }
+    sim.set("sn_clear", 0)?;
+    sim.set("sn_we", 0)?;
+    Ok(plan.len() as u64)
+}
+
 /// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in a store of
 /// `(r, c)` lanes.
 pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, (r, c): (usize, usize), tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {
@@ -257,19 +296,10 @@ pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, (r, c): (usize, us
     ]
 }
 
-/// The inputs of [`Leaf::Norm`] (plain norm).
-pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
-    let mut v = norm_add_inputs(k, src, 0, dst, len);
-    v.retain(|(n, _)| *n != "add");
-    v.push(("add", 0));
-    v
-}
-
-/// The inputs of [`Leaf::Norm`] with the residual add of `src_b` first.
-pub fn norm_add_inputs(k: &crate::numeric::NormConsts, src: usize, src_b: usize, dst: usize, len: usize) -> Vec<(&'static str, u64)> {
+/// The inputs of [`Leaf::Norm`]; `pre`: the sum of squares from the snooped writes.
+pub fn norm_inputs(k: &crate::numeric::NormConsts, src: usize, dst: usize, len: usize, pre: bool) -> Vec<(&'static str, u64)> {
     vec![
-        ("add", 1),
-        ("src_b", src_b as u64),
+        ("pre", pre as u64),
         ("src", src as u64),
         ("dst", dst as u64),
         ("len", len as u64),
@@ -286,8 +316,8 @@ pub fn add_inputs(src_a: usize, src_b: usize, dst: usize, len: usize) -> Vec<(&'
 }
 
 /// The inputs of [`Leaf::Sampler`].
-pub fn sampler_inputs(src: usize, len: usize, logit_frac: u32, temp_k: u16) -> Vec<(&'static str, u64)> {
-    vec![("src", src as u64), ("len", len as u64), ("logit_frac", logit_frac as u64), ("temp_k", temp_k as u64)]
+pub fn sampler_inputs(src: usize, len: usize, logit_frac: u32, temp_k: u16, pre: bool) -> Vec<(&'static str, u64)> {
+    vec![("src", src as u64), ("len", len as u64), ("logit_frac", logit_frac as u64), ("temp_k", temp_k as u64), ("pre", pre as u64)]
 }
 
 /// Compares a leaf's output vector with the model's, naming the first differing element.

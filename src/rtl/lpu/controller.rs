@@ -20,8 +20,9 @@
 //! 3. Per step the program runs from address 0: the instruction at `pc` is valid on `instr`
 //!    the cycle after `pc` is presented; its unit gets a one-cycle `*_start` pulse with the
 //!    `op_*` fields held until the unit's one-cycle `*_done`; then the next instruction. While
-//!    a unit runs `pc` shows the next address (prefetch), so the next instruction is decoded
-//!    in the cycle after `*_done`: 2 control cycles per instruction (decode, start).
+//!    a unit runs (and in the cycle of its start) `pc` shows the next address (prefetch), so
+//!    the next instruction is on `instr` in the cycle of `*_done` and is latched then; its
+//!    unit starts in the cycle after `*_done`: 1 control cycle per instruction.
 //!    SAMPLE is skipped while `pos < cmd_prompt_len` (forced steps draw no random number);
 //!    END ends the step.
 //! 4. After a sampled step the token (`smp_token`) is emitted (`\n` for BOS); the name ends on
@@ -156,7 +157,7 @@ impl Logic for Controller {
         self.pos.next = self.posr.q.val();
         self.chr_tok.next = self.tokr.q.val();
         self.pc.next = self.pcr.q.val();
-        if self.state.q.val() == CtlState::Wait {
+        if (self.state.q.val() == CtlState::Exec) | (self.state.q.val() == CtlState::Wait) {
             self.pc.next = self.pcr.q.val() + 1;
         }
         self.prompt_idx.next = self.posr.q.val() - 1;
@@ -289,8 +290,9 @@ impl Logic for Controller {
             CtlState::Wait => {
                 self.dbg_op.next = self.op.val();
                 if self.unit_done.val() {
+                    self.ir.d.next = self.instr.val();
                     self.pcr.d.next = self.pcr.q.val() + 1;
-                    self.state.d.next = CtlState::Decode;
+                    self.state.d.next = CtlState::Exec;
                 }
             }
             CtlState::StepEnd => {

@@ -2,7 +2,7 @@
 //! store, the scratchpad banks and the per-layer KV caches (the rule of
 //! [`crate::rtl::rom::fit::brams_for`]), multipliers (R*C in the matrix unit plus its two
 //! requant multipliers, the attention unit's [`AttentionConfig::multipliers`], the vector
-//! leaves' four) against the target's DSPs, and logic: the LUT4s of every block as measured by
+//! leaves' five) against the target's DSPs, and logic: the LUT4s of every block as measured by
 //! yosys (`synth_ice40 -dsp -noflatten`, docs/lpu.md "Area on iCE40"), scaled with R*C and the
 //! attention unit's lanes x elements per cycle, converted to placed logic cells by the measured
 //! ratio of the whole system ([`PACKED_LCS`] / [`UNFLATTENED_LUT4`]: flattening removes
@@ -48,8 +48,9 @@ pub const PACKED_LCS: u32 = 11329;
 /// ... from 16329 SB_LUT4 summed over its blocks synthesised one by one (`-noflatten`).
 pub const UNFLATTENED_LUT4: u32 = 16329;
 
-/// Multipliers of the vector leaves: Embed 2 (word offset, requant), Norm 1, Sampler 1.
-pub const VECTOR_MULTIPLIERS: u32 = 4;
+/// Multipliers of the vector leaves: Embed 2 (word offset, requant), Norm 2 (the shared one and
+/// the snoop's squarer), Sampler 1.
+pub const VECTOR_MULTIPLIERS: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LpuFit {

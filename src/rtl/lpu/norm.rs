@@ -22,18 +22,20 @@
 //! 4. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
 //!    (synchronous) returns to idle.
 //! 5. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
-//! 6. With `add` (an extension of contract v1; tie it low for the plain norm) the residual add
-//!    comes first: pass 1 reads `x_i = src + i` in cycle `2 i` and `y_i = src_b + i` in cycle
-//!    `2 i + 1`, writes `s_i = sat_i16(x_i + y_i)` back to `src + i` in cycle `2 i + 3` and
-//!    normalises `s`; pass 2 reads `src + i` in cycle `2 len + 5 + i`, writes `dst + i` in cycle
-//!    `2 len + 7 + i`; `done` in cycle [`cycles_add`]`(len) = 3 len + 6` (a separate add and
-//!    norm take `4 len + 6` plus the controller's gap). `dst` may equal `src`; `src_b` must not
-//!    overlap `src` unless equal element by element.
+//! 6. Snoop (the core wires the scratchpad's write port to `sn_we`, `sn_data` and pulses
+//!    `sn_clear` with every unit's start): Norm squares every written element (its own
+//!    included) with a second multiplier and keeps `S = sum w^2` over the writes since the last
+//!    `sn_clear` (the first write after a clear restarts the sum).
+//! 7. With `pre` (the previous instruction wrote exactly `x`, once per element, at least one
+//!    element, its last write in cycle -1 or earlier): pass 1 is skipped and `V = eps_term + S`;
+//!    pass 2 reads `src + i` in cycle `5 + i`, writes `dst + i` in cycle `7 + i`; `done` in
+//!    cycle [`cycles_pre`]`(len) = len + 6`. The values are those of contract 3.
 //!
-//! One 16 x 16 multiplier, shared in time: `|x|^2` (or `|s|^2`) in pass 1, the interpolation step and
-//! `mant * gain` once per vector, `|x| * c` in pass 2 (negated for negative `x`).
+//! Two 16 x 16 multipliers: the snoop's `|w|^2`, and one shared in time: `|x|^2` in pass 1,
+//! the interpolation step and `mant * gain` once per vector, `|x| * c` in pass 2 (negated for
+//! negative `x`).
 
-use crate::numeric::{rmsnorm, NormConsts, RSQRT_TABLE, TABLE_END};
+use crate::numeric::{rmsnorm, rmsnorm_with_sum, sum_squares, NormConsts, RSQRT_TABLE, TABLE_END};
 use crate::rtl::attention::arith::Rsr;
 use rust_hdl::prelude::*;
 
@@ -46,21 +48,21 @@ pub fn cycles(len: usize) -> u64 {
     }
 }
 
-/// Cycles from `start` (cycle 0) to `done` with `add`.
-pub fn cycles_add(len: usize) -> u64 {
+/// Cycles from `start` (cycle 0) to `done` with `pre` (contract 7).
+pub fn cycles_pre(len: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        3 * len as u64 + 6
+        len as u64 + 6
     }
 }
 
-/// The bit-exact model with `add`: `(s, y)` with `s_i = sat_i16(x_i + y_i)` (written back to
-/// `src`) and `y = rmsnorm(s)`, as `Golden::step` computes `x = sat16(x + y); xn = rmsnorm(x)`.
-pub fn model_add(x: &[i16], y: &[i16], k: &NormConsts) -> (Vec<i16>, Vec<i16>) {
-    let s: Vec<i16> = x.iter().zip(y).map(|(&a, &b)| crate::numeric::sat_i16(a as i64 + b as i64)).collect();
-    let out = model(&s, k);
-    (s, out)
+/// The bit-exact model with `pre`: `rmsnorm` of `x` with `sum(x_i^2)` taken from the snooped
+/// writes `w` (contract 6; equal to [`model`] when `w` holds exactly the elements of `x`).
+pub fn model_pre(x: &[i16], w: &[i16], k: &NormConsts) -> Vec<i16> {
+    let mut out = vec![0i16; x.len()];
+    rmsnorm_with_sum(x, sum_squares(w), k, &mut out);
+    out
 }
 
 /// The bit-exact model: `numeric::rmsnorm` of `x` with `k`.
@@ -82,9 +84,13 @@ pub struct Norm {
     pub gain: Signal<In, Bits<16>>,
     pub gain_shift: Signal<In, Bits<8>>,
     pub out_frac: Signal<In, Bits<8>>,
-    /// Residual add first: `x_i = sat_i16(x_i + y_i)` with `y` at `src_b`, written back to `src`.
-    pub add: Signal<In, Bit>,
-    pub src_b: Signal<In, Bits<16>>,
+    /// Take `sum x_i^2` from the snooped writes (contract 7) instead of pass 1.
+    pub pre: Signal<In, Bit>,
+    /// Snoop: pulsed with every unit's start; the next write restarts the sum.
+    pub sn_clear: Signal<In, Bit>,
+    /// Snoop: the scratchpad's write enable and data (every writer's).
+    pub sn_we: Signal<In, Bit>,
+    pub sn_data: Signal<In, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
     pub a_rdata: Signal<In, Bits<16>>,
@@ -99,13 +105,6 @@ pub struct Norm {
     p2: DFF<Bit>,
     k: DFF<Bits<17>>,
     cnt: DFF<Bits<16>>,
-    dodd: DFF<Bit>,
-    di1: DFF<Bits<16>>,
-    xa: DFF<Bits<16>>,
-    sreg: DFF<Bits<16>>,
-    sv: DFF<Bit>,
-    svl: DFF<Bit>,
-    si: DFF<Bits<16>>,
     d1: DFF<Bit>,
     dl1: DFF<Bit>,
     sqv: DFF<Bit>,
@@ -131,6 +130,16 @@ pub struct Norm {
     wl: DFF<Bit>,
     wi: DFF<Bits<16>>,
     prod: DFF<Bits<32>>,
+    fr: DFF<Bit>,
+    swv: DFF<Bit>,
+    swf: DFF<Bit>,
+    swd: DFF<Bits<16>>,
+    snv: DFF<Bit>,
+    snf: DFF<Bit>,
+    snq: DFF<Bits<32>>,
+    ssq: DFF<Bits<48>>,
+    pe1: DFF<Bit>,
+    pe2: DFF<Bit>,
     rom_a: ROM<Bits<16>, 8>,
     rom_b: ROM<Bits<16>, 8>,
     rsr: Rsr,
@@ -139,12 +148,8 @@ pub struct Norm {
     rcur: Signal<Local, Bit>,
     kcur: Signal<Local, Bits<17>>,
     nslots: Signal<Local, Bits<17>>,
-    eidx: Signal<Local, Bits<16>>,
-    odd: Signal<Local, Bit>,
     lastk: Signal<Local, Bit>,
-    a17: Signal<Local, Bits<17>>,
-    b17: Signal<Local, Bits<17>>,
-    sum17: Signal<Local, Bits<17>>,
+    sabs: Signal<Local, Bits<16>>,
     sqx: Signal<Local, Bits<16>>,
     absx: Signal<Local, Bits<16>>,
     ma: Signal<Local, Bits<16>>,
@@ -167,9 +172,6 @@ pub struct Norm {
     neg_s16: Signal<Local, Bits<16>>,
     p48: Signal<Local, Bits<48>>,
     hi48: Constant<Bits<48>>,
-    hi17: Constant<Bits<17>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
     c23: Constant<Bits<8>>,
     one_q15: Constant<Bits<16>>,
     max_r: Constant<Bits<16>>,
@@ -190,8 +192,10 @@ impl Default for Norm {
             gain: Default::default(),
             gain_shift: Default::default(),
             out_frac: Default::default(),
-            add: Default::default(),
-            src_b: Default::default(),
+            pre: Default::default(),
+            sn_clear: Default::default(),
+            sn_we: Default::default(),
+            sn_data: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
             a_rdata: Default::default(),
@@ -206,13 +210,6 @@ impl Default for Norm {
             p2: Default::default(),
             k: Default::default(),
             cnt: Default::default(),
-            dodd: Default::default(),
-            di1: Default::default(),
-            xa: Default::default(),
-            sreg: Default::default(),
-            sv: Default::default(),
-            svl: Default::default(),
-            si: Default::default(),
             d1: Default::default(),
             dl1: Default::default(),
             sqv: Default::default(),
@@ -238,6 +235,17 @@ impl Default for Norm {
             wl: Default::default(),
             wi: Default::default(),
             prod: Default::default(),
+            fr: Default::default(),
+            swv: Default::default(),
+            swf: Default::default(),
+            swd: Default::default(),
+            snv: Default::default(),
+            snf: Default::default(),
+            snq: Default::default(),
+            ssq: Default::default(),
+            sabs: Default::default(),
+            pe1: Default::default(),
+            pe2: Default::default(),
             rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(
                 RSQRT_TABLE.iter().map(|&v| (v as u64).to_bits()),
             )),
@@ -248,12 +256,7 @@ impl Default for Norm {
             rcur: Default::default(),
             kcur: Default::default(),
             nslots: Default::default(),
-            eidx: Default::default(),
-            odd: Default::default(),
             lastk: Default::default(),
-            a17: Default::default(),
-            b17: Default::default(),
-            sum17: Default::default(),
             sqx: Default::default(),
             absx: Default::default(),
             ma: Default::default(),
@@ -277,9 +280,6 @@ impl Default for Norm {
             p48: Default::default(),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
             c23: Constant::new(23u64.to_bits()),
-            hi17: Constant::new(0x1_0000u64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
             one_q15: Constant::new(0x8000u64.to_bits()),
             max_r: Constant::new(47u64.to_bits()),
             max_l: Constant::new(16u64.to_bits()),
@@ -291,29 +291,51 @@ impl Logic for Norm {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, p1, p2, k, cnt, dodd, di1, xa, sreg, sv, svl, si, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
-            rsh, lsh, d2, dl2, i2, wv, wl, wi, prod
+            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
+            rsh, lsh, d2, dl2, i2, wv, wl, wi, prod, fr, swv, swf, swd, snv, snf, snq, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
-        // Read port. Pass 1: slots k from the start cycle, one per element (x_i), or with `add`
-        // two per element (x_i at even k, y_i at odd k). Pass 2: x_i from cycle P + 3.
+        // Snoop: capture each write (and whether it is the first since a clear), square it,
+        // sum the squares.
+        self.swv.d.next = self.sn_we.val();
+        self.swd.d.next = self.sn_data.val();
+        self.swf.d.next = self.fr.q.val() | self.sn_clear.val();
+        if self.sn_clear.val() {
+            self.fr.d.next = true;
+        }
+        if self.sn_we.val() {
+            self.fr.d.next = false;
+        }
+        self.sabs.next = self.swd.q.val();
+        if self.swd.q.val().get_bit(15) {
+            self.sabs.next = !self.swd.q.val() + 1;
+        }
+        self.snv.d.next = self.swv.q.val();
+        self.snf.d.next = self.swf.q.val();
+        self.snq.d.next = self.sabs.val() * self.sabs.val();
+        if self.snv.q.val() {
+            self.ssq.d.next = self.ssq.q.val() + bit_cast::<48, 32>(self.snq.q.val());
+            if self.snf.q.val() {
+                self.ssq.d.next = bit_cast::<48, 32>(self.snq.q.val());
+            }
+        }
+        // Read port. Pass 1: x_i in cycle i from the start cycle (not with `pre`). Pass 2: x_i
+        // from cycle P + 3.
         self.rcur.next = self.p1.q.val();
         self.kcur.next = self.k.q.val();
+        self.pe1.d.next = false;
+        self.pe2.d.next = self.pe1.q.val();
         if self.idle_start.val() & (self.len.val() != 0) {
-            self.rcur.next = true;
-            self.kcur.next = 0.into();
             self.act.d.next = true;
-            self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
+            if self.pre.val() {
+                self.pe1.d.next = true;
+            } else {
+                self.rcur.next = true;
+                self.kcur.next = 0.into();
+            }
         }
         self.nslots.next = bit_cast::<17, 16>(self.len.val());
-        self.eidx.next = self.kcur.val().get_bits::<16>(0);
-        self.odd.next = false;
-        if self.add.val() {
-            self.nslots.next = bit_cast::<17, 16>(self.len.val()) << 1;
-            self.eidx.next = self.kcur.val().get_bits::<16>(1);
-            self.odd.next = self.kcur.val().get_bit(0);
-        }
         self.lastk.next = (self.kcur.val() + 1) == self.nslots.val();
         if self.rcur.val() {
             self.k.d.next = self.kcur.val() + 1;
@@ -321,10 +343,7 @@ impl Logic for Norm {
         }
         self.lastr.next = (self.cnt.q.val() + 1) == self.len.val();
         self.a_ren.next = self.rcur.val() | self.p2.q.val();
-        self.a_raddr.next = self.src.val() + self.eidx.val();
-        if self.odd.val() {
-            self.a_raddr.next = self.src_b.val() + self.eidx.val();
-        }
+        self.a_raddr.next = self.src.val() + self.kcur.val().get_bits::<16>(0);
         if self.p2.q.val() {
             self.a_raddr.next = self.src.val() + self.cnt.q.val();
             self.cnt.d.next = self.cnt.q.val() + 1;
@@ -334,32 +353,6 @@ impl Logic for Norm {
         }
         self.d1.d.next = self.rcur.val();
         self.dl1.d.next = self.rcur.val() & self.lastk.val();
-        self.dodd.d.next = self.odd.val();
-        self.di1.d.next = self.eidx.val();
-        // With `add`: keep x_i, form s_i = sat_i16(x_i + y_i), write it back to src + i and
-        // square it in the next cycle.
-        if self.d1.q.val() & !self.dodd.q.val() {
-            self.xa.d.next = self.a_rdata.val();
-        }
-        self.a17.next = bit_cast::<17, 16>(self.xa.q.val());
-        if self.xa.q.val().get_bit(15) {
-            self.a17.next = bit_cast::<17, 16>(self.xa.q.val()) | self.hi17.val();
-        }
-        self.b17.next = bit_cast::<17, 16>(self.a_rdata.val());
-        if self.a_rdata.val().get_bit(15) {
-            self.b17.next = bit_cast::<17, 16>(self.a_rdata.val()) | self.hi17.val();
-        }
-        self.sum17.next = self.a17.val() + self.b17.val();
-        self.sreg.d.next = self.sum17.val().get_bits::<16>(0);
-        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
-            self.sreg.d.next = self.pos_sat.val();
-        }
-        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
-            self.sreg.d.next = self.neg_sat.val();
-        }
-        self.sv.d.next = self.d1.q.val() & self.dodd.q.val();
-        self.svl.d.next = self.dl1.q.val();
-        self.si.d.next = self.di1.q.val();
         self.d2.d.next = self.p2.q.val();
         self.dl2.d.next = self.p2.q.val() & self.lastr.val();
         self.i2.d.next = self.cnt.q.val();
@@ -368,9 +361,6 @@ impl Logic for Norm {
         self.rom_b.address.next = self.t_idx.q.val();
         self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
         self.sqx.next = self.a_rdata.val();
-        if self.sv.q.val() {
-            self.sqx.next = self.sreg.q.val();
-        }
         self.absx.next = self.sqx.val();
         if self.sqx.val().get_bit(15) {
             self.absx.next = !self.sqx.val() + 1;
@@ -389,19 +379,23 @@ impl Logic for Norm {
             self.mb.next = self.gain.val();
         }
         self.mp.next = self.ma.val() * self.mb.val();
-        // Pass 1: square, then accumulate.
+        // Pass 1: square, then accumulate. With `pre`, V = eps_term + S in cycle 2 (S then
+        // holds the square of a write in cycle -1).
         self.sqv.d.next = self.d1.q.val();
         self.sql.d.next = self.dl1.q.val();
-        if self.add.val() {
-            self.sqv.d.next = self.sv.q.val();
-            self.sql.d.next = self.sv.q.val() & self.svl.q.val();
-        }
         self.sq.d.next = self.mp.val();
+        if self.idle_start.val() & (self.len.val() != 0) & !self.pre.val() {
+            self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
+        }
         if self.sqv.q.val() {
             self.acc.d.next = self.acc.q.val() + bit_cast::<48, 32>(self.sq.q.val());
         }
-        // rsqrt, cycle len + 2: normalise V by even shifts so its top two bits are not both zero.
-        self.fn_.d.next = self.sqv.q.val() & self.sql.q.val();
+        if self.pe2.q.val() {
+            self.acc.d.next = self.ssq.q.val() + bit_cast::<48, 32>(self.eps_term.val());
+        }
+        // rsqrt, cycle len + 2 (3 with `pre`): normalise V by even shifts so its top two bits
+        // are not both zero.
+        self.fn_.d.next = (self.sqv.q.val() & self.sql.q.val()) | self.pe2.q.val();
         self.n1.next = self.acc.q.val();
         self.j1.next = 0.into();
         if self.acc.q.val().get_bits::<32>(16) == 0 {
@@ -489,11 +483,6 @@ impl Logic for Norm {
         self.a_we.next = self.wv.q.val();
         self.a_waddr.next = self.dst.val() + self.wi.q.val();
         self.a_wdata.next = self.rsr.sat.val();
-        if self.sv.q.val() {
-            self.a_we.next = true;
-            self.a_waddr.next = self.src.val() + self.si.q.val();
-            self.a_wdata.next = self.sreg.q.val();
-        }
         self.done.next = (self.wv.q.val() & self.wl.q.val()) | self.zdone.q.val();
         if self.wv.q.val() & self.wl.q.val() {
             self.act.d.next = false;
@@ -504,7 +493,10 @@ impl Logic for Norm {
             self.zdone.d.next = false;
             self.p1.d.next = false;
             self.p2.d.next = false;
-            self.sv.d.next = false;
+            self.pe1.d.next = false;
+            self.pe2.d.next = false;
+            self.swv.d.next = false;
+            self.snv.d.next = false;
             self.d1.d.next = false;
             self.dl1.d.next = false;
             self.sqv.d.next = false;

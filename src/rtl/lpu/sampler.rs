@@ -26,6 +26,15 @@
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
 //!    `XorShift32::new(s).0`); `reset` sets it to `XorShift32::new(0).0` and returns to idle.
 //! 6. While idle `a_ren` is low; a `start` while busy is ignored. `logit_frac` is at most 40.
+//! 7. Snoop (the core wires the scratchpad's write port to `sn_we`, `sn_addr`, `sn_data` and
+//!    pulses `sn_clear` with every unit's start): while idle the sampler keeps the largest
+//!    value written since the last `sn_clear` and the lowest address holding it (the first
+//!    write after a clear restarts both).
+//! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
+//!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
+//!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
+//!    snooped one): reads `src + i` in cycle `1 + i`, `done` in cycle `len + 7 + ceil(log2 len)`.
+//!    [`cycles_pre`] gives both. The token and the random numbers are those of contract 2-3.
 //!
 //! One 16 x 16 multiplier, shared in time: `|l_i| * temp_k` (negated for negative logits) in
 //! both passes and the two halves of `r * sum` (`sum` has 32 bits).
@@ -46,6 +55,18 @@ pub fn cycles(len: usize, temp_k: u16) -> u64 {
     }
 }
 
+/// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8): 2 greedy,
+/// `len + 7 + ceil(log2 len)` with a temperature.
+pub fn cycles_pre(len: usize, temp_k: u16) -> u64 {
+    if len == 0 {
+        1
+    } else if temp_k == 0 {
+        2
+    } else {
+        len as u64 + 7 + search_steps(len)
+    }
+}
+
 /// Steps of the binary search over `len` cumulative sums: `ceil(log2 len)`.
 pub fn search_steps(len: usize) -> u64 {
     if len <= 1 {
@@ -58,6 +79,23 @@ pub fn search_steps(len: usize) -> u64 {
 /// The bit-exact model: `numeric::sample` (the state advances only with a temperature).
 pub fn model(logits: &[i16], logit_frac: u32, temp_k: u16, rng: &mut XorShift32) -> usize {
     sample(logits, logit_frac, Temperature { value: if temp_k == 0 { 0.0 } else { 1.0 }, k: temp_k }, rng)
+}
+
+/// The bit-exact model with `pre` (contract 8): the maximum and, greedy, the token come from the
+/// snooped writes `w` (`(address, value)`, in order since the clear) instead of a first pass;
+/// equal to [`model`] when `w` wrote exactly the logits at `src`.
+pub fn model_pre(logits: &[i16], src: u16, w: &[(u16, i16)], logit_frac: u32, temp_k: u16, rng: &mut XorShift32) -> usize {
+    let mut best: Option<(i16, u16)> = None;
+    for &(a, v) in w {
+        if best.is_none_or(|(m, ma)| v > m || (v == m && a < ma)) {
+            best = Some((v, a));
+        }
+    }
+    let (lmax, at) = best.unwrap_or((0, src));
+    if temp_k == 0 {
+        return at.wrapping_sub(src) as usize & 0xff;
+    }
+    crate::numeric::sample_with_max(logits, lmax, logit_frac, Temperature { value: 1.0, k: temp_k }, rng)
 }
 
 /// The 256 x 32-bit memory of cumulative sums: one synchronous write port, one synchronous
@@ -107,6 +145,14 @@ pub struct Sampler {
     pub temp_k: Signal<In, Bits<16>>,
     pub seed_load: Signal<In, Bit>,
     pub seed: Signal<In, Bits<32>>,
+    /// Take the maximum (greedy: the token) from the snooped writes (contract 8).
+    pub pre: Signal<In, Bit>,
+    /// Snoop: pulsed with every unit's start; the next write restarts the maximum.
+    pub sn_clear: Signal<In, Bit>,
+    /// Snoop: the scratchpad's write enable, address and data (every writer's).
+    pub sn_we: Signal<In, Bit>,
+    pub sn_addr: Signal<In, Bits<16>>,
+    pub sn_data: Signal<In, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
     pub a_rdata: Signal<In, Bits<16>>,
@@ -148,6 +194,15 @@ pub struct Sampler {
     pos: DFF<Bits<16>>,
     inr: DFF<Bit>,
     rng: DFF<Bits<32>>,
+    fr: DFF<Bit>,
+    swv: DFF<Bit>,
+    swf: DFF<Bit>,
+    swd: DFF<Bits<16>>,
+    swa: DFF<Bits<16>>,
+    mx: DFF<Bits<16>>,
+    mxa: DFF<Bits<16>>,
+    pg: DFF<Bit>,
+    inj: DFF<Bit>,
     ram: CumRam,
     exp: Exp2,
     rsr: Rsr,
@@ -173,6 +228,8 @@ pub struct Sampler {
     nstep: Signal<Local, Bits<16>>,
     probe: Signal<Local, Bits<16>>,
     lm1: Signal<Local, Bits<17>>,
+    ld: Signal<Local, Bits<16>>,
+    take: Signal<Local, Bit>,
     sign16: Constant<Bits<16>>,
     sign32: Constant<Bits<32>>,
     hi48: Constant<Bits<48>>,
@@ -192,6 +249,11 @@ impl Default for Sampler {
             temp_k: Default::default(),
             seed_load: Default::default(),
             seed: Default::default(),
+            pre: Default::default(),
+            sn_clear: Default::default(),
+            sn_we: Default::default(),
+            sn_addr: Default::default(),
+            sn_data: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
             a_rdata: Default::default(),
@@ -233,6 +295,15 @@ impl Default for Sampler {
             pos: Default::default(),
             inr: Default::default(),
             rng: Default::default(),
+            fr: Default::default(),
+            swv: Default::default(),
+            swf: Default::default(),
+            swd: Default::default(),
+            swa: Default::default(),
+            mx: Default::default(),
+            mxa: Default::default(),
+            pg: Default::default(),
+            inj: Default::default(),
             ram: Default::default(),
             exp: Default::default(),
             rsr: Default::default(),
@@ -258,6 +329,8 @@ impl Default for Sampler {
             nstep: Default::default(),
             probe: Default::default(),
             lm1: Default::default(),
+            ld: Default::default(),
+            take: Default::default(),
             sign16: Constant::new(0x8000u64.to_bits()),
             sign32: Constant::new(0x8000_0000u64.to_bits()),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
@@ -272,8 +345,26 @@ impl Logic for Sampler {
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax,
-            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng
+            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, fr, swv, swf, swd, swa, mx, mxa, pg, inj
         );
+        // Snoop, while idle: the largest written value and the lowest address holding it.
+        self.swv.d.next = self.sn_we.val() & !self.act.q.val();
+        self.swd.d.next = self.sn_data.val();
+        self.swa.d.next = self.sn_addr.val();
+        self.swf.d.next = self.fr.q.val() | self.sn_clear.val();
+        if self.sn_clear.val() {
+            self.fr.d.next = true;
+        }
+        if self.sn_we.val() & !self.act.q.val() {
+            self.fr.d.next = false;
+        }
+        self.take.next = self.swf.q.val()
+            | ((self.swd.q.val() ^ self.sign16.val()) > (self.mx.q.val() ^ self.sign16.val()))
+            | ((self.swd.q.val() == self.mx.q.val()) & (self.swa.q.val() < self.mxa.q.val()));
+        if self.swv.q.val() & self.take.val() {
+            self.mx.d.next = self.swd.q.val();
+            self.mxa.d.next = self.swa.q.val();
+        }
         self.ram.clock.next = self.clock.val();
         self.greedy.next = self.temp_k.val() == 0;
         self.go.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
@@ -285,7 +376,23 @@ impl Logic for Sampler {
         self.rcur.next = self.rd.q.val();
         self.icur.next = self.cnt.q.val();
         self.pcur.next = self.pass2.q.val();
-        if self.go.val() & (self.len.val() != 0) {
+        self.pg.d.next = false;
+        if self.go.val() & (self.len.val() != 0) & self.pre.val() & self.greedy.val() {
+            self.act.d.next = true;
+            self.pg.d.next = true;
+        }
+        if self.go.val() & (self.len.val() != 0) & self.pre.val() & !self.greedy.val() {
+            // Only the second pass reads, from cycle 1.
+            self.act.d.next = true;
+            self.rd.d.next = true;
+            self.pass2.d.next = true;
+            self.cnt.d.next = 0.into();
+            self.st.d.next = 0.into();
+            if self.len.val() > 1 {
+                self.st.d.next = 1.into();
+            }
+        }
+        if self.go.val() & (self.len.val() != 0) & !self.pre.val() {
             self.rcur.next = true;
             self.icur.next = 0.into();
             self.pcur.next = false;
@@ -314,6 +421,20 @@ impl Logic for Sampler {
         self.dp2.d.next = self.pcur.val();
         self.dl.d.next = self.lastr.val();
         self.di.d.next = self.icur.val();
+        // With `pre` and a temperature, the snooped maximum enters the first pass's pipeline in
+        // cycle 1 as its only (and last) element.
+        self.inj.d.next = false;
+        if self.go.val() & (self.len.val() != 0) & self.pre.val() & !self.greedy.val() {
+            self.inj.d.next = true;
+            self.dv.d.next = true;
+            self.dp2.d.next = false;
+            self.dl.d.next = true;
+            self.di.d.next = 0.into();
+        }
+        self.ld.next = self.a_rdata.val();
+        if self.inj.q.val() {
+            self.ld.next = self.mx.q.val();
+        }
         // The step of the search, found while the passes run: the largest power of two <= len - 1.
         self.lm1.next = bit_cast::<17, 16>(self.len.val()) - 1;
         if (self.st.q.val() != 0) & ((bit_cast::<17, 16>(self.st.q.val()) << 1) <= self.lm1.val()) {
@@ -328,10 +449,14 @@ impl Logic for Sampler {
             }
             self.gdone.d.next = self.dl.q.val();
         }
+        if self.pg.q.val() {
+            self.pos.d.next = self.mxa.q.val() - self.src.val();
+            self.gdone.d.next = true;
+        }
         // The shared multiplier.
-        self.absx.next = self.a_rdata.val();
-        if self.a_rdata.val().get_bit(15) {
-            self.absx.next = !self.a_rdata.val() + 1;
+        self.absx.next = self.ld.val();
+        if self.ld.val().get_bit(15) {
+            self.absx.next = !self.ld.val() + 1;
         }
         self.x1.next = self.rng.q.val() ^ (self.rng.q.val() << 13);
         self.x2.next = self.x1.val() ^ (self.x1.val() >> 17);
@@ -353,7 +478,7 @@ impl Logic for Sampler {
         self.pl.d.next = self.dl.q.val();
         self.pi.d.next = self.di.q.val();
         self.pr.d.next = self.mp.val();
-        if self.a_rdata.val().get_bit(15) {
+        if self.ld.val().get_bit(15) {
             self.pr.d.next = !self.mp.val() + 1;
         }
         // Stage Z: the score z_i.
@@ -449,6 +574,9 @@ impl Logic for Sampler {
             self.t2.d.next = false;
             self.prime.d.next = false;
             self.srch.d.next = false;
+            self.swv.d.next = false;
+            self.pg.d.next = false;
+            self.inj.d.next = false;
             self.rng.d.next = self.seed0.val();
         }
     }

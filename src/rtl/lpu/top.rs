@@ -19,7 +19,9 @@
 //! ```
 //!
 //! The units run one at a time (contract v1): each memory port is an AND-OR mux of the units'
-//! requests, valid because an idle unit drives its enables low.
+//! requests, valid because an idle unit drives its enables low. Norm and the sampler watch the
+//! scratchpad's write port (`sn_*`, cleared by every unit's start): a NORM or SAMPLE with the
+//! `pre` flag takes its sum of squares or maximum from the previous instruction's writes.
 
 use crate::lpu::compiler::Compiled;
 use crate::manifest::Port;
@@ -301,6 +303,8 @@ wire [15:0] op_a, op_b, op_c, op_d;
 wire embed_start, norm_start, mv_start, attn_start, smp_start;
 wire embed_done, norm_done, mv_done, attn_done, smp_done;
 wire seed_load, attn_clear;
+// Norm and the sampler snoop the scratchpad's writes since the last start of a unit.
+wire unit_start = embed_start | norm_start | mv_start | attn_start | smp_start;
 "#;
     let _ = writeln!(
         s,
@@ -377,7 +381,7 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
     );
     let _ = writeln!(
         s,
-        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .add(1'b0), .src_b(16'd0), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata(sp_rdata), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
+        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_data(sp_wdata), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata(sp_rdata), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
         n.norm,
         e = m.n_embd,
         le = nl.eps_term,
@@ -396,7 +400,7 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
     );
     let _ = writeln!(
         s,
-        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata(sp_rdata));",
+        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_addr(sp_waddr), .sn_data(sp_wdata), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata(sp_rdata));",
         n.sampler,
         lf = c.consts.logit_frac
     );

@@ -143,8 +143,10 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("gain", 16, "NormConsts::gain"),
                 Port::input("gain_shift", 8, "NormConsts::gain_shift"),
                 Port::input("out_frac", 8, "NormConsts::out_frac"),
-                Port::input("add", 1, "residual add first: x_i = sat_i16(x_i + y_i) written back to src (0: plain norm)"),
-                Port::input("src_b", 16, "scratchpad element address of y_0 (with add)"),
+                Port::input("pre", 1, "take sum x_i^2 from the snooped writes (the previous instruction wrote x)"),
+                Port::input("sn_clear", 1, "snoop: pulsed with every unit's start"),
+                Port::input("sn_we", 1, "snoop: scratchpad write enable"),
+                Port::input("sn_data", 16, "snoop: scratchpad write data"),
             ]);
             p.extend(read());
             p.extend(write());
@@ -157,6 +159,11 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("temp_k", 16, "Temperature::k (0 = greedy)"),
                 Port::input("seed_load", 1, "one-cycle pulse: the xorshift32 state takes seed"),
                 Port::input("seed", 32, "xorshift32 state to load (non-zero)"),
+                Port::input("pre", 1, "take the maximum (greedy: the token) from the snooped writes (the previous instruction wrote the logits)"),
+                Port::input("sn_clear", 1, "snoop: pulsed with every unit's start"),
+                Port::input("sn_we", 1, "snoop: scratchpad write enable"),
+                Port::input("sn_addr", 16, "snoop: scratchpad write address"),
+                Port::input("sn_data", 16, "snoop: scratchpad write data"),
             ]);
             p.extend(read());
             p.push(Port::output("token", 8, "the sampled token, from done until the next start"));
