@@ -7,18 +7,24 @@
 //!
 //! Contract:
 //! 1. `start` (one-cycle pulse while idle) with `q_base`, `k_base`, `v_base`, `dst` held
-//!    until `done`; `ld` (= L*D), `groups` (= H/L) and `top_sh` (= W - 16) are constants.
-//! 2. Two element read ports, each answering the cycle after its enable: `a_*` and `b_*`
-//!    (the core serves `b` through the scratchpad's word port, so both run in one cycle).
-//! 3. For g = 0..groups: read the group's L*D keys on port `a` and values on port `b`, one of
-//!    each per cycle, then offer the kv beat (`kv_valid`, `kv_last` on the last group) until
-//!    `kv_ready`. Then read group 0's queries (port `a`) and, for g = 0..groups: offer the
+//!    until `done`; `ld` (= L*D), `groups` (= H/L), the chunk size `kstep` (= K elements,
+//!    K divides L*D and the bases are multiples of K), `ksh` (= 16 K) and `ktop` (= W - 16 K)
+//!    are constants.
+//! 2. Two chunk read ports, each answering the cycle after its enable: `a_*` and `b_*`; a read
+//!    of element address `e` returns elements `e .. e + K` in the low `16 K` bits of `*_rdata`
+//!    (the core serves both from the scratchpad's two word ports, so both run in one cycle).
+//!    One chunk write port: `a_we` writes the low `16 K` bits of `a_wdata` to elements
+//!    `a_waddr .. a_waddr + K`.
+//! 3. For g = 0..groups: read the group's L*D keys on port `a` and values on port `b`, one
+//!    chunk of each per cycle, then offer the kv beat (`kv_valid`, `kv_last` on the last group)
+//!    until `kv_ready`. Then read group 0's queries (port `a`) and, for g = 0..groups: offer the
 //!    query beat until `q_ready`, wait for `att_valid`, write the L*D outputs to
-//!    `dst + g*L*D + i` (one per cycle) while reading group g+1's queries in the same cycles.
+//!    `dst + g*L*D + i` (one chunk per cycle) while reading group g+1's queries in the same
+//!    cycles.
 //! 4. `done` pulses in the cycle of the last write. While idle every enable and valid is low.
-//! 5. Cycles (no waiting on the unit): per group `(L*D + 1) + 1` for kv, then `L*D + 1` for
-//!    group 0's queries, per group `1 + (n + 5) + L*D` for the query (n = cached positions)
-//!    and `1` between groups, plus 1.
+//! 5. Cycles (no waiting on the unit), with `P = L*D / K`: per group `(P + 1) + 1` for kv, then
+//!    `P + 1` for group 0's queries, per group `1 + (query latency) + P` for the query and `1`
+//!    between groups, plus 1.
 
 use rust_hdl::prelude::*;
 
@@ -46,18 +52,20 @@ pub struct AttnAdapter<const W: usize> {
     pub dst: Signal<In, Bits<16>>,
     pub ld: Signal<In, Bits<16>>,
     pub groups: Signal<In, Bits<8>>,
-    pub top_sh: Signal<In, Bits<16>>,
+    pub kstep: Signal<In, Bits<16>>,
+    pub ksh: Signal<In, Bits<16>>,
+    pub ktop: Signal<In, Bits<16>>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
-    pub a_rdata: Signal<In, Bits<16>>,
+    pub a_rdata: Signal<In, Bits<W>>,
     pub b_ren: Signal<Out, Bit>,
     pub b_raddr: Signal<Out, Bits<16>>,
-    pub b_rdata: Signal<In, Bits<16>>,
+    pub b_rdata: Signal<In, Bits<W>>,
     pub a_we: Signal<Out, Bit>,
     pub a_waddr: Signal<Out, Bits<16>>,
-    pub a_wdata: Signal<Out, Bits<16>>,
+    pub a_wdata: Signal<Out, Bits<W>>,
     pub kv_valid: Signal<Out, Bit>,
     pub kv_ready: Signal<In, Bit>,
     pub kv_last: Signal<Out, Bit>,
@@ -97,7 +105,7 @@ impl<const W: usize> Logic for AttnAdapter<W> {
         self.b_raddr.next = 0.into();
         self.a_we.next = false;
         self.a_waddr.next = self.dst.val() + self.gbase.q.val() + self.idx.q.val();
-        self.a_wdata.next = self.oreg.q.val().get_bits::<16>(0);
+        self.a_wdata.next = self.oreg.q.val();
         self.kv_valid.next = false;
         self.kv_last.next = (self.grp.q.val() + 1) == self.groups.val();
         self.kv_group.next = self.grp.q.val();
@@ -106,9 +114,9 @@ impl<const W: usize> Logic for AttnAdapter<W> {
         self.q_valid.next = false;
         self.q_group.next = self.grp.q.val();
         self.q_in.next = self.qreg.q.val();
-        self.incoming.next = bit_cast::<W, 16>(self.a_rdata.val()) << self.top_sh.val();
-        self.incoming_b.next = bit_cast::<W, 16>(self.b_rdata.val()) << self.top_sh.val();
-        self.last_i.next = (self.idx.q.val() + 1) == self.ld.val();
+        self.incoming.next = self.a_rdata.val() << self.ktop.val();
+        self.incoming_b.next = self.b_rdata.val() << self.ktop.val();
+        self.last_i.next = (self.idx.q.val() + self.kstep.val()) == self.ld.val();
         self.last_g.next = (self.grp.q.val() + 1) == self.groups.val();
         self.rv.d.next = false;
         match self.state.q.val() {
@@ -119,18 +127,18 @@ impl<const W: usize> Logic for AttnAdapter<W> {
                 self.b_ren.next = true;
                 self.b_raddr.next = self.v_base.val() + self.gbase.q.val() + self.idx.q.val();
                 self.rv.d.next = true;
-                self.idx.d.next = self.idx.q.val() + 1;
+                self.idx.d.next = self.idx.q.val() + self.kstep.val();
                 if self.last_i.val() {
                     self.state.d.next = AdState::DrKv;
                 }
                 if self.rv.q.val() {
-                    self.kreg.d.next = (self.kreg.q.val() >> 16) | self.incoming.val();
-                    self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming_b.val();
+                    self.kreg.d.next = (self.kreg.q.val() >> self.ksh.val()) | self.incoming.val();
+                    self.vreg.d.next = (self.vreg.q.val() >> self.ksh.val()) | self.incoming_b.val();
                 }
             }
             AdState::DrKv => {
-                self.kreg.d.next = (self.kreg.q.val() >> 16) | self.incoming.val();
-                self.vreg.d.next = (self.vreg.q.val() >> 16) | self.incoming_b.val();
+                self.kreg.d.next = (self.kreg.q.val() >> self.ksh.val()) | self.incoming.val();
+                self.vreg.d.next = (self.vreg.q.val() >> self.ksh.val()) | self.incoming_b.val();
                 self.idx.d.next = 0.into();
                 self.state.d.next = AdState::SendKv;
             }
@@ -152,16 +160,16 @@ impl<const W: usize> Logic for AttnAdapter<W> {
                 self.a_ren.next = true;
                 self.a_raddr.next = self.q_base.val() + self.gbase.q.val() + self.idx.q.val();
                 self.rv.d.next = true;
-                self.idx.d.next = self.idx.q.val() + 1;
+                self.idx.d.next = self.idx.q.val() + self.kstep.val();
                 if self.last_i.val() {
                     self.state.d.next = AdState::DrQ;
                 }
                 if self.rv.q.val() {
-                    self.qreg.d.next = (self.qreg.q.val() >> 16) | self.incoming.val();
+                    self.qreg.d.next = (self.qreg.q.val() >> self.ksh.val()) | self.incoming.val();
                 }
             }
             AdState::DrQ => {
-                self.qreg.d.next = (self.qreg.q.val() >> 16) | self.incoming.val();
+                self.qreg.d.next = (self.qreg.q.val() >> self.ksh.val()) | self.incoming.val();
                 self.idx.d.next = 0.into();
                 self.state.d.next = AdState::SendQ;
             }
@@ -181,14 +189,14 @@ impl<const W: usize> Logic for AttnAdapter<W> {
                 // Write this group's outputs; unless it is the last group, read the next
                 // group's queries in the same cycles (same index, the next group's base).
                 self.a_we.next = true;
-                self.oreg.d.next = self.oreg.q.val() >> 16;
-                self.idx.d.next = self.idx.q.val() + 1;
+                self.oreg.d.next = self.oreg.q.val() >> self.ksh.val();
+                self.idx.d.next = self.idx.q.val() + self.kstep.val();
                 if !self.last_g.val() {
                     self.a_ren.next = true;
                     self.a_raddr.next = self.q_base.val() + self.gbase.q.val() + self.ld.val() + self.idx.q.val();
                     self.rv.d.next = true;
                     if self.rv.q.val() {
-                        self.qreg.d.next = (self.qreg.q.val() >> 16) | self.incoming.val();
+                        self.qreg.d.next = (self.qreg.q.val() >> self.ksh.val()) | self.incoming.val();
                     }
                 }
                 if self.last_i.val() {

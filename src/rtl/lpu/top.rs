@@ -61,35 +61,50 @@ pub fn rom_module(name: &str, width: usize, words: &[String], registered: bool) 
 }
 
 /// The scratchpad: C banks of 16-bit words (element `a` in bank `a % C`, word `a / C`), an
-/// element read port (`a_ren`, `a_raddr` -> `a_rdata` the cycle after), a word read port for
-/// the matrix unit (`s_en`, `s_addr` -> `s_data` the cycle after, bank c at `[16c +: 16]`) and
-/// an element write port. The two read ports are independent: an accumulating matrix product
-/// reads its destination elements while it reads the next tile's `x` words. No reset; contents
-/// undefined until written.
-pub fn spad_module(name: &str, c: usize, words: usize) -> String {
+/// element read port (`a_ren`, `a_raddr` -> `a_rdata` the cycle after; `a_word` is the whole
+/// word holding that element, every bank read at the same word), a word read port for the
+/// matrix unit (`s_en`, `s_addr` -> `s_data` the cycle after, bank c at `[16c +: 16]`), an
+/// element write port and a chunk write port of `k` elements (`k` divides C; `k_we`,
+/// `k_waddr` a multiple of `k`, element `k_waddr + j` from `k_wdata[16j +: 16]`; the two write
+/// ports are never used in the same cycle). The two read ports are independent: an
+/// accumulating matrix product reads its destination elements while it reads the next tile's
+/// `x` words. No reset; contents undefined until written.
+pub fn spad_module(name: &str, c: usize, k: usize, words: usize) -> String {
     let lg = c.trailing_zeros() as usize;
+    let lgk = k.trailing_zeros() as usize;
     let ab = bits_for(words);
     let mut s = String::new();
     let _ = writeln!(s, "/* verilator lint_off UNUSED */");
     let _ = writeln!(
         s,
-        "module {name}(input wire clock, input wire a_ren, input wire [15:0] a_raddr, output wire [15:0] a_rdata, input wire s_en, input wire [15:0] s_addr, output wire [{}:0] s_data, input wire a_we, input wire [15:0] a_waddr, input wire [15:0] a_wdata);",
-        c * 16 - 1
+        "module {name}(input wire clock, input wire a_ren, input wire [15:0] a_raddr, output wire [15:0] a_rdata, output wire [{cw}:0] a_word, input wire s_en, input wire [15:0] s_addr, output wire [{cw}:0] s_data, input wire a_we, input wire [15:0] a_waddr, input wire [15:0] a_wdata, input wire k_we, input wire [15:0] k_waddr, input wire [{cw}:0] k_wdata);",
+        cw = c * 16 - 1
     );
     let word = |a: &str| if lg == 0 { format!("{a}[{}:0]", ab - 1) } else { format!("{a}[{}:{lg}]", lg + ab - 1) };
     for b in 0..c {
-        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rd{b};\nreg [15:0] re{b};", words - 1);
         let sel = if lg == 0 { "1'b1".to_string() } else { format!("(a_waddr[{}:0] == {lg}'d{b})", lg - 1) };
+        let ksel = if lgk == lg { "1'b1".to_string() } else { format!("(k_waddr[{}:{lgk}] == {}'d{})", lg - 1, lg - lgk, b >> lgk) };
+        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rd{b};\nreg [15:0] re{b};", words - 1);
         let _ = writeln!(
             s,
-            "always @(posedge clock) begin\n    if (a_we && {sel}) mem{b}[{}] <= a_wdata;\n    rd{b} <= mem{b}[s_addr[{}:0]];\n    re{b} <= mem{b}[{}];\nend",
-            word("a_waddr"),
+            "wire we{b} = (a_we && {sel}) || (k_we && {ksel});\nwire [{a1}:0] wa{b} = a_we ? {wa} : {wk};\nwire [15:0] wd{b} = a_we ? a_wdata : k_wdata[{lane}:{lane0}];",
+            a1 = ab - 1,
+            wa = word("a_waddr"),
+            wk = word("k_waddr"),
+            lane = (b % k) * 16 + 15,
+            lane0 = (b % k) * 16
+        );
+        let _ = writeln!(
+            s,
+            "always @(posedge clock) begin\n    if (we{b}) mem{b}[wa{b}] <= wd{b};\n    rd{b} <= mem{b}[s_addr[{}:0]];\n    re{b} <= mem{b}[{}];\nend",
             ab - 1,
             word("a_raddr")
         );
     }
     let cat: Vec<String> = (0..c).rev().map(|b| format!("rd{b}")).collect();
     let _ = writeln!(s, "assign s_data = {{{}}};", cat.join(", "));
+    let cat: Vec<String> = (0..c).rev().map(|b| format!("re{b}")).collect();
+    let _ = writeln!(s, "assign a_word = {{{}}};", cat.join(", "));
     if lg == 0 {
         s += "assign a_rdata = re0;\n";
     } else {
@@ -102,6 +117,21 @@ pub fn spad_module(name: &str, c: usize, words: usize) -> String {
     }
     s += "endmodule\n/* verilator lint_on UNUSED */\n";
     s
+}
+
+/// Elements the attention adapter moves per cycle (its chunk `K`): `C` when `C` divides
+/// `L*D` (lanes x head_dim), `L*D` when `L*D` divides `C`, else 1. Every vector of the
+/// scratchpad starts at a multiple of `C`, so each chunk lies in one scratchpad word.
+pub fn adapter_chunk(c: &Compiled) -> usize {
+    let ld = c.cfg.lanes * c.cfg.model.head_dim();
+    let cc = c.cfg.cols;
+    if ld % cc == 0 {
+        cc
+    } else if cc % ld == 0 {
+        ld
+    } else {
+        1
+    }
 }
 
 /// Hex digits of a weight word (lane `R*C-1` first).
@@ -167,7 +197,7 @@ pub fn rom_modules(c: &Compiled, n: &Names) -> String {
     s += &rom_module(&n.chars, 8, &chars, false);
     s += &rom_module(&n.wrom, rc8, &words, true);
     s += &rom_module(&n.rqrom, 24, &rq, true);
-    s += &spad_module(&n.spad, c.cfg.cols, c.layout.size / c.cfg.cols);
+    s += &spad_module(&n.spad, c.cfg.cols, adapter_chunk(c), c.layout.size / c.cfg.cols);
     s
 }
 
@@ -217,7 +247,7 @@ pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::At
 /// interface `ni` of a tile).
 fn spad_mux(netif: bool) -> String {
     let mut rd = vec!["ad", "nm", "sm", "mv"];
-    let mut wr = vec!["ad", "nm", "em", "mv"];
+    let mut wr = vec!["nm", "em", "mv"];
     if netif {
         rd.push("ni");
         wr.push("ni");
@@ -279,6 +309,7 @@ pub fn top_verilog_tile(c: &Compiled, n: &Names, tile: Option<TilePlace>) -> cra
     let cab = bits_for(m.vocab);
     let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
     let [ne, nl] = c.consts.norm;
+    let kch = adapter_chunk(c);
     let mut s = String::new();
     let _ = writeln!(s, "// The processing unit core: {m:?} on a {r}x{cc} matrix unit, generated by llmpu.");
     s += "/* verilator lint_off UNUSED */\n/* verilator lint_off WIDTH */\n";
@@ -332,11 +363,21 @@ wire [15:0] mv_saddr, ad_braddr;
 wire sp_sen = mv_sen | ad_bren;
 wire [15:0] sp_saddr = (mv_sen ? mv_saddr : 16'd0) | (ad_bren ? (ad_braddr >> {lgc}) : 16'd0);
 wire [{cw}:0] sp_sdata;
-{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata));
-// the adapter's second element port, served by the word port: the element's bank, a cycle later
-reg [7:0] ad_blane_q;
+wire [{cw}:0] sp_aword;
+// the attention adapter's chunks of {k} element(s): written through the chunk port; read on port a
+// from the element port's word and on port b from the word port, at the chunk's lane a cycle later
+wire ad_we;
+wire [15:0] ad_waddr;
+wire [{aw1}:0] ad_wdata;
+wire [{cw}:0] ad_kw = ad_wdata[{kw1}:0];
+{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .a_word(sp_aword), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata), .k_we(ad_we), .k_waddr(ad_waddr), .k_wdata(ad_kw));
+reg [7:0] ad_alane_q, ad_blane_q;
+always @(posedge clock) if (ad_ren) ad_alane_q <= ad_raddr[7:0] & 8'd{cm};
 always @(posedge clock) if (ad_bren) ad_blane_q <= ad_braddr[7:0] & 8'd{cm};
-wire [15:0] ad_bdata = sp_sdata[ad_blane_q * 16 +: 16];
+wire [{cw}:0] ad_ash = {ash};
+wire [{cw}:0] ad_bsh = {bsh};
+wire [{aw1}:0] ad_adata = ad_ash[{kw1}:0];
+wire [{aw1}:0] ad_bdata = ad_bsh[{kw1}:0];
 
 // weight and requant store
 wire mv_wen, em_wen, mv_rqen, em_rqen;
@@ -357,6 +398,11 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
         cw = cc * 16 - 1,
         lgc = cc.trailing_zeros(),
         cm = cc - 1,
+        k = kch,
+        kw1 = 16 * kch - 1,
+        aw1 = aw - 1,
+        ash = if kch == cc { "sp_aword".to_string() } else { "sp_aword >> (ad_alane_q * 16)".to_string() },
+        bsh = if kch == cc { "sp_sdata".to_string() } else { "sp_sdata >> (ad_blane_q * 16)".to_string() },
         spad_mux = spad_mux(tile.is_some()),
         spad = n.spad,
         rw = rc8 - 1,
@@ -413,12 +459,13 @@ wire [7:0] ad_kv_group, ad_q_group;
 wire [{aw1}:0] ad_kv_k, ad_kv_v, ad_q_in;
 reg ad_kv_ready, ad_q_ready, ad_att_valid;
 reg [{aw1}:0] ad_att_out;
-{adn} adapter(.clock(clock), .reset(reset), .start(attn_start), .busy(), .done(attn_done), .q_base(op_a), .k_base(op_b), .v_base(op_c), .dst(op_d), .ld(16'd{ld}), .groups(8'd{g}), .top_sh(16'd{sh}), .a_ren(ad_ren), .a_raddr(ad_raddr), .a_rdata(sp_rdata), .b_ren(ad_bren), .b_raddr(ad_braddr), .b_rdata(ad_bdata), .a_we(ad_we), .a_waddr(ad_waddr), .a_wdata(ad_wdata), .kv_valid(ad_kv_valid), .kv_ready(ad_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(ad_q_ready), .q_group(ad_q_group), .q_in(ad_q_in), .att_valid(ad_att_valid), .att_out(ad_att_out));"#,
+{adn} adapter(.clock(clock), .reset(reset), .start(attn_start), .busy(), .done(attn_done), .q_base(op_a), .k_base(op_b), .v_base(op_c), .dst(op_d), .ld(16'd{ld}), .groups(8'd{g}), .kstep(16'd{kch}), .ksh(16'd{ksh}), .ktop(16'd{ktop}), .a_ren(ad_ren), .a_raddr(ad_raddr), .a_rdata(ad_adata), .b_ren(ad_bren), .b_raddr(ad_braddr), .b_rdata(ad_bdata), .a_we(ad_we), .a_waddr(ad_waddr), .a_wdata(ad_wdata), .kv_valid(ad_kv_valid), .kv_ready(ad_kv_ready), .kv_last(ad_kv_last), .kv_group(ad_kv_group), .kv_k(ad_kv_k), .kv_v(ad_kv_v), .q_valid(ad_q_valid), .q_ready(ad_q_ready), .q_group(ad_q_group), .q_in(ad_q_in), .att_valid(ad_att_valid), .att_out(ad_att_out));"#,
         aw1 = aw - 1,
         adn = n.adapter,
         ld = ac.lanes * ac.head_dim,
         g = ac.heads / ac.lanes,
-        sh = aw - 16
+        ksh = 16 * kch,
+        ktop = aw - 16 * kch
     );
     let yb = ac.layer_bits() as usize;
     let _ = writeln!(
