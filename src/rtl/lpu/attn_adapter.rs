@@ -17,14 +17,16 @@
 //!    `a_waddr .. a_waddr + K`.
 //! 3. For g = 0..groups: read the group's L*D keys on port `a` and values on port `b`, one
 //!    chunk of each per cycle, then offer the kv beat (`kv_valid`, `kv_last` on the last group)
-//!    until `kv_ready`. Then read group 0's queries (port `a`) and, for g = 0..groups: offer the
-//!    query beat until `q_ready`, wait for `att_valid`, write the L*D outputs to
-//!    `dst + g*L*D + i` (one chunk per cycle) while reading group g+1's queries in the same
-//!    cycles.
+//!    until `kv_ready`. Then, for g = 0..groups: read group g's queries (port `a`) and offer the
+//!    query beat until `q_ready` — without waiting for the outputs of the queries before it (the
+//!    unit overlaps queries, docs/attention.md) — and, independently, whenever `att_valid` comes,
+//!    write those L*D outputs to `dst + g*L*D + i`, one chunk per cycle from the next cycle.
+//!    Reading the next group's queries takes `P + 1` cycles (P = L*D / K) after an accepted
+//!    query, so outputs come at least `P + 2` cycles apart and each is written before the next.
 //! 4. `done` pulses in the cycle of the last write. While idle every enable and valid is low.
-//! 5. Cycles (no waiting on the unit), with `P = L*D / K`: per group `(P + 1) + 1` for kv, then
-//!    `P + 1` for group 0's queries, per group `1 + (query latency) + P` for the query and `1`
-//!    between groups, plus 1.
+//! 5. Cycles (no waiting on the unit): per group `(P + 1) + 1` for kv, then per group `P + 1`
+//!    for its queries and `1` to offer them (at least; a query waits for `q_ready`), the last
+//!    query's latency, `P` writes.
 
 use rust_hdl::prelude::*;
 
@@ -37,8 +39,7 @@ pub enum AdState {
     RdQ,
     DrQ,
     SendQ,
-    WaitOut,
-    Wr,
+    Fin,
 }
 
 #[derive(Clone, Debug, Default, LogicBlock)]
@@ -87,16 +88,21 @@ pub struct AttnAdapter<const W: usize> {
     vreg: DFF<Bits<W>>,
     qreg: DFF<Bits<W>>,
     oreg: DFF<Bits<W>>,
+    wact: DFF<Bit>,
+    widx: DFF<Bits<16>>,
+    wbase: DFF<Bits<16>>,
+    wgrp: DFF<Bits<8>>,
     incoming: Signal<Local, Bits<W>>,
     incoming_b: Signal<Local, Bits<W>>,
     last_i: Signal<Local, Bit>,
     last_g: Signal<Local, Bit>,
+    last_w: Signal<Local, Bit>,
 }
 
 impl<const W: usize> Logic for AttnAdapter<W> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, grp, gbase, idx, rv, kreg, vreg, qreg, oreg);
+        dff_setup!(self, clock, state, grp, gbase, idx, rv, kreg, vreg, qreg, oreg, wact, widx, wbase, wgrp);
         self.busy.next = self.state.q.val() != AdState::Idle;
         self.done.next = false;
         self.a_ren.next = false;
@@ -104,7 +110,7 @@ impl<const W: usize> Logic for AttnAdapter<W> {
         self.b_ren.next = false;
         self.b_raddr.next = 0.into();
         self.a_we.next = false;
-        self.a_waddr.next = self.dst.val() + self.gbase.q.val() + self.idx.q.val();
+        self.a_waddr.next = self.dst.val() + self.wbase.q.val() + self.widx.q.val();
         self.a_wdata.next = self.oreg.q.val();
         self.kv_valid.next = false;
         self.kv_last.next = (self.grp.q.val() + 1) == self.groups.val();
@@ -118,6 +124,7 @@ impl<const W: usize> Logic for AttnAdapter<W> {
         self.incoming_b.next = self.b_rdata.val() << self.ktop.val();
         self.last_i.next = (self.idx.q.val() + self.kstep.val()) == self.ld.val();
         self.last_g.next = (self.grp.q.val() + 1) == self.groups.val();
+        self.last_w.next = (self.widx.q.val() + self.kstep.val()) == self.ld.val();
         self.rv.d.next = false;
         match self.state.q.val() {
             AdState::Idle => {}
@@ -176,51 +183,51 @@ impl<const W: usize> Logic for AttnAdapter<W> {
             AdState::SendQ => {
                 self.q_valid.next = true;
                 if self.q_ready.val() {
-                    self.state.d.next = AdState::WaitOut;
-                }
-            }
-            AdState::WaitOut => {
-                if self.att_valid.val() {
-                    self.oreg.d.next = self.att_out.val();
-                    self.state.d.next = AdState::Wr;
-                }
-            }
-            AdState::Wr => {
-                // Write this group's outputs; unless it is the last group, read the next
-                // group's queries in the same cycles (same index, the next group's base).
-                self.a_we.next = true;
-                self.oreg.d.next = self.oreg.q.val() >> self.ksh.val();
-                self.idx.d.next = self.idx.q.val() + self.kstep.val();
-                if !self.last_g.val() {
-                    self.a_ren.next = true;
-                    self.a_raddr.next = self.q_base.val() + self.gbase.q.val() + self.ld.val() + self.idx.q.val();
-                    self.rv.d.next = true;
-                    if self.rv.q.val() {
-                        self.qreg.d.next = (self.qreg.q.val() >> self.ksh.val()) | self.incoming.val();
-                    }
-                }
-                if self.last_i.val() {
-                    self.idx.d.next = 0.into();
                     if self.last_g.val() {
-                        self.done.next = true;
-                        self.state.d.next = AdState::Idle;
+                        self.state.d.next = AdState::Fin;
                     } else {
                         self.grp.d.next = self.grp.q.val() + 1;
                         self.gbase.d.next = self.gbase.q.val() + self.ld.val();
-                        self.state.d.next = AdState::DrQ;
+                        self.state.d.next = AdState::RdQ;
                     }
                 }
             }
+            AdState::Fin => {}
+        }
+        // The writer: each group's outputs, one chunk per cycle from the cycle after att_valid.
+        if self.wact.q.val() {
+            self.a_we.next = true;
+            self.oreg.d.next = self.oreg.q.val() >> self.ksh.val();
+            self.widx.d.next = self.widx.q.val() + self.kstep.val();
+            if self.last_w.val() {
+                self.wact.d.next = false;
+                self.widx.d.next = 0.into();
+                self.wbase.d.next = self.wbase.q.val() + self.ld.val();
+                self.wgrp.d.next = self.wgrp.q.val() + 1;
+                if (self.wgrp.q.val() + 1) == self.groups.val() {
+                    self.done.next = true;
+                    self.state.d.next = AdState::Idle;
+                }
+            }
+        }
+        if self.att_valid.val() {
+            self.oreg.d.next = self.att_out.val();
+            self.wact.d.next = true;
         }
         if self.start.val() & (self.state.q.val() == AdState::Idle) {
             self.grp.d.next = 0.into();
             self.gbase.d.next = 0.into();
             self.idx.d.next = 0.into();
+            self.wact.d.next = false;
+            self.widx.d.next = 0.into();
+            self.wbase.d.next = 0.into();
+            self.wgrp.d.next = 0.into();
             self.state.d.next = AdState::RdKv;
         }
         if self.reset.val() {
             self.state.d.next = AdState::Idle;
             self.rv.d.next = false;
+            self.wact.d.next = false;
         }
     }
 }
