@@ -287,21 +287,22 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
 }
 
 /// The scratchpad range `(start, len)` an instruction writes completely, once per element:
-/// EMBED's and NORM's `n_embd` elements, MATVEC's rows (the tensor-table entry `aux`); `None`
-/// for the others.
-pub fn full_write(cfg: &LpuConfig, i: &Instr) -> Option<(usize, usize)> {
-    let m = cfg.model;
+/// EMBED's and NORM's `n_embd` elements, MATVEC's rows (from its tensor-table entry in
+/// `table`); `None` for the others.
+pub fn full_write(n_embd: usize, table: &[u64], i: &Instr) -> Option<(usize, usize)> {
     match i.op {
-        Op::Embed => Some((i.a as usize, m.n_embd)),
-        Op::Norm => Some((i.b as usize, m.n_embd)),
-        Op::Matvec => {
-            let t = m.tensors();
-            let rows = match t.get(i.aux as usize) {
-                Some(&(_, rows, _)) => rows,
-                None => 3 * m.n_embd,
-            };
-            Some((i.b as usize, rows))
-        }
+        Op::Embed => Some((i.a as usize, n_embd)),
+        Op::Norm => Some((i.b as usize, n_embd)),
+        Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2)),
+        _ => None,
+    }
+}
+
+/// The source a NORM or SAMPLE reads, `(start, len)`; `None` for the others.
+fn pre_source(n_embd: usize, i: &Instr) -> Option<(usize, usize)> {
+    match i.op {
+        Op::Norm => Some((i.a as usize, n_embd)),
+        Op::Sample => Some((i.a as usize, i.b as usize)),
         _ => None,
     }
 }
@@ -309,15 +310,12 @@ pub fn full_write(cfg: &LpuConfig, i: &Instr) -> Option<(usize, usize)> {
 /// Sets [`FLAG_PRE`] on every NORM and SAMPLE whose source the previous instruction wrote
 /// completely ([`full_write`]): the unit then takes its sum of squares or maximum from those
 /// writes (docs/isa.md).
-pub fn mark_pre(cfg: &LpuConfig, p: &mut [Instr]) {
+pub fn mark_pre(n_embd: usize, table: &[u64], p: &mut [Instr]) {
     for k in 1..p.len() {
-        let src = match p[k].op {
-            Op::Norm => (p[k].a as usize, cfg.model.n_embd),
-            Op::Sample => (p[k].a as usize, p[k].b as usize),
-            _ => continue,
-        };
-        if full_write(cfg, &p[k - 1]) == Some(src) {
-            p[k].flags |= FLAG_PRE;
+        if let Some(src) = pre_source(n_embd, &p[k]) {
+            if full_write(n_embd, table, &p[k - 1]) == Some(src) {
+                p[k].flags |= FLAG_PRE;
+            }
         }
     }
 }
@@ -330,7 +328,6 @@ pub fn program(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Instr>> {
     }
     p.extend(head_program(cfg, lay));
     p.push(Instr::new(Op::End));
-    mark_pre(cfg, &mut p);
     for i in &p {
         i.check()?;
     }
@@ -396,7 +393,6 @@ pub fn tile_programs(cfg: &LpuConfig, lay: &Layout) -> Result<Vec<Vec<Instr>>> {
             p.extend(move_residual(cfg, lay, true, t + 1));
         }
         p.push(Instr::new(Op::End));
-        mark_pre(cfg, &mut p);
         for i in &p {
             i.check()?;
         }
@@ -413,8 +409,11 @@ impl Compiled {
         let map = WeightMap::new(cfg)?;
         let image = WeightImage::build(&map, q);
         let layout = Layout::new(cfg)?;
-        let tiles = tile_programs(cfg, &layout)?;
+        let mut tiles = tile_programs(cfg, &layout)?;
         let (table, table_names) = tensor_table(cfg, &map);
+        for p in &mut tiles {
+            mark_pre(cfg.model.n_embd, &table, p);
+        }
         if let Some(p) = tiles.iter().find(|p| p.len() > 256) {
             return Err(Error::invalid(
                 "program",
@@ -549,8 +548,7 @@ impl<'a> Interpreter<'a> {
         let (e, hd) = (m.n_embd, m.head_dim());
         let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
         let before = self.last_write.take();
-        if i.flags & FLAG_PRE != 0 && matches!(i.op, Op::Norm | Op::Sample) {
-            let src = (a, if i.op == Op::Norm { e } else { b });
+        if let Some(src) = pre_source(e, i).filter(|_| i.flags & FLAG_PRE != 0) {
             if before != Some(src) {
                 return Err(Error::Mismatch(format!(
                     "{} with the pre flag reads {} elements at {}, but the previous instruction wrote {}",
@@ -561,7 +559,7 @@ impl<'a> Interpreter<'a> {
                 )));
             }
         }
-        self.last_write = full_write(&c.cfg, i);
+        self.last_write = full_write(e, &c.table, i);
         match i.op {
             Op::End | Op::Send | Op::Recv => {
                 return Err(Error::invalid("instruction", i.op.mnemonic(), "allowed here: a compute instruction (SEND and RECV run in a MeshInterpreter)"))

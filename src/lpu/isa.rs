@@ -54,7 +54,7 @@ pub const FLAG_RELU: u8 = 1;
 /// `flags & 2` of MATVEC: accumulate into the destination, `dst[r] = sat16(dst[r] + y[r])`.
 pub const FLAG_ACC: u8 = 2;
 
-/// `flags & 2` of NORM and SAMPLE: the previous instruction (EMBED or MATVEC) wrote exactly the
+/// `flags & 2` of NORM and SAMPLE: the previous instruction (EMBED, NORM or MATVEC) wrote exactly the
 /// source vector, so the unit takes `sum x^2` (NORM) or the largest logit and its index
 /// (SAMPLE) from those writes instead of a first pass over the source. Same result, fewer
 /// cycles; the interpreter checks the condition.

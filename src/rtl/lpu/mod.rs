@@ -9,6 +9,7 @@ pub mod fit;
 pub mod matvec;
 pub mod norm;
 pub mod sampler;
+pub mod snoop;
 pub mod vec_add;
 pub mod vector;
 pub mod top;

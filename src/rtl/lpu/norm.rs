@@ -37,6 +37,7 @@
 
 use crate::numeric::{rmsnorm, rmsnorm_with_sum, sum_squares, NormConsts, RSQRT_TABLE, TABLE_END};
 use crate::rtl::attention::arith::Rsr;
+use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done`.
@@ -130,10 +131,7 @@ pub struct Norm {
     wl: DFF<Bit>,
     wi: DFF<Bits<16>>,
     prod: DFF<Bits<32>>,
-    fr: DFF<Bit>,
-    swv: DFF<Bit>,
-    swf: DFF<Bit>,
-    swd: DFF<Bits<16>>,
+    snoop: WriteSnoop,
     snv: DFF<Bit>,
     snf: DFF<Bit>,
     snq: DFF<Bits<32>>,
@@ -147,7 +145,6 @@ pub struct Norm {
     lastr: Signal<Local, Bit>,
     rcur: Signal<Local, Bit>,
     kcur: Signal<Local, Bits<17>>,
-    nslots: Signal<Local, Bits<17>>,
     lastk: Signal<Local, Bit>,
     sabs: Signal<Local, Bits<16>>,
     sqx: Signal<Local, Bits<16>>,
@@ -235,10 +232,7 @@ impl Default for Norm {
             wl: Default::default(),
             wi: Default::default(),
             prod: Default::default(),
-            fr: Default::default(),
-            swv: Default::default(),
-            swf: Default::default(),
-            swd: Default::default(),
+            snoop: Default::default(),
             snv: Default::default(),
             snf: Default::default(),
             snq: Default::default(),
@@ -255,7 +249,6 @@ impl Default for Norm {
             lastr: Default::default(),
             rcur: Default::default(),
             kcur: Default::default(),
-            nslots: Default::default(),
             lastk: Default::default(),
             sqx: Default::default(),
             absx: Default::default(),
@@ -292,27 +285,23 @@ impl Logic for Norm {
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
-            rsh, lsh, d2, dl2, i2, wv, wl, wi, prod, fr, swv, swf, swd, snv, snf, snq, ssq, pe1, pe2
+            rsh, lsh, d2, dl2, i2, wv, wl, wi, prod, snv, snf, snq, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
-        // Snoop: capture each write (and whether it is the first since a clear), square it,
-        // sum the squares.
-        self.swv.d.next = self.sn_we.val();
-        self.swd.d.next = self.sn_data.val();
-        self.swf.d.next = self.fr.q.val() | self.sn_clear.val();
-        if self.sn_clear.val() {
-            self.fr.d.next = true;
+        // Snoop: each write (registered, first since a clear or not), squared, summed.
+        self.snoop.clock.next = self.clock.val();
+        self.snoop.reset.next = self.reset.val();
+        self.snoop.clear.next = self.sn_clear.val();
+        self.snoop.we.next = self.sn_we.val();
+        self.snoop.waddr.next = 0.into();
+        self.snoop.wdata.next = self.sn_data.val();
+        self.sabs.next = self.snoop.data.val();
+        if self.snoop.data.val().get_bit(15) {
+            self.sabs.next = !self.snoop.data.val() + 1;
         }
-        if self.sn_we.val() {
-            self.fr.d.next = false;
-        }
-        self.sabs.next = self.swd.q.val();
-        if self.swd.q.val().get_bit(15) {
-            self.sabs.next = !self.swd.q.val() + 1;
-        }
-        self.snv.d.next = self.swv.q.val();
-        self.snf.d.next = self.swf.q.val();
+        self.snv.d.next = self.snoop.v.val();
+        self.snf.d.next = self.snoop.first.val();
         self.snq.d.next = self.sabs.val() * self.sabs.val();
         if self.snv.q.val() {
             self.ssq.d.next = self.ssq.q.val() + bit_cast::<48, 32>(self.snq.q.val());
@@ -335,8 +324,7 @@ impl Logic for Norm {
                 self.kcur.next = 0.into();
             }
         }
-        self.nslots.next = bit_cast::<17, 16>(self.len.val());
-        self.lastk.next = (self.kcur.val() + 1) == self.nslots.val();
+        self.lastk.next = (self.kcur.val() + 1) == bit_cast::<17, 16>(self.len.val());
         if self.rcur.val() {
             self.k.d.next = self.kcur.val() + 1;
             self.p1.d.next = !self.lastk.val();
@@ -495,7 +483,6 @@ impl Logic for Norm {
             self.p2.d.next = false;
             self.pe1.d.next = false;
             self.pe2.d.next = false;
-            self.swv.d.next = false;
             self.snv.d.next = false;
             self.d1.d.next = false;
             self.dl1.d.next = false;

@@ -27,9 +27,9 @@
 //!    `XorShift32::new(s).0`); `reset` sets it to `XorShift32::new(0).0` and returns to idle.
 //! 6. While idle `a_ren` is low; a `start` while busy is ignored. `logit_frac` is at most 40.
 //! 7. Snoop (the core wires the scratchpad's write port to `sn_we`, `sn_addr`, `sn_data` and
-//!    pulses `sn_clear` with every unit's start): while idle the sampler keeps the largest
-//!    value written since the last `sn_clear` and the lowest address holding it (the first
-//!    write after a clear restarts both).
+//!    pulses `sn_clear` with every unit's start): the sampler keeps the largest value written
+//!    since the last `sn_clear` and the lowest address holding it (the first write after a
+//!    clear restarts both; [`crate::rtl::lpu::snoop`]).
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
@@ -41,6 +41,7 @@
 
 use crate::numeric::{sample, Temperature, XorShift32};
 use crate::rtl::attention::arith::{Exp2, Rsr};
+use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done`: `len + 1` greedy, `2 len + 6 + ceil(log2 len)`
@@ -194,11 +195,7 @@ pub struct Sampler {
     pos: DFF<Bits<16>>,
     inr: DFF<Bit>,
     rng: DFF<Bits<32>>,
-    fr: DFF<Bit>,
-    swv: DFF<Bit>,
-    swf: DFF<Bit>,
-    swd: DFF<Bits<16>>,
-    swa: DFF<Bits<16>>,
+    snoop: WriteSnoop,
     mx: DFF<Bits<16>>,
     mxa: DFF<Bits<16>>,
     pg: DFF<Bit>,
@@ -295,11 +292,7 @@ impl Default for Sampler {
             pos: Default::default(),
             inr: Default::default(),
             rng: Default::default(),
-            fr: Default::default(),
-            swv: Default::default(),
-            swf: Default::default(),
-            swd: Default::default(),
-            swa: Default::default(),
+            snoop: Default::default(),
             mx: Default::default(),
             mxa: Default::default(),
             pg: Default::default(),
@@ -345,25 +338,21 @@ impl Logic for Sampler {
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax,
-            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, fr, swv, swf, swd, swa, mx, mxa, pg, inj
+            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj
         );
-        // Snoop, while idle: the largest written value and the lowest address holding it.
-        self.swv.d.next = self.sn_we.val() & !self.act.q.val();
-        self.swd.d.next = self.sn_data.val();
-        self.swa.d.next = self.sn_addr.val();
-        self.swf.d.next = self.fr.q.val() | self.sn_clear.val();
-        if self.sn_clear.val() {
-            self.fr.d.next = true;
-        }
-        if self.sn_we.val() & !self.act.q.val() {
-            self.fr.d.next = false;
-        }
-        self.take.next = self.swf.q.val()
-            | ((self.swd.q.val() ^ self.sign16.val()) > (self.mx.q.val() ^ self.sign16.val()))
-            | ((self.swd.q.val() == self.mx.q.val()) & (self.swa.q.val() < self.mxa.q.val()));
-        if self.swv.q.val() & self.take.val() {
-            self.mx.d.next = self.swd.q.val();
-            self.mxa.d.next = self.swa.q.val();
+        // Snoop: the largest written value and the lowest address holding it.
+        self.snoop.clock.next = self.clock.val();
+        self.snoop.reset.next = self.reset.val();
+        self.snoop.clear.next = self.sn_clear.val();
+        self.snoop.we.next = self.sn_we.val();
+        self.snoop.waddr.next = self.sn_addr.val();
+        self.snoop.wdata.next = self.sn_data.val();
+        self.take.next = self.snoop.first.val()
+            | ((self.snoop.data.val() ^ self.sign16.val()) > (self.mx.q.val() ^ self.sign16.val()))
+            | ((self.snoop.data.val() == self.mx.q.val()) & (self.snoop.addr.val() < self.mxa.q.val()));
+        if self.snoop.v.val() & self.take.val() {
+            self.mx.d.next = self.snoop.data.val();
+            self.mxa.d.next = self.snoop.addr.val();
         }
         self.ram.clock.next = self.clock.val();
         self.greedy.next = self.temp_k.val() == 0;
@@ -574,7 +563,6 @@ impl Logic for Sampler {
             self.t2.d.next = false;
             self.prime.d.next = false;
             self.srch.d.next = false;
-            self.swv.d.next = false;
             self.pg.d.next = false;
             self.inj.d.next = false;
             self.rng.d.next = self.seed0.val();

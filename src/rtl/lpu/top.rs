@@ -371,10 +371,7 @@ wire [15:0] ad_waddr;
 wire [{aw1}:0] ad_wdata;
 wire [{cw}:0] ad_kw = ad_wdata[{kw1}:0];
 {spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .a_word(sp_aword), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata), .k_we(ad_we), .k_waddr(ad_waddr), .k_wdata(ad_kw));
-reg [7:0] ad_alane_q, ad_blane_q;
-always @(posedge clock) if (ad_ren) ad_alane_q <= ad_raddr[7:0] & 8'd{cm};
-always @(posedge clock) if (ad_bren) ad_blane_q <= ad_braddr[7:0] & 8'd{cm};
-wire [{cw}:0] ad_ash = {ash};
+{lanes}wire [{cw}:0] ad_ash = {ash};
 wire [{cw}:0] ad_bsh = {bsh};
 wire [{aw1}:0] ad_adata = ad_ash[{kw1}:0];
 wire [{aw1}:0] ad_bdata = ad_bsh[{kw1}:0];
@@ -397,12 +394,17 @@ wire [7:0] em_wbyte = w_data[em_lane_q * 8 +: 8];
 "#,
         cw = cc * 16 - 1,
         lgc = cc.trailing_zeros(),
-        cm = cc - 1,
         k = kch,
         kw1 = 16 * kch - 1,
         aw1 = aw - 1,
-        ash = if kch == cc { "sp_aword".to_string() } else { "sp_aword >> (ad_alane_q * 16)".to_string() },
-        bsh = if kch == cc { "sp_sdata".to_string() } else { "sp_sdata >> (ad_blane_q * 16)".to_string() },
+        // A chunk narrower than the word is cut at its address's lane, registered with the read.
+        lanes = if kch == cc {
+            String::new()
+        } else {
+            format!("reg [7:0] ad_alane_q, ad_blane_q;\nalways @(posedge clock) if (ad_ren) ad_alane_q <= ad_raddr[7:0] & 8'd{};\nalways @(posedge clock) if (ad_bren) ad_blane_q <= ad_braddr[7:0] & 8'd{};\n", cc - 1, cc - 1)
+        },
+        ash = if kch == cc { "sp_aword" } else { "sp_aword >> (ad_alane_q * 16)" },
+        bsh = if kch == cc { "sp_sdata" } else { "sp_sdata >> (ad_blane_q * 16)" },
         spad_mux = spad_mux(tile.is_some()),
         spad = n.spad,
         rw = rc8 - 1,
