@@ -115,12 +115,12 @@ fn norm_lengths_classes_and_both_model_constants() {
                 let r = run(&mut sim, Leaf::Norm, &norm_inputs(k, src, dst, n, false), &mut mem, runs as u64).unwrap();
                 let what = format!("norm consts {ki} len {n} {class}");
                 check(&norm::model(&x, k), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
-                assert_eq!(r.cycles, norm::cycles(n), "{what}");
+                assert_eq!(r.cycles, norm::cycles(n, 1), "{what}");
                 runs += 1;
             }
         }
     }
-    println!("norm: {runs} runs bit-exact; cycles {} for len 16, {} for len 256", norm::cycles(16), norm::cycles(256));
+    println!("norm: {runs} runs bit-exact; cycles {} for len 16, {} for len 256", norm::cycles(16, 1), norm::cycles(256, 1));
 }
 
 #[test]
@@ -147,6 +147,49 @@ fn residual_add_saturates_and_works_in_place() {
         }
     }
     println!("add: {runs} runs bit-exact; {} cycles for len 16", add::cycles(16));
+}
+
+/// Norm with K = 2, 4, 8 elements per cycle (word reads, chunk writes): bit-exact against the
+/// same model as K = 1 over lengths that are multiples of K, every vector class, both model
+/// constants and the shift extremes, with and without `pre` (the snoop still sums element
+/// writes); cycles `2 len/K + 5` and `len/K + 6`.
+#[test]
+fn wide_norm_k_elements_per_cycle_with_and_without_pre() {
+    let q = quant();
+    let far_left = NormConsts { out_frac: 40, gain_shift: 0, ..q.norm };
+    let far_right = NormConsts { out_frac: 0, gain_shift: 40, ..q.norm };
+    for k in [2usize, 4, 8] {
+        let leaf = Leaf::NormWide(k as u8);
+        let model_k = build(leaf, &llmpu::sim::BuildOptions::default()).unwrap_or_else(|e| panic!("building {}: {e}", leaf.module()));
+        let mut sim = model_k.sim(k as u64);
+        reset(&mut sim, leaf).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(20 + k as u64);
+        let mut mem = Memories::new(WeightStore::new(1, 1));
+        let mut runs = 0;
+        for (ki, nc) in [q.norm_embed, q.norm, far_left, far_right].iter().enumerate() {
+            for n in [k, 2 * k, 16, 64, 256] {
+                for class in ["typical", "wide", "tiny", "zeros", "extreme", "min"] {
+                    for pre in [false, true] {
+                        let x = vector(class, n, &mut rng);
+                        let src = 1024 + 16 * (runs % 7);
+                        let dst = if runs % 2 == 1 { src } else { 4096 + 16 * runs };
+                        mem.scratch[src..src + n].copy_from_slice(&x);
+                        if pre {
+                            snoop(&mut sim, &shuffled(&x, src, &mut rng), runs % 3, runs as u64).unwrap();
+                        }
+                        let r = run(&mut sim, leaf, &norm_inputs(nc, src, dst, n, pre), &mut mem, runs as u64).unwrap();
+                        let what = format!("norm K {k} consts {ki} len {n} {class} pre {pre}");
+                        check(&norm::model(&x, nc), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
+                        let want = if pre { norm::cycles_pre(n, k) } else { norm::cycles(n, k) };
+                        assert_eq!(r.cycles, want, "{what}");
+                        assert_eq!(r.cycles, if pre { n / k + 6 } else { 2 * n / k + 5 } as u64, "{what}");
+                        runs += 1;
+                    }
+                }
+            }
+        }
+        println!("norm K {k}: {runs} runs bit-exact; cycles {} for len 16 ({} with pre)", norm::cycles(16, k), norm::cycles_pre(16, k));
+    }
 }
 
 /// The snooped writes of `x` at `src` in a random order (as any writer of the whole vector).
@@ -178,7 +221,7 @@ fn norm_pre_takes_the_sum_of_squares_from_the_snooped_writes() {
                 let r = run(&mut sim, Leaf::Norm, &norm_inputs(k, src, dst, n, true), &mut mem, runs as u64).unwrap();
                 let what = format!("pre norm consts {ki} len {n} {class}");
                 check(&norm::model(&x, k), &written(&r, dst, n), &what).unwrap_or_else(|err| panic!("{err}"));
-                assert_eq!(r.cycles, norm::cycles_pre(n), "{what}");
+                assert_eq!(r.cycles, norm::cycles_pre(n, 1), "{what}");
                 runs += 1;
             }
         }
@@ -193,7 +236,7 @@ fn norm_pre_takes_the_sum_of_squares_from_the_snooped_writes() {
     let got = written(&r, 64, 16);
     check(&norm::model_pre(&x, &w, &q.norm), &got, "pre norm, other writes").unwrap();
     assert!(check(&norm::model(&x, &q.norm), &got, "pre norm").is_err());
-    println!("pre norm: {runs} runs bit-exact; cycles {} for len 16 (without pre {})", norm::cycles_pre(16), norm::cycles(16));
+    println!("pre norm: {runs} runs bit-exact; cycles {} for len 16 (without pre {})", norm::cycles_pre(16, 1), norm::cycles(16, 1));
 }
 
 /// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.
@@ -387,6 +430,7 @@ fn zero_length_is_done_at_once_without_memory_access() {
             Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0, false),
             Leaf::Sampler => sampler_inputs(0, 0, 8, 100, false),
             Leaf::Add => add_inputs(0, 8, 16, 0),
+            Leaf::NormWide(_) => unreachable!("not in Leaf::ALL"),
         };
         let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
         assert_eq!((r.cycles, r.writes.len()), (1, 0), "{}", leaf.module());

@@ -286,13 +286,16 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
     ]
 }
 
-/// The scratchpad range `(start, len)` an instruction writes completely, once per element:
-/// EMBED's and NORM's `n_embd` elements, MATVEC's rows (from its tensor-table entry in
-/// `table`); `None` for the others.
-pub fn full_write(n_embd: usize, table: &[u64], i: &Instr) -> Option<(usize, usize)> {
+/// The scratchpad range `(start, len)` an instruction writes completely, once per element,
+/// through the element write port (the one Norm and the Sampler snoop): EMBED's `n_embd`
+/// elements, NORM's when it writes one element per cycle ([`LpuConfig::norm_chunk`] 1; wider
+/// it writes through the chunk port), MATVEC's rows (from its tensor-table entry in `table`);
+/// `None` for the others.
+pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, usize)> {
+    let n_embd = cfg.model.n_embd;
     match i.op {
         Op::Embed => Some((i.a as usize, n_embd)),
-        Op::Norm => Some((i.b as usize, n_embd)),
+        Op::Norm => (cfg.norm_chunk() == 1).then_some((i.b as usize, n_embd)),
         Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2)),
         _ => None,
     }
@@ -310,10 +313,10 @@ fn pre_source(n_embd: usize, i: &Instr) -> Option<(usize, usize)> {
 /// Sets [`FLAG_PRE`] on every NORM and SAMPLE whose source the previous instruction wrote
 /// completely ([`full_write`]): the unit then takes its sum of squares or maximum from those
 /// writes (docs/isa.md).
-pub fn mark_pre(n_embd: usize, table: &[u64], p: &mut [Instr]) {
+pub fn mark_pre(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
     for k in 1..p.len() {
-        if let Some(src) = pre_source(n_embd, &p[k]) {
-            if full_write(n_embd, table, &p[k - 1]) == Some(src) {
+        if let Some(src) = pre_source(cfg.model.n_embd, &p[k]) {
+            if full_write(cfg, table, &p[k - 1]) == Some(src) {
                 p[k].flags |= FLAG_PRE;
             }
         }
@@ -412,7 +415,7 @@ impl Compiled {
         let mut tiles = tile_programs(cfg, &layout)?;
         let (table, table_names) = tensor_table(cfg, &map);
         for p in &mut tiles {
-            mark_pre(cfg.model.n_embd, &table, p);
+            mark_pre(cfg, &table, p);
         }
         if let Some(p) = tiles.iter().find(|p| p.len() > 256) {
             return Err(Error::invalid(
@@ -559,7 +562,7 @@ impl<'a> Interpreter<'a> {
                 )));
             }
         }
-        self.last_write = full_write(e, &c.table, i);
+        self.last_write = full_write(&c.cfg, &c.table, i);
         match i.op {
             Op::End | Op::Send | Op::Recv => {
                 return Err(Error::invalid("instruction", i.op.mnemonic(), "allowed here: a compute instruction (SEND and RECV run in a MeshInterpreter)"))
@@ -809,14 +812,28 @@ mod tests {
         assert_eq!((lay.h, lay.logits, lay.size), (112, 176, 208));
     }
 
-    /// Every NORM and SAMPLE of MicroGPT's program gets the pre flag; the interpreter refuses a
-    /// pre instruction whose source the previous instruction did not write completely.
+    /// With one-element Norm writes (1x1) every NORM and SAMPLE of MicroGPT's program gets the
+    /// pre flag; with chunk writes (4x4: 4 elements per cycle, unseen by the snoop) all but the
+    /// NORM right after the embedding's NORM. The interpreter refuses a pre instruction whose
+    /// source the previous instruction did not write completely.
     #[test]
     fn pre_flags_where_the_source_was_just_written_and_nowhere_else() {
         let q = random_model(2, 3);
+        let one = LpuConfig::try_from(LpuParams::new(q.cfg, 1, 1, "ecp5-85k")).unwrap();
+        assert_eq!(one.norm_chunk(), 1);
+        let c1 = Compiled::new(&one, &q).unwrap();
+        let pre_of = |c: &Compiled| -> Vec<bool> { c.program.iter().filter(|i| matches!(i.op, Op::Norm | Op::Sample)).map(|i| i.flags & FLAG_PRE != 0).collect() };
+        assert_eq!(pre_of(&c1), vec![true; 2 * 2 + 2]);
         let c = mesh(&q, (1, 1));
-        let pre: Vec<bool> = c.program.iter().filter(|i| matches!(i.op, Op::Norm | Op::Sample)).map(|i| i.flags & FLAG_PRE != 0).collect();
-        assert_eq!(pre, vec![true; 2 * 2 + 2]);
+        assert_eq!(c.cfg.norm_chunk(), 4);
+        assert_eq!(pre_of(&c), vec![true, false, true, true, true, true]);
+        // The pre flag on that NORM in the 4x4 configuration is refused.
+        let mut bad = c.clone();
+        let k = bad.program.iter().enumerate().position(|(k, i)| i.op == Op::Norm && k > 0 && bad.program[k - 1].op == Op::Norm).unwrap();
+        bad.program[k].flags |= FLAG_PRE;
+        let mut rng = XorShift32::new(5);
+        let e = Interpreter::new(&bad).step(q.cfg.bos(), Some((100, &mut rng))).unwrap_err().to_string();
+        assert!(e.contains("NORM with the pre flag reads 16 elements at") && e.contains("but the previous instruction wrote no whole vector"), "{e}");
         let mut rng = XorShift32::new(5);
         let run = |c: &Compiled, rng: &mut XorShift32| Interpreter::new(c).step(q.cfg.bos(), Some((100, rng)));
         run(&c, &mut rng).unwrap();

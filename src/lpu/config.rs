@@ -122,6 +122,33 @@ pub fn parse_tiles(s: &str) -> Result<(usize, usize)> {
 }
 
 impl LpuConfig {
+    /// Width of the scratchpad's chunk port, the elements the attention adapter moves per
+    /// cycle: `C` when `C` divides `L*D` (lanes x head_dim), `L*D` when `L*D` divides `C`, else
+    /// 1. Every vector of the scratchpad starts at a multiple of `C`, so each chunk lies in one
+    /// scratchpad word.
+    pub fn spad_chunk(&self) -> usize {
+        let ld = self.lanes * self.model.head_dim();
+        if ld.is_multiple_of(self.cols) {
+            self.cols
+        } else if self.cols.is_multiple_of(ld) {
+            ld
+        } else {
+            1
+        }
+    }
+
+    /// Elements Norm reads and writes per cycle: [`Self::spad_chunk`] when it divides
+    /// `n_embd`, else 1. With more than 1 Norm writes through the chunk port, which the snoop of
+    /// Norm and the Sampler does not see.
+    pub fn norm_chunk(&self) -> usize {
+        let k = self.spad_chunk();
+        if self.model.n_embd.is_multiple_of(k) {
+            k
+        } else {
+            1
+        }
+    }
+
     /// log2 of R.
     pub fn lg_r(&self) -> u32 {
         self.rows.trailing_zeros()

@@ -148,20 +148,22 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     for &(name, v) in inputs {
         sim.set(name, v)?;
     }
+    // Elements per scratchpad read and write (Norm K wide: word reads, chunk writes).
+    let kw = if let Leaf::NormWide(k) = leaf { k as usize } else { 1 };
     let has_w = leaf == Leaf::Embed;
     let has_read = leaf != Leaf::Embed;
     let has_write = leaf != Leaf::Sampler;
     let len = inputs.iter().find(|(n, _)| *n == "len").map(|x| x.1).unwrap_or(0);
     let bound = 4 * len + 64;
     // Answers due in the next cycle.
-    let (mut a_next, mut w_next, mut rq_next): (Option<i16>, Option<i8>, Option<u32>) = (None, None, None);
+    let (mut a_next, mut w_next, mut rq_next): (Option<Vec<i16>>, Option<i8>, Option<u32>) = (None, None, None);
     let mut writes = Vec::new();
     let mut cycle = 0u64;
     let mut done_at = None;
     let mut token = None;
     // Cycles after done in which the leaf must stay quiet.
     let quiet = 3;
-    let snoops = leaf == Leaf::Norm || leaf == Leaf::Sampler;
+    let snoops = matches!(leaf, Leaf::Norm | Leaf::NormWide(_) | Leaf::Sampler);
     if snoops {
         sim.set("sn_we", 0)?;
     }
@@ -172,8 +174,9 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
             sim.set("sn_clear", (cycle == 0) as u64)?;
         }
         if has_read {
-            let v = a_next.take().map(|x| x as u16 as u64).unwrap_or_else(|| rng.random::<u16>() as u64);
-            sim.set("a_rdata", v)?;
+            let v = a_next.take().unwrap_or_else(|| (0..kw).map(|_| rng.random::<i16>()).collect());
+            let words: Vec<u32> = v.chunks(2).map(|p| p[0] as u16 as u32 | p.get(1).map_or(0, |&h| (h as u16 as u32) << 16)).collect();
+            sim.set_words("a_rdata", &words)?;
         }
         if has_w {
             let v = w_next.take().map(|x| x as u8 as u64).unwrap_or_else(|| rng.random::<u8>() as u64);
@@ -188,7 +191,10 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
                 return Err(bad(leaf, cycle, "a_ren after done".into()));
             }
             let a = sim.get("a_raddr")? as usize;
-            a_next = Some(mem.scratch[a]);
+            if a % kw != 0 {
+                return Err(bad(leaf, cycle, format!("read of element {a}, not a multiple of {kw}")));
+            }
+            a_next = Some(mem.scratch[a..a + kw].to_vec());
         }
         if has_w && sim.get("w_en")? == 1 {
             if !active {
@@ -213,9 +219,15 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
                 return Err(bad(leaf, cycle, "a_we after done".into()));
             }
             let a = sim.get("a_waddr")? as u16;
-            let v = sim.get("a_wdata")? as u16 as i16;
-            mem.scratch[a as usize] = v;
-            writes.push((cycle, a, v));
+            if a as usize % kw != 0 {
+                return Err(bad(leaf, cycle, format!("write of element {a}, not a multiple of {kw}")));
+            }
+            let words = sim.get_words("a_wdata")?;
+            for j in 0..kw {
+                let v = (words[j / 2] >> (16 * (j % 2))) as u16 as i16;
+                mem.scratch[a as usize + j] = v;
+                writes.push((cycle, a + j as u16, v));
+            }
         }
         let done = sim.get("done")? == 1;
         if done {

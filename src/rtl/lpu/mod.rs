@@ -51,11 +51,13 @@ pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
 pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
-    let n = top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), vector::Leaf::Norm.module(), vector::Leaf::Sampler.module());
+    let norm = vector::norm_leaf(c.cfg.norm_chunk());
+    let n = top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), norm.module(), vector::Leaf::Sampler.module());
     let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;
     raw += &adapter_raw(&n.adapter, (ac.lanes * ac.head_dim) as usize)?;
     let mut e = dedup(&raw, &[n.ctl.as_str(), n.adapter.as_str()])?;
-    for part in [vector::verilog()?, matvec::modules(&mv)?, crate::rtl::attention::verilog(&ac)?] {
+    let leaves = vector::leaves_verilog(&[vector::Leaf::Embed, norm, vector::Leaf::Sampler])?;
+    for part in [leaves, matvec::modules(&mv)?, crate::rtl::attention::verilog(&ac)?] {
         e.text.push('\n');
         e.text.push_str(&part.text);
         e.modules.extend(part.modules);

@@ -1,65 +1,74 @@
 //! `Norm`, the vector-unit leaf for [`crate::numeric::rmsnorm`] of `len` scratchpad elements
-//! at `src` into `dst` (`src` may equal `dst`), with the fields of a [`NormConsts`] as inputs.
+//! at `src` into `dst` (`src` may equal `dst`), with the fields of a [`NormConsts`] as inputs,
+//! `K` elements per cycle ([`Norm`]`<K, 16 K>`, `K` a power of two up to 16; the core uses the
+//! scratchpad's chunk width where it divides `n_embd`, [`crate::lpu::LpuConfig::norm_chunk`]).
 //! Bit-exact model: [`model`] (which is `numeric::rmsnorm`).
 //!
 //! ```text
 //!             +-------------------------------------------------------------+
-//! start ----->| pass 1: read x_i, V = eps_term + sum x_i^2   (48 bits)      |--> a_ren, a_raddr
-//! src, len -->| rsqrt(V): leading-zero normalisation (even shifts), table,  |<-- a_rdata (next cycle)
+//! start ----->| pass 1: read K x_i, V = eps_term + sum x_i^2   (48 bits)    |--> a_ren, a_raddr
+//! src, len -->| rsqrt(V): leading-zero normalisation (even shifts), table,  |<-- a_rdata [16K] (next cycle)
 //! eps_term -->|           interpolation -> mant, k                          |
 //! gain ------>| c = rshift_round(mant * gain, 15), s = gain_shift + k - out_frac
-//! gain_shift->| pass 2: read x_i, y_i = sat_i16(shift_round(x_i * c, s))    |--> a_we, a_waddr, a_wdata
-//! out_frac -->|                                                             |--> busy, done
+//! gain_shift->| pass 2: read K x_i, y_i = sat_i16(shift_round(x_i * c, s))  |--> a_we, a_waddr, a_wdata [16K]
+//! out_frac -->|  (K lanes, NormLane: one multiplier and one rounding each)  |--> busy, done
 //!             +-------------------------------------------------------------+
 //! ```
 //!
-//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`):
+//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`;
+//! `n = len / K`; `len`, `src` and `dst` are multiples of `K`):
 //! 1. `len = 0`: no memory access, `done` in cycle 1.
-//! 2. Pass 1 reads `src + i` in cycle `i` (`i < len`, the first read in the start cycle).
-//! 3. Pass 2 reads `src + i` in cycle `len + 4 + i` and writes `dst + i` in cycle `len + 6 + i`;
-//!    `done` is high with the last write, in cycle [`cycles`]`(len) = 2 len + 5`. `busy` is high
-//!    from cycle 1 to `done`.
-//! 4. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
+//! 2. Memory ports: a read of element address `a` (a multiple of `K`) returns elements
+//!    `a .. a + K` in `a_rdata[16 j +: 16]` the cycle after; a write stores `a_wdata[16 j +: 16]`
+//!    to element `a_waddr + j` for `j < K` at the edge ending its cycle.
+//! 3. Pass 1 reads `src + K i` in cycle `i` (`i < n`, the first read in the start cycle).
+//! 4. Pass 2 reads `src + K i` in cycle `n + 4 + i` and writes `dst + K i` in cycle
+//!    `n + 6 + i`; `done` is high with the last write, in cycle [`cycles`]`(len, K) = 2 n + 5`.
+//!    `busy` is high from cycle 1 to `done`.
+//! 5. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
 //!    (synchronous) returns to idle.
-//! 5. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
-//! 6. Snoop (the core wires the scratchpad's write port to `sn_we`, `sn_data` and pulses
-//!    `sn_clear` with every unit's start): Norm squares every written element (its own
-//!    included) with a second multiplier and keeps `S = sum w^2` over the writes since the last
-//!    `sn_clear` (the first write after a clear restarts the sum).
-//! 7. With `pre` (the previous instruction wrote exactly `x`, once per element, at least one
-//!    element, its last write in cycle -1 or earlier): pass 1 is skipped and `V = eps_term + S`;
-//!    pass 2 reads `src + i` in cycle `5 + i`, writes `dst + i` in cycle `7 + i`; `done` in
-//!    cycle [`cycles_pre`]`(len) = len + 6`. The values are those of contract 3.
+//! 6. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
+//! 7. Snoop (the core wires the scratchpad's element write port to `sn_we`, `sn_data` and pulses
+//!    `sn_clear` with every unit's start): Norm squares every element written through that port
+//!    with one more multiplier and keeps `S = sum w^2` over the writes since the last
+//!    `sn_clear` (the first write after a clear restarts the sum). With `K = 1` Norm's own
+//!    writes go through that port; with `K > 1` through the chunk port, which the snoop does
+//!    not see (the compiler sets `pre` only after writers it sees).
+//! 8. With `pre` (the previous instruction wrote exactly `x` through the element port, once
+//!    per element, at least one element, its last write in cycle -1 or earlier): pass 1 is
+//!    skipped and `V = eps_term + S`; pass 2 reads `src + K i` in cycle `5 + i`, writes
+//!    `dst + K i` in cycle `7 + i`; `done` in cycle [`cycles_pre`]`(len, K) = n + 6`. The values
+//!    are those of contract 4.
 //!
-//! Two 16 x 16 multipliers: the snoop's `|w|^2`, and one shared in time: `|x|^2` in pass 1,
-//! the interpolation step and `mant * gain` once per vector, `|x| * c` in pass 2 (negated for
-//! negative `x`).
+//! `K + 1` multipliers of 16 x 16: one per lane (`|x|^2` in pass 1, `|x| * c` in pass 2; lane
+//! 0's also computes the interpolation step and `mant * gain` once per vector) and the
+//! snoop's `|w|^2`.
 
 use crate::numeric::{rmsnorm, rmsnorm_with_sum, sum_squares, NormConsts, RSQRT_TABLE, TABLE_END};
 use crate::rtl::attention::arith::Rsr;
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
-/// Cycles from `start` (cycle 0) to `done`.
-pub fn cycles(len: usize) -> u64 {
+/// Cycles from `start` (cycle 0) to `done` for `len` elements, `k` per cycle.
+pub fn cycles(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        2 * len as u64 + 5
+        2 * (len / k) as u64 + 5
     }
 }
 
-/// Cycles from `start` (cycle 0) to `done` with `pre` (contract 7).
-pub fn cycles_pre(len: usize) -> u64 {
+/// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8).
+pub fn cycles_pre(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        len as u64 + 6
+        (len / k) as u64 + 6
     }
 }
 
 /// The bit-exact model with `pre`: `rmsnorm` of `x` with `sum(x_i^2)` taken from the snooped
-/// writes `w` (contract 6; equal to [`model`] when `w` holds exactly the elements of `x`).
+/// writes `w` (contract 7; equal to [`model`] when `w` holds exactly the elements of `x`).
 pub fn model_pre(x: &[i16], w: &[i16], k: &NormConsts) -> Vec<i16> {
     let mut out = vec![0i16; x.len()];
     rmsnorm_with_sum(x, sum_squares(w), k, &mut out);
@@ -73,8 +82,106 @@ pub fn model(x: &[i16], k: &NormConsts) -> Vec<i16> {
     out
 }
 
+/// One lane of Norm: element `x` (as read), its multiplier and its output rounding.
+/// - `mp = a * b` (combinational): `|x| * |x|`, or `|x| * c` with `scale`, or `oa * ob` with `ov`.
+/// - `sq` is the previous cycle's `mp`, zero-extended to 48 bits (pass 1's square).
+/// - `y` is `sat_i16(shift_round(±p, s))` of the product `p` of the previous cycle (negated when
+///   that cycle's `x` was negative), with `s = rsh` or a left shift by `lsh` (`neg_s`), as a
+///   16-bit value in the low bits of `KW`.
 #[derive(LogicBlock)]
-pub struct Norm {
+pub struct NormLane<const KW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub x: Signal<In, Bits<16>>,
+    pub ov: Signal<In, Bit>,
+    pub oa: Signal<In, Bits<16>>,
+    pub ob: Signal<In, Bits<16>>,
+    pub scale: Signal<In, Bit>,
+    pub c: Signal<In, Bits<16>>,
+    pub rsh: Signal<In, Bits<8>>,
+    pub lsh: Signal<In, Bits<8>>,
+    pub neg_s: Signal<In, Bit>,
+    pub mp: Signal<Out, Bits<32>>,
+    pub sq: Signal<Out, Bits<48>>,
+    pub y: Signal<Out, Bits<KW>>,
+    sqr: DFF<Bits<32>>,
+    prod: DFF<Bits<32>>,
+    rsr: Rsr,
+    absx: Signal<Local, Bits<16>>,
+    ma: Signal<Local, Bits<16>>,
+    mb: Signal<Local, Bits<16>>,
+    p48: Signal<Local, Bits<48>>,
+    hi48: Constant<Bits<48>>,
+}
+
+impl<const KW: usize> Default for NormLane<KW> {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            x: Default::default(),
+            ov: Default::default(),
+            oa: Default::default(),
+            ob: Default::default(),
+            scale: Default::default(),
+            c: Default::default(),
+            rsh: Default::default(),
+            lsh: Default::default(),
+            neg_s: Default::default(),
+            mp: Default::default(),
+            sq: Default::default(),
+            y: Default::default(),
+            sqr: Default::default(),
+            prod: Default::default(),
+            rsr: Default::default(),
+            absx: Default::default(),
+            ma: Default::default(),
+            mb: Default::default(),
+            p48: Default::default(),
+            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+        }
+    }
+}
+
+impl<const KW: usize> Logic for NormLane<KW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, sqr, prod);
+        self.absx.next = self.x.val();
+        if self.x.val().get_bit(15) {
+            self.absx.next = !self.x.val() + 1;
+        }
+        self.ma.next = self.absx.val();
+        self.mb.next = self.absx.val();
+        if self.scale.val() {
+            self.mb.next = self.c.val();
+        }
+        if self.ov.val() {
+            self.ma.next = self.oa.val();
+            self.mb.next = self.ob.val();
+        }
+        self.mp.next = self.ma.val() * self.mb.val();
+        self.sqr.d.next = self.mp.val();
+        self.sq.next = bit_cast::<48, 32>(self.sqr.q.val());
+        self.prod.d.next = self.mp.val();
+        if self.x.val().get_bit(15) {
+            self.prod.d.next = !self.mp.val() + 1;
+        }
+        self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
+        if self.prod.q.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
+        }
+        self.rsr.x.next = self.p48.val();
+        self.rsr.s.next = self.rsh.val();
+        if self.neg_s.val() {
+            self.rsr.x.next = self.p48.val() << self.lsh.val();
+            self.rsr.s.next = 0.into();
+        }
+        self.y.next = bit_cast::<KW, 16>(self.rsr.sat.val());
+    }
+}
+
+/// Norm with `K` lanes; `KW = 16 K` is the width of the read and write words.
+#[derive(LogicBlock)]
+pub struct Norm<const K: usize, const KW: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub start: Signal<In, Bit>,
@@ -85,19 +192,19 @@ pub struct Norm {
     pub gain: Signal<In, Bits<16>>,
     pub gain_shift: Signal<In, Bits<8>>,
     pub out_frac: Signal<In, Bits<8>>,
-    /// Take `sum x_i^2` from the snooped writes (contract 7) instead of pass 1.
+    /// Take `sum x_i^2` from the snooped writes (contract 8) instead of pass 1.
     pub pre: Signal<In, Bit>,
     /// Snoop: pulsed with every unit's start; the next write restarts the sum.
     pub sn_clear: Signal<In, Bit>,
-    /// Snoop: the scratchpad's write enable and data (every writer's).
+    /// Snoop: the scratchpad's element write enable and data (every writer's).
     pub sn_we: Signal<In, Bit>,
     pub sn_data: Signal<In, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
-    pub a_rdata: Signal<In, Bits<16>>,
+    pub a_rdata: Signal<In, Bits<KW>>,
     pub a_we: Signal<Out, Bit>,
     pub a_waddr: Signal<Out, Bits<16>>,
-    pub a_wdata: Signal<Out, Bits<16>>,
+    pub a_wdata: Signal<Out, Bits<KW>>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     act: DFF<Bit>,
@@ -110,7 +217,6 @@ pub struct Norm {
     dl1: DFF<Bit>,
     sqv: DFF<Bit>,
     sql: DFF<Bit>,
-    sq: DFF<Bits<32>>,
     acc: DFF<Bits<48>>,
     fn_: DFF<Bit>,
     ft: DFF<Bit>,
@@ -130,7 +236,6 @@ pub struct Norm {
     wv: DFF<Bit>,
     wl: DFF<Bit>,
     wi: DFF<Bits<16>>,
-    prod: DFF<Bits<32>>,
     snoop: WriteSnoop,
     snv: DFF<Bit>,
     snf: DFF<Bit>,
@@ -140,18 +245,16 @@ pub struct Norm {
     pe2: DFF<Bit>,
     rom_a: ROM<Bits<16>, 8>,
     rom_b: ROM<Bits<16>, 8>,
-    rsr: Rsr,
+    lanes: Vec<NormLane<KW>>,
     idle_start: Signal<Local, Bit>,
     lastr: Signal<Local, Bit>,
     rcur: Signal<Local, Bit>,
     kcur: Signal<Local, Bits<17>>,
     lastk: Signal<Local, Bit>,
     sabs: Signal<Local, Bits<16>>,
-    sqx: Signal<Local, Bits<16>>,
-    absx: Signal<Local, Bits<16>>,
-    ma: Signal<Local, Bits<16>>,
-    mb: Signal<Local, Bits<16>>,
     mp: Signal<Local, Bits<32>>,
+    sqsum: Signal<Local, Bits<48>>,
+    wword: Signal<Local, Bits<KW>>,
     n1: Signal<Local, Bits<48>>,
     n2: Signal<Local, Bits<48>>,
     n3: Signal<Local, Bits<48>>,
@@ -167,16 +270,18 @@ pub struct Norm {
     cr: Signal<Local, Bits<32>>,
     s16: Signal<Local, Bits<16>>,
     neg_s16: Signal<Local, Bits<16>>,
-    p48: Signal<Local, Bits<48>>,
-    hi48: Constant<Bits<48>>,
+    lane_sh: Vec<Constant<Bits<8>>>,
+    kstep: Constant<Bits<16>>,
+    kstep17: Constant<Bits<17>>,
     c23: Constant<Bits<8>>,
     one_q15: Constant<Bits<16>>,
     max_r: Constant<Bits<16>>,
     max_l: Constant<Bits<16>>,
 }
 
-impl Default for Norm {
+impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
     fn default() -> Self {
+        assert!(K.is_power_of_two() && K <= 16 && KW == 16 * K, "Norm<K, 16 K> with K in 1, 2, 4, 8, 16");
         let right = (1..=192).map(|j| if j == 192 { TABLE_END } else { RSQRT_TABLE[j] });
         Self {
             clock: Default::default(),
@@ -211,7 +316,6 @@ impl Default for Norm {
             dl1: Default::default(),
             sqv: Default::default(),
             sql: Default::default(),
-            sq: Default::default(),
             acc: Default::default(),
             fn_: Default::default(),
             ft: Default::default(),
@@ -231,30 +335,27 @@ impl Default for Norm {
             wv: Default::default(),
             wl: Default::default(),
             wi: Default::default(),
-            prod: Default::default(),
             snoop: Default::default(),
             snv: Default::default(),
             snf: Default::default(),
             snq: Default::default(),
             ssq: Default::default(),
-            sabs: Default::default(),
             pe1: Default::default(),
             pe2: Default::default(),
             rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(
                 RSQRT_TABLE.iter().map(|&v| (v as u64).to_bits()),
             )),
             rom_b: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(right.map(|v| (v as u64).to_bits()))),
-            rsr: Default::default(),
+            lanes: (0..K).map(|_| NormLane::default()).collect(),
             idle_start: Default::default(),
             lastr: Default::default(),
             rcur: Default::default(),
             kcur: Default::default(),
             lastk: Default::default(),
-            sqx: Default::default(),
-            absx: Default::default(),
-            ma: Default::default(),
-            mb: Default::default(),
+            sabs: Default::default(),
             mp: Default::default(),
+            sqsum: Default::default(),
+            wword: Default::default(),
             n1: Default::default(),
             n2: Default::default(),
             n3: Default::default(),
@@ -270,8 +371,9 @@ impl Default for Norm {
             cr: Default::default(),
             s16: Default::default(),
             neg_s16: Default::default(),
-            p48: Default::default(),
-            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+            lane_sh: (0..K).map(|j| Constant::new(((16 * j) as u64).to_bits())).collect(),
+            kstep: Constant::new((K as u64).to_bits()),
+            kstep17: Constant::new((K as u64).to_bits()),
             c23: Constant::new(23u64.to_bits()),
             one_q15: Constant::new(0x8000u64.to_bits()),
             max_r: Constant::new(47u64.to_bits()),
@@ -280,12 +382,12 @@ impl Default for Norm {
     }
 }
 
-impl Logic for Norm {
+impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, sq, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s,
-            rsh, lsh, d2, dl2, i2, wv, wl, wi, prod, snv, snf, snq, ssq, pe1, pe2
+            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s, rsh,
+            lsh, d2, dl2, i2, wv, wl, wi, snv, snf, snq, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
@@ -309,8 +411,8 @@ impl Logic for Norm {
                 self.ssq.d.next = bit_cast::<48, 32>(self.snq.q.val());
             }
         }
-        // Read port. Pass 1: x_i in cycle i from the start cycle (not with `pre`). Pass 2: x_i
-        // from cycle P + 3.
+        // Read port. Pass 1: K elements in cycle i from the start cycle (not with `pre`).
+        // Pass 2: from cycle n + 4 (5 with `pre`).
         self.rcur.next = self.p1.q.val();
         self.kcur.next = self.k.q.val();
         self.pe1.d.next = false;
@@ -324,17 +426,17 @@ impl Logic for Norm {
                 self.kcur.next = 0.into();
             }
         }
-        self.lastk.next = (self.kcur.val() + 1) == bit_cast::<17, 16>(self.len.val());
+        self.lastk.next = (self.kcur.val() + self.kstep17.val()) == bit_cast::<17, 16>(self.len.val());
         if self.rcur.val() {
-            self.k.d.next = self.kcur.val() + 1;
+            self.k.d.next = self.kcur.val() + self.kstep17.val();
             self.p1.d.next = !self.lastk.val();
         }
-        self.lastr.next = (self.cnt.q.val() + 1) == self.len.val();
+        self.lastr.next = (self.cnt.q.val() + self.kstep.val()) == self.len.val();
         self.a_ren.next = self.rcur.val() | self.p2.q.val();
         self.a_raddr.next = self.src.val() + self.kcur.val().get_bits::<16>(0);
         if self.p2.q.val() {
             self.a_raddr.next = self.src.val() + self.cnt.q.val();
-            self.cnt.d.next = self.cnt.q.val() + 1;
+            self.cnt.d.next = self.cnt.q.val() + self.kstep.val();
             if self.lastr.val() {
                 self.p2.d.next = false;
             }
@@ -344,44 +446,47 @@ impl Logic for Norm {
         self.d2.d.next = self.p2.q.val();
         self.dl2.d.next = self.p2.q.val() & self.lastr.val();
         self.i2.d.next = self.cnt.q.val();
-        // The shared multiplier (the table difference is one of its operands).
+        // The lanes: element j of the word read; pass 2 scales by c; lane 0's multiplier also
+        // takes the interpolation step and mant * gain (the table difference is an operand).
         self.rom_a.address.next = self.t_idx.q.val();
         self.rom_b.address.next = self.t_idx.q.val();
         self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
-        self.sqx.next = self.a_rdata.val();
-        self.absx.next = self.sqx.val();
-        if self.sqx.val().get_bit(15) {
-            self.absx.next = !self.sqx.val() + 1;
+        self.sqsum.next = 0.into();
+        self.wword.next = 0.into();
+        for j in 0..K {
+            self.lanes[j].clock.next = self.clock.val();
+            self.lanes[j].x.next = self.a_rdata.val().get_bits::<16>(16 * j);
+            self.lanes[j].ov.next = false;
+            self.lanes[j].oa.next = self.diff.val();
+            self.lanes[j].ob.next = bit_cast::<16, 8>(self.frac.q.val());
+            self.lanes[j].scale.next = self.d2.q.val();
+            self.lanes[j].c.next = self.c.q.val();
+            self.lanes[j].rsh.next = self.rsh.q.val();
+            self.lanes[j].lsh.next = self.lsh.q.val();
+            self.lanes[j].neg_s.next = self.neg_s.q.val();
+            self.sqsum.next = self.sqsum.val() + self.lanes[j].sq.val();
+            self.wword.next = self.wword.val() | (self.lanes[j].y.val() << self.lane_sh[j].val());
         }
-        self.ma.next = self.absx.val();
-        self.mb.next = self.absx.val();
-        if self.d2.q.val() {
-            self.mb.next = self.c.q.val();
-        }
-        if self.ft.q.val() {
-            self.ma.next = self.diff.val();
-            self.mb.next = bit_cast::<16, 8>(self.frac.q.val());
-        }
+        self.lanes[0].ov.next = self.ft.q.val() | self.fc.q.val();
         if self.fc.q.val() {
-            self.ma.next = self.mant.q.val();
-            self.mb.next = self.gain.val();
+            self.lanes[0].oa.next = self.mant.q.val();
+            self.lanes[0].ob.next = self.gain.val();
         }
-        self.mp.next = self.ma.val() * self.mb.val();
-        // Pass 1: square, then accumulate. With `pre`, V = eps_term + S in cycle 2 (S then
-        // holds the square of a write in cycle -1).
+        self.mp.next = self.lanes[0].mp.val();
+        // Pass 1: squares (in the lanes), then accumulate. With `pre`, V = eps_term + S in
+        // cycle 2 (S then holds the square of a write in cycle -1).
         self.sqv.d.next = self.d1.q.val();
         self.sql.d.next = self.dl1.q.val();
-        self.sq.d.next = self.mp.val();
         if self.idle_start.val() & (self.len.val() != 0) & !self.pre.val() {
             self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
         }
         if self.sqv.q.val() {
-            self.acc.d.next = self.acc.q.val() + bit_cast::<48, 32>(self.sq.q.val());
+            self.acc.d.next = self.acc.q.val() + self.sqsum.val();
         }
         if self.pe2.q.val() {
             self.acc.d.next = self.ssq.q.val() + bit_cast::<48, 32>(self.eps_term.val());
         }
-        // rsqrt, cycle len + 2 (3 with `pre`): normalise V by even shifts so its top two bits
+        // rsqrt, cycle n + 2 (3 with `pre`): normalise V by even shifts so its top two bits
         // are not both zero.
         self.fn_.d.next = (self.sqv.q.val() & self.sql.q.val()) | self.pe2.q.val();
         self.n1.next = self.acc.q.val();
@@ -420,7 +525,7 @@ impl Logic for Norm {
             self.kk.d.next = self.c23.val() - self.j5.val();
             self.vz.d.next = self.acc.q.val() == 0;
         }
-        // Cycle len + 3: table and interpolation towards the next entry.
+        // Cycle n + 3: table and interpolation towards the next entry.
         self.ft.d.next = self.fn_.q.val();
         self.step.next = (self.mp.val() + 128) >> 8;
         if self.ft.q.val() {
@@ -432,7 +537,7 @@ impl Logic for Norm {
             self.p2.d.next = true;
             self.cnt.d.next = 0.into();
         }
-        // Cycle len + 4: c = rshift_round(mant * gain, 15) and s = gain_shift + k - out_frac.
+        // Cycle n + 4: c = rshift_round(mant * gain, 15) and s = gain_shift + k - out_frac.
         self.fc.d.next = self.ft.q.val();
         self.cr.next = (self.mp.val() + 0x4000) >> 15;
         self.s16.next = bit_cast::<16, 8>(self.gain_shift.val()) + bit_cast::<16, 8>(self.kk.q.val())
@@ -450,27 +555,13 @@ impl Logic for Norm {
                 self.lsh.d.next = 16.into();
             }
         }
-        // Pass 2: x * c (signed), then the rounding shift and saturation at the write.
+        // Pass 2: the lanes' x * c (signed), rounding shift and saturation at the write.
         self.wv.d.next = self.d2.q.val();
         self.wl.d.next = self.dl2.q.val();
         self.wi.d.next = self.i2.q.val();
-        self.prod.d.next = self.mp.val();
-        if self.a_rdata.val().get_bit(15) {
-            self.prod.d.next = !self.mp.val() + 1;
-        }
-        self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
-        if self.prod.q.val().get_bit(31) {
-            self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
-        }
-        self.rsr.x.next = self.p48.val();
-        self.rsr.s.next = self.rsh.q.val();
-        if self.neg_s.q.val() {
-            self.rsr.x.next = self.p48.val() << self.lsh.q.val();
-            self.rsr.s.next = 0.into();
-        }
         self.a_we.next = self.wv.q.val();
         self.a_waddr.next = self.dst.val() + self.wi.q.val();
-        self.a_wdata.next = self.rsr.sat.val();
+        self.a_wdata.next = self.wword.val();
         self.done.next = (self.wv.q.val() & self.wl.q.val()) | self.zdone.q.val();
         if self.wv.q.val() & self.wl.q.val() {
             self.act.d.next = false;

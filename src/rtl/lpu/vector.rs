@@ -17,9 +17,22 @@ use crate::rtl::emit::{block_verilog, dedup, emit_block, Emitted};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Leaf {
     Embed,
+    /// Norm with one element per cycle (its writes go through the element port).
     Norm,
+    /// Norm with `K` = 2, 4, 8 or 16 elements per cycle (word reads, chunk writes), module
+    /// `llmpu_vu_norm_kK`.
+    NormWide(u8),
     Sampler,
     Add,
+}
+
+/// Norm's width for `k` elements per cycle: [`Leaf::Norm`] for 1, else [`Leaf::NormWide`].
+pub fn norm_leaf(k: usize) -> Leaf {
+    if k <= 1 {
+        Leaf::Norm
+    } else {
+        Leaf::NormWide(k as u8)
+    }
 }
 
 impl Leaf {
@@ -30,6 +43,11 @@ impl Leaf {
         match self {
             Leaf::Embed => "llmpu_vu_embed",
             Leaf::Norm => "llmpu_vu_norm",
+            Leaf::NormWide(2) => "llmpu_vu_norm_k2",
+            Leaf::NormWide(4) => "llmpu_vu_norm_k4",
+            Leaf::NormWide(8) => "llmpu_vu_norm_k8",
+            Leaf::NormWide(16) => "llmpu_vu_norm_k16",
+            Leaf::NormWide(k) => panic!("Norm with {k} elements per cycle: 1, 2, 4, 8 or 16 are built"),
             Leaf::Sampler => "llmpu_vu_sampler",
             Leaf::Add => "llmpu_vu_add",
         }
@@ -40,7 +58,8 @@ impl Leaf {
     pub fn cycles(self, len: usize, temp_k: u16) -> u64 {
         match self {
             Leaf::Embed => embed::cycles(len),
-            Leaf::Norm => norm::cycles(len),
+            Leaf::Norm => norm::cycles(len, 1),
+            Leaf::NormWide(k) => norm::cycles(len, k as usize),
             Leaf::Sampler => sampler::cycles(len, temp_k),
             Leaf::Add => add::cycles(len),
         }
@@ -50,7 +69,12 @@ impl Leaf {
     fn raw(self) -> Result<String> {
         match self {
             Leaf::Embed => block_verilog(&mut Embed::default(), self.module()),
-            Leaf::Norm => block_verilog(&mut Norm::default(), self.module()),
+            Leaf::Norm => block_verilog(&mut Norm::<1, 16>::default(), self.module()),
+            Leaf::NormWide(2) => block_verilog(&mut Norm::<2, 32>::default(), self.module()),
+            Leaf::NormWide(4) => block_verilog(&mut Norm::<4, 64>::default(), self.module()),
+            Leaf::NormWide(8) => block_verilog(&mut Norm::<8, 128>::default(), self.module()),
+            Leaf::NormWide(16) => block_verilog(&mut Norm::<16, 256>::default(), self.module()),
+            Leaf::NormWide(k) => Err(crate::error::Error::invalid("norm elements per cycle", k, "allowed: 1, 2, 4, 8 or 16")),
             Leaf::Sampler => block_verilog(&mut Sampler::default(), self.module()),
             Leaf::Add => block_verilog(&mut VecAdd::default(), self.module()),
         }
@@ -60,9 +84,9 @@ impl Leaf {
     pub fn verilog(self) -> Result<Emitted> {
         let e = match self {
             Leaf::Embed => emit_block(&mut Embed::default(), self.module())?,
-            Leaf::Norm => emit_block(&mut Norm::default(), self.module())?,
             Leaf::Sampler => emit_block(&mut Sampler::default(), self.module())?,
             Leaf::Add => emit_block(&mut VecAdd::default(), self.module())?,
+            Leaf::Norm | Leaf::NormWide(_) => dedup(&self.raw()?, &[self.module()])?,
         };
         Ok(e.with_header(self.module()))
     }
@@ -70,12 +94,17 @@ impl Leaf {
 
 /// The Verilog of all the leaves, deduplicated, with the standard header.
 pub fn verilog() -> Result<Emitted> {
+    Ok(leaves_verilog(&Leaf::ALL)?.with_header("the vector unit (llmpu_vu_embed, llmpu_vu_norm, llmpu_vu_sampler, llmpu_vu_add)"))
+}
+
+/// The Verilog of the given leaves, deduplicated (no header).
+pub fn leaves_verilog(leaves: &[Leaf]) -> Result<Emitted> {
     let mut raw = String::new();
-    for l in Leaf::ALL {
+    for l in leaves {
         raw.push_str(&l.raw()?);
     }
-    let keep: Vec<&str> = Leaf::ALL.iter().map(|l| l.module()).collect();
-    Ok(dedup(&raw, &keep)?.with_header("the vector unit (llmpu_vu_embed, llmpu_vu_norm, llmpu_vu_sampler, llmpu_vu_add)"))
+    let keep: Vec<&str> = leaves.iter().map(|l| l.module()).collect();
+    dedup(&raw, &keep)
 }
 
 fn common() -> Vec<Port> {
@@ -110,6 +139,16 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
             Port::input("a_rdata", 16, "scratchpad element read data, the cycle after a_ren"),
         ]
     };
+    let wide = |k: u32| {
+        vec![
+            Port::output("a_ren", 1, "scratchpad read enable"),
+            Port::output("a_raddr", 16, "scratchpad element read address, a multiple of K"),
+            Port::input("a_rdata", 16 * k, "elements a_raddr + j at [16j +: 16], the cycle after a_ren"),
+            Port::output("a_we", 1, "scratchpad chunk write enable"),
+            Port::output("a_waddr", 16, "scratchpad element write address, a multiple of K"),
+            Port::output("a_wdata", 16 * k, "element a_waddr + j at [16j +: 16] (signed)"),
+        ]
+    };
     match leaf {
         Leaf::Embed => {
             p.extend([
@@ -134,7 +173,7 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
             ]);
             p.extend(write());
         }
-        Leaf::Norm => {
+        Leaf::Norm | Leaf::NormWide(_) => {
             p.extend([
                 Port::input("src", 16, "scratchpad element address of x_0"),
                 Port::input("dst", 16, "scratchpad element address of y_0 (may equal src)"),
@@ -148,8 +187,12 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("sn_we", 1, "snoop: scratchpad write enable"),
                 Port::input("sn_data", 16, "snoop: scratchpad write data"),
             ]);
-            p.extend(read());
-            p.extend(write());
+            if let Leaf::NormWide(k) = leaf {
+                p.extend(wide(k as u32));
+            } else {
+                p.extend(read());
+                p.extend(write());
+            }
         }
         Leaf::Sampler => {
             p.extend([
