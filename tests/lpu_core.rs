@@ -177,7 +177,7 @@ fn generate_and_sim_commands() {
 fn core_top_2x2_snapshot() {
     let q = microgpt();
     let c = compiled(&q, 2, 2);
-    let ac = llmpu::rtl::lpu::top::attention_config(&c).unwrap();
-    let n = llmpu::rtl::lpu::top::Names::new(&c, &ac.top_name(), "llmpu_mv_r2c2", "llmpu_vu_embed", "llmpu_vu_norm", "llmpu_vu_sampler");
+    let n = llmpu::rtl::lpu::core_names(&c).unwrap();
+    assert_eq!((n.matvec.as_str(), n.norm.as_str()), ("llmpu_mv_r2c2", "llmpu_vu_norm_k2"));
     insta::assert_snapshot!(llmpu::rtl::lpu::top::top_verilog(&c, &n).unwrap());
 }

@@ -26,6 +26,10 @@ use serde::Serialize;
 /// re-measured since 2026-12-03, when the ADD leaf (194) left the core while the matrix unit
 /// gained its accumulate adder and the scratchpad a second read port.
 pub const FIXED_LUTS: u32 = 785 + 1028 + 2392 + 2105 + 194 + 301;
+/// Each further lane of Norm (its multiplier's operand muxes, sign handling and rounding shift):
+/// `llmpu_vu_norm` 2360, `_k2` 3359, `_k4` 5334 SB_LUT4 (yosys 0.23 `synth_ice40 -dsp
+/// -noflatten`, 2026-12-04), (5334 - 2360) / 3.
+pub const NORM_LANE_LUTS: u32 = 991;
 /// Matrix unit at 1x1 (controller 486, accumulator 128, requantiser 656).
 pub const MATVEC_LUTS: u32 = 1270;
 /// Each further product of the matrix unit (adder tree, wider accumulation), from the ECP5
@@ -82,6 +86,7 @@ pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) 
     FIXED_LUTS
         + MATVEC_LUTS
         + MATVEC_LUTS_PER_PRODUCT * (rc - 1)
+        + NORM_LANE_LUTS * (c.cfg.norm_chunk() as u32 - 1)
         + ADAPTER_LUTS_PER_ELEMENT * lanes * head_dim
         + ATTENTION_FIXED_LUTS
         + lanes * (ATTENTION_LANE_LUTS + elements * ATTENTION_ELEMENT_LUTS)

@@ -45,6 +45,14 @@ pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
     dedup(&adapter_raw(name, ld)?, &[name])
 }
 
+/// The module names of the core of `c` (its Norm: `K` = [`crate::lpu::LpuConfig::norm_chunk`]).
+pub fn core_names(c: &Compiled) -> Result<top::Names> {
+    let ac = top::attention_config(c)?;
+    let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
+    let norm = vector::norm_leaf(c.cfg.norm_chunk());
+    Ok(top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), norm.module(), vector::Leaf::Sampler.module()))
+}
+
 /// The whole core of a compiled model in one file: controller, attention adapter,
 /// vector leaves, matrix unit, attention unit, ROMs, scratchpad and the top; with more than one
 /// tile the mesh of tiles ([`tiles`]) under the same top name and ports.
@@ -52,7 +60,7 @@ pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
     let norm = vector::norm_leaf(c.cfg.norm_chunk());
-    let n = top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), norm.module(), vector::Leaf::Sampler.module());
+    let n = core_names(c)?;
     let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;
     raw += &adapter_raw(&n.adapter, (ac.lanes * ac.head_dim) as usize)?;
     let mut e = dedup(&raw, &[n.ctl.as_str(), n.adapter.as_str()])?;
