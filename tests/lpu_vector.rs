@@ -68,12 +68,49 @@ fn embed_every_token_and_position_in_nine_layouts() {
                 let r = run(&mut sim, Leaf::Embed, &inputs, &mut mem, (tok * block + pos) as u64).unwrap();
                 let what = format!("embed {rr}x{cc} tok {tok} pos {pos}");
                 check(&embed::model(q, tok, pos, e), &written(&r, dst, e), &what).unwrap_or_else(|err| panic!("{err}"));
-                assert_eq!(r.cycles, embed::cycles(e), "{what}");
+                assert_eq!(r.cycles, embed::cycles(e, 1), "{what}");
                 runs += 1;
             }
         }
     }
-    println!("embed: {runs} runs bit-exact, {} cycles each for n_embd {e}", embed::cycles(e));
+    println!("embed: {runs} runs bit-exact, {} cycles each for n_embd {e}", embed::cycles(e, 1));
+}
+
+/// Embed with K = 2, 4, 8 elements per cycle (K bytes per weight read, chunk writes): every
+/// token and position of the default model in the store layouts whose C is a multiple of K,
+/// bit-exact against the same model as K = 1, cycles `2 n_embd / K + 4`.
+#[test]
+fn wide_embed_k_elements_per_cycle_every_token_and_position() {
+    let q = quant();
+    let (vocab, block, e) = (q.cfg.vocab, q.cfg.block_size, q.cfg.n_embd);
+    for k in [2usize, 4, 8] {
+        let leaf = Leaf::EmbedWide(k as u8);
+        let built = build(leaf, &llmpu::sim::BuildOptions::default()).unwrap_or_else(|err| panic!("building {}: {err}", leaf.module()));
+        let mut sim = built.sim(k as u64);
+        reset(&mut sim, leaf).unwrap();
+        let mut runs = 0;
+        let layouts = [(2usize, 2usize), (4, 2), (2, 4), (4, 4), (8, 8), (1, 16), (16, 8)];
+        for (i, (rr, cc)) in layouts.into_iter().filter(|l| l.1 % k == 0).enumerate() {
+            let mut store = WeightStore::new(rr, cc);
+            let wte = store.push(&q.wte, 2 + i);
+            let wpe = store.push(&q.wpe, 1);
+            let mut mem = Memories::new(store);
+            for tok in 0..vocab {
+                for pos in 0..block {
+                    let dst = 96 + 16 * ((tok + pos) % 5);
+                    let inputs = embed_inputs(q, wte, wpe, (rr, cc), tok, pos, dst);
+                    let r = run(&mut sim, leaf, &inputs, &mut mem, (tok * block + pos) as u64).unwrap();
+                    let what = format!("embed K {k} {rr}x{cc} tok {tok} pos {pos}");
+                    check(&embed::model(q, tok, pos, e), &written(&r, dst, e), &what).unwrap_or_else(|err| panic!("{err}"));
+                    assert_eq!(r.cycles, embed::cycles(e, k), "{what}");
+                    assert_eq!(r.cycles, (2 * e / k + 4) as u64, "{what}");
+                    runs += 1;
+                }
+            }
+        }
+        assert!(runs >= 2 * vocab * block, "K {k}: {runs} runs");
+        println!("embed K {k}: {runs} runs bit-exact, {} cycles each for n_embd {e}", embed::cycles(e, k));
+    }
 }
 
 /// Random vectors of one class.
@@ -430,7 +467,7 @@ fn zero_length_is_done_at_once_without_memory_access() {
             Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0, false),
             Leaf::Sampler => sampler_inputs(0, 0, 8, 100, false),
             Leaf::Add => add_inputs(0, 8, 16, 0),
-            Leaf::NormWide(_) => unreachable!("not in Leaf::ALL"),
+            Leaf::NormWide(_) | Leaf::EmbedWide(_) => unreachable!("not in Leaf::ALL"),
         };
         let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
         assert_eq!((r.cycles, r.writes.len()), (1, 0), "{}", leaf.module());

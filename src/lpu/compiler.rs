@@ -287,15 +287,15 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
 }
 
 /// The scratchpad range `(start, len)` an instruction writes completely, once per element,
-/// through the element write port (the one Norm and the Sampler snoop): EMBED's `n_embd`
-/// elements, NORM's when it writes one element per cycle ([`LpuConfig::norm_chunk`] 1; wider
-/// it writes through the chunk port), MATVEC's rows (from its tensor-table entry in `table`);
-/// `None` for the others.
+/// through the element write port (the one Norm and the Sampler snoop): EMBED's and NORM's
+/// `n_embd` elements when they write one element per cycle ([`LpuConfig::vector_chunk`] 1;
+/// wider they write through the chunk port), MATVEC's rows (from its tensor-table entry in
+/// `table`); `None` for the others.
 pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, usize)> {
     let n_embd = cfg.model.n_embd;
     match i.op {
-        Op::Embed => Some((i.a as usize, n_embd)),
-        Op::Norm => (cfg.norm_chunk() == 1).then_some((i.b as usize, n_embd)),
+        Op::Embed => (cfg.vector_chunk() == 1).then_some((i.a as usize, n_embd)),
+        Op::Norm => (cfg.vector_chunk() == 1).then_some((i.b as usize, n_embd)),
         Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2)),
         _ => None,
     }
@@ -820,12 +820,12 @@ mod tests {
     fn pre_flags_where_the_source_was_just_written_and_nowhere_else() {
         let q = random_model(2, 3);
         let one = LpuConfig::try_from(LpuParams::new(q.cfg, 1, 1, "ecp5-85k")).unwrap();
-        assert_eq!(one.norm_chunk(), 1);
+        assert_eq!(one.vector_chunk(), 1);
         let c1 = Compiled::new(&one, &q).unwrap();
         let pre_of = |c: &Compiled| -> Vec<bool> { c.program.iter().filter(|i| matches!(i.op, Op::Norm | Op::Sample)).map(|i| i.flags & FLAG_PRE != 0).collect() };
         assert_eq!(pre_of(&c1), vec![true; 2 * 2 + 2]);
         let c = mesh(&q, (1, 1));
-        assert_eq!(c.cfg.norm_chunk(), 4);
+        assert_eq!(c.cfg.vector_chunk(), 4);
         assert_eq!(pre_of(&c), vec![true, false, true, true, true, true]);
         // The pre flag on that NORM in the 4x4 configuration is refused.
         let mut bad = c.clone();

@@ -137,10 +137,10 @@ impl LpuConfig {
         }
     }
 
-    /// Elements Norm reads and writes per cycle: [`Self::spad_chunk`] when it divides
-    /// `n_embd`, else 1. With more than 1 Norm writes through the chunk port, which the snoop of
-    /// Norm and the Sampler does not see.
-    pub fn norm_chunk(&self) -> usize {
+    /// Elements Embed and Norm write per cycle (and Norm reads): [`Self::spad_chunk`] when it
+    /// divides `n_embd`, else 1. With more than 1 they write through the chunk port, which the
+    /// snoop of Norm and the Sampler does not see.
+    pub fn vector_chunk(&self) -> usize {
         let k = self.spad_chunk();
         if self.model.n_embd.is_multiple_of(k) {
             k

@@ -149,14 +149,17 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
         sim.set(name, v)?;
     }
     // Elements per scratchpad read and write (Norm K wide: word reads, chunk writes).
-    let kw = if let Leaf::NormWide(k) = leaf { k as usize } else { 1 };
-    let has_w = leaf == Leaf::Embed;
-    let has_read = leaf != Leaf::Embed;
+    let kw = match leaf {
+        Leaf::NormWide(k) | Leaf::EmbedWide(k) => k as usize,
+        _ => 1,
+    };
+    let has_w = matches!(leaf, Leaf::Embed | Leaf::EmbedWide(_));
+    let has_read = !has_w;
     let has_write = leaf != Leaf::Sampler;
     let len = inputs.iter().find(|(n, _)| *n == "len").map(|x| x.1).unwrap_or(0);
     let bound = 4 * len + 64;
     // Answers due in the next cycle.
-    let (mut a_next, mut w_next, mut rq_next): (Option<Vec<i16>>, Option<i8>, Option<u32>) = (None, None, None);
+    let (mut a_next, mut w_next, mut rq_next): (Option<Vec<i16>>, Option<Vec<i8>>, Option<u32>) = (None, None, None);
     let mut writes = Vec::new();
     let mut cycle = 0u64;
     let mut done_at = None;
@@ -179,8 +182,12 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
             sim.set_words("a_rdata", &words)?;
         }
         if has_w {
-            let v = w_next.take().map(|x| x as u8 as u64).unwrap_or_else(|| rng.random::<u8>() as u64);
-            sim.set("w_byte", v)?;
+            let v = w_next.take().unwrap_or_else(|| (0..kw).map(|_| rng.random::<i8>()).collect());
+            let mut words = vec![0u32; kw.div_ceil(4)];
+            for (j, b) in v.iter().enumerate() {
+                words[j / 4] |= (*b as u8 as u32) << (8 * (j % 4));
+            }
+            sim.set_words("w_byte", &words)?;
             let v = rq_next.take().map(|x| x as u64).unwrap_or_else(|| rng.random::<u32>() as u64 & 0xff_ffff);
             sim.set("rq_data", v)?;
         }
@@ -201,10 +208,10 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
                 return Err(bad(leaf, cycle, "w_en after done".into()));
             }
             let (a, l) = (sim.get("w_addr")? as usize, sim.get("w_lane")? as usize);
-            let byte = mem.store.words.get(a).and_then(|w| w.get(l)).ok_or_else(|| {
-                bad(leaf, cycle, format!("weight read of word {a} lane {l} outside the store ({} words of {} lanes)", mem.store.words.len(), mem.store.r * mem.store.c))
+            let bytes = mem.store.words.get(a).and_then(|w| w.get(l..l + kw)).ok_or_else(|| {
+                bad(leaf, cycle, format!("weight read of word {a} lanes {l}..{} outside the store ({} words of {} lanes)", l + kw, mem.store.words.len(), mem.store.r * mem.store.c))
             })?;
-            w_next = Some(*byte);
+            w_next = Some(bytes.to_vec());
         }
         if has_w && sim.get("rq_en")? == 1 {
             if !active {

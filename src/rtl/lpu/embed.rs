@@ -1,47 +1,52 @@
 //! `Embed`, the vector-unit leaf that looks a token and a position up in the weight store:
 //! `y_i = sat_i16(wte.rq[tok].apply(wte[tok][i]) + wpe.rq[pos].apply(wpe[pos][i]))` for
-//! `i in 0..len`, written to scratchpad element `dst + i`. Bit-exact model: [`model`] (the
-//! numeric module's [`Requant::apply`] and [`sat_i16`], as in `Golden::step`).
+//! `i in 0..len`, written to scratchpad element `dst + i`, `K` elements per cycle
+//! ([`Embed`]`<K, 16 K, 8 K>`, `K` a power of two up to 16 that divides C; the core uses
+//! [`crate::lpu::LpuConfig::vector_chunk`]). Bit-exact model: [`model`] (the numeric module's
+//! [`Requant::apply`] and [`sat_i16`], as in `Golden::step`).
 //!
 //! ```text
 //!            +--------------------------------------------+
-//! start ---->| rq reads (2)   weight slots k = 0..2len-1  |--> w_en, w_addr, w_lane
-//! tok, pos ->|   |            (even: wte, odd: wpe)       |<-- w_byte (the cycle after w_en)
-//! len, dst ->|   v                                        |--> rq_en, rq_addr
+//! start ---->| rq reads (2)   weight slots k = 0..2n-1    |--> w_en, w_addr, w_lane
+//! tok, pos ->|   |            (even: wte, odd: wpe)       |<-- w_byte [8K] (the cycle after w_en)
+//! len, dst ->|   v            K lanes (EmbedLane):        |--> rq_en, rq_addr
 //! wte/wpe -->| mult, shift -> byte*mult -> reg -> Rsr, sat|<-- rq_data (the cycle after rq_en)
-//! chunks --->|   wte part + wpe part -> sat_i16 -> write  |--> a_we, a_waddr, a_wdata
+//! chunks --->|   wte part + wpe part -> sat_i16 -> write  |--> a_we, a_waddr, a_wdata [16K]
 //! lg_r,lg_c->|                                            |--> busy, done
 //!            +--------------------------------------------+
 //! ```
 //!
-//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`):
+//! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`;
+//! `n = len / K`, `len` and `dst` multiples of `K`, `K` divides C):
 //! 1. `len = 0`: no memory access, `done` in cycle 1.
 //! 2. Cycle 0: `rq_en` for `wte_rq + tok`; cycle 1: `rq_en` for `wpe_rq + pos`.
-//! 3. Cycles `1 ..= 2 len`: one weight read per cycle, slot `k = cycle - 1`, element `i = k / 2`,
-//!    `wte` row `tok` for even `k`, `wpe` row `pos` for odd `k`, at word
+//! 3. Cycles `1 ..= 2 n`: one weight read per cycle, slot `k = cycle - 1`, elements
+//!    `i = K (k / 2) .. + K`, `wte` row `tok` for even `k`, `wpe` row `pos` for odd `k`, at word
 //!    `base + (row >> lg_r) * chunks + (i >> lg_c)`, lane `(row % R) * C + i % C`
-//!    (the contract's weight layout); `w_byte` is that lane's byte in the next cycle.
-//! 4. Element `i` is written (`a_we`) in cycle `2 i + 6`; `done` is high with the last write,
-//!    in cycle [`cycles`]`(len) = 2 len + 4`. `busy` is high from cycle 1 to `done`.
+//!    (the contract's weight layout); `w_byte[8 j +: 8]` is lane `w_lane + j`'s byte in the
+//!    next cycle.
+//! 4. Elements `K i .. K i + K` are written (`a_we`; element `a_waddr + j` from
+//!    `a_wdata[16 j +: 16]`) in cycle `2 i + 6`; `done` is high with the last write, in cycle
+//!    [`cycles`]`(len, K) = 2 n + 4`. `busy` is high from cycle 1 to `done`.
 //! 5. While idle every enable (`w_en`, `rq_en`, `a_we`) is low; a `start` while busy is ignored;
 //!    `reset` (synchronous) returns to idle.
 //!
-//! Two 16 x 16 multipliers: the word offset `(row >> lg_r) * chunks` and the requant product.
-//! The requant product is registered before its rounding shift (`Rsr`): the byte, the product
-//! and the 48-bit shift in one cycle were the core's ECP5 critical path (docs/lpu.md,
-//! "Synthesis").
+//! `K + 1` 16 x 16 multipliers: the word offset `(row >> lg_r) * chunks` and one requant
+//! product per lane. The requant product is registered before its rounding shift (`Rsr`): the
+//! byte, the product and the 48-bit shift in one cycle were the core's ECP5 critical path
+//! (docs/lpu.md, "Synthesis").
 
 use crate::model::quant::QuantModel;
 use crate::numeric::{sat_i16, Requant};
 use crate::rtl::attention::arith::{MulSU16, Rsr};
 use rust_hdl::prelude::*;
 
-/// Cycles from `start` (cycle 0) to `done`.
-pub fn cycles(len: usize) -> u64 {
+/// Cycles from `start` (cycle 0) to `done` for `len` elements, `k` per cycle.
+pub fn cycles(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        2 * len as u64 + 4
+        2 * (len / k) as u64 + 4
     }
 }
 
@@ -52,8 +57,112 @@ pub fn model(q: &QuantModel, tok: usize, pos: usize, len: usize) -> Vec<i16> {
     (0..len).map(|i| sat_i16(rt.apply(wt[i] as i64) as i64 + rp.apply(wp[i] as i64) as i64)).collect()
 }
 
+/// One lane of Embed: its byte `wb` of each weight read, requantised (`byte * mult`, registered,
+/// rounding shift by `s`, saturation), the wte part kept (`keep_t`), the wpe part added with
+/// saturation; `y` (low 16 bits of `KW`) is the sum registered, two cycles after the wpe part's
+/// product was registered.
 #[derive(LogicBlock)]
-pub struct Embed {
+pub struct EmbedLane<const KW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub wb: Signal<In, Bits<8>>,
+    pub mult: Signal<In, Bits<16>>,
+    pub s: Signal<In, Bits<8>>,
+    pub keep_t: Signal<In, Bit>,
+    pub y: Signal<Out, Bits<KW>>,
+    prod: DFF<Bits<32>>,
+    r2: DFF<Bits<16>>,
+    yt: DFF<Bits<16>>,
+    wd3: DFF<Bits<16>>,
+    mul: MulSU16,
+    rsr: Rsr,
+    byte16: Signal<Local, Bits<16>>,
+    p48: Signal<Local, Bits<48>>,
+    sum17: Signal<Local, Bits<17>>,
+    yt17: Signal<Local, Bits<17>>,
+    r17: Signal<Local, Bits<17>>,
+    hi16: Constant<Bits<16>>,
+    hi48: Constant<Bits<48>>,
+    hi17: Constant<Bits<17>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
+}
+
+impl<const KW: usize> Default for EmbedLane<KW> {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            wb: Default::default(),
+            mult: Default::default(),
+            s: Default::default(),
+            keep_t: Default::default(),
+            y: Default::default(),
+            prod: Default::default(),
+            r2: Default::default(),
+            yt: Default::default(),
+            wd3: Default::default(),
+            mul: Default::default(),
+            rsr: Default::default(),
+            byte16: Default::default(),
+            p48: Default::default(),
+            sum17: Default::default(),
+            yt17: Default::default(),
+            r17: Default::default(),
+            hi16: Constant::new(0xff00u64.to_bits()),
+            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+            hi17: Constant::new(0x1_0000u64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
+        }
+    }
+}
+
+impl<const KW: usize> Logic for EmbedLane<KW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, prod, r2, yt, wd3);
+        // Stage 1: the byte, sign-extended, times its table's mult; registered.
+        self.byte16.next = bit_cast::<16, 8>(self.wb.val());
+        if self.wb.val().get_bit(7) {
+            self.byte16.next = bit_cast::<16, 8>(self.wb.val()) | self.hi16.val();
+        }
+        self.mul.a.next = self.byte16.val();
+        self.mul.b.next = self.mult.val();
+        self.prod.d.next = self.mul.p.val();
+        // Stage 1b: the registered product's rounding shift and saturation.
+        self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
+        if self.prod.q.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
+        }
+        self.rsr.x.next = self.p48.val();
+        self.rsr.s.next = self.s.val();
+        self.r2.d.next = self.rsr.sat.val();
+        // Stage 2: keep the wte part; add the wpe part and saturate.
+        if self.keep_t.val() {
+            self.yt.d.next = self.r2.q.val();
+        }
+        self.yt17.next = bit_cast::<17, 16>(self.yt.q.val());
+        if self.yt.q.val().get_bit(15) {
+            self.yt17.next = bit_cast::<17, 16>(self.yt.q.val()) | self.hi17.val();
+        }
+        self.r17.next = bit_cast::<17, 16>(self.r2.q.val());
+        if self.r2.q.val().get_bit(15) {
+            self.r17.next = bit_cast::<17, 16>(self.r2.q.val()) | self.hi17.val();
+        }
+        self.sum17.next = self.yt17.val() + self.r17.val();
+        self.wd3.d.next = self.sum17.val().get_bits::<16>(0);
+        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
+            self.wd3.d.next = self.pos_sat.val();
+        }
+        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
+            self.wd3.d.next = self.neg_sat.val();
+        }
+        self.y.next = bit_cast::<KW, 16>(self.wd3.q.val());
+    }
+}
+
+/// Embed with `K` lanes; `KW = 16 K` (write word), `BW = 8 K` (bytes of a weight read).
+#[derive(LogicBlock)]
+pub struct Embed<const K: usize, const KW: usize, const BW: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub start: Signal<In, Bit>,
@@ -71,13 +180,13 @@ pub struct Embed {
     pub w_en: Signal<Out, Bit>,
     pub w_addr: Signal<Out, Bits<16>>,
     pub w_lane: Signal<Out, Bits<8>>,
-    pub w_byte: Signal<In, Bits<8>>,
+    pub w_byte: Signal<In, Bits<BW>>,
     pub rq_en: Signal<Out, Bit>,
     pub rq_addr: Signal<Out, Bits<16>>,
     pub rq_data: Signal<In, Bits<24>>,
     pub a_we: Signal<Out, Bit>,
     pub a_waddr: Signal<Out, Bits<16>>,
-    pub a_wdata: Signal<Out, Bits<16>>,
+    pub a_wdata: Signal<Out, Bits<KW>>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     act: DFF<Bit>,
@@ -98,20 +207,15 @@ pub struct Embed {
     php: DFF<Bit>,
     lp: DFF<Bit>,
     ip: DFF<Bits<16>>,
-    prod: DFF<Bits<32>>,
     sp: DFF<Bits<8>>,
     v2: DFF<Bit>,
     ph2: DFF<Bit>,
     l2: DFF<Bit>,
     i2: DFF<Bits<16>>,
-    r2: DFF<Bits<16>>,
-    yt: DFF<Bits<16>>,
     v3: DFF<Bit>,
     l3: DFF<Bit>,
     i3: DFF<Bits<16>>,
-    wd3: DFF<Bits<16>>,
-    mul: MulSU16,
-    rsr: Rsr,
+    lanes: Vec<EmbedLane<KW>>,
     idle_start: Signal<Local, Bit>,
     idx: Signal<Local, Bits<16>>,
     ph: Signal<Local, Bit>,
@@ -122,21 +226,16 @@ pub struct Embed {
     base: Signal<Local, Bits<16>>,
     rmask: Signal<Local, Bits<8>>,
     cmask: Signal<Local, Bits<8>>,
-    byte16: Signal<Local, Bits<16>>,
-    p48: Signal<Local, Bits<48>>,
-    sum17: Signal<Local, Bits<17>>,
-    yt17: Signal<Local, Bits<17>>,
-    r17: Signal<Local, Bits<17>>,
+    mult1: Signal<Local, Bits<16>>,
+    wword: Signal<Local, Bits<KW>>,
+    lane_sh: Vec<Constant<Bits<8>>>,
+    lg_k: Constant<Bits<4>>,
     one8: Constant<Bits<8>>,
-    hi16: Constant<Bits<16>>,
-    hi48: Constant<Bits<48>>,
-    hi17: Constant<Bits<17>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
 }
 
-impl Default for Embed {
+impl<const K: usize, const KW: usize, const BW: usize> Default for Embed<K, KW, BW> {
     fn default() -> Self {
+        assert!(K.is_power_of_two() && K <= 16 && KW == 16 * K && BW == 8 * K, "Embed<K, 16 K, 8 K> with K in 1, 2, 4, 8, 16");
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -182,20 +281,15 @@ impl Default for Embed {
             php: Default::default(),
             lp: Default::default(),
             ip: Default::default(),
-            prod: Default::default(),
             sp: Default::default(),
             v2: Default::default(),
             ph2: Default::default(),
             l2: Default::default(),
             i2: Default::default(),
-            r2: Default::default(),
-            yt: Default::default(),
             v3: Default::default(),
             l3: Default::default(),
             i3: Default::default(),
-            wd3: Default::default(),
-            mul: Default::default(),
-            rsr: Default::default(),
+            lanes: (0..K).map(|_| EmbedLane::default()).collect(),
             idle_start: Default::default(),
             idx: Default::default(),
             ph: Default::default(),
@@ -206,34 +300,27 @@ impl Default for Embed {
             base: Default::default(),
             rmask: Default::default(),
             cmask: Default::default(),
-            byte16: Default::default(),
-            p48: Default::default(),
-            sum17: Default::default(),
-            yt17: Default::default(),
-            r17: Default::default(),
+            mult1: Default::default(),
+            wword: Default::default(),
+            lane_sh: (0..K).map(|j| Constant::new(((16 * j) as u64).to_bits())).collect(),
+            lg_k: Constant::new((K.trailing_zeros() as u64).to_bits()),
             one8: Constant::new(1u64.to_bits()),
-            hi16: Constant::new(0xff00u64.to_bits()),
-            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
-            hi17: Constant::new(0x1_0000u64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
     }
 }
 
-impl Logic for Embed {
+impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vp, php, lp, ip, prod, sp, v2,
-            ph2, l2, i2, r2,
-            yt, v3, l3, i3, wd3
+            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vp, php, lp, ip, sp, v2, ph2,
+            l2, i2, v3, l3, i3
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
-        // Slot decode: element k / 2, table k % 2 (0 = wte, 1 = wpe).
-        self.idx.next = self.k.q.val().get_bits::<16>(1);
+        // Slot decode: elements K (k / 2) .., table k % 2 (0 = wte, 1 = wpe).
+        self.idx.next = self.k.q.val().get_bits::<16>(1) << self.lg_k.val();
         self.ph.next = self.k.q.val().get_bit(0);
-        self.last.next = (self.k.q.val() + 1) == (bit_cast::<17, 16>(self.len.val()) << 1);
+        self.last.next = (self.k.q.val() + 1) == ((bit_cast::<17, 16>(self.len.val()) >> self.lg_k.val()) << 1);
         self.row.next = self.tok.val();
         self.base.next = self.wte_base.val();
         if self.ph.val() {
@@ -282,58 +369,34 @@ impl Logic for Embed {
             self.rq2.d.next = true;
             self.k.d.next = 0.into();
         }
-        // Stage 1: the byte arrives; requantise it with its table's mult and shift.
+        // Stage 1: the bytes arrive; each lane requantises its byte with the table's mult and
+        // shift (stage 1b), keeps the wte part and adds the wpe part (stage 2).
         self.v1.d.next = self.run.q.val();
         self.ph1.d.next = self.ph.val();
         self.l1.d.next = self.last.val();
         self.i1.d.next = self.idx.val();
-        self.byte16.next = bit_cast::<16, 8>(self.w_byte.val());
-        if self.w_byte.val().get_bit(7) {
-            self.byte16.next = bit_cast::<16, 8>(self.w_byte.val()) | self.hi16.val();
-        }
-        self.mul.a.next = self.byte16.val();
-        self.mul.b.next = self.mult_t.q.val();
+        self.mult1.next = self.mult_t.q.val();
         self.sp.d.next = self.shift_t.q.val();
         if self.ph1.q.val() {
-            self.mul.b.next = self.mult_p.q.val();
+            self.mult1.next = self.mult_p.q.val();
             self.sp.d.next = self.shift_p.q.val();
         }
-        self.prod.d.next = self.mul.p.val();
         self.vp.d.next = self.v1.q.val();
         self.php.d.next = self.ph1.q.val();
         self.lp.d.next = self.l1.q.val();
         self.ip.d.next = self.i1.q.val();
-        // Stage 1b: the registered product's rounding shift and saturation.
-        self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
-        if self.prod.q.val().get_bit(31) {
-            self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
-        }
-        self.rsr.x.next = self.p48.val();
-        self.rsr.s.next = self.sp.q.val();
         self.v2.d.next = self.vp.q.val();
         self.ph2.d.next = self.php.q.val();
         self.l2.d.next = self.lp.q.val();
         self.i2.d.next = self.ip.q.val();
-        self.r2.d.next = self.rsr.sat.val();
-        // Stage 2: keep the wte part; add the wpe part and saturate.
-        if self.v2.q.val() & !self.ph2.q.val() {
-            self.yt.d.next = self.r2.q.val();
-        }
-        self.yt17.next = bit_cast::<17, 16>(self.yt.q.val());
-        if self.yt.q.val().get_bit(15) {
-            self.yt17.next = bit_cast::<17, 16>(self.yt.q.val()) | self.hi17.val();
-        }
-        self.r17.next = bit_cast::<17, 16>(self.r2.q.val());
-        if self.r2.q.val().get_bit(15) {
-            self.r17.next = bit_cast::<17, 16>(self.r2.q.val()) | self.hi17.val();
-        }
-        self.sum17.next = self.yt17.val() + self.r17.val();
-        self.wd3.d.next = self.sum17.val().get_bits::<16>(0);
-        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
-            self.wd3.d.next = self.pos_sat.val();
-        }
-        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
-            self.wd3.d.next = self.neg_sat.val();
+        self.wword.next = 0.into();
+        for j in 0..K {
+            self.lanes[j].clock.next = self.clock.val();
+            self.lanes[j].wb.next = self.w_byte.val().get_bits::<8>(8 * j);
+            self.lanes[j].mult.next = self.mult1.val();
+            self.lanes[j].s.next = self.sp.q.val();
+            self.lanes[j].keep_t.next = self.v2.q.val() & !self.ph2.q.val();
+            self.wword.next = self.wword.val() | (self.lanes[j].y.val() << self.lane_sh[j].val());
         }
         self.v3.d.next = self.v2.q.val() & self.ph2.q.val();
         self.l3.d.next = self.l2.q.val();
@@ -341,7 +404,7 @@ impl Logic for Embed {
         // Stage 3: the write.
         self.a_we.next = self.v3.q.val();
         self.a_waddr.next = self.dst.val() + self.i3.q.val();
-        self.a_wdata.next = self.wd3.q.val();
+        self.a_wdata.next = self.wword.val();
         self.done.next = (self.v3.q.val() & self.l3.q.val()) | self.zdone.q.val();
         if self.v3.q.val() & self.l3.q.val() {
             self.act.d.next = false;

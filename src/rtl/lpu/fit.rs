@@ -54,7 +54,7 @@ pub const UNFLATTENED_LUT4: u32 = 16329;
 
 /// Multipliers of the vector leaves with Norm at one element per cycle: Embed 2 (word offset,
 /// requant), Norm 2 (its lane's and the snoop's squarer), Sampler 1. Norm with `K` lanes
-/// ([`crate::lpu::LpuConfig::norm_chunk`]) has `K - 1` more.
+/// ([`crate::lpu::LpuConfig::vector_chunk`]) has `K - 1` more.
 pub const VECTOR_MULTIPLIERS: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,7 +86,7 @@ pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) 
     FIXED_LUTS
         + MATVEC_LUTS
         + MATVEC_LUTS_PER_PRODUCT * (rc - 1)
-        + NORM_LANE_LUTS * (c.cfg.norm_chunk() as u32 - 1)
+        + NORM_LANE_LUTS * (c.cfg.vector_chunk() as u32 - 1)
         + ADAPTER_LUTS_PER_ELEMENT * lanes * head_dim
         + ATTENTION_FIXED_LUTS
         + lanes * (ATTENTION_LANE_LUTS + elements * ATTENTION_ELEMENT_LUTS)
@@ -104,7 +104,7 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
     let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
-    let multipliers = r * cc + 2 + ac.multipliers() + VECTOR_MULTIPLIERS + c.cfg.norm_chunk() as u32 - 1;
+    let multipliers = r * cc + 2 + ac.multipliers() + VECTOR_MULTIPLIERS + c.cfg.vector_chunk() as u32 - 1;
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
     let packed = |luts: u32| (luts as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32;

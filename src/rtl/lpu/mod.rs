@@ -45,12 +45,13 @@ pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
     dedup(&adapter_raw(name, ld)?, &[name])
 }
 
-/// The module names of the core of `c` (its Norm: `K` = [`crate::lpu::LpuConfig::norm_chunk`]).
+/// The module names of the core of `c` (its Embed and Norm: `K` =
+/// [`crate::lpu::LpuConfig::vector_chunk`] elements per cycle).
 pub fn core_names(c: &Compiled) -> Result<top::Names> {
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
-    let norm = vector::norm_leaf(c.cfg.norm_chunk());
-    Ok(top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::Leaf::Embed.module(), norm.module(), vector::Leaf::Sampler.module()))
+    let k = c.cfg.vector_chunk();
+    Ok(top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::embed_leaf(k).module(), vector::norm_leaf(k).module(), vector::Leaf::Sampler.module()))
 }
 
 /// The whole core of a compiled model in one file: controller, attention adapter,
@@ -59,12 +60,12 @@ pub fn core_names(c: &Compiled) -> Result<top::Names> {
 pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
-    let norm = vector::norm_leaf(c.cfg.norm_chunk());
+    let k = c.cfg.vector_chunk();
     let n = core_names(c)?;
     let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;
     raw += &adapter_raw(&n.adapter, (ac.lanes * ac.head_dim) as usize)?;
     let mut e = dedup(&raw, &[n.ctl.as_str(), n.adapter.as_str()])?;
-    let leaves = vector::leaves_verilog(&[vector::Leaf::Embed, norm, vector::Leaf::Sampler])?;
+    let leaves = vector::leaves_verilog(&[vector::embed_leaf(k), vector::norm_leaf(k), vector::Leaf::Sampler])?;
     for part in [leaves, matvec::modules(&mv)?, crate::rtl::attention::verilog(&ac)?] {
         e.text.push('\n');
         e.text.push_str(&part.text);

@@ -1,7 +1,7 @@
 //! `Norm`, the vector-unit leaf for [`crate::numeric::rmsnorm`] of `len` scratchpad elements
 //! at `src` into `dst` (`src` may equal `dst`), with the fields of a [`NormConsts`] as inputs,
 //! `K` elements per cycle ([`Norm`]`<K, 16 K>`, `K` a power of two up to 16; the core uses the
-//! scratchpad's chunk width where it divides `n_embd`, [`crate::lpu::LpuConfig::norm_chunk`]).
+//! scratchpad's chunk width where it divides `n_embd`, [`crate::lpu::LpuConfig::vector_chunk`]).
 //! Bit-exact model: [`model`] (which is `numeric::rmsnorm`).
 //!
 //! ```text

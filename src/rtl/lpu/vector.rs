@@ -16,7 +16,11 @@ use crate::rtl::emit::{block_verilog, dedup, emit_block, Emitted};
 /// The leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Leaf {
+    /// Embed with one element per cycle.
     Embed,
+    /// Embed with `K` = 2, 4, 8 or 16 elements per cycle (K bytes per weight read, chunk
+    /// writes), module `llmpu_vu_embed_kK`.
+    EmbedWide(u8),
     /// Norm with one element per cycle (its writes go through the element port).
     Norm,
     /// Norm with `K` = 2, 4, 8 or 16 elements per cycle (word reads, chunk writes), module
@@ -24,6 +28,15 @@ pub enum Leaf {
     NormWide(u8),
     Sampler,
     Add,
+}
+
+/// Embed's width for `k` elements per cycle: [`Leaf::Embed`] for 1, else [`Leaf::EmbedWide`].
+pub fn embed_leaf(k: usize) -> Leaf {
+    if k <= 1 {
+        Leaf::Embed
+    } else {
+        Leaf::EmbedWide(k as u8)
+    }
 }
 
 /// Norm's width for `k` elements per cycle: [`Leaf::Norm`] for 1, else [`Leaf::NormWide`].
@@ -42,6 +55,11 @@ impl Leaf {
     pub fn module(self) -> &'static str {
         match self {
             Leaf::Embed => "llmpu_vu_embed",
+            Leaf::EmbedWide(2) => "llmpu_vu_embed_k2",
+            Leaf::EmbedWide(4) => "llmpu_vu_embed_k4",
+            Leaf::EmbedWide(8) => "llmpu_vu_embed_k8",
+            Leaf::EmbedWide(16) => "llmpu_vu_embed_k16",
+            Leaf::EmbedWide(k) => panic!("Embed with {k} elements per cycle: 1, 2, 4, 8 or 16 are built"),
             Leaf::Norm => "llmpu_vu_norm",
             Leaf::NormWide(2) => "llmpu_vu_norm_k2",
             Leaf::NormWide(4) => "llmpu_vu_norm_k4",
@@ -57,7 +75,8 @@ impl Leaf {
     /// sampler (0 = greedy).
     pub fn cycles(self, len: usize, temp_k: u16) -> u64 {
         match self {
-            Leaf::Embed => embed::cycles(len),
+            Leaf::Embed => embed::cycles(len, 1),
+            Leaf::EmbedWide(k) => embed::cycles(len, k as usize),
             Leaf::Norm => norm::cycles(len, 1),
             Leaf::NormWide(k) => norm::cycles(len, k as usize),
             Leaf::Sampler => sampler::cycles(len, temp_k),
@@ -68,7 +87,12 @@ impl Leaf {
     /// rust-hdl's Verilog of this leaf alone (not deduplicated).
     fn raw(self) -> Result<String> {
         match self {
-            Leaf::Embed => block_verilog(&mut Embed::default(), self.module()),
+            Leaf::Embed => block_verilog(&mut Embed::<1, 16, 8>::default(), self.module()),
+            Leaf::EmbedWide(2) => block_verilog(&mut Embed::<2, 32, 16>::default(), self.module()),
+            Leaf::EmbedWide(4) => block_verilog(&mut Embed::<4, 64, 32>::default(), self.module()),
+            Leaf::EmbedWide(8) => block_verilog(&mut Embed::<8, 128, 64>::default(), self.module()),
+            Leaf::EmbedWide(16) => block_verilog(&mut Embed::<16, 256, 128>::default(), self.module()),
+            Leaf::EmbedWide(k) => Err(crate::error::Error::invalid("embed elements per cycle", k, "allowed: 1, 2, 4, 8 or 16")),
             Leaf::Norm => block_verilog(&mut Norm::<1, 16>::default(), self.module()),
             Leaf::NormWide(2) => block_verilog(&mut Norm::<2, 32>::default(), self.module()),
             Leaf::NormWide(4) => block_verilog(&mut Norm::<4, 64>::default(), self.module()),
@@ -83,10 +107,9 @@ impl Leaf {
     /// This leaf alone, deduplicated, with the standard header (one Verilator build per leaf).
     pub fn verilog(self) -> Result<Emitted> {
         let e = match self {
-            Leaf::Embed => emit_block(&mut Embed::default(), self.module())?,
             Leaf::Sampler => emit_block(&mut Sampler::default(), self.module())?,
             Leaf::Add => emit_block(&mut VecAdd::default(), self.module())?,
-            Leaf::Norm | Leaf::NormWide(_) => dedup(&self.raw()?, &[self.module()])?,
+            Leaf::Embed | Leaf::EmbedWide(_) | Leaf::Norm | Leaf::NormWide(_) => dedup(&self.raw()?, &[self.module()])?,
         };
         Ok(e.with_header(self.module()))
     }
@@ -150,7 +173,8 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
         ]
     };
     match leaf {
-        Leaf::Embed => {
+        Leaf::Embed | Leaf::EmbedWide(_) => {
+            let k = if let Leaf::EmbedWide(k) = leaf { k as u32 } else { 1 };
             p.extend([
                 Port::input("tok", 8, "token id (row of wte)"),
                 Port::input("pos", 8, "position (row of wpe)"),
@@ -166,12 +190,16 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::output("w_en", 1, "weight word read enable"),
                 Port::output("w_addr", 16, "weight word address"),
                 Port::output("w_lane", 8, "lane of the byte wanted from that word"),
-                Port::input("w_byte", 8, "that lane's byte (signed), the cycle after w_en"),
+                Port::input("w_byte", 8 * k, "the bytes (signed) of lanes w_lane + j at [8j +: 8], the cycle after w_en"),
                 Port::output("rq_en", 1, "requant read enable"),
                 Port::output("rq_addr", 16, "requant address"),
                 Port::input("rq_data", 24, "requant word (mult 15..0, shift 21..16), the cycle after rq_en"),
             ]);
-            p.extend(write());
+            if k == 1 {
+                p.extend(write());
+            } else {
+                p.extend(wide(k).into_iter().skip(3));
+            }
         }
         Leaf::Norm | Leaf::NormWide(_) => {
             p.extend([
