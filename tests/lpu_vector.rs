@@ -11,7 +11,7 @@ use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
 use llmpu::rtl::lpu::{embed, norm, sampler, vec_add as add};
 use llmpu::sim::lpu_vector::{
-    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, snoop, Memories, WeightStore,
+    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, snoop, snoop_chunks, Memories, WeightStore,
 };
 use llmpu::sim::{BuildOptions, Model, Sim};
 use rand::{RngExt, SeedableRng};
@@ -211,8 +211,16 @@ fn wide_norm_k_elements_per_cycle_with_and_without_pre() {
                         let src = 1024 + 16 * (runs % 7);
                         let dst = if runs % 2 == 1 { src } else { 4096 + 16 * runs };
                         mem.scratch[src..src + n].copy_from_slice(&x);
-                        if pre {
+                        // pre: the vector's writes snooped as element writes (a MATVEC) in
+                        // even runs, as chunk writes (a wide EMBED or NORM) in odd runs.
+                        if pre && runs % 4 < 2 {
                             snoop(&mut sim, &shuffled(&x, src, &mut rng), runs % 3, runs as u64).unwrap();
+                        } else if pre {
+                            let mut chunks: Vec<Vec<i16>> = x.chunks(k).map(|c| c.to_vec()).collect();
+                            for i in (1..chunks.len()).rev() {
+                                chunks.swap(i, rng.random_range(0..=i));
+                            }
+                            snoop_chunks(&mut sim, &chunks, runs % 3, runs as u64).unwrap();
                         }
                         let r = run(&mut sim, leaf, &norm_inputs(nc, src, dst, n, pre), &mut mem, runs as u64).unwrap();
                         let what = format!("norm K {k} consts {ki} len {n} {class} pre {pre}");
@@ -225,6 +233,16 @@ fn wide_norm_k_elements_per_cycle_with_and_without_pre() {
                 }
             }
         }
+        // The sum really comes from the snooped chunks: other chunks give model_pre's values.
+        let x: Vec<i16> = (0..16).map(|i| (i * 300 - 2000) as i16).collect();
+        let mut w = x.clone();
+        w[3] = 9000;
+        mem.scratch[0..16].copy_from_slice(&x);
+        snoop_chunks(&mut sim, &w.chunks(k).map(|c| c.to_vec()).collect::<Vec<_>>(), 2, 1).unwrap();
+        let r = run(&mut sim, leaf, &norm_inputs(&q.norm, 0, 64, 16, true), &mut mem, 1).unwrap();
+        let got = written(&r, 64, 16);
+        check(&norm::model_pre(&x, &w, &q.norm), &got, "pre norm, other chunks").unwrap();
+        assert!(check(&norm::model(&x, &q.norm), &got, "pre norm").is_err());
         println!("norm K {k}: {runs} runs bit-exact; cycles {} for len 16 ({} with pre)", norm::cycles(16, k), norm::cycles_pre(16, k));
     }
 }

@@ -286,18 +286,28 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
     ]
 }
 
-/// The scratchpad range `(start, len)` an instruction writes completely, once per element,
-/// through the element write port (the one Norm and the Sampler snoop): EMBED's and NORM's
-/// `n_embd` elements when they write one element per cycle ([`LpuConfig::vector_chunk`] 1;
-/// wider they write through the chunk port), MATVEC's rows (from its tensor-table entry in
-/// `table`); `None` for the others.
-pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, usize)> {
+/// The scratchpad range `(start, len)` an instruction writes completely, once per element, and
+/// whether through the chunk port (`true`: EMBED and NORM when they write more than one
+/// element per cycle, [`LpuConfig::vector_chunk`]) or the element port: EMBED's and NORM's
+/// `n_embd` elements, MATVEC's rows (from its tensor-table entry in `table`); `None` for the
+/// others. Norm's snoop watches both ports, the Sampler's only the element port.
+pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, usize, bool)> {
     let n_embd = cfg.model.n_embd;
+    let wide = cfg.vector_chunk() > 1;
     match i.op {
-        Op::Embed => (cfg.vector_chunk() == 1).then_some((i.a as usize, n_embd)),
-        Op::Norm => (cfg.vector_chunk() == 1).then_some((i.b as usize, n_embd)),
-        Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2)),
+        Op::Embed => Some((i.a as usize, n_embd, wide)),
+        Op::Norm => Some((i.b as usize, n_embd, wide)),
+        Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2, false)),
         _ => None,
+    }
+}
+
+/// Whether `i` may take `pre` after an instruction that wrote `w` ([`full_write`]): it wrote
+/// exactly `i`'s source, through a port `i`'s unit watches.
+fn pre_ok(n_embd: usize, i: &Instr, w: Option<(usize, usize, bool)>) -> bool {
+    match (pre_source(n_embd, i), w) {
+        (Some(src), Some((at, n, chunk))) => src == (at, n) && !(chunk && i.op == Op::Sample),
+        _ => false,
     }
 }
 
@@ -315,10 +325,8 @@ fn pre_source(n_embd: usize, i: &Instr) -> Option<(usize, usize)> {
 /// writes (docs/isa.md).
 pub fn mark_pre(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
     for k in 1..p.len() {
-        if let Some(src) = pre_source(cfg.model.n_embd, &p[k]) {
-            if full_write(cfg, table, &p[k - 1]) == Some(src) {
-                p[k].flags |= FLAG_PRE;
-            }
+        if pre_ok(cfg.model.n_embd, &p[k], full_write(cfg, table, &p[k - 1])) {
+            p[k].flags |= FLAG_PRE;
         }
     }
 }
@@ -477,7 +485,7 @@ pub struct Interpreter<'a> {
     /// The program this interpreter runs (`c.program`, or a stage's program in a mesh).
     prog: &'a [Instr],
     /// What the previous instruction wrote completely ([`full_write`]), for [`FLAG_PRE`].
-    last_write: Option<(usize, usize)>,
+    last_write: Option<(usize, usize, bool)>,
 }
 
 impl<'a> Interpreter<'a> {
@@ -552,13 +560,15 @@ impl<'a> Interpreter<'a> {
         let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
         let before = self.last_write.take();
         if let Some(src) = pre_source(e, i).filter(|_| i.flags & FLAG_PRE != 0) {
-            if before != Some(src) {
+            if !pre_ok(e, i, before) {
                 return Err(Error::Mismatch(format!(
                     "{} with the pre flag reads {} elements at {}, but the previous instruction wrote {}",
                     i.op.mnemonic(),
                     src.1,
                     src.0,
-                    before.map_or("no whole vector".to_string(), |(at, n)| format!("{n} elements at {at}"))
+                    before.map_or("no whole vector".to_string(), |(at, n, chunk)| {
+                        format!("{n} elements at {at}{}", if chunk { " through the chunk port" } else { "" })
+                    })
                 )));
             }
         }
@@ -812,10 +822,10 @@ mod tests {
         assert_eq!((lay.h, lay.logits, lay.size), (112, 176, 208));
     }
 
-    /// With one-element Norm writes (1x1) every NORM and SAMPLE of MicroGPT's program gets the
-    /// pre flag; with chunk writes (4x4: 4 elements per cycle, unseen by the snoop) all but the
-    /// NORM right after the embedding's NORM. The interpreter refuses a pre instruction whose
-    /// source the previous instruction did not write completely.
+    /// Every NORM and SAMPLE of MicroGPT's program gets the pre flag, with element writes (1x1)
+    /// and with EMBED and NORM writing chunks (4x4: 4 elements per cycle, which Norm's snoop
+    /// sees and the Sampler's does not). The interpreter refuses a pre instruction whose source
+    /// the previous instruction did not write completely through a port its unit watches.
     #[test]
     fn pre_flags_where_the_source_was_just_written_and_nowhere_else() {
         let q = random_model(2, 3);
@@ -826,14 +836,16 @@ mod tests {
         assert_eq!(pre_of(&c1), vec![true; 2 * 2 + 2]);
         let c = mesh(&q, (1, 1));
         assert_eq!(c.cfg.vector_chunk(), 4);
-        assert_eq!(pre_of(&c), vec![true, false, true, true, true, true]);
-        // The pre flag on that NORM in the 4x4 configuration is refused.
+        assert_eq!(pre_of(&c), vec![true; 2 * 2 + 2]);
+        // A SAMPLE right after a chunk write (a wide NORM of the logits' range) is refused: the
+        // Sampler watches only the element port.
         let mut bad = c.clone();
-        let k = bad.program.iter().enumerate().position(|(k, i)| i.op == Op::Norm && k > 0 && bad.program[k - 1].op == Op::Norm).unwrap();
-        bad.program[k].flags |= FLAG_PRE;
+        let k = bad.program.iter().position(|i| i.op == Op::Sample).unwrap();
+        bad.program[k - 1] = Instr { a: bad.program[k].a, b: bad.program[k].a, ..Instr::new(Op::Norm) };
+        bad.program[k].b = q.cfg.n_embd as u16;
         let mut rng = XorShift32::new(5);
         let e = Interpreter::new(&bad).step(q.cfg.bos(), Some((100, &mut rng))).unwrap_err().to_string();
-        assert!(e.contains("NORM with the pre flag reads 16 elements at") && e.contains("but the previous instruction wrote no whole vector"), "{e}");
+        assert!(e.contains("SAMPLE with the pre flag reads 16 elements at 176, but the previous instruction wrote 16 elements at 176 through the chunk port"), "{e}");
         let mut rng = XorShift32::new(5);
         let run = |c: &Compiled, rng: &mut XorShift32| Interpreter::new(c).step(q.cfg.bos(), Some((100, rng)));
         run(&c, &mut rng).unwrap();

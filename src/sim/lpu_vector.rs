@@ -297,6 +297,39 @@ pub fn snoop(sim: &mut Sim, writes: &[(u16, i16)], noise: usize, seed: u64) -> R
     Ok(plan.len() as u64)
 }
 
+/// Drives the chunk snoop ports of a wide Norm (`sk_we`, `sk_data`, K = `chunks[i].len()`
+/// elements each) as the core does before a `pre` run: `noise` random element writes, an
+/// `sn_clear` pulse, then the chunks in order, one per cycle with random idle cycles between
+/// them (garbage on the data inputs), the last in the cycle just before the next [`run`]'s
+/// start. Returns the cycles driven.
+pub fn snoop_chunks(sim: &mut Sim, chunks: &[Vec<i16>], noise: usize, seed: u64) -> Result<u64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xc4u64);
+    let k = chunks.first().map_or(1, |c| c.len());
+    let words = |v: &[i16]| -> Vec<u32> { v.chunks(2).map(|p| p[0] as u16 as u32 | p.get(1).map_or(0, |&h| (h as u16 as u32) << 16)).collect() };
+    // (clear, element write, chunk write) per cycle.
+    let mut plan: Vec<(bool, bool, Option<&Vec<i16>>)> = (0..noise).map(|_| (false, true, None)).collect();
+    plan.push((true, false, None));
+    for (i, c) in chunks.iter().enumerate() {
+        plan.push((false, false, Some(c)));
+        if i + 1 < chunks.len() {
+            plan.extend((0..rng.random_range(0..3)).map(|_| (false, false, None)));
+        }
+    }
+    for &(clear, elem, chunk) in &plan {
+        sim.set("sn_clear", clear as u64)?;
+        sim.set("sn_we", elem as u64)?;
+        sim.set("sn_data", rng.random::<u16>() as u64)?;
+        sim.set("sk_we", chunk.is_some() as u64)?;
+        let garbage: Vec<i16> = (0..k).map(|_| rng.random()).collect();
+        sim.set_words("sk_data", &words(chunk.unwrap_or(&garbage)))?;
+        sim.tick();
+    }
+    sim.set("sn_clear", 0)?;
+    sim.set("sn_we", 0)?;
+    sim.set("sk_we", 0)?;
+    Ok(plan.len() as u64)
+}
+
 /// The inputs of [`Leaf::Embed`] for `tok` at `pos` with `wte`/`wpe` placed in a store of
 /// `(r, c)` lanes.
 pub fn embed_inputs(q: &QuantModel, wte: Placed, wpe: Placed, (r, c): (usize, usize), tok: usize, pos: usize, dst: usize) -> Vec<(&'static str, u64)> {

@@ -28,21 +28,21 @@
 //! 5. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
 //!    (synchronous) returns to idle.
 //! 6. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
-//! 7. Snoop (the core wires the scratchpad's element write port to `sn_we`, `sn_data` and pulses
-//!    `sn_clear` with every unit's start): Norm squares every element written through that port
-//!    with one more multiplier and keeps `S = sum w^2` over the writes since the last
-//!    `sn_clear` (the first write after a clear restarts the sum). With `K = 1` Norm's own
-//!    writes go through that port; with `K > 1` through the chunk port, which the snoop does
-//!    not see (the compiler sets `pre` only after writers it sees).
-//! 8. With `pre` (the previous instruction wrote exactly `x` through the element port, once
-//!    per element, at least one element, its last write in cycle -1 or earlier): pass 1 is
+//! 7. Snoop (the core wires the scratchpad's element write port to `sn_we`, `sn_data`, its
+//!    chunk write port of K elements to `sk_we`, `sk_data` (K > 1) and pulses `sn_clear` with
+//!    every unit's start; the two ports are never written in the same cycle): Norm squares
+//!    every element written through either port (K squarers: a chunk's K elements, or an
+//!    element write's one) and keeps `S = sum w^2` over the writes since the last `sn_clear`
+//!    (the first write after a clear restarts the sum). Its own writes are included.
+//! 8. With `pre` (the previous instruction wrote exactly `x`, once per element, at least one
+//!    element, its last write in cycle -1 or earlier): pass 1 is
 //!    skipped and `V = eps_term + S`; pass 2 reads `src + K i` in cycle `5 + i`, writes
 //!    `dst + K i` in cycle `7 + i`; `done` in cycle [`cycles_pre`]`(len, K) = n + 6`. The values
 //!    are those of contract 4.
 //!
-//! `K + 1` multipliers of 16 x 16: one per lane (`|x|^2` in pass 1, `|x| * c` in pass 2; lane
+//! `2 K` multipliers of 16 x 16: one per lane (`|x|^2` in pass 1, `|x| * c` in pass 2; lane
 //! 0's also computes the interpolation step and `mant * gain` once per vector) and the
-//! snoop's `|w|^2`.
+//! snoop's K squarers.
 
 use crate::numeric::{rmsnorm, rmsnorm_with_sum, sum_squares, NormConsts, RSQRT_TABLE, TABLE_END};
 use crate::rtl::attention::arith::Rsr;
@@ -179,6 +179,29 @@ impl<const KW: usize> Logic for NormLane<KW> {
     }
 }
 
+/// The snoop's squarer for one element: `sq` is `|x|^2` of the previous cycle (48 bits).
+#[derive(LogicBlock, Default)]
+pub struct SquareLane {
+    pub clock: Signal<In, Clock>,
+    pub x: Signal<In, Bits<16>>,
+    pub sq: Signal<Out, Bits<48>>,
+    r: DFF<Bits<32>>,
+    absx: Signal<Local, Bits<16>>,
+}
+
+impl Logic for SquareLane {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, r);
+        self.absx.next = self.x.val();
+        if self.x.val().get_bit(15) {
+            self.absx.next = !self.x.val() + 1;
+        }
+        self.r.d.next = self.absx.val() * self.absx.val();
+        self.sq.next = bit_cast::<48, 32>(self.r.q.val());
+    }
+}
+
 /// Norm with `K` lanes; `KW = 16 K` is the width of the read and write words.
 #[derive(LogicBlock)]
 pub struct Norm<const K: usize, const KW: usize> {
@@ -199,6 +222,9 @@ pub struct Norm<const K: usize, const KW: usize> {
     /// Snoop: the scratchpad's element write enable and data (every writer's).
     pub sn_we: Signal<In, Bit>,
     pub sn_data: Signal<In, Bits<16>>,
+    /// Snoop: the scratchpad's chunk write enable and data (K elements; tied low with K = 1).
+    pub sk_we: Signal<In, Bit>,
+    pub sk_data: Signal<In, Bits<KW>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
     pub a_rdata: Signal<In, Bits<KW>>,
@@ -239,19 +265,21 @@ pub struct Norm<const K: usize, const KW: usize> {
     snoop: WriteSnoop,
     snv: DFF<Bit>,
     snf: DFF<Bit>,
-    snq: DFF<Bits<32>>,
+    skv: DFF<Bit>,
+    skd: DFF<Bits<KW>>,
     ssq: DFF<Bits<48>>,
     pe1: DFF<Bit>,
     pe2: DFF<Bit>,
     rom_a: ROM<Bits<16>, 8>,
     rom_b: ROM<Bits<16>, 8>,
     lanes: Vec<NormLane<KW>>,
+    sq_lanes: Vec<SquareLane>,
     idle_start: Signal<Local, Bit>,
     lastr: Signal<Local, Bit>,
     rcur: Signal<Local, Bit>,
     kcur: Signal<Local, Bits<17>>,
     lastk: Signal<Local, Bit>,
-    sabs: Signal<Local, Bits<16>>,
+    snsum: Signal<Local, Bits<48>>,
     mp: Signal<Local, Bits<32>>,
     sqsum: Signal<Local, Bits<48>>,
     wword: Signal<Local, Bits<KW>>,
@@ -298,6 +326,8 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             sn_clear: Default::default(),
             sn_we: Default::default(),
             sn_data: Default::default(),
+            sk_we: Default::default(),
+            sk_data: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
             a_rdata: Default::default(),
@@ -338,7 +368,8 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             snoop: Default::default(),
             snv: Default::default(),
             snf: Default::default(),
-            snq: Default::default(),
+            skv: Default::default(),
+            skd: Default::default(),
             ssq: Default::default(),
             pe1: Default::default(),
             pe2: Default::default(),
@@ -347,12 +378,13 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             )),
             rom_b: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(right.map(|v| (v as u64).to_bits()))),
             lanes: (0..K).map(|_| NormLane::default()).collect(),
+            sq_lanes: (0..K).map(|_| SquareLane::default()).collect(),
             idle_start: Default::default(),
             lastr: Default::default(),
             rcur: Default::default(),
             kcur: Default::default(),
             lastk: Default::default(),
-            sabs: Default::default(),
+            snsum: Default::default(),
             mp: Default::default(),
             sqsum: Default::default(),
             wword: Default::default(),
@@ -387,28 +419,38 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s, rsh,
-            lsh, d2, dl2, i2, wv, wl, wi, snv, snf, snq, ssq, pe1, pe2
+            lsh, d2, dl2, i2, wv, wl, wi, snv, snf, skv, skd, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
-        // Snoop: each write (registered, first since a clear or not), squared, summed.
+        // Snoop: each element write or chunk write (registered, first since a clear or not),
+        // its element(s) squared (chunk: one squarer per element; element: squarer 0), summed.
         self.snoop.clock.next = self.clock.val();
         self.snoop.reset.next = self.reset.val();
         self.snoop.clear.next = self.sn_clear.val();
-        self.snoop.we.next = self.sn_we.val();
+        self.snoop.we.next = self.sn_we.val() | self.sk_we.val();
         self.snoop.waddr.next = 0.into();
         self.snoop.wdata.next = self.sn_data.val();
-        self.sabs.next = self.snoop.data.val();
-        if self.snoop.data.val().get_bit(15) {
-            self.sabs.next = !self.snoop.data.val() + 1;
+        self.skv.d.next = self.sk_we.val();
+        self.skd.d.next = self.sk_data.val();
+        self.snsum.next = 0.into();
+        for j in 0..K {
+            self.sq_lanes[j].clock.next = self.clock.val();
+            self.sq_lanes[j].x.next = 0.into();
+            if self.skv.q.val() {
+                self.sq_lanes[j].x.next = self.skd.q.val().get_bits::<16>(16 * j);
+            }
+            self.snsum.next = self.snsum.val() + self.sq_lanes[j].sq.val();
+        }
+        if !self.skv.q.val() {
+            self.sq_lanes[0].x.next = self.snoop.data.val();
         }
         self.snv.d.next = self.snoop.v.val();
         self.snf.d.next = self.snoop.first.val();
-        self.snq.d.next = self.sabs.val() * self.sabs.val();
         if self.snv.q.val() {
-            self.ssq.d.next = self.ssq.q.val() + bit_cast::<48, 32>(self.snq.q.val());
+            self.ssq.d.next = self.ssq.q.val() + self.snsum.val();
             if self.snf.q.val() {
-                self.ssq.d.next = bit_cast::<48, 32>(self.snq.q.val());
+                self.ssq.d.next = self.snsum.val();
             }
         }
         // Read port. Pass 1: K elements in cycle i from the start cycle (not with `pre`).
@@ -575,6 +617,7 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.pe1.d.next = false;
             self.pe2.d.next = false;
             self.snv.d.next = false;
+            self.skv.d.next = false;
             self.d1.d.next = false;
             self.dl1.d.next = false;
             self.sqv.d.next = false;

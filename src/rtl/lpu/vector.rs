@@ -215,6 +215,9 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("sn_we", 1, "snoop: scratchpad write enable"),
                 Port::input("sn_data", 16, "snoop: scratchpad write data"),
             ]);
+            let k = if let Leaf::NormWide(k) = leaf { k as u32 } else { 1 };
+            p.push(Port::input("sk_we", 1, "snoop: scratchpad chunk write enable (K elements; low with K = 1)"));
+            p.push(Port::input("sk_data", 16 * k, "snoop: scratchpad chunk write data"));
             if let Leaf::NormWide(k) = leaf {
                 p.extend(wide(k as u32));
             } else {
