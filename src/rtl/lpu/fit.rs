@@ -26,10 +26,13 @@ use serde::Serialize;
 /// re-measured since 2026-12-03, when the ADD leaf (194) left the core while the matrix unit
 /// gained its accumulate adder and the scratchpad a second read port.
 pub const FIXED_LUTS: u32 = 785 + 1028 + 2392 + 2105 + 194 + 301;
-/// Each further lane of Norm (its multiplier's operand muxes, sign handling and rounding shift):
-/// `llmpu_vu_norm` 2360, `_k2` 3359, `_k4` 5334 SB_LUT4 (yosys 0.23 `synth_ice40 -dsp
-/// -noflatten`, 2026-12-04), (5334 - 2360) / 3.
-pub const NORM_LANE_LUTS: u32 = 991;
+/// Each further lane of Norm (its multiplier's operand muxes, sign handling, rounding shift and
+/// the snoop's squarer): `llmpu_vu_norm` 2381, `_k4` 5772 SB_LUT4 (yosys 0.23 `synth_ice40 -dsp
+/// -noflatten`, 2026-12-04), (5772 - 2381) / 3.
+pub const NORM_LANE_LUTS: u32 = 1130;
+/// Each further lane of Embed (sign extension, rounding shift, saturating add):
+/// `llmpu_vu_embed` 915, `_k4` 2363 SB_LUT4 (same run), (2363 - 915) / 3.
+pub const EMBED_LANE_LUTS: u32 = 483;
 /// Matrix unit at 1x1 (controller 486, accumulator 128, requantiser 656).
 pub const MATVEC_LUTS: u32 = 1270;
 /// Each further product of the matrix unit (adder tree, wider accumulation), from the ECP5
@@ -52,9 +55,9 @@ pub const PACKED_LCS: u32 = 11329;
 /// ... from 16329 SB_LUT4 summed over its blocks synthesised one by one (`-noflatten`).
 pub const UNFLATTENED_LUT4: u32 = 16329;
 
-/// Multipliers of the vector leaves with Norm at one element per cycle: Embed 2 (word offset,
-/// requant), Norm 2 (its lane's and the snoop's squarer), Sampler 1. Norm with `K` lanes
-/// ([`crate::lpu::LpuConfig::vector_chunk`]) has `K - 1` more.
+/// Multipliers of the vector leaves at one element per cycle: Embed 2 (word offset, requant),
+/// Norm 2 (its lane's and the snoop's squarer), Sampler 1. With `K` lanes
+/// ([`crate::lpu::LpuConfig::vector_chunk`]) Embed has `K - 1` more and Norm `2 (K - 1)`.
 pub const VECTOR_MULTIPLIERS: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,7 +89,7 @@ pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) 
     FIXED_LUTS
         + MATVEC_LUTS
         + MATVEC_LUTS_PER_PRODUCT * (rc - 1)
-        + NORM_LANE_LUTS * (c.cfg.vector_chunk() as u32 - 1)
+        + (NORM_LANE_LUTS + EMBED_LANE_LUTS) * (c.cfg.vector_chunk() as u32 - 1)
         + ADAPTER_LUTS_PER_ELEMENT * lanes * head_dim
         + ATTENTION_FIXED_LUTS
         + lanes * (ATTENTION_LANE_LUTS + elements * ATTENTION_ELEMENT_LUTS)
@@ -104,7 +107,7 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
     let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
-    let multipliers = r * cc + 2 + ac.multipliers() + VECTOR_MULTIPLIERS + c.cfg.vector_chunk() as u32 - 1;
+    let multipliers = r * cc + 2 + ac.multipliers() + VECTOR_MULTIPLIERS + 3 * (c.cfg.vector_chunk() as u32 - 1);
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
     let packed = |luts: u32| (luts as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32;
