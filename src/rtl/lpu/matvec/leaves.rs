@@ -349,8 +349,15 @@ impl Logic for Acc {
 /// 1. `prod = sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits
 ///    21..16) and `half = 2^(shift-1)` (0 for shift 0) registered;
 /// 2. `biased = (prod + half) ^ 2^47` registered (the offset makes the arithmetic shift a
-///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing);
-/// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative.
+///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing),
+///    and two masks that depend on the shift only: `mpos = 2^47 >> shift`, `mneg = ones <<
+///    (47 - shift)` (bits 47-shift..47; 0 for shifts of 48 and more, as `mpos`);
+/// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative, computed
+///    without a carry chain: `(biased >> shift) - 2^(47-shift)` is `(biased >> shift) ^ mpos`
+///    for `prod + half >= 0` (its bit 47-shift is set) and `(biased >> shift) ^ mneg` below
+///    (the borrow runs to bit 47), and `sat_i16` tests that bits 47..15 are equal instead of
+///    two 48-bit compares (the subtraction and the compares were on the 4x4 core's ECP5
+///    critical path, docs/lpu.md).
 ///
 /// Together: `y = sat_i16(rshift_round(sum * mult, shift))`, `Requant::apply`; with `acc`
 /// the written value is `sat_i16(res + y)` (the residual add of `Golden::step`).
@@ -371,10 +378,12 @@ pub struct Rq {
     sh: DFF<Bits<8>>,
     biased: DFF<Bits<48>>,
     sh2: DFF<Bits<8>>,
+    mpos: DFF<Bits<48>>,
+    mneg: DFF<Bits<48>>,
     mul: MulQ,
+    upper: Signal<Local, Bits<33>>,
     shamt: Signal<Local, Bits<8>>,
     yy: Signal<Local, Bits<48>>,
-    yb: Signal<Local, Bits<48>>,
     sat: Signal<Local, Bits<16>>,
     base: Signal<Local, Bits<16>>,
     a17: Signal<Local, Bits<17>>,
@@ -382,8 +391,9 @@ pub struct Rq {
     s17: Signal<Local, Bits<17>>,
     one: Constant<Bits<48>>,
     msb: Constant<Bits<48>>,
-    max_b: Constant<Bits<48>>,
-    min_b: Constant<Bits<48>>,
+    ones48: Constant<Bits<48>>,
+    ones33: Constant<Bits<33>>,
+    c47: Constant<Bits<8>>,
     pos_sat: Constant<Bits<16>>,
     neg_sat: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
@@ -409,10 +419,12 @@ impl Default for Rq {
             sh: Default::default(),
             biased: Default::default(),
             sh2: Default::default(),
+            mpos: Default::default(),
+            mneg: Default::default(),
             mul: Default::default(),
+            upper: Default::default(),
             shamt: Default::default(),
             yy: Default::default(),
-            yb: Default::default(),
             sat: Default::default(),
             base: Default::default(),
             a17: Default::default(),
@@ -420,8 +432,9 @@ impl Default for Rq {
             s17: Default::default(),
             one: Constant::new(1u64.to_bits()),
             msb: Constant::new(MSB48.to_bits()),
-            max_b: Constant::new((MSB48 + 32767).to_bits()),
-            min_b: Constant::new((MSB48 - 32768).to_bits()),
+            ones48: Constant::new(((1u64 << 48) - 1).to_bits()),
+            ones33: Constant::new(((1u64 << 33) - 1).to_bits()),
+            c47: Constant::new(47u64.to_bits()),
             pos_sat: Constant::new(0x7fffu64.to_bits()),
             neg_sat: Constant::new(0x8000u64.to_bits()),
             zero16: Constant::new(0u64.to_bits()),
@@ -433,7 +446,7 @@ impl Default for Rq {
 impl Logic for Rq {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, prod, half, sh, biased, sh2);
+        dff_setup!(self, clock, sel, prod, half, sh, biased, sh2, mpos, mneg);
         if self.cap.val() {
             self.sel.d.next = self.h0.val();
         }
@@ -447,15 +460,20 @@ impl Logic for Rq {
         // Stage 2.
         self.biased.d.next = (self.prod.q.val() + self.half.q.val()) ^ self.msb.val();
         self.sh2.d.next = self.sh.q.val();
-        // Stage 3.
-        self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) - (self.msb.val() >> self.sh2.q.val());
-        self.yb.next = self.yy.val() ^ self.msb.val();
-        self.sat.next = self.yy.val().get_bits::<16>(0);
-        if self.yb.val() > self.max_b.val() {
-            self.sat.next = self.pos_sat.val();
+        self.mpos.d.next = self.msb.val() >> self.sh.q.val();
+        self.mneg.d.next = self.ones48.val() << (self.c47.val() - self.sh.q.val());
+        // Stage 3 (bit 47 of `biased` is set for a non-negative `prod + half`).
+        self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) ^ self.mneg.q.val();
+        if self.biased.q.val().get_bit(47) {
+            self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) ^ self.mpos.q.val();
         }
-        if self.yb.val() < self.min_b.val() {
-            self.sat.next = self.neg_sat.val();
+        self.upper.next = self.yy.val().get_bits::<33>(15);
+        self.sat.next = self.yy.val().get_bits::<16>(0);
+        if (self.upper.val() != 0) & (self.upper.val() != self.ones33.val()) {
+            self.sat.next = self.pos_sat.val();
+            if self.yy.val().get_bit(47) {
+                self.sat.next = self.neg_sat.val();
+            }
         }
         self.base.next = self.sat.val();
         if self.relu.val() & self.sat.val().get_bit(15) {
