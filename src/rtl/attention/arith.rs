@@ -11,8 +11,9 @@
 //! | [`Exp2`] | `e = exp2_neg(d)`, d unsigned 16 | `exp2_neg` |
 //! | [`Recip`] | `(mant, sh) = recip(x)`, x unsigned 32 | `recip` |
 //!
-//! Contract: every block is combinational; its outputs equal the numeric function of its inputs
-//! for every input in the stated ranges (checked in Verilator through the whole unit against
+//! Contract: every block except [`Recip`] is combinational; its outputs equal the numeric
+//! function of its inputs for every input in the stated ranges ([`Recip`]: of its input one
+//! cycle earlier) (checked in Verilator through the whole unit against
 //! [`crate::numeric::attention_head`]).
 
 use crate::numeric::{EXP2_TABLE, RECIP_TABLE, TABLE_END};
@@ -181,17 +182,26 @@ impl Logic for Exp2 {
     }
 }
 
-/// `(mant, sh) = recip(x)` for `x > 0`: normalise `x` so its leading one is at bit 31 (five
-/// conditional shifts, `e` = position of the leading one), index [`RECIP_TABLE`] with bits
-/// 30..23, interpolate with bits 22..15 towards the next entry ([`TABLE_END`] after the last),
-/// `sh = 15 + e`.
+/// `(mant, sh) = recip(x)` for `x > 0`, in two pipeline stages: `mant`/`sh` show the reciprocal
+/// of `x` as it was one cycle earlier. Stage 1 normalises `x` so its leading one is at bit 31
+/// (five conditional shifts, `e` = position of the leading one) and looks up [`RECIP_TABLE`] at
+/// bits 30..23 and the difference to the next entry ([`TABLE_END`] after the last; a table of
+/// differences computed here from the same two tables, so no subtraction follows the lookup);
+/// it registers the entry, the difference, the fraction bits 22..15 and `e`. Stage 2
+/// interpolates: `mant = entry - ((diff * frac + 128) >> 8)`, `sh = 15 + e`. (In one stage the
+/// whole chain, normalisation to subtract, was the 4x4 core's ECP5 critical path, docs/lpu.md.)
 #[derive(LogicBlock)]
 pub struct Recip {
+    pub clock: Signal<In, Clock>,
     pub x: Signal<In, Bits<32>>,
     pub mant: Signal<Out, Bits<16>>,
     pub sh: Signal<Out, Bits<8>>,
     rom_a: ROM<Bits<16>, 8>,
-    rom_b: ROM<Bits<16>, 8>,
+    rom_d: ROM<Bits<16>, 8>,
+    a_r: DFF<Bits<16>>,
+    d_r: DFF<Bits<16>>,
+    f_r: DFF<Bits<16>>,
+    e_r: DFF<Bits<8>>,
     n1: Signal<Local, Bits<32>>,
     n2: Signal<Local, Bits<32>>,
     n3: Signal<Local, Bits<32>>,
@@ -202,21 +212,29 @@ pub struct Recip {
     e3: Signal<Local, Bits<8>>,
     e4: Signal<Local, Bits<8>>,
     e5: Signal<Local, Bits<8>>,
-    diff: Signal<Local, Bits<16>>,
-    frac: Signal<Local, Bits<16>>,
     prod: Signal<Local, Bits<32>>,
     step: Signal<Local, Bits<32>>,
 }
 
 impl Default for Recip {
     fn default() -> Self {
-        let right = (1..=256).map(|i| if i == 256 { TABLE_END } else { RECIP_TABLE[i] });
+        // diff[i] = RECIP_TABLE[i] - RECIP_TABLE[i + 1] (TABLE_END after the last), modulo 2^16
+        // as the former 16-bit subtraction of the two lookups computed it.
+        let diff = (0..256).map(|i| {
+            let right = if i == 255 { TABLE_END } else { RECIP_TABLE[i + 1] };
+            (RECIP_TABLE[i] as u16).wrapping_sub(right as u16)
+        });
         Self {
+            clock: Default::default(),
             x: Default::default(),
             mant: Default::default(),
             sh: Default::default(),
             rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(RECIP_TABLE.iter().map(|&v| (v as u64).to_bits()))),
-            rom_b: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(right.map(|v| (v as u64).to_bits()))),
+            rom_d: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(diff.map(|v| (v as u64).to_bits()))),
+            a_r: Default::default(),
+            d_r: Default::default(),
+            f_r: Default::default(),
+            e_r: Default::default(),
             n1: Default::default(),
             n2: Default::default(),
             n3: Default::default(),
@@ -227,8 +245,6 @@ impl Default for Recip {
             e3: Default::default(),
             e4: Default::default(),
             e5: Default::default(),
-            diff: Default::default(),
-            frac: Default::default(),
             prod: Default::default(),
             step: Default::default(),
         }
@@ -238,6 +254,8 @@ impl Default for Recip {
 impl Logic for Recip {
     #[hdl_gen]
     fn update(&mut self) {
+        dff_setup!(self, clock, a_r, d_r, f_r, e_r);
+        // Stage 1: normalise, look up, register.
         self.n1.next = self.x.val();
         self.e1.next = 31.into();
         if self.x.val().get_bits::<16>(16) == 0 {
@@ -269,15 +287,18 @@ impl Logic for Recip {
             self.e5.next = self.e4.val() - 1;
         }
         self.rom_a.address.next = self.n5.val().get_bits::<8>(23);
-        self.rom_b.address.next = self.n5.val().get_bits::<8>(23);
-        self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
-        // The zero extension in its own 16-bit signal: written inside the product, rust-hdl's
+        self.rom_d.address.next = self.n5.val().get_bits::<8>(23);
+        self.a_r.d.next = self.rom_a.data.val();
+        self.d_r.d.next = self.rom_d.data.val();
+        // The zero extension in its own 16-bit register: written inside the product, rust-hdl's
         // `x & 16'hffff` kept yosys (ECP5 flow) from narrowing the operand, and the product took
         // two MULT18X18D instead of one.
-        self.frac.next = bit_cast::<16, 8>(self.n5.val().get_bits::<8>(15));
-        self.prod.next = self.diff.val() * self.frac.val();
+        self.f_r.d.next = bit_cast::<16, 8>(self.n5.val().get_bits::<8>(15));
+        self.e_r.d.next = self.e5.val();
+        // Stage 2: interpolate.
+        self.prod.next = self.d_r.q.val() * self.f_r.q.val();
         self.step.next = (self.prod.val() + 128) >> 8;
-        self.mant.next = self.rom_a.data.val() - self.step.val().get_bits::<16>(0);
-        self.sh.next = self.e5.val() + 15;
+        self.mant.next = self.a_r.q.val() - self.step.val().get_bits::<16>(0);
+        self.sh.next = self.e_r.q.val() + 15;
     }
 }

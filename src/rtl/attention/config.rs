@@ -181,31 +181,34 @@ impl AttentionConfig {
         bits_for(self.chunks())
     }
 
-    /// The constant part of the query latency, `2P + 5` (P = chunks; 7 when P = 1): from the last
+    /// The constant part of the query latency, `2P + 6` (P = chunks; 8 when P = 1): from the last
     /// read of a query, its data (1), the score register (1), the compare and exp register (1),
-    /// the updates of the last position (P), the reciprocal register (1), the division's
+    /// the updates of the last position (P), the reciprocal's two stages (2), the division's
     /// products (P) and the registered product's rounding shift (1), whose last chunk's output
     /// register is `out_valid`.
     pub fn pipeline(&self) -> u32 {
-        2 * self.chunks() + 5
+        2 * self.chunks() + 6
     }
 
     /// Cycles from the acceptance of a query beat to its `out_valid`, for a cache of `len`
-    /// positions: `len * P + 2P + 5` (P = chunks; `len + 7` with all elements per cycle).
+    /// positions: `len * P + 2P + 6` (P = chunks; `len + 8` with all elements per cycle).
     pub fn query_latency(&self, len: u32) -> u32 {
         len * self.chunks() + self.pipeline()
     }
 
-    /// Minimum cycles between two accepted query beats (the unit is busy for `len * P` cycles after one).
+    /// Minimum cycles between two accepted query beats: the unit is busy for `len * P` cycles
+    /// after one, and takes no query in the cycle after that (a kv beat it takes).
     pub fn query_interval(&self, len: u32) -> u32 {
-        len * self.chunks() + 1
+        len * self.chunks() + 2
     }
 
     /// Cycles of one whole token fed back to back, from its first kv beat to its last output
     /// inclusive, with `len` positions cached including its own: per layer `groups` kv beats and
-    /// `groups` queries of `len + 1` cycles each, layer after layer, and the last query's latency.
+    /// `groups` queries [`Self::query_interval`] apart, the last one `len * P + 1` cycles before
+    /// the next layer's kv beats (no gap before a kv beat), layer after layer, and the last
+    /// query's latency: `layers * (groups * (len * P + 3) - 1) + 2P + 6`.
     pub fn token_cycles(&self, len: u32) -> u32 {
-        self.layers * self.groups() * (len * self.chunks() + 2) + self.pipeline()
+        self.layers * (self.groups() * (len * self.chunks() + 3) - 1) + self.pipeline()
     }
 
     /// 16 x 16 multipliers of the unit: per lane and element processed per cycle (E), one for the
@@ -253,16 +256,16 @@ mod tests {
         assert_eq!(c.score_shift(), 12);
         assert_eq!(c.group_width(), 128);
         assert_eq!((c.layer_bits(), c.layer_addr_bits()), (1, 0));
-        assert_eq!(c.token_cycles(3), 2 * 5 + 7);
+        assert_eq!(c.token_cycles(3), 2 * 6 - 1 + 8);
         let c3 = AttentionConfig::try_from(AttentionParams { layers: 3, ..p(4, 4, 16, 2) }).unwrap();
         assert_eq!(c3.top_name(), "llmpu_attention_d4h4t16l2_y3");
         assert_eq!((c3.layer_bits(), c3.layer_addr_bits(), c3.addr_bits()), (2, 2, 7));
-        assert_eq!(c3.token_cycles(3), 3 * 2 * 5 + 7);
-        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 7, 2 * 19, 10));
+        assert_eq!(c3.token_cycles(3), 3 * (2 * 6 - 1) + 8);
+        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 8, 2 * 19, 11));
         let s = AttentionConfig::try_from(AttentionParams { elements_per_cycle: 1, ..p(4, 4, 16, 1) }).unwrap();
         assert_eq!(s.top_name(), "llmpu_attention_d4h4t16l1_e1");
-        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 13, 7));
-        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (25, 13, 4 * 14 + 13));
+        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 14, 7));
+        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (26, 14, 4 * 15 - 1 + 14));
         assert_eq!(bits_for(1), 1);
         assert_eq!(bits_for(17), 5);
     }

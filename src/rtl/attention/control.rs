@@ -8,24 +8,28 @@
 //! `P = p_last + 1` cycles per position, chunk `c` of a position covering elements cE..cE+E-1):
 //! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (every
 //!    `len[y] = 0`) at the first edge with no query running. With `clr = clear || pending`:
-//!    `kv_ready = !busy && !clr && len_kv < t_max`; `q_ready = !busy && !clr && !kv_valid && len_q > 0`
-//!    (an append offered together with a query goes first). `len_out = len_q`.
+//!    `kv_ready = !busy && !clr && len_kv < t_max`; `q_ready = !busy && !gap && !clr && !kv_valid && len_q > 0`
+//!    (an append offered together with a query goes first; `gap` is the cycle right after a
+//!    query's last read, see 3). `len_out = len_q`.
 //! 2. An accepted kv beat raises `we` with `wpos = len_kv` (the top writes address
 //!    `{kv_layer, kv_group, wpos}`); with `kv_last` it also advances `len[kv_layer]`.
 //! 3. An accepted query (`q_en` high for that cycle) stores its layer, group and `n = len_q` and
 //!    makes the unit busy; in cycles `a+1 .. a+nP` it presents `rlay`, `rgrp`, `rpos = j`
 //!    (the top reads address `{rlay, rgrp, rpos}`) for `j = 0 .. n-1`, each for P cycles
-//!    (chunks 0..P-1), and then is idle again (`q_ready` may be high in cycle `a+nP+1`).
+//!    (chunks 0..P-1), and then is idle again: a kv beat may be accepted in cycle `a+nP+1`, a
+//!    query from cycle `a+nP+2` on (the one-cycle `gap` keeps the next query's first updates of
+//!    `acc` and its first rescale after this query's division, which starts one cycle later since
+//!    the reciprocal takes two stages).
 //! 4. The memory data of the read of chunk c is valid one cycle later, with `d_ck = c`
 //!    (`d_ck0` for c = 0); `d_end` marks the last chunk (the score register takes the position
 //!    at its edge; the value memories, read one cycle later, give `v_end` one cycle later). The next cycle the head compares the score with `m` and
 //!    registers the exp (`h_upd`, `h_first` for j = 0); in the P cycles after that (`s_valid`,
 //!    `a_ck` = 0..P-1, `s_first` for j = 0) the elements update, and `l` on chunk 0 (`h_l`).
-//!    For the last position of a query, the cycle after its last chunk registers the reciprocal
-//!    of `l`, then `fin` is high for P cycles (`f_ck` = 0..P-1, `rec_en` low after the first),
+//!    For the last position of a query, the two cycles after its last chunk compute the
+//!    reciprocal of `l` (two stages), then `fin` is high for P cycles (`f_ck` = 0..P-1, `rec_en` low after the first),
 //!    `dfin`/`df_ck` repeat `fin`/`f_ck` one cycle later (the division's rounding shift, after
 //!    its registered product: the output registers take chunk `df_ck` when `dfin`), then
-//!    `out_valid` and `out_group`: `a + nP + 2P + 5`.
+//!    `out_valid` and `out_group`: `a + nP + 2P + 6`.
 //!    A division can meet only updates of the next query's first position (which do not rescale).
 //! 5. `reset` (synchronous) empties the cache of every layer and cancels any query.
 
@@ -106,6 +110,8 @@ pub struct Control {
     al_d: DFF<Bit>,
     ag_d: DFF<Bits<8>>,
     fpend: DFF<Bit>,
+    fpend2: DFF<Bit>,
+    gap: DFF<Bit>,
     fg: DFF<Bits<8>>,
     fact: DFF<Bit>,
     fc: DFF<Bits<8>>,
@@ -197,6 +203,8 @@ impl Default for Control {
             al_d: Default::default(),
             ag_d: Default::default(),
             fpend: Default::default(),
+            fpend2: Default::default(),
+            gap: Default::default(),
             fg: Default::default(),
             fact: Default::default(),
             fc: Default::default(),
@@ -228,7 +236,7 @@ impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fg, fact, fc, fgr, fd, fcd, ov, og,
+            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fpend2, gap, fg, fact, fc, fgr, fd, fcd, ov, og,
             ov2, og2
         );
         for i in 0..MAX_LAYERS {
@@ -250,7 +258,7 @@ impl Logic for Control {
         }
         self.clr.next = self.clear.val() | self.pending.q.val();
         self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len_kv.val() < self.t_max.val());
-        self.q_ok.next = !self.busy.q.val() & !self.clr.val() & !self.kv_valid.val() & self.len_q.val().any();
+        self.q_ok.next = !self.busy.q.val() & !self.gap.q.val() & !self.clr.val() & !self.kv_valid.val() & self.len_q.val().any();
         self.kv_ready.next = self.kv_ok.val();
         self.q_ready.next = self.q_ok.val();
         self.we.next = self.kv_valid.val() & self.kv_ok.val();
@@ -291,6 +299,7 @@ impl Logic for Control {
                 self.busy.d.next = false;
             }
         }
+        self.gap.d.next = self.busy.q.val() & self.last0.val();
         if self.q_valid.val() & self.q_ok.val() {
             self.busy.d.next = true;
             self.j.d.next = self.zero8.val();
@@ -338,8 +347,9 @@ impl Logic for Control {
         self.s_first.next = self.af_d.q.val();
         self.a_ck.next = self.ac_d.q.val();
         self.h_l.next = self.aact_d.q.val() & !self.ac_d.q.val().any();
-        // After the last position's last chunk: one cycle for the reciprocal, P chunks of division.
+        // After the last position's last chunk: two cycles for the reciprocal, P chunks of division.
         self.fpend.d.next = self.aact_d.q.val() & (self.ac_d.q.val() == self.p_last.val()) & self.al_d.q.val();
+        self.fpend2.d.next = self.fpend.q.val();
         self.fg.d.next = self.ag_d.q.val();
         if self.fact.q.val() {
             self.fc.d.next = self.fc.q.val() + self.one8.val();
@@ -347,7 +357,7 @@ impl Logic for Control {
                 self.fact.d.next = false;
             }
         }
-        if self.fpend.q.val() {
+        if self.fpend2.q.val() {
             self.fact.d.next = true;
             self.fc.d.next = self.zero8.val();
             self.fgr.d.next = self.fg.q.val();
@@ -376,6 +386,8 @@ impl Logic for Control {
             self.aact.d.next = false;
             self.aact_d.d.next = false;
             self.fpend.d.next = false;
+            self.fpend2.d.next = false;
+            self.gap.d.next = false;
             self.fact.d.next = false;
             self.fd.d.next = false;
             self.ov.d.next = false;

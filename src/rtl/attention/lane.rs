@@ -19,9 +19,10 @@
 //!    `lupd` (the next one) updates `l` with them, and the element updates (chunks 0..P-1,
 //!    [`AccUnit`]) use them in the P cycles after `valid`. `first` starts a new head (the state
 //!    before it is ignored). Without `valid`/`lupd` the state holds.
-//! 2. `mant`/`shift` show `recip(l)` (`shift = sh - 7`) of `l` as it was one cycle earlier
-//!    (registered, to keep the reciprocal out of the division's path), and hold while `rec_en`
-//!    is low (the chunks of a division after its first).
+//! 2. `mant`/`shift` show `recip(l)` (`shift = sh - 7`) of `l` as it was two cycles earlier
+//!    (the two-stage [`Recip`] and an output register, to keep the reciprocal out of the
+//!    division's path), and hold while `rec_en` is low (the chunks of a division after its
+//!    first): the value then shown is that of `l` one cycle before the last `rec_en` cycle.
 //! 3. `fin` never comes with a rescale (`gt`, which needs `valid` without `first`): the
 //!    accumulator's one 32 x 16 multiplier serves both. A cycle with `fin` gives
 //!    `sat_i16(rshift_round(acc * mant, shift))`, which is `OnlineSoftmax::finish`, on `div`
@@ -218,7 +219,9 @@ impl Logic for HeadState {
         if self.lupd.val() {
             self.l.d.next = self.base.val() + bit_cast::<32, 16>(self.p_r.q.val());
         }
-        // The reciprocal of l, registered: one cycle after the last update it is ready.
+        // The reciprocal of l (two stages) and its output register: two cycles after the last
+        // update it is ready.
+        self.rec.clock.next = self.clock.val();
         self.rec.x.next = self.l.q.val();
         if self.rec_en.val() {
             self.mant_r.d.next = self.rec.mant.val();

@@ -51,7 +51,7 @@ pub fn ports(cfg: &AttentionConfig) -> Vec<Port> {
         Port::input("kv_k", w, &format!("keys of the group: {lay}")),
         Port::input("kv_v", w, &format!("values of the group: {lay}")),
         Port::input("q_valid", 1, "a query beat (one head group) is offered"),
-        Port::output("q_ready", 1, "a query beat is accepted: no query running, clear and kv_valid low, cache_len > 0"),
+        Port::output("q_ready", 1, "a query beat is accepted: no query running and none ended in the previous cycle, clear and kv_valid low, cache_len > 0"),
         Port::input("q_group", gb, "head group of the query beat"),
         Port::input("q_layer", yb, &layer_doc("query: attends to that layer's cache; cache_len shows its length")),
         Port::input("q_in", w, &format!("queries of the group: {lay}")),

@@ -19,8 +19,8 @@
 //! 2. Greedy (`temp_k = 0`): reads `src + i` in cycle `i`; `done` in cycle `len + 1`; no random
 //!    number is drawn.
 //! 3. Temperature: reads `src + i` in cycle `i` and again in cycle `len + i`; one xorshift32
-//!    step in cycle `2 len + 3`; the search takes `ceil(log2 len)` cycles; `done` in cycle
-//!    `2 len + 6 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
+//!    step in cycle `2 len + 4`; the search takes `ceil(log2 len)` cycles; `done` in cycle
+//!    `2 len + 7 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
 //!    to `done`.
 //! 4. `token` holds the result from `done` until the next `start`.
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
@@ -33,7 +33,7 @@
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
-//!    snooped one): reads `src + i` in cycle `1 + i`, `done` in cycle `len + 7 + ceil(log2 len)`.
+//!    snooped one): reads `src + i` in cycle `1 + i`, `done` in cycle `len + 8 + ceil(log2 len)`.
 //!    [`cycles_pre`] gives both. The token and the random numbers are those of contract 2-3.
 //!
 //! One 16 x 16 multiplier, shared in time: `|l_i| * temp_k` (negated for negative logits) in
@@ -44,7 +44,7 @@ use crate::rtl::attention::arith::{Exp2, Rsr};
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
-/// Cycles from `start` (cycle 0) to `done`: `len + 1` greedy, `2 len + 6 + ceil(log2 len)`
+/// Cycles from `start` (cycle 0) to `done`: `len + 1` greedy, `2 len + 7 + ceil(log2 len)`
 /// with a temperature.
 pub fn cycles(len: usize, temp_k: u16) -> u64 {
     if len == 0 {
@@ -52,19 +52,19 @@ pub fn cycles(len: usize, temp_k: u16) -> u64 {
     } else if temp_k == 0 {
         len as u64 + 1
     } else {
-        2 * len as u64 + 6 + search_steps(len)
+        2 * len as u64 + 7 + search_steps(len)
     }
 }
 
 /// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8): 2 greedy,
-/// `len + 7 + ceil(log2 len)` with a temperature.
+/// `len + 8 + ceil(log2 len)` with a temperature.
 pub fn cycles_pre(len: usize, temp_k: u16) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         2
     } else {
-        len as u64 + 7 + search_steps(len)
+        len as u64 + 8 + search_steps(len)
     }
 }
 
@@ -182,6 +182,10 @@ pub struct Sampler {
     zi: DFF<Bits<16>>,
     zr: DFF<Bits<32>>,
     zmax: DFF<Bits<32>>,
+    ev: DFF<Bit>,
+    el: DFF<Bit>,
+    ei: DFF<Bits<16>>,
+    ez: DFF<Bits<16>>,
     sum: DFF<Bits<32>>,
     t1: DFF<Bit>,
     t2: DFF<Bit>,
@@ -279,6 +283,10 @@ impl Default for Sampler {
             zi: Default::default(),
             zr: Default::default(),
             zmax: Default::default(),
+            ev: Default::default(),
+            el: Default::default(),
+            ei: Default::default(),
+            ez: Default::default(),
             sum: Default::default(),
             t1: Default::default(),
             t2: Default::default(),
@@ -337,7 +345,7 @@ impl Logic for Sampler {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax,
+            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei, ez,
             sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj
         );
         // Snoop: the largest written value and the lowest address holding it.
@@ -482,18 +490,24 @@ impl Logic for Sampler {
         self.zl.d.next = self.pl.q.val();
         self.zi.d.next = self.pi.q.val();
         self.zr.d.next = self.rsr.y.val().get_bits::<32>(0);
-        // Stage E: pass 1 the max, pass 2 p_i and the running sum into the memory.
+        // Stage D: pass 1 the max; pass 2 the difference zmax - z_i, clamped to 16 bits, registered
+        // (the pass-1 maximum is final when pass 2's first score gets here).
         self.dz.next = self.zmax.q.val() - self.zr.q.val();
-        self.exp.d.next = self.dz.val().get_bits::<16>(0);
+        self.ez.d.next = self.dz.val().get_bits::<16>(0);
         if self.dz.val().get_bits::<16>(16) != 0 {
-            self.exp.d.next = self.ones16.val();
+            self.ez.d.next = self.ones16.val();
         }
+        self.ev.d.next = self.zv.q.val() & self.zp2.q.val();
+        self.el.d.next = self.zl.q.val();
+        self.ei.d.next = self.zi.q.val();
+        // Stage E: pass 2 p_i and the running sum into the memory.
+        self.exp.d.next = self.ez.q.val();
         self.nsum.next = self.sum.q.val() + bit_cast::<32, 16>(self.exp.e.val());
-        if self.zi.q.val() == 0 {
+        if self.ei.q.val() == 0 {
             self.nsum.next = bit_cast::<32, 16>(self.exp.e.val());
         }
-        self.ram.we.next = self.zv.q.val() & self.zp2.q.val();
-        self.ram.waddr.next = self.zi.q.val().get_bits::<8>(0);
+        self.ram.we.next = self.ev.q.val();
+        self.ram.waddr.next = self.ei.q.val().get_bits::<8>(0);
         self.ram.wdata.next = self.nsum.val();
         if self.zv.q.val()
             & !self.zp2.q.val()
@@ -501,11 +515,11 @@ impl Logic for Sampler {
         {
             self.zmax.d.next = self.zr.q.val();
         }
-        if self.zv.q.val() & self.zp2.q.val() {
+        if self.ev.q.val() {
             self.sum.d.next = self.nsum.val();
         }
         // The random number and the target: lo half, then hi half of r * sum.
-        self.t1.d.next = self.zv.q.val() & self.zp2.q.val() & self.zl.q.val();
+        self.t1.d.next = self.ev.q.val() & self.el.q.val();
         self.t2.d.next = self.t1.q.val();
         if self.t1.q.val() {
             self.rng.d.next = self.x3.val();
@@ -559,6 +573,7 @@ impl Logic for Sampler {
             self.gdone.d.next = false;
             self.pv.d.next = false;
             self.zv.d.next = false;
+            self.ev.d.next = false;
             self.t1.d.next = false;
             self.t2.d.next = false;
             self.prime.d.next = false;

@@ -68,7 +68,11 @@ pub fn rom_module(name: &str, width: usize, words: &[String], registered: bool) 
 /// `k_waddr` a multiple of `k`, element `k_waddr + j` from `k_wdata[16j +: 16]`; the two write
 /// ports are never used in the same cycle). The two read ports are independent: an
 /// accumulating matrix product reads its destination elements while it reads the next tile's
-/// `x` words. No reset; contents undefined until written.
+/// `x` words. A read sees every write of an earlier cycle and not that of its own cycle. For
+/// fmax the write is registered (per bank: enable, word, data) and reaches the memory one cycle
+/// after its port cycle; in that cycle a read of the same word of that bank takes the registered
+/// data instead of the memory's (forwarding), so readers see what they saw before. No reset;
+/// contents undefined until written.
 pub fn spad_module(name: &str, c: usize, k: usize, words: usize) -> String {
     let lg = c.trailing_zeros() as usize;
     let lgk = k.trailing_zeros() as usize;
@@ -84,7 +88,7 @@ pub fn spad_module(name: &str, c: usize, k: usize, words: usize) -> String {
     for b in 0..c {
         let sel = if lg == 0 { "1'b1".to_string() } else { format!("(a_waddr[{}:0] == {lg}'d{b})", lg - 1) };
         let ksel = if lgk == lg { "1'b1".to_string() } else { format!("(k_waddr[{}:{lgk}] == {}'d{})", lg - 1, lg - lgk, b >> lgk) };
-        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rd{b};\nreg [15:0] re{b};", words - 1);
+        let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rm{b};\nreg [15:0] ra{b};", words - 1);
         let _ = writeln!(
             s,
             "wire we{b} = (a_we && {sel}) || (k_we && {ksel});\nwire [{a1}:0] wa{b} = a_we ? {wa} : {wk};\nwire [15:0] wd{b} = a_we ? a_wdata : k_wdata[{lane}:{lane0}];",
@@ -94,12 +98,21 @@ pub fn spad_module(name: &str, c: usize, k: usize, words: usize) -> String {
             lane = (b % k) * 16 + 15,
             lane0 = (b % k) * 16
         );
+        // The write registered (pw, pa, pd), the memory written one cycle later; a read of the
+        // pending word in that cycle takes pd instead (fs / fe, fd), so readers see each write
+        // from the cycle after its port cycle, as without the register.
         let _ = writeln!(
             s,
-            "always @(posedge clock) begin\n    if (we{b}) mem{b}[wa{b}] <= wd{b};\n    rd{b} <= mem{b}[s_addr[{}:0]];\n    re{b} <= mem{b}[{}];\nend",
-            ab - 1,
-            word("a_raddr")
+            "reg pw{b};\nreg [{a1}:0] pa{b};\nreg [15:0] pd{b};\nreg fs{b};\nreg fe{b};\nreg [15:0] fd{b};\ninitial pw{b} = 1'b0;",
+            a1 = ab - 1
         );
+        let _ = writeln!(
+            s,
+            "always @(posedge clock) begin\n    pw{b} <= we{b};\n    pa{b} <= wa{b};\n    pd{b} <= wd{b};\n    if (pw{b}) mem{b}[pa{b}] <= pd{b};\n    rm{b} <= mem{b}[{sa}];\n    ra{b} <= mem{b}[{ra}];\n    fs{b} <= pw{b} && (pa{b} == {sa});\n    fe{b} <= pw{b} && (pa{b} == {ra});\n    fd{b} <= pd{b};\nend",
+            sa = format!("s_addr[{}:0]", ab - 1),
+            ra = word("a_raddr")
+        );
+        let _ = writeln!(s, "wire [15:0] rd{b} = fs{b} ? fd{b} : rm{b};\nwire [15:0] re{b} = fe{b} ? fd{b} : ra{b};");
     }
     let cat: Vec<String> = (0..c).rev().map(|b| format!("rd{b}")).collect();
     let _ = writeln!(s, "assign s_data = {{{}}};", cat.join(", "));

@@ -7,10 +7,11 @@
 //! Cycle contract (start pulse in cycle 0; `P = max(chunks, R)`; tile `t` has `R_t` rows):
 //! 1. [`Ctrl`] issues the word reads of tile `t`, chunk `k` (`w_en`, `s_en`) in cycle
 //!    `1 + t*P + k`, `k < chunks`; cycles `1 + t*P + chunks .. 1 + (t+1)*P - 1` issue nothing.
-//! 2. The data of a read arrives the cycle after; in that cycle `v` is high (`first` for chunk
+//! 2. The data of a read arrives the cycle after and the top registers it (weight bytes and `x`
+//!    words, before the multipliers); in the cycle after that `v` is high (`first` for chunk
 //!    0, `last` for chunk `chunks-1`) and every [`Acc`] adds its row's `C` products. With
 //!    `last` the complete sum goes straight into the row's hold register (edge ending cycle
-//!    `L_t = 1 + t*P + chunks`).
+//!    `L_t = 2 + t*P + chunks`).
 //! 3. In cycles `L_t + 1 + i`, `i < R_t`, `cap` is high: the hold registers shift by one row
 //!    towards row 0 and [`Rq`] captures row `i`'s sum (`h0`); `rq_en` reads its requant word.
 //!    Since `P >= R`, the next tile's sums reach the hold registers at the earliest at the edge
@@ -66,6 +67,9 @@ pub struct Ctrl {
     v1: DFF<Bit>,
     f1: DFF<Bit>,
     l1: DFF<Bit>,
+    v2: DFF<Bit>,
+    f2: DFF<Bit>,
+    l2: DFF<Bit>,
     lrow: DFF<Bits<16>>,
     qrow: DFF<Bits<16>>,
     qend: DFF<Bits<16>>,
@@ -126,6 +130,9 @@ impl Default for Ctrl {
             v1: Default::default(),
             f1: Default::default(),
             l1: Default::default(),
+            v2: Default::default(),
+            f2: Default::default(),
+            l2: Default::default(),
             lrow: Default::default(),
             qrow: Default::default(),
             qend: Default::default(),
@@ -151,7 +158,7 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
         // Issue side: tile after tile, chunks reads then P - chunks idle cycles.
         self.per.next = self.chunks.val();
         if self.rr.val() > self.chunks.val() {
@@ -175,13 +182,17 @@ impl Logic for Ctrl {
                 }
             }
         }
-        // Data side: the flags one cycle after the read.
+        // Data side: the flags two cycles after the read (the data arrives after one and is
+        // registered in the top before the multipliers).
         self.v1.d.next = self.issue.val();
         self.f1.d.next = self.k.q.val() == self.zero.val();
         self.l1.d.next = (self.k.q.val() + self.one.val()) == self.chunks.val();
-        self.v.next = self.v1.q.val();
-        self.first.next = self.f1.q.val();
-        self.last.next = self.l1.q.val();
+        self.v2.d.next = self.v1.q.val();
+        self.f2.d.next = self.f1.q.val();
+        self.l2.d.next = self.l1.q.val();
+        self.v.next = self.v2.q.val();
+        self.first.next = self.f2.q.val();
+        self.last.next = self.l2.q.val();
         // Requant side: rows qrow .. qend-1 of the latched tile, one per cycle.
         self.lend.next = self.lrow.q.val() + self.rr.val();
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
@@ -191,7 +202,7 @@ impl Logic for Ctrl {
         if self.qact.val() {
             self.qrow.d.next = self.qrow.q.val() + self.one.val();
         }
-        if self.v1.q.val() & self.l1.q.val() {
+        if self.v2.q.val() & self.l2.q.val() {
             self.lrow.d.next = self.lend.val();
             self.qrow.d.next = self.lrow.q.val();
             self.qend.d.next = self.lend.val();
@@ -231,6 +242,7 @@ impl Logic for Ctrl {
             self.run.d.next = false;
             self.bsy.d.next = false;
             self.v1.d.next = false;
+            self.v2.d.next = false;
             self.qrow.d.next = self.zero.val();
             self.qend.d.next = self.zero.val();
             self.c1.d.next = false;
@@ -337,8 +349,15 @@ impl Logic for Acc {
 /// 1. `prod = sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits
 ///    21..16) and `half = 2^(shift-1)` (0 for shift 0) registered;
 /// 2. `biased = (prod + half) ^ 2^47` registered (the offset makes the arithmetic shift a
-///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing);
-/// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative.
+///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing),
+///    and two masks that depend on the shift only: `mpos = 2^47 >> shift`, `mneg = ones <<
+///    (47 - shift)` (bits 47-shift..47; 0 for shifts of 48 and more, as `mpos`);
+/// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative, computed
+///    without a carry chain: `(biased >> shift) - 2^(47-shift)` is `(biased >> shift) ^ mpos`
+///    for `prod + half >= 0` (its bit 47-shift is set) and `(biased >> shift) ^ mneg` below
+///    (the borrow runs to bit 47), and `sat_i16` tests that bits 47..15 are equal instead of
+///    two 48-bit compares (the subtraction and the compares were on the 4x4 core's ECP5
+///    critical path, docs/lpu.md).
 ///
 /// Together: `y = sat_i16(rshift_round(sum * mult, shift))`, `Requant::apply`; with `acc`
 /// the written value is `sat_i16(res + y)` (the residual add of `Golden::step`).
@@ -359,10 +378,12 @@ pub struct Rq {
     sh: DFF<Bits<8>>,
     biased: DFF<Bits<48>>,
     sh2: DFF<Bits<8>>,
+    mpos: DFF<Bits<48>>,
+    mneg: DFF<Bits<48>>,
     mul: MulQ,
+    upper: Signal<Local, Bits<33>>,
     shamt: Signal<Local, Bits<8>>,
     yy: Signal<Local, Bits<48>>,
-    yb: Signal<Local, Bits<48>>,
     sat: Signal<Local, Bits<16>>,
     base: Signal<Local, Bits<16>>,
     a17: Signal<Local, Bits<17>>,
@@ -370,8 +391,9 @@ pub struct Rq {
     s17: Signal<Local, Bits<17>>,
     one: Constant<Bits<48>>,
     msb: Constant<Bits<48>>,
-    max_b: Constant<Bits<48>>,
-    min_b: Constant<Bits<48>>,
+    ones48: Constant<Bits<48>>,
+    ones33: Constant<Bits<33>>,
+    c47: Constant<Bits<8>>,
     pos_sat: Constant<Bits<16>>,
     neg_sat: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
@@ -397,10 +419,12 @@ impl Default for Rq {
             sh: Default::default(),
             biased: Default::default(),
             sh2: Default::default(),
+            mpos: Default::default(),
+            mneg: Default::default(),
             mul: Default::default(),
+            upper: Default::default(),
             shamt: Default::default(),
             yy: Default::default(),
-            yb: Default::default(),
             sat: Default::default(),
             base: Default::default(),
             a17: Default::default(),
@@ -408,8 +432,9 @@ impl Default for Rq {
             s17: Default::default(),
             one: Constant::new(1u64.to_bits()),
             msb: Constant::new(MSB48.to_bits()),
-            max_b: Constant::new((MSB48 + 32767).to_bits()),
-            min_b: Constant::new((MSB48 - 32768).to_bits()),
+            ones48: Constant::new(((1u64 << 48) - 1).to_bits()),
+            ones33: Constant::new(((1u64 << 33) - 1).to_bits()),
+            c47: Constant::new(47u64.to_bits()),
             pos_sat: Constant::new(0x7fffu64.to_bits()),
             neg_sat: Constant::new(0x8000u64.to_bits()),
             zero16: Constant::new(0u64.to_bits()),
@@ -421,7 +446,7 @@ impl Default for Rq {
 impl Logic for Rq {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, prod, half, sh, biased, sh2);
+        dff_setup!(self, clock, sel, prod, half, sh, biased, sh2, mpos, mneg);
         if self.cap.val() {
             self.sel.d.next = self.h0.val();
         }
@@ -435,15 +460,20 @@ impl Logic for Rq {
         // Stage 2.
         self.biased.d.next = (self.prod.q.val() + self.half.q.val()) ^ self.msb.val();
         self.sh2.d.next = self.sh.q.val();
-        // Stage 3.
-        self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) - (self.msb.val() >> self.sh2.q.val());
-        self.yb.next = self.yy.val() ^ self.msb.val();
-        self.sat.next = self.yy.val().get_bits::<16>(0);
-        if self.yb.val() > self.max_b.val() {
-            self.sat.next = self.pos_sat.val();
+        self.mpos.d.next = self.msb.val() >> self.sh.q.val();
+        self.mneg.d.next = self.ones48.val() << (self.c47.val() - self.sh.q.val());
+        // Stage 3 (bit 47 of `biased` is set for a non-negative `prod + half`).
+        self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) ^ self.mneg.q.val();
+        if self.biased.q.val().get_bit(47) {
+            self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) ^ self.mpos.q.val();
         }
-        if self.yb.val() < self.min_b.val() {
-            self.sat.next = self.neg_sat.val();
+        self.upper.next = self.yy.val().get_bits::<33>(15);
+        self.sat.next = self.yy.val().get_bits::<16>(0);
+        if (self.upper.val() != 0) & (self.upper.val() != self.ones33.val()) {
+            self.sat.next = self.pos_sat.val();
+            if self.yy.val().get_bit(47) {
+                self.sat.next = self.neg_sat.val();
+            }
         }
         self.base.next = self.sat.val();
         if self.relu.val() & self.sat.val().get_bit(15) {

@@ -70,6 +70,14 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
         LEAVES.ctrl,
         cfg.lg_c()
     );
+    // The operands registered before the multipliers (the weight store's and the scratchpad's
+    // read data would otherwise run through the products and the adder tree in one cycle).
+    let _ = writeln!(
+        s,
+        "    reg [{}:0] w_q;\n    reg [{}:0] x_q;\n    always @(posedge clock) begin\n        w_q <= w_data;\n        x_q <= s_data;\n    end",
+        r * c * 8 - 1,
+        c * 16 - 1
+    );
     for row in 0..=r {
         let _ = writeln!(s, "    wire [31:0] hold_{row};");
     }
@@ -85,7 +93,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
                 let (sin, sout) = if k % 2 == 0 { ("32'd0".to_string(), format!("p_{row}_{i}")) } else { (format!("p_{row}_{i}"), format!("t_{row}_0_{i}")) };
                 let _ = writeln!(
                     s,
-                    "    {} mac_{row}_{k}(.w(w_data[{}:{}]), .x(s_data[{}:{}]), .sin({sin}), .sout({sout}));",
+                    "    {} mac_{row}_{k}(.w(w_q[{}:{}]), .x(x_q[{}:{}]), .sin({sin}), .sout({sout}));",
                     LEAVES.mac,
                     8 * l + 7,
                     8 * l,
