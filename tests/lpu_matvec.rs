@@ -1,7 +1,8 @@
 //! The matrix unit in Verilator with the weight store of the default model (MicroGPT names):
 //! at every size, the store reads back the model's bytes through the bench, and every tensor
 //! the forward pass multiplies (wq, wk, wv, wo, fc1 with ReLU, fc2, lm_head) on random int16
-//! inputs equals `QTensor::matvec` bit for bit, in exactly the documented number of cycles.
+//! inputs equals `QTensor::matvec` bit for bit, in exactly the documented number of cycles,
+//! writing one row per cycle and, in the wide mode, `W` rows per cycle.
 //! A wrong expected value and a flipped weight bit in the ROM image are both caught.
 
 use llmpu::cli::model::{DEFAULT_MODEL, DEFAULT_MODEL_JSON};
@@ -15,7 +16,9 @@ use llmpu::sim::BuildOptions;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const SIZES: [(u32, u32); 6] = [(1, 1), (2, 2), (4, 4), (8, 8), (2, 8), (8, 2)];
+/// `R x C` and `W`, the rows the wide mode writes per cycle (the processing unit's choice at
+/// the square sizes: its scratchpad chunk, at most R).
+const SIZES: [(u32, u32, u32); 6] = [(1, 1, 1), (2, 2, 2), (4, 4, 4), (8, 8, 4), (2, 8, 2), (8, 2, 2)];
 const TENSORS: [(&str, bool); 7] = [
     ("layer0.attn_wq", false),
     ("layer0.attn_wk", false),
@@ -65,8 +68,8 @@ fn random_x(rng: &mut ChaCha8Rng, n: usize, mag: i32) -> Vec<i16> {
 fn every_tensor_at_every_size_equals_the_model() {
     let q = model();
     let mut table = String::from("size | tensor | rows x cols | tiles x chunks | cycles\n");
-    for (r, c) in SIZES {
-        let cfg = MatvecConfig::new(r, c).unwrap();
+    for (r, c, w) in SIZES {
+        let cfg = MatvecConfig::wide(r, c, w).unwrap();
         let store = Store::build(&q, r, c).unwrap();
         let m = build(&cfg, &store);
         let seed = 1000 + (r * 100 + c) as u64;
@@ -90,34 +93,46 @@ fn every_tensor_at_every_size_equals_the_model() {
             let mut last_cycles = 0;
             for (i, x) in xs.iter().enumerate() {
                 let s = scratch(&mut rng, x);
-                let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, false).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
+                let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, false, false).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
                 bench::check(&cfg, &t, &expected(qt, x, relu), &p).unwrap_or_else(|e| panic!("seed {seed} vector {i}: {e}"));
                 // Accumulating into the random int16 garbage at DST (saturating sums included).
-                let pa = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, true).unwrap_or_else(|e| panic!("seed {seed} vector {i} acc: {e}"));
+                let pa = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, true, false).unwrap_or_else(|e| panic!("seed {seed} vector {i} acc: {e}"));
                 let want = accumulate(&s[DST..DST + t.rows], &expected(qt, x, relu));
                 bench::check(&cfg, &t, &want, &pa).unwrap_or_else(|e| panic!("seed {seed} vector {i} acc: {e}"));
                 assert_eq!(pa.cycles, p.cycles, "acc takes no extra cycle");
+                // The wide mode (rows a multiple of W): the same values, W rows per write.
+                if t.rows % w as usize == 0 {
+                    for acc in [false, true] {
+                        let pw = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, relu, acc, true).unwrap_or_else(|e| panic!("seed {seed} vector {i} wide acc {acc}: {e}"));
+                        let want = if acc { accumulate(&s[DST..DST + t.rows], &expected(qt, x, relu)) } else { expected(qt, x, relu) };
+                        bench::check(&cfg, &t, &want, &pw).unwrap_or_else(|e| panic!("seed {seed} vector {i} wide acc {acc}: {e}"));
+                    }
+                }
                 // Without ReLU too, on one vector, so both settings of the flag are covered.
                 if i == 0 {
-                    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, !relu, false).unwrap();
+                    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, !relu, false, false).unwrap();
                     bench::check(&cfg, &t, &expected(qt, x, !relu), &p).unwrap_or_else(|e| panic!("seed {seed} relu {}: {e}", !relu));
                 }
                 last_cycles = p.cycles;
             }
-            table += &format!("{r}x{c} | {name} | {} x {} | {} x {} | {last_cycles}\n", t.rows, t.cols, t.tiles, t.chunks);
+            let wide = if t.rows % w as usize == 0 { llmpu::rtl::lpu::matvec::cycles(&cfg, t.rows, t.chunks, true).to_string() } else { "-".into() };
+            table += &format!("{r}x{c} w{w} | {name} | {} x {} | {} x {} | {last_cycles} | wide {wide}\n", t.rows, t.cols, t.tiles, t.chunks);
         }
         // wq, wk and wv as one product (48 rows, one x): the model's three outputs back to back.
         let f = store.map.fuse(&["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"]).unwrap();
         let x = random_x(&mut rng, f.cols, 32768);
         let want: Vec<i16> = ["layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv"].iter().flat_map(|n| expected(qtensor(&q, n), &x, false)).collect();
-        let p = bench::run(&mut sim, &cfg, &f, &scratch(&mut rng, &x), SRC, DST, false, false).unwrap();
+        let sf = scratch(&mut rng, &x);
+        let p = bench::run(&mut sim, &cfg, &f, &sf, SRC, DST, false, false, false).unwrap();
         bench::check(&cfg, &f, &want, &p).unwrap_or_else(|e| panic!("seed {seed} fused: {e}"));
+        let pw = bench::run(&mut sim, &cfg, &f, &sf, SRC, DST, false, false, true).unwrap();
+        bench::check(&cfg, &f, &want, &pw).unwrap_or_else(|e| panic!("seed {seed} fused wide: {e}"));
         // A reset in the middle of a product stops it; the next product is exact.
         let t = store.tensor("layer0.mlp_fc1").unwrap().clone();
         abort_with_reset(&mut sim, &t, 9);
-        let pr = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true, false).unwrap();
+        let pr = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true, false, w > 1).unwrap();
         bench::check(&cfg, &t, &expected(qtensor(&q, "layer0.mlp_fc1"), &x[..16], true), &pr).unwrap_or_else(|e| panic!("seed {seed} after reset: {e}"));
-        table += &format!("{r}x{c} | wq+wk+wv fused | {} x {} | {} x {} | {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles);
+        table += &format!("{r}x{c} w{w} | wq+wk+wv fused | {} x {} | {} x {} | {} | wide {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles, pw.cycles);
     }
     eprintln!("{table}");
 }
@@ -139,7 +154,7 @@ fn abort_with_reset(sim: &mut Sim, t: &map::Placement, after: usize) {
     sim.set("reset", 0).unwrap();
     for _ in 0..8 {
         sim.eval();
-        for n in ["busy", "done", "mv_w_en", "mv_rq_en", "s_en", "a_we", "a_ren"] {
+        for n in ["busy", "done", "mv_w_en", "mv_rq_en", "s_en", "a_we", "k_we", "a_ren"] {
             assert_eq!(sim.get(n).unwrap(), 0, "{n} after reset");
         }
         sim.tick();
@@ -163,7 +178,7 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     // The good store: equal; with one expected value off by one, the check names it.
     let mut sim = build(&cfg, &store).sim(5);
     reset(&mut sim);
-    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false).unwrap();
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false, false).unwrap();
     bench::check(&cfg, &t, &want, &p).unwrap();
     let mut wrong = want.clone();
     wrong[3] = wrong[3].wrapping_add(1);
@@ -188,7 +203,7 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     );
     // An accumulating product is checked against the sums, not the plain products: the plain
     // model's values fail it (the old destination contents are random, so rows differ).
-    let pa = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, true).unwrap();
+    let pa = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, true, false).unwrap();
     let sums = accumulate(&s[DST..DST + t.rows], &want);
     bench::check(&cfg, &t, &sums, &pa).unwrap();
     assert!(bench::check(&cfg, &t, &want, &pa).unwrap_err().to_string().contains("row(s) differ"));
@@ -204,7 +219,7 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
     bad.image.banks[lane / g].words[addr] ^= 1 << (8 * (lane % g) + 6);
     let mut sim = build(&cfg, &bad).sim(6);
     reset(&mut sim);
-    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false).unwrap();
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false, false).unwrap();
     let e = bench::check(&cfg, &t, &want, &p).unwrap_err().to_string();
     assert_eq!(e, format!("simulation mismatch: layer0.attn_wq on llmpu_mv_r2c2: row 5 is {}, the model has {}; 1 row(s) differ", p.y[5], want[5]));
     // The readback of the same build names the flipped weight.
@@ -216,12 +231,12 @@ fn a_wrong_expected_value_and_a_flipped_weight_bit_are_caught() {
 #[test]
 fn the_unit_is_lint_clean_at_several_sizes() {
     let tmp = tempfile::tempdir().unwrap();
-    for (r, c) in [(1, 1), (4, 4), (2, 8), (16, 16)] {
-        let cfg = MatvecConfig::new(r, c).unwrap();
+    for (r, c, w) in [(1, 1, 1), (4, 4, 1), (4, 4, 4), (2, 8, 2), (8, 8, 4), (16, 16, 4)] {
+        let cfg = MatvecConfig::wide(r, c, w).unwrap();
         let f = tmp.path().join(format!("{}.v", cfg.top_name()));
         std::fs::write(&f, llmpu::rtl::lpu::matvec::verilog(&cfg).unwrap().text).unwrap();
-        llmpu::rtl::lint::lint_verilator(&[f.clone()], &cfg.top_name()).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
-        llmpu::rtl::lint::lint_yosys(&[f], &cfg.top_name()).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
+        llmpu::rtl::lint::lint_verilator(&[f.clone()], &cfg.top_name()).unwrap_or_else(|e| panic!("{r}x{c} w{w}: {e}"));
+        llmpu::rtl::lint::lint_yosys(&[f], &cfg.top_name()).unwrap_or_else(|e| panic!("{r}x{c} w{w}: {e}"));
     }
 }
 
@@ -231,4 +246,56 @@ fn generated_top_snapshot() {
     let text = llmpu::rtl::lpu::matvec::verilog(&cfg).unwrap().text;
     let top = &text[text.find("module llmpu_mv_r2c2(").unwrap()..];
     insta::assert_snapshot!("mv_r2c2_top", top);
+    let cfg = MatvecConfig::wide(4, 2, 2).unwrap();
+    let text = llmpu::rtl::lpu::matvec::verilog(&cfg).unwrap().text;
+    let top = &text[text.find("module llmpu_mv_r4c2w2(").unwrap()..];
+    insta::assert_snapshot!("mv_r4c2w2_top", top);
+}
+
+/// The wide mode against the same checks: a wrong expected value, a wrong cycle count and a
+/// missing write group are caught; a flipped requant bit changes the rows of its group's lane.
+#[test]
+fn the_wide_mode_catches_wrong_values() {
+    let q = model();
+    let cfg = MatvecConfig::wide(4, 4, 4).unwrap();
+    let store = Store::build(&q, 4, 4).unwrap();
+    let name = "layer0.mlp_fc1";
+    let t = store.tensor(name).unwrap().clone();
+    let qt = qtensor(&q, name);
+    let mut rng = ChaCha8Rng::seed_from_u64(78);
+    let x = random_x(&mut rng, t.cols, 4096);
+    let s = scratch(&mut rng, &x);
+    let want = expected(qt, &x, true);
+    let mut sim = build(&cfg, &store).sim(7);
+    reset(&mut sim);
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, true, false, true).unwrap();
+    bench::check(&cfg, &t, &want, &p).unwrap();
+    // 64 rows at 4 per cycle on 4 x 4: 15 * 4 + 4 + 1 + 5 cycles, 16 requant reads.
+    assert_eq!(p.cycles, 70);
+    assert_eq!(p.rq_reads, 16);
+    let mut wrong = want.clone();
+    wrong[41] = wrong[41].wrapping_add(1);
+    assert_eq!(
+        bench::check(&cfg, &t, &wrong, &p).unwrap_err().to_string(),
+        format!("simulation mismatch: layer0.mlp_fc1 on llmpu_mv_r4c4w4: row 41 is {}, the model has {}; 1 row(s) differ", want[41], wrong[41])
+    );
+    let mut slow = p.clone();
+    slow.cycles += 1;
+    assert!(bench::check(&cfg, &t, &want, &slow).unwrap_err().to_string().contains("took 71 cycles, the formula says 70"));
+    let mut few = p.clone();
+    few.rq_reads = 64;
+    assert!(bench::check(&cfg, &t, &want, &few).unwrap_err().to_string().ends_with("expected 64, 64, 16 and 0"));
+    // Requant word of row 42 (lane 2 of its group) with bit 14 of its multiplier flipped: only
+    // row 42 changes (where its value is not saturated or cut by ReLU).
+    let mut bad = store.clone();
+    let rq = bad.image.weight_banks();
+    bad.image.banks[rq].words[t.rq_base + 42] ^= 1 << 14;
+    let mut sim = build(&cfg, &bad).sim(8);
+    reset(&mut sim);
+    let x = random_x(&mut rng, t.cols, 2000);
+    let s = scratch(&mut rng, &x);
+    let p = bench::run(&mut sim, &cfg, &t, &s, SRC, DST, false, false, true).unwrap();
+    let want = expected(qt, &x, false);
+    let differ: Vec<usize> = (0..t.rows).filter(|&r| p.y[r] != want[r]).collect();
+    assert_eq!(differ, vec![42], "rows {differ:?} differ; row 42 is {} against {}", p.y[42], want[42]);
 }

@@ -56,5 +56,5 @@ fn the_cli_refuses_a_core_that_cannot_fit_the_up5k() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("llmpu_core_r4c4 (wrapped as llmpu_core_r4c4_place) on ecp5-85k"), "{out}");
-    assert!(out.ends_with("51 multipliers, 51 in DSPs\n"), "{out}");
+    assert!(out.ends_with("57 multipliers, 57 in DSPs\n"), "{out}");
 }

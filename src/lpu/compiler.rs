@@ -11,7 +11,7 @@
 //! Requant store: one 24-bit word per row, row `r` of a tensor at `rq_base + r`.
 
 use super::config::LpuConfig;
-use super::isa::{Instr, Op, FLAG_ACC, FLAG_PRE, FLAG_RELU, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
+use super::isa::{Instr, Op, FLAG_ACC, FLAG_PRE, FLAG_RELU, FLAG_WIDE, KIND_ACT, KIND_TOKEN, PACKET_ELEMS};
 use crate::model::quant::QTensor;
 use crate::model::QuantModel;
 use crate::numeric::{attention_head, rmsnorm, sample, sat_i16, NormConsts, Requant, Temperature, XorShift32};
@@ -288,16 +288,17 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
 
 /// The scratchpad range `(start, len)` an instruction writes completely, once per element, and
 /// whether through the chunk port (`true`: EMBED and NORM when they write more than one
-/// element per cycle, [`LpuConfig::vector_chunk`]) or the element port: EMBED's and NORM's
-/// `n_embd` elements, MATVEC's rows (from its tensor-table entry in `table`); `None` for the
-/// others. Norm's snoop watches both ports, the Sampler's only the element port.
+/// element per cycle, [`LpuConfig::vector_chunk`], and a MATVEC with [`FLAG_WIDE`]) or the
+/// element port: EMBED's and NORM's `n_embd` elements, MATVEC's rows (from its tensor-table
+/// entry in `table`); `None` for the others. Norm's snoop watches both ports, the Sampler's
+/// only the element port.
 pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, usize, bool)> {
     let n_embd = cfg.model.n_embd;
     let wide = cfg.vector_chunk() > 1;
     match i.op {
         Op::Embed => Some((i.a as usize, n_embd, wide)),
         Op::Norm => Some((i.b as usize, n_embd, wide)),
-        Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2, false)),
+        Op::Matvec => table.get(i.aux as usize).map(|&e| (i.b as usize, table_fields(e).2, i.flags & FLAG_WIDE != 0)),
         _ => None,
     }
 }
@@ -317,6 +318,27 @@ fn pre_source(n_embd: usize, i: &Instr) -> Option<(usize, usize)> {
         Op::Norm => Some((i.a as usize, n_embd)),
         Op::Sample => Some((i.a as usize, i.b as usize)),
         _ => None,
+    }
+}
+
+/// Sets [`FLAG_WIDE`] on every MATVEC that can write [`LpuConfig::mv_write`] rows per cycle
+/// (more than 1; its rows and destination multiples of it) and is not followed by a SAMPLE,
+/// whose snoop watches only the element port (lm_head keeps the one-row writes and SAMPLE its
+/// `pre`).
+pub fn mark_wide(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
+    let w = cfg.mv_write();
+    if w == 1 {
+        return;
+    }
+    for k in 0..p.len() {
+        let next_samples = p.get(k + 1).is_some_and(|n| n.op == Op::Sample);
+        if p[k].op != Op::Matvec || next_samples {
+            continue;
+        }
+        let rows = table.get(p[k].aux as usize).map_or(0, |&e| table_fields(e).2);
+        if rows > 0 && rows.is_multiple_of(w) && (p[k].b as usize).is_multiple_of(w) {
+            p[k].flags |= FLAG_WIDE;
+        }
     }
 }
 
@@ -423,6 +445,7 @@ impl Compiled {
         let mut tiles = tile_programs(cfg, &layout)?;
         let (table, table_names) = tensor_table(cfg, &map);
         for p in &mut tiles {
+            mark_wide(cfg, &table, p);
             mark_pre(cfg, &table, p);
         }
         if let Some(p) = tiles.iter().find(|p| p.len() > 256) {
@@ -592,7 +615,18 @@ impl<'a> Interpreter<'a> {
                 let x: Vec<i16> = self.spad[a..a + e].to_vec();
                 rmsnorm(&x, k, &mut self.spad[b..b + e]);
             }
-            Op::Matvec => self.matvec(i.aux as usize, a, b, i.flags & FLAG_RELU != 0, i.flags & FLAG_ACC != 0),
+            Op::Matvec => {
+                let w = c.cfg.mv_write();
+                let rows = c.table.get(i.aux as usize).map_or(0, |&e| table_fields(e).2);
+                if i.flags & FLAG_WIDE != 0 && (w == 1 || !rows.is_multiple_of(w) || !b.is_multiple_of(w)) {
+                    return Err(Error::invalid(
+                        "MATVEC wide flag",
+                        format!("{rows} rows to {b}"),
+                        format!("allowed: rows and destination multiples of the unit's wide write ({w} rows per cycle, more than 1)"),
+                    ));
+                }
+                self.matvec(i.aux as usize, a, b, i.flags & FLAG_RELU != 0, i.flags & FLAG_ACC != 0)
+            }
             Op::Attn => {
                 let l = i.aux as usize;
                 self.keys[l].truncate(t);
@@ -870,6 +904,35 @@ mod tests {
             }
         }
         assert!(m.tiles[1].iter().any(|i| i.op == Op::Norm && i.flags & FLAG_PRE == 0));
+    }
+
+    /// The wide flag: on every MATVEC but lm_head (followed by SAMPLE) where the unit has a wide
+    /// mode (4x4, 8x8: W = 4), nowhere at 1x1 and 2x2; the interpreter refuses it where the unit
+    /// could not honour it, and a program with it computes what the golden model does.
+    #[test]
+    fn wide_flags_where_the_unit_writes_w_rows_per_cycle() {
+        let q = random_model(2, 3);
+        let wide_of = |c: &Compiled| -> Vec<bool> { c.program.iter().filter(|i| i.op == Op::Matvec).map(|i| i.flags & FLAG_WIDE != 0).collect() };
+        for (r, cc, w) in [(1, 1, 1), (2, 2, 1), (4, 4, 4), (8, 8, 4), (2, 8, 1), (8, 4, 4)] {
+            let cfg = LpuConfig::try_from(LpuParams::new(q.cfg, r, cc, "ecp5-85k")).unwrap();
+            assert_eq!(cfg.mv_write(), w, "{r}x{cc}");
+            let c = Compiled::new(&cfg, &q).unwrap();
+            // Per layer: qkv (fused), wo, fc1, fc2; then lm_head.
+            let mut want = vec![w > 1; 4 * 2];
+            want.push(false);
+            assert_eq!(wide_of(&c), want, "{r}x{cc}");
+            mesh_vs_golden(&q, &c, 40, 4).unwrap_or_else(|e| panic!("{r}x{cc}: {e}"));
+        }
+        let c = mesh(&q, (1, 1));
+        let l = c.listing();
+        assert!(l.contains("layer0.qkv src=16 dst=32 wide"), "{l}");
+        // lm_head (27 rows) with the flag: refused, naming the rows and the destination.
+        let mut bad = c.clone();
+        let k = bad.program.iter().rposition(|i| i.op == Op::Matvec).unwrap();
+        bad.program[k].flags |= FLAG_WIDE;
+        let mut rng = XorShift32::new(5);
+        let e = Interpreter::new(&bad).step(q.cfg.bos(), Some((100, &mut rng))).unwrap_err().to_string();
+        assert_eq!(e, "MATVEC wide flag 27 rows to 176 is not allowed (allowed: rows and destination multiples of the unit's wide write (4 rows per cycle, more than 1))");
     }
 
     fn random_model(layers: usize, seed: u64) -> QuantModel {

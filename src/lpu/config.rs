@@ -149,6 +149,21 @@ impl LpuConfig {
         }
     }
 
+    /// Rows the matrix unit writes per cycle in its wide mode (MATVEC's
+    /// [`crate::lpu::isa::FLAG_WIDE`]): [`Self::vector_chunk`] when it is more than 1 and at
+    /// most R (the writes go through the chunk port, which Norm's snoop watches) and the unit
+    /// is write-bound, `R * C >= n_embd` (a tile of an `n_embd`-input product takes at most R
+    /// reads, so one write per row paces it); else 1 (no wide mode: below that the wide mode
+    /// saves only the last tile's drain, one cycle a product at 2x2, for two more multipliers).
+    pub fn mv_write(&self) -> usize {
+        let k = self.vector_chunk();
+        if k > 1 && k <= self.rows && self.rows * self.cols >= self.model.n_embd {
+            k
+        } else {
+            1
+        }
+    }
+
     /// log2 of R.
     pub fn lg_r(&self) -> u32 {
         self.rows.trailing_zeros()

@@ -54,6 +54,11 @@ pub const FLAG_RELU: u8 = 1;
 /// `flags & 2` of MATVEC: accumulate into the destination, `dst[r] = sat16(dst[r] + y[r])`.
 pub const FLAG_ACC: u8 = 2;
 
+/// `flags & 4` of MATVEC: the wide write, [`crate::lpu::LpuConfig::mv_write`] rows per cycle
+/// through the scratchpad's chunk port (rows and destination multiples of it). Same result,
+/// fewer cycles; Norm's snoop sees these writes, the Sampler's does not.
+pub const FLAG_WIDE: u8 = 4;
+
 /// `flags & 2` of NORM and SAMPLE: the previous instruction (EMBED, NORM or MATVEC) wrote exactly the
 /// source vector, so the unit takes `sum x^2` (NORM) or the largest logit and its index
 /// (SAMPLE) from those writes instead of a first pass over the source. Same result, fewer
@@ -166,7 +171,8 @@ impl Instr {
             Op::Matvec => {
                 let relu = if self.flags & 1 == 1 { " relu" } else { "" };
                 let acc = if self.flags & FLAG_ACC != 0 { " acc" } else { "" };
-                format!("{m:<7} {} src={} dst={}{relu}{acc}", tensor(self.aux), self.a, self.b)
+                let wide = if self.flags & FLAG_WIDE != 0 { " wide" } else { "" };
+                format!("{m:<7} {} src={} dst={}{relu}{acc}{wide}", tensor(self.aux), self.a, self.b)
             }
             Op::Attn => format!("{m:<7} layer={} q={} k={} v={} dst={}", self.aux, self.a, self.b, self.c, self.d),
             Op::Sample => format!("{m:<7} src={} len={}{}", self.a, self.b, if self.flags & FLAG_PRE != 0 { " pre" } else { "" }),

@@ -1,7 +1,7 @@
 //! Fit check of the core before any tool runs: block RAMs for the weight store, the requant
 //! store, the scratchpad banks and the per-layer KV caches (the rule of
-//! [`crate::rtl::rom::fit::brams_for`]), multipliers (R*C in the matrix unit plus its two
-//! requant multipliers, the attention unit's [`AttentionConfig::multipliers`], the vector
+//! [`crate::rtl::rom::fit::brams_for`]; the requant store in `W` banks with the wide mode),
+//! multipliers (R*C in the matrix unit plus two per requantiser, the attention unit's [`AttentionConfig::multipliers`], the vector
 //! leaves' five) against the target's DSPs, and logic: the LUT4s of every block as measured by
 //! yosys (`synth_ice40 -dsp -noflatten`, docs/lpu.md "Area on iCE40"), scaled with R*C and the
 //! attention unit's lanes x elements per cycle, converted to placed logic cells by the measured
@@ -35,6 +35,10 @@ pub const NORM_LANE_LUTS: u32 = 1130;
 pub const EMBED_LANE_LUTS: u32 = 483;
 /// Matrix unit at 1x1 (controller 486, accumulator 128, requantiser 656).
 pub const MATVEC_LUTS: u32 = 1270;
+/// Each further requantiser of the matrix unit's wide mode ([`crate::lpu::LpuConfig::mv_write`]):
+/// the 1x1 measurement's requantiser (656) plus the hold registers' second shift input (32 per
+/// row is counted with the products), not measured on its own.
+pub const MATVEC_RQ_LUTS: u32 = 656;
 /// Each further product of the matrix unit (adder tree, wider accumulation), from the ECP5
 /// 1x1 -> 8x8 measurement of docs/lpu.md ("Synthesis and place and route"): (4461 - 1006) / 63.
 pub const MATVEC_LUTS_PER_PRODUCT: u32 = 55;
@@ -90,6 +94,7 @@ pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) 
         + MATVEC_LUTS
         + MATVEC_LUTS_PER_PRODUCT * (rc - 1)
         + (NORM_LANE_LUTS + EMBED_LANE_LUTS) * (c.cfg.vector_chunk() as u32 - 1)
+        + MATVEC_RQ_LUTS * (c.cfg.mv_write() as u32 - 1)
         + ADAPTER_LUTS_PER_ELEMENT * lanes * head_dim
         + ATTENTION_FIXED_LUTS
         + lanes * (ATTENTION_LANE_LUTS + elements * ATTENTION_ELEMENT_LUTS)
@@ -100,14 +105,15 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     let k = bram_kind(&t);
     let (r, cc) = (c.cfg.rows as u32, c.cfg.cols as u32);
     let weight_brams = brams_for(&k, r * cc * 8, c.map.depth);
-    let rq_brams = brams_for(&k, 24, c.map.rq_depth);
+    let mw = c.cfg.mv_write();
+    let rq_brams = if mw == 1 { brams_for(&k, 24, c.map.rq_depth) } else { mw as u32 * brams_for(&k, 24, c.map.rq_depth.div_ceil(mw) + 1) };
     let spad_brams = cc * brams_for(&k, 16, c.layout.size / cc as usize);
     let ac = super::top::attention_config(c)?;
     let m = c.cfg.model;
     // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
     let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
-    let multipliers = r * cc + 2 + ac.multipliers() + VECTOR_MULTIPLIERS + 3 * (c.cfg.vector_chunk() as u32 - 1);
+    let multipliers = r * cc + 2 * c.cfg.mv_write() as u32 + ac.multipliers() + VECTOR_MULTIPLIERS + 3 * (c.cfg.vector_chunk() as u32 - 1);
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
     let packed = |luts: u32| (luts as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32;

@@ -49,7 +49,7 @@ pub fn adapter_verilog(name: &str, ld: usize) -> Result<Emitted> {
 /// [`crate::lpu::LpuConfig::vector_chunk`] elements per cycle).
 pub fn core_names(c: &Compiled) -> Result<top::Names> {
     let ac = top::attention_config(c)?;
-    let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
+    let mv = matvec::MatvecConfig::wide(c.cfg.rows as u32, c.cfg.cols as u32, c.cfg.mv_write() as u32)?;
     let k = c.cfg.vector_chunk();
     Ok(top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::embed_leaf(k).module(), vector::norm_leaf(k).module(), vector::Leaf::Sampler.module()))
 }
@@ -59,7 +59,7 @@ pub fn core_names(c: &Compiled) -> Result<top::Names> {
 /// tile the mesh of tiles ([`tiles`]) under the same top name and ports.
 pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let ac = top::attention_config(c)?;
-    let mv = matvec::MatvecConfig::new(c.cfg.rows as u32, c.cfg.cols as u32)?;
+    let mv = matvec::MatvecConfig::wide(c.cfg.rows as u32, c.cfg.cols as u32, c.cfg.mv_write() as u32)?;
     let k = c.cfg.vector_chunk();
     let n = core_names(c)?;
     let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;

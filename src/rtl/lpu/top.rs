@@ -60,6 +60,54 @@ pub fn rom_module(name: &str, width: usize, words: &[String], registered: bool) 
     s
 }
 
+/// Address bits of [`rq_module`] for `n` words read `w` at a time.
+pub fn rq_addr_bits(w: usize, n: usize) -> usize {
+    if w == 1 {
+        bits_for(n)
+    } else {
+        bits_for(n).max(w.trailing_zeros() as usize + 2)
+    }
+}
+
+/// The requant memory of a matrix unit with a wide mode ([`crate::rtl::lpu::matvec`], `w > 1`):
+/// `words` (24-bit) in `w` banks, word `i` in bank `i % w` at `i / w`, and one read port that
+/// answers `en`, `addr` the cycle after with words `addr .. addr + w - 1` side by side (word
+/// `addr + j` at bits `[24j +: 24]`) for any `addr`: bank `b` reads its word `addr / w + (b <
+/// addr % w)` and the lanes are rotated by the registered `addr % w`. A reader of one word
+/// takes bits 23..0. Words past the end read as 0. With `w = 1` it is [`rom_module`].
+pub fn rq_module(name: &str, w: usize, words: &[u64]) -> String {
+    let ab = rq_addr_bits(w, words.len());
+    let hex: Vec<String> = words.iter().map(|v| format!("{v:06x}")).collect();
+    if w == 1 {
+        return rom_module(name, 24, &hex, true);
+    }
+    let lg = w.trailing_zeros() as usize;
+    let depth = words.len().div_ceil(w) + 1;
+    let mut s = String::from("/* verilator lint_off UNUSED */\n");
+    let _ = writeln!(s, "module {name}(input wire clock, input wire en, input wire [{}:0] addr, output wire [{}:0] data);", ab - 1, 24 * w - 1);
+    let _ = writeln!(s, "wire [{}:0] lo = addr[{}:0];\nreg [{}:0] lo_q;\nalways @(posedge clock) if (en) lo_q <= lo;", lg - 1, lg - 1, lg - 1);
+    for b in 0..w {
+        let _ = writeln!(s, "reg [23:0] m{b} [0:{}];\nreg [23:0] d{b};", depth - 1);
+        s += "initial begin\n";
+        for i in 0..depth {
+            let v = words.get(i * w + b).copied().unwrap_or(0);
+            let _ = writeln!(s, "    m{b}[{i}] = 24'h{v:06x};");
+        }
+        s += "end\n";
+        let _ = writeln!(
+            s,
+            "wire [{h1}:0] a{b} = addr[{a1}:{lg}] + {{{{{z}{{1'b0}}}}, (lo > {lg}'d{b})}};\nalways @(posedge clock) if (en) d{b} <= m{b}[a{b}];",
+            a1 = ab - 1,
+            h1 = ab - lg - 1,
+            z = ab - lg - 1
+        );
+    }
+    let cat: Vec<String> = (0..w).rev().map(|b| format!("d{b}")).collect();
+    let _ = writeln!(s, "wire [{}:0] dd = {{{c}, {c}}};\nwire [{}:0] rot = dd >> (lo_q * 24);\nassign data = rot[{}:0];", 48 * w - 1, 48 * w - 1, 24 * w - 1, c = cat.join(", "));
+    s += "endmodule\n/* verilator lint_on UNUSED */\n";
+    s
+}
+
 /// The scratchpad: C banks of 16-bit words (element `a` in bank `a % C`, word `a / C`), an
 /// element read port (`a_ren`, `a_raddr` -> `a_rdata` the cycle after; `a_word` is the whole
 /// word holding that element, every bank read at the same word), a word read port for the
@@ -193,13 +241,13 @@ pub fn rom_modules(c: &Compiled, n: &Names) -> String {
     let ttab: Vec<String> = c.table.iter().map(|w| format!("{w:016x}")).collect();
     let chars: Vec<String> = c.chars.iter().map(|b| format!("{b:02x}")).collect();
     let words: Vec<String> = c.image.words.iter().map(|w| word_hex(w)).collect();
-    let rq: Vec<String> = c.image.rq.iter().map(|w| format!("{w:06x}")).collect();
     let mut s = String::new();
     s += &rom_module(&n.prog, 64, &prog, true);
     s += &rom_module(&n.ttab, 64, &ttab, false);
     s += &rom_module(&n.chars, 8, &chars, false);
     s += &rom_module(&n.wrom, rc8, &words, true);
-    s += &rom_module(&n.rqrom, 24, &rq, true);
+    let rq: Vec<u64> = c.image.rq.iter().map(|&w| w as u64).collect();
+    s += &rq_module(&n.rqrom, c.cfg.mv_write(), &rq);
     s += &spad_module(&n.spad, c.cfg.cols, adapter_chunk(c), c.layout.size / c.cfg.cols);
     s
 }
@@ -308,7 +356,8 @@ pub fn top_verilog_tile(c: &Compiled, n: &Names, tile: Option<TilePlace>) -> cra
     let aw = (ac.lanes * ac.head_dim * 16) as usize;
     let gb = ac.group_bits() as usize;
     let wab = bits_for(c.map.depth);
-    let rqab = bits_for(c.map.rq_depth);
+    let mw = cfg.mv_write();
+    let rqab = rq_addr_bits(mw, c.map.rq_depth);
     let pab = bits_for(c.program.len());
     let tab = bits_for(c.table.len());
     let cab = bits_for(m.vocab);
@@ -376,7 +425,9 @@ wire [{cw}:0] sp_aword;
 wire ad_we;
 wire [15:0] ad_waddr;
 wire [{aw1}:0] ad_wdata;
-{nmk}wire k_we = {kwe};
+{nmk}wire mv_kwe;
+wire [{mww}:0] mv_wdata_w;
+wire k_we = {kwe};
 wire [15:0] k_waddr = {kwa};
 wire [{cw}:0] k_wdata = {kwd};
 {spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .a_word(sp_aword), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata), .k_we(k_we), .k_waddr(k_waddr), .k_wdata(k_wdata));
@@ -395,7 +446,7 @@ wire [15:0] w_addr = (mv_wen ? mv_waddr_w : 16'd0) | (em_wen ? em_waddr_w : 16'd
 wire [{rw}:0] w_data;
 wire rq_en = mv_rqen | em_rqen;
 wire [15:0] rq_addr = (mv_rqen ? mv_rqaddr : 16'd0) | (em_rqen ? em_rqaddr : 16'd0);
-wire [23:0] rq_data;
+wire [{rqw}:0] rq_data;
 {wrom} wrom(.clock(clock), .en(w_en), .addr(w_addr[{wab}:0]), .data(w_data));
 {rqrom} rqrom(.clock(clock), .en(rq_en), .addr(rq_addr[{rqab}:0]), .data(rq_data));
 reg [7:0] em_lane_q;
@@ -415,9 +466,11 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
         },
         ash = if kch == cc { "sp_aword" } else { "sp_aword >> (sp_alane_q * 16)" },
         nmk = if nk > 1 { format!("wire nm_we, em_we;\nwire [15:0] nm_waddr, em_waddr;\nwire [{}:0] nm_wdata, em_wdata;\n", 16 * nk - 1) } else { String::new() },
-        kwe = if nk > 1 { "ad_we | nm_we | em_we" } else { "ad_we" },
-        kwa = if nk > 1 { "(ad_we ? ad_waddr : 16'd0) | (nm_we ? nm_waddr : 16'd0) | (em_we ? em_waddr : 16'd0)" } else { "ad_waddr" },
-        kwd = if nk > 1 { "(ad_we ? ad_wdata[KW1:0] : 0) | (nm_we ? nm_wdata : 0) | (em_we ? em_wdata : 0)".replace("KW1", &(16 * kch - 1).to_string()) } else { format!("ad_wdata[{}:0]", 16 * kch - 1) },
+        kwe = if nk > 1 { "ad_we | nm_we | em_we | mv_kwe" } else { "ad_we" },
+        kwa = if nk > 1 { "(ad_we ? ad_waddr : 16'd0) | (nm_we ? nm_waddr : 16'd0) | (em_we ? em_waddr : 16'd0) | (mv_kwe ? mv_waddr : 16'd0)" } else { "ad_waddr" },
+        kwd = if nk > 1 { "(ad_we ? ad_wdata[KW1:0] : 0) | (nm_we ? nm_wdata : 0) | (em_we ? em_wdata : 0) | (mv_kwe ? mv_wdata_w : 0)".replace("KW1", &(16 * kch - 1).to_string()) } else { format!("ad_wdata[{}:0]", 16 * kch - 1) },
+        mww = 16 * mw - 1,
+        rqw = 24 * mw - 1,
         bsh = if kch == cc { "sp_sdata" } else { "sp_sdata >> (ad_blane_q * 16)" },
         spad_mux = spad_mux(tile.is_some(), nk == 1),
         spad = n.spad,
@@ -432,7 +485,7 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
     // Units.
     let _ = writeln!(
         s,
-        "{} embed(.clock(clock), .reset(reset), .start(embed_start), .busy(), .done(embed_done), .tok(tok), .pos(pos), .len(16'd{e}), .dst(op_a), .wte_base(16'd{wb}), .wpe_base(16'd{pb}), .chunks(16'd{ch}), .wte_rq(16'd{wr}), .wpe_rq(16'd{pr}), .lg_r(4'd{lr}), .lg_c(4'd{lc}), .w_en(em_wen), .w_addr(em_waddr_w), .w_lane(em_wlane), .w_byte(em_wbyte), .rq_en(em_rqen), .rq_addr(em_rqaddr), .rq_data(rq_data), .a_we(em_we), .a_waddr(em_waddr), .a_wdata(em_wdata));",
+        "{} embed(.clock(clock), .reset(reset), .start(embed_start), .busy(), .done(embed_done), .tok(tok), .pos(pos), .len(16'd{e}), .dst(op_a), .wte_base(16'd{wb}), .wpe_base(16'd{pb}), .chunks(16'd{ch}), .wte_rq(16'd{wr}), .wpe_rq(16'd{pr}), .lg_r(4'd{lr}), .lg_c(4'd{lc}), .w_en(em_wen), .w_addr(em_waddr_w), .w_lane(em_wlane), .w_byte(em_wbyte), .rq_en(em_rqen), .rq_addr(em_rqaddr), .rq_data(rq_data[23:0]), .a_we(em_we), .a_waddr(em_waddr), .a_wdata(em_wdata));",
         n.embed,
         e = m.n_embd,
         wb = wte.base,
@@ -462,8 +515,10 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
     );
     let _ = writeln!(
         s,
-        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .a_waddr(mv_waddr), .a_wdata(mv_wdata), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata(sp_rdata));",
-        n.matvec
+        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .k_we(mv_kwe), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];",
+        n.matvec,
+        wide = if mw > 1 { "op_flags[2]" } else { "1'b0" },
+        mrd = if mw > 1 { format!("{{sp_kdata[{}:16], sp_rdata}}", 16 * mw - 1) } else { "sp_rdata".to_string() }
     );
     let _ = writeln!(
         s,

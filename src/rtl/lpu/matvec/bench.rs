@@ -4,7 +4,8 @@
 //! captured. The bench top also exposes the store's own ports (`en, addr, data, valid, rq_en,
 //! rq_addr, rq_data, rq_valid`), so [`crate::rtl::rom::readback`] reads the store back through
 //! the same build while the unit is idle; `mv_w_en, mv_w_addr, mv_rq_en, mv_rq_addr` show the
-//! unit's reads.
+//! unit's reads. The unit's requant words come from the core's requant memory
+//! ([`crate::rtl::lpu::top::rq_module`], `W` words per read) holding the store's requant bank.
 
 use super::{cycles, MatvecConfig};
 use crate::error::{Error, Result};
@@ -16,7 +17,7 @@ use std::fmt::Write;
 
 /// Name of the bench top of `cfg`.
 pub fn top_name(cfg: &MatvecConfig) -> String {
-    format!("llmpu_mvb_r{}c{}", cfg.rows, cfg.cols)
+    cfg.top_name().replace("llmpu_mv_", "llmpu_mvb_")
 }
 
 /// The bench's ports: the unit's, minus the weight and requant ports (wired to the store),
@@ -38,7 +39,7 @@ pub fn ports(cfg: &MatvecConfig, store: &Store) -> Vec<Port> {
 pub fn top_verilog(cfg: &MatvecConfig, store: &Store) -> String {
     let ports = ports(cfg, store);
     let name = top_name(cfg);
-    let (ab, rb) = (store.map.addr_bits, store.map.rq_addr_bits);
+    let ab = store.map.addr_bits;
     let mut s = String::new();
     let list: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
     let _ = writeln!(s, "module {name}({});", list.join(", "));
@@ -52,18 +53,34 @@ pub fn top_verilog(cfg: &MatvecConfig, store: &Store) -> String {
     }
     let _ = writeln!(
         s,
-        "    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
+        "    wire [{}:0] mv_rq_data;\n    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .wide(wide), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(mv_rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .k_we(k_we), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
+        24 * cfg.write - 1,
         cfg.top_name()
     );
     let _ = writeln!(
         s,
-        "    {} store(.clock(clock), .reset(reset), .en(en | mv_w_en), .addr(mv_w_en ? mv_w_addr[{}:0] : addr), .data(data), .valid(valid), .rq_en(rq_en | mv_rq_en), .rq_addr(mv_rq_en ? mv_rq_addr[{}:0] : rq_addr), .rq_data(rq_data), .rq_valid(rq_valid));",
+        "    {} store(.clock(clock), .reset(reset), .en(en | mv_w_en), .addr(mv_w_en ? mv_w_addr[{}:0] : addr), .data(data), .valid(valid), .rq_en(rq_en), .rq_addr(rq_addr), .rq_data(rq_data), .rq_valid(rq_valid));",
         store.top_name(),
-        ab - 1,
-        rb - 1
+        ab - 1
     );
+    let _ = writeln!(s, "    {} mvrq(.clock(clock), .en(mv_rq_en), .addr(mv_rq_addr[{}:0]), .data(mv_rq_data));", rq_name(cfg), rq_bits(cfg, store) - 1);
     let _ = writeln!(s, "endmodule // {name}");
     s
+}
+
+/// The bench's requant memory module.
+fn rq_name(cfg: &MatvecConfig) -> String {
+    format!("{}_rq", top_name(cfg))
+}
+
+/// The requant words of `store` (its last bank).
+fn rq_words(store: &Store) -> &[u64] {
+    &store.image.banks[store.image.weight_banks()].words
+}
+
+/// Address bits of the bench's requant memory.
+fn rq_bits(cfg: &MatvecConfig, store: &Store) -> usize {
+    crate::rtl::lpu::top::rq_addr_bits(cfg.write as usize, rq_words(store).len())
 }
 
 /// The bench as a Verilator design: store file, unit file, bench top.
@@ -82,6 +99,7 @@ pub fn design(cfg: &MatvecConfig, store: &Store) -> Result<Design> {
         sources: vec![
             (format!("{}.v", store.top_name()), rom),
             (format!("{}.v", cfg.top_name()), mv.text),
+            (format!("{}.v", rq_name(cfg)), crate::rtl::lpu::top::rq_module(&rq_name(cfg), cfg.write as usize, rq_words(store))),
             (format!("{}.v", top_name(cfg)), format!("/* verilator lint_off DECLFILENAME */\n{}", top_verilog(cfg, store))),
         ],
         ports: ports(cfg, store),
@@ -103,17 +121,20 @@ pub struct Product {
     pub a_reads: usize,
     /// The product ran with `acc`.
     pub acc: bool,
+    /// The product ran in the wide mode.
+    pub wide: bool,
 }
 
 /// One product `y = W x` of tensor `t`: `scratch` is the scratchpad (element `a` at index
 /// `a`, `x` at `src ..`), the unit writes `dst + r` (with `acc`, `sat16(scratch[dst + r] + y_r)`).
-/// Checks the protocol on the way (each row written once, in order, inside `dst .. dst + rows`;
-/// reads inside the tensor and `x`; with `acc` each row's element read the cycle before its
-/// write; `busy` high until `done`; nothing enabled afterwards) and returns the rows written and
-/// the cycles.
+/// Checks the protocol on the way (each row written once, in order, inside `dst .. dst + rows`:
+/// one per `a_we`, or with `wide` `W` per `k_we`; reads inside the tensor and `x`; with `acc`
+/// each write's element read the cycle before it; `busy` high until `done`; nothing enabled
+/// afterwards) and returns the rows written and the cycles.
 #[allow(clippy::too_many_arguments)]
-pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], src: usize, dst: usize, relu: bool, acc: bool) -> Result<Product> {
+pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], src: usize, dst: usize, relu: bool, acc: bool, wide: bool) -> Result<Product> {
     let c = cfg.cols as usize;
+    let step = if wide { cfg.write as usize } else { 1 };
     let bad = |what: String| Err(Error::Mismatch(format!("{} on {}: {what}", t.name, cfg.top_name())));
     for (n, v) in [("reset", 0), ("en", 0), ("rq_en", 0), ("addr", 0), ("rq_addr", 0)] {
         sim.set(n, v)?;
@@ -127,13 +148,14 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
         ("dst", dst),
         ("relu", relu as usize),
         ("acc", acc as usize),
+        ("wide", wide as usize),
     ] {
         sim.set(n, v as u64)?;
     }
     sim.set("start", 1)?;
     sim.tick();
     sim.set("start", 0)?;
-    let limit = 2 * cycles(cfg, t.rows, t.chunks) + 64;
+    let limit = 2 * cycles(cfg, t.rows, t.chunks, wide) + 64;
     let mut y: Vec<Option<i16>> = vec![None; t.rows];
     let mut next_row = 0;
     let mut pending: Option<usize> = None;
@@ -149,12 +171,18 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
             }
         }
         sim.set_words("s_data", &words)?;
-        // The element read port: the element of the last cycle's a_ren, garbage otherwise.
-        let res = match a_pending.take() {
-            Some(a) => scratch.get(a).copied().unwrap_or(0) as u16 as u64,
-            None => (cyc as u64).wrapping_mul(0x9e37) & 0xffff,
-        };
-        sim.set("a_rdata", res)?;
+        // The element read port: the elements from the last cycle's a_ren (one, or W when
+        // wide), garbage otherwise.
+        let mut res = vec![0u32; (cfg.write as usize * 16).div_ceil(32)];
+        for j in 0..cfg.write as usize {
+            let v = match a_pending {
+                Some(a) if j < step => scratch.get(a + j).copied().unwrap_or(0) as u16 as u32,
+                _ => (cyc as u32 * 7 + j as u32).wrapping_mul(0x9e37) & 0xffff,
+            };
+            res[j / 2] |= v << (16 * (j % 2));
+        }
+        a_pending = None;
+        sim.set_words("a_rdata", &res)?;
         sim.eval();
         if sim.get("busy")? != 1 {
             return bad(format!("busy is low in cycle {cyc} before done"));
@@ -181,22 +209,28 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
             pending = Some(a);
             s_reads += 1;
         }
+        let (a_we, k_we) = (sim.get("a_we")? == 1, sim.get("k_we")? == 1);
+        if (a_we && wide) || (k_we && !wide) {
+            return bad(format!("cycle {cyc} writes through {} (wide {wide})", if a_we { "a_we" } else { "k_we" }));
+        }
         if sim.get("a_ren")? == 1 {
             let a = sim.get("a_raddr")? as usize;
-            if !acc || a != dst + next_row + (sim.get("a_we")? as usize) {
+            if !acc || a != dst + next_row + if a_we || k_we { step } else { 0 } {
                 return bad(format!("cycle {cyc} reads element {a} (acc {acc}); only the next row's destination may be read, with acc"));
             }
             a_pending = Some(a);
             a_reads += 1;
         }
-        if sim.get("a_we")? == 1 {
+        if a_we || k_we {
             let a = sim.get("a_waddr")? as usize;
-            let v = sim.get("a_wdata")? as u16 as i16;
-            if a != dst + next_row {
-                return bad(format!("cycle {cyc} writes element {a}, expected row {next_row} at {}", dst + next_row));
+            let data = sim.get_words("a_wdata")?;
+            if a != dst + next_row || next_row + step > t.rows {
+                return bad(format!("cycle {cyc} writes {step} element(s) at {a}, expected row {next_row} at {}", dst + next_row));
             }
-            y[next_row] = Some(v);
-            next_row += 1;
+            for j in 0..step {
+                y[next_row + j] = Some((data[j / 2] >> (16 * (j % 2))) as u16 as i16);
+            }
+            next_row += step;
         }
         if sim.get("done")? == 1 {
             if next_row != t.rows {
@@ -204,13 +238,13 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
             }
             sim.tick();
             sim.eval();
-            for n in ["busy", "mv_w_en", "mv_rq_en", "s_en", "a_we", "a_ren", "done"] {
+            for n in ["busy", "mv_w_en", "mv_rq_en", "s_en", "a_we", "k_we", "a_ren", "done"] {
                 if sim.get(n)? != 0 {
                     return bad(format!("{n} is high the cycle after done"));
                 }
             }
             let y = y.into_iter().map(|v| v.unwrap_or(0)).collect();
-            return Ok(Product { y, cycles: cyc, w_reads, rq_reads, s_reads, a_reads, acc });
+            return Ok(Product { y, cycles: cyc, w_reads, rq_reads, s_reads, a_reads, acc, wide });
         }
         sim.tick();
     }
@@ -231,13 +265,14 @@ pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product)
             differ.len()
         )));
     }
-    let want = cycles(cfg, t.rows, t.chunks);
+    let want = cycles(cfg, t.rows, t.chunks, got.wide);
     if got.cycles != want {
         return Err(Error::Mismatch(format!("{} on {}: took {} cycles, the formula says {want}", t.name, cfg.top_name(), got.cycles)));
     }
     let reads = t.tiles * t.chunks;
-    let a_want = if got.acc { t.rows } else { 0 };
-    if (got.w_reads, got.s_reads, got.rq_reads, got.a_reads) != (reads, reads, t.rows, a_want) {
+    let writes = if got.wide { t.rows / cfg.write as usize } else { t.rows };
+    let a_want = if got.acc { writes } else { 0 };
+    if (got.w_reads, got.s_reads, got.rq_reads, got.a_reads) != (reads, reads, writes, a_want) {
         return Err(Error::Mismatch(format!(
             "{} on {}: {} weight, {} scratchpad word, {} requant and {} element reads, expected {reads}, {reads}, {} and {a_want}",
             t.name,
@@ -246,7 +281,7 @@ pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product)
             got.s_reads,
             got.rq_reads,
             got.a_reads,
-            t.rows
+            writes
         )));
     }
     Ok(())

@@ -2,9 +2,10 @@
 //! product with its adder ([`Mac`]), an adder ([`Add32`]), a row's accumulator with its hold
 //! register ([`Acc`]) and the serial requantiser ([`Rq`]). The structural top ([`super::top`])
 //! wires per row `C` of [`Mac`] in pairs and a tree of `C/2 - 1` [`Add32`] (depth
-//! `log2(C) - 1`), `R` of [`Acc`], one [`Ctrl`] and one [`Rq`].
+//! `log2(C) - 1`), `R` of [`Acc`], one [`Ctrl`] and `W` of [`Rq`].
 //!
-//! Cycle contract (start pulse in cycle 0; `P = max(chunks, R)`; tile `t` has `R_t` rows):
+//! Cycle contract (start pulse in cycle 0; `P = max(chunks, R)`; tile `t` has `R_t` rows; in
+//! the wide mode read "`W` rows" for "one row" in 3 to 5, `R / W` for `R` in `P`):
 //! 1. [`Ctrl`] issues the word reads of tile `t`, chunk `k` (`w_en`, `s_en`) in cycle
 //!    `1 + t*P + k`, `k < chunks`; cycles `1 + t*P + chunks .. 1 + (t+1)*P - 1` issue nothing.
 //! 2. The data of a read arrives the cycle after and the top registers it (weight bytes and `x`
@@ -43,6 +44,12 @@ pub struct Ctrl {
     pub lg_c: Signal<In, Bits<8>>,
     /// Accumulate: read `dst + r` the cycle before row `r` is written (`a_ren`, `a_raddr`).
     pub acc: Signal<In, Bit>,
+    /// Wide: `W` rows per cycle through the chunk write (`k_we`), else one (`a_we`).
+    pub wide: Signal<In, Bit>,
+    /// `W` (a constant from the configuration).
+    pub ww: Signal<In, Bits<16>>,
+    /// `R / W` (a constant from the configuration).
+    pub gg: Signal<In, Bits<16>>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     pub w_en: Signal<Out, Bit>,
@@ -52,6 +59,7 @@ pub struct Ctrl {
     pub rq_en: Signal<Out, Bit>,
     pub rq_addr: Signal<Out, Bits<16>>,
     pub a_we: Signal<Out, Bit>,
+    pub k_we: Signal<Out, Bit>,
     pub a_waddr: Signal<Out, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
@@ -83,6 +91,8 @@ pub struct Ctrl {
     e3: DFF<Bit>,
     r3: DFF<Bits<16>>,
     per: Signal<Local, Bits<16>>,
+    tper: Signal<Local, Bits<16>>,
+    step: Signal<Local, Bits<16>>,
     issue: Signal<Local, Bit>,
     qact: Signal<Local, Bit>,
     lend: Signal<Local, Bits<16>>,
@@ -106,6 +116,9 @@ impl Default for Ctrl {
             rr: Default::default(),
             lg_c: Default::default(),
             acc: Default::default(),
+            wide: Default::default(),
+            ww: Default::default(),
+            gg: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             w_en: Default::default(),
@@ -115,6 +128,7 @@ impl Default for Ctrl {
             rq_en: Default::default(),
             rq_addr: Default::default(),
             a_we: Default::default(),
+            k_we: Default::default(),
             a_waddr: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
@@ -146,6 +160,8 @@ impl Default for Ctrl {
             e3: Default::default(),
             r3: Default::default(),
             per: Default::default(),
+            tper: Default::default(),
+            step: Default::default(),
             issue: Default::default(),
             qact: Default::default(),
             lend: Default::default(),
@@ -159,10 +175,17 @@ impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
-        // Issue side: tile after tile, chunks reads then P - chunks idle cycles.
+        // Issue side: tile after tile, chunks reads then P - chunks idle cycles (P = max(chunks,
+        // the tile's write cycles: R, or R / W when wide).
+        self.tper.next = self.rr.val();
+        self.step.next = self.one.val();
+        if self.wide.val() {
+            self.tper.next = self.gg.val();
+            self.step.next = self.ww.val();
+        }
         self.per.next = self.chunks.val();
-        if self.rr.val() > self.chunks.val() {
-            self.per.next = self.rr.val();
+        if self.tper.val() > self.chunks.val() {
+            self.per.next = self.tper.val();
         }
         self.issue.next = self.run.q.val() & (self.k.q.val() < self.chunks.val());
         self.w_en.next = self.issue.val();
@@ -193,14 +216,14 @@ impl Logic for Ctrl {
         self.v.next = self.v2.q.val();
         self.first.next = self.f2.q.val();
         self.last.next = self.l2.q.val();
-        // Requant side: rows qrow .. qend-1 of the latched tile, one per cycle.
+        // Requant side: rows qrow .. qend-1 of the latched tile, one (W when wide) per cycle.
         self.lend.next = self.lrow.q.val() + self.rr.val();
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
         self.cap.next = self.qact.val();
         self.rq_en.next = self.qact.val();
         self.rq_addr.next = self.rq_base.val() + self.qrow.q.val();
         if self.qact.val() {
-            self.qrow.d.next = self.qrow.q.val() + self.one.val();
+            self.qrow.d.next = self.qrow.q.val() + self.step.val();
         }
         if self.v2.q.val() & self.l2.q.val() {
             self.lrow.d.next = self.lend.val();
@@ -211,7 +234,7 @@ impl Logic for Ctrl {
             }
         }
         self.c1.d.next = self.qact.val();
-        self.e1.d.next = (self.qrow.q.val() + self.one.val()) == self.rows.val();
+        self.e1.d.next = (self.qrow.q.val() + self.step.val()) >= self.rows.val();
         self.r1.d.next = self.qrow.q.val();
         self.c2.d.next = self.c1.q.val();
         self.e2.d.next = self.e1.q.val();
@@ -221,7 +244,8 @@ impl Logic for Ctrl {
         self.r3.d.next = self.r2.q.val();
         self.a_ren.next = self.c2.q.val() & self.acc.val();
         self.a_raddr.next = self.dst.val() + self.r2.q.val();
-        self.a_we.next = self.c3.q.val();
+        self.a_we.next = self.c3.q.val() & !self.wide.val();
+        self.k_we.next = self.c3.q.val() & self.wide.val();
         self.a_waddr.next = self.dst.val() + self.r3.q.val();
         self.done.next = self.c3.q.val() & self.e3.q.val();
         self.busy.next = self.bsy.q.val();
@@ -318,6 +342,9 @@ pub struct Acc {
     pub cap: Signal<In, Bit>,
     pub dot: Signal<In, Bits<32>>,
     pub hin: Signal<In, Bits<32>>,
+    /// Wide: on `cap` take `hinw` (row `r + W`'s hold value) instead of `hin`.
+    pub wide: Signal<In, Bit>,
+    pub hinw: Signal<In, Bits<32>>,
     pub hold: Signal<Out, Bits<32>>,
     acc: DFF<Bits<32>>,
     h: DFF<Bits<32>>,
@@ -337,6 +364,9 @@ impl Logic for Acc {
         }
         if self.cap.val() {
             self.h.d.next = self.hin.val();
+            if self.wide.val() {
+                self.h.d.next = self.hinw.val();
+            }
         }
         if self.v.val() & self.last.val() {
             self.h.d.next = self.nxt.val();

@@ -1,5 +1,6 @@
 //! The matrix unit of the processing unit: `y = W x` for one tensor of the weight store,
-//! requantised per row, optional ReLU, written element by element into the scratchpad.
+//! requantised per row, optional ReLU, written element by element into the scratchpad, or in the
+//! wide mode `W` rows per cycle through the scratchpad's chunk port (`W` requantisers).
 //!
 //! ```text
 //!                 +------------------------------------------------------+
@@ -35,8 +36,11 @@
 //! Cycle formula, `P = max(chunks, R)`, `tiles = ceil(rows / R)`, `R_last = rows - (tiles-1) R`:
 //! `cycles = (tiles - 1) * P + chunks + R_last + 5`. Accumulation of tile `t+1` overlaps the
 //! requantisation of tile `t` (the sums wait in a second register set, the hold registers, that
-//! shift one row per cycle into the single requantiser); `P >= R` because the scratchpad takes
-//! one write per cycle.
+//! shift one row per cycle into requantiser 0); `P >= R` because the element port takes
+//! one write per cycle. Wide (`wide` held high; rows and `dst` multiples of `W`): the hold
+//! registers shift `W` rows per cycle into the `W` requantisers, `k_we` writes them at
+//! `a_waddr ..`, `P = max(chunks, R / W)` and `R_last / W` replaces `R_last` ([`cycles`];
+//! docs/lpu.md, "Matrix unit").
 
 pub mod bench;
 pub mod leaves;
@@ -57,13 +61,16 @@ pub struct MatvecParams {
     pub rows: u32,
     /// `C`: columns (inputs) per cycle, also the scratchpad banks.
     pub cols: u32,
+    /// `W`: rows requantised and written per cycle in the wide mode (1: no wide mode).
+    pub write: u32,
 }
 
-/// A validated size: `R` and `C` powers of two in `1..=16`.
+/// A validated size: `R` and `C` powers of two in `1..=16`, `W` a power of two up to `R`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct MatvecConfig {
     pub rows: u32,
     pub cols: u32,
+    pub write: u32,
 }
 
 fn pow2(name: &str, v: u32) -> Result<u32> {
@@ -76,27 +83,41 @@ fn pow2(name: &str, v: u32) -> Result<u32> {
 impl TryFrom<MatvecParams> for MatvecConfig {
     type Error = Error;
     fn try_from(p: MatvecParams) -> Result<Self> {
-        Ok(MatvecConfig { rows: pow2("rows", p.rows)?, cols: pow2("cols", p.cols)? })
+        let (rows, cols) = (pow2("rows", p.rows)?, pow2("cols", p.cols)?);
+        if p.write == 0 || p.write > rows || !p.write.is_power_of_two() {
+            return Err(Error::invalid("write", p.write, format!("allowed: a power of two up to rows ({rows})")));
+        }
+        Ok(MatvecConfig { rows, cols, write: p.write })
     }
 }
 
 impl MatvecConfig {
+    /// `R x C` writing one row per cycle (`W = 1`).
     pub fn new(rows: u32, cols: u32) -> Result<Self> {
-        MatvecParams { rows, cols }.try_into()
+        MatvecParams { rows, cols, write: 1 }.try_into()
     }
 
-    /// `llmpu_mv_r4c4`.
+    /// `R x C` with the wide mode of `W` rows per cycle.
+    pub fn wide(rows: u32, cols: u32, write: u32) -> Result<Self> {
+        MatvecParams { rows, cols, write }.try_into()
+    }
+
+    /// `llmpu_mv_r4c4`, `llmpu_mv_r4c4w4` with a wide mode.
     pub fn top_name(&self) -> String {
-        format!("llmpu_mv_r{}c{}", self.rows, self.cols)
+        if self.write > 1 {
+            format!("llmpu_mv_r{}c{}w{}", self.rows, self.cols, self.write)
+        } else {
+            format!("llmpu_mv_r{}c{}", self.rows, self.cols)
+        }
     }
 
     pub fn lg_c(&self) -> u32 {
         self.cols.trailing_zeros()
     }
 
-    /// int8 x int16 multipliers (`R * C`) plus the requantiser's two 16 x 16.
+    /// int8 x int16 multipliers (`R * C`) plus each of the `W` requantisers' two 16 x 16.
     pub fn multipliers(&self) -> u32 {
-        self.rows * self.cols + 2
+        self.rows * self.cols + 2 * self.write
     }
 
     /// The store configuration whose words this unit reads.
@@ -106,12 +127,13 @@ impl MatvecConfig {
 }
 
 /// Cycles from the start cycle to the `done` cycle for a tensor of `rows` rows and `chunks`
-/// words per tile (contract rule 4).
-pub fn cycles(cfg: &MatvecConfig, rows: usize, chunks: usize) -> u64 {
+/// words per tile (contract rule 4), `wide` in the wide mode (`rows` a multiple of `W`).
+pub fn cycles(cfg: &MatvecConfig, rows: usize, chunks: usize, wide: bool) -> u64 {
     let r = cfg.rows as usize;
+    let w = if wide { cfg.write as usize } else { 1 };
     let tiles = rows.div_ceil(r);
     let last = rows - (tiles - 1) * r;
-    ((tiles - 1) * chunks.max(r) + chunks + last + 5) as u64
+    ((tiles - 1) * chunks.max(r / w) + chunks + last.div_ceil(w) + 5) as u64
 }
 
 /// What the unit writes for tensor `t` and input `x` (`t.cols` elements): row `r` at
@@ -203,7 +225,7 @@ mod tests {
 
     #[test]
     fn cycle_formula_examples() {
-        let c = |r, cc, rows, chunks| cycles(&MatvecConfig::new(r, cc).unwrap(), rows, chunks);
+        let c = |r, cc, rows, chunks| cycles(&MatvecConfig::new(r, cc).unwrap(), rows, chunks, false);
         // 16 x 16 on 4 x 4: 4 tiles of 4 chunks, P = 4: 3*4 + 4 + 4 + 5.
         assert_eq!(c(4, 4, 16, 4), 25);
         // 27 x 16 (lm_head) on 4 x 4: 7 tiles, last of 3 rows: 6*4 + 4 + 3 + 5.
@@ -212,6 +234,13 @@ mod tests {
         assert_eq!(c(8, 8, 16, 2), 23);
         // 1 x 1: 16 tiles of 16 chunks.
         assert_eq!(c(1, 1, 16, 16), 15 * 16 + 16 + 1 + 5);
+        // Wide, W = 4: 48 x 16 (wq, wk, wv fused) on 8 x 8, P = max(2, 8 / 4): 5*2 + 2 + 2 + 5.
+        let w = |r, cc, ww, rows, chunks| cycles(&MatvecConfig::wide(r, cc, ww).unwrap(), rows, chunks, true);
+        assert_eq!(w(8, 8, 4, 48, 2), 19);
+        // 64 x 16 (fc1) on 4 x 4 with W = 4: P = 4, the drain is one cycle: 15*4 + 4 + 1 + 5.
+        assert_eq!(w(4, 4, 4, 64, 4), 70);
+        assert_eq!(MatvecConfig::wide(2, 2, 4).unwrap_err().to_string(), "write 4 is not allowed (allowed: a power of two up to rows (2))");
+        assert_eq!(MatvecConfig::wide(4, 4, 4).unwrap().top_name(), "llmpu_mv_r4c4w4");
     }
 
     #[test]
