@@ -295,21 +295,23 @@ fn norm_pre_takes_the_sum_of_squares_from_the_snooped_writes() {
 }
 
 /// Runs the sampler over `logits` placed at `src`; returns the token and checks the cycles.
-fn sample_hw(sim: &mut Sim, mem: &mut Memories, logits: &[i16], src: usize, frac: u32, k: u16, seed: u64) -> usize {
+#[allow(clippy::too_many_arguments)]
+fn sample_hw(leaf: Leaf, sim: &mut Sim, mem: &mut Memories, logits: &[i16], src: usize, frac: u32, k: u16, seed: u64) -> usize {
     mem.scratch[src..src + logits.len()].copy_from_slice(logits);
-    let r = run(sim, Leaf::Sampler, &sampler_inputs(src, logits.len(), frac, k, false), mem, seed).unwrap();
-    assert_eq!(r.cycles, sampler::cycles(logits.len(), k), "sampler len {} k {k}", logits.len());
+    let r = run(sim, leaf, &sampler_inputs(src, logits.len(), frac, k, false), mem, seed).unwrap();
+    assert_eq!(r.cycles, leaf.cycles(logits.len(), k), "{} len {} k {k}", leaf.module(), logits.len());
     r.token.unwrap() as usize
 }
 
 /// [`sample_hw`] with `pre`: the snooped writes `w` (after `noise` random ones and a clear)
 /// stand for the first pass.
 #[allow(clippy::too_many_arguments)]
-fn sample_hw_pre(sim: &mut Sim, mem: &mut Memories, logits: &[i16], w: &[(u16, i16)], src: usize, frac: u32, k: u16, seed: u64) -> usize {
+fn sample_hw_pre(leaf: Leaf, sim: &mut Sim, mem: &mut Memories, logits: &[i16], w: &[(u16, i16)], src: usize, frac: u32, k: u16, seed: u64) -> usize {
     mem.scratch[src..src + logits.len()].copy_from_slice(logits);
     snoop(sim, w, (seed % 3) as usize, seed).unwrap();
-    let r = run(sim, Leaf::Sampler, &sampler_inputs(src, logits.len(), frac, k, true), mem, seed).unwrap();
-    assert_eq!(r.cycles, sampler::cycles_pre(logits.len(), k), "pre sampler len {} k {k}", logits.len());
+    let r = run(sim, leaf, &sampler_inputs(src, logits.len(), frac, k, true), mem, seed).unwrap();
+    let lanes = if let Leaf::SamplerWide(n) = leaf { n as usize } else { 1 };
+    assert_eq!(r.cycles, sampler::cycles_pre(logits.len(), k, lanes), "pre {} len {} k {k}", leaf.module(), logits.len());
     r.token.unwrap() as usize
 }
 
@@ -335,7 +337,7 @@ fn pre_sampler_takes_the_maximum_and_the_argmax_from_the_snooped_writes() {
         for (i, (l, frac)) in cases.iter().enumerate() {
             let src = 200 + i % 5;
             let w = shuffled(l, src, &mut rng);
-            let got = sample_hw_pre(&mut sim, &mut mem, l, &w, src, *frac, k, draws);
+            let got = sample_hw_pre(Leaf::Sampler, &mut sim, &mut mem, l, &w, src, *frac, k, draws);
             assert_eq!(got, sampler::model(l, *frac, k, &mut state), "T {t} case {i} len {}", l.len());
             draws += 1;
         }
@@ -345,17 +347,64 @@ fn pre_sampler_takes_the_maximum_and_the_argmax_from_the_snooped_writes() {
     let l: Vec<i16> = vec![5, 90, 7, 60, 60];
     let w: Vec<(u16, i16)> = vec![(504, 60), (500, 5), (502, 7), (503, 60)];
     let mut state = XorShift32::new(1);
-    let got = sample_hw_pre(&mut sim, &mut mem, &l, &w, 500, 8, 0, 1);
+    let got = sample_hw_pre(Leaf::Sampler, &mut sim, &mut mem, &l, &w, 500, 8, 0, 1);
     assert_eq!((got, sampler::model_pre(&l, 500, &w, 8, 0, &mut state)), (3, 3));
     assert_ne!(got, sampler::model(&l, 8, 0, &mut state));
     println!(
         "pre sampler: {draws} draws bit-exact; cycles for vocab {}: greedy {}, temperature {} (without pre {}, {})",
         q.cfg.vocab,
-        sampler::cycles_pre(q.cfg.vocab, 0),
-        sampler::cycles_pre(q.cfg.vocab, 1),
-        sampler::cycles(q.cfg.vocab, 0),
-        sampler::cycles(q.cfg.vocab, 1)
+        sampler::cycles_pre(q.cfg.vocab, 0, 1),
+        sampler::cycles_pre(q.cfg.vocab, 1, 1),
+        sampler::cycles(q.cfg.vocab, 0, 1),
+        sampler::cycles(q.cfg.vocab, 1, 1)
     );
+}
+
+/// The sampler with K = 2, 4, 8 lanes in its temperature pass 2: greedy and temperature draws
+/// over real and random logits of several lengths (full groups and partial last groups), with
+/// and without `pre`, equal `numeric::sample` with the state carried, in the cycles of the
+/// formulas; single-element reads get garbage in the other lanes, as in the core.
+#[test]
+fn wide_sampler_equals_the_model() {
+    let q = quant();
+    let real = real_logits(q);
+    let mut mem = Memories::new(WeightStore::new(1, 1));
+    for lanes in [2u8, 4, 8] {
+        let leaf = Leaf::SamplerWide(lanes);
+        let m = build(leaf, &BuildOptions::default()).unwrap_or_else(|e| panic!("building {}: {e}", leaf.module()));
+        let mut sim = m.sim(20 + lanes as u64);
+        reset(&mut sim, leaf).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(20 + lanes as u64);
+        let mut draws = 0u64;
+        for t in [0.0, 0.5, 1.0, 0.1, 10.0] {
+            let k = Temperature::try_from(t).unwrap().k;
+            let mut state = XorShift32::new(300 + draws);
+            load_seed(&mut sim, state.0).unwrap();
+            let mut cases: Vec<(Vec<i16>, u32)> = real.iter().take(12).map(|l| (l.clone(), q.fmt.logit)).collect();
+            for n in [1usize, 2, 3, 7, 27, 64, 255, 256] {
+                cases.push((vector("typical", n, &mut rng), 8));
+                cases.push((vector("wide", n, &mut rng), 4));
+            }
+            cases.push((vec![i16::MIN; 27], 8));
+            for (i, (l, frac)) in cases.iter().enumerate() {
+                // src a multiple of every K (the logits' address in the core).
+                let src = 512;
+                let got = sample_hw(leaf, &mut sim, &mut mem, l, src, *frac, k, draws);
+                assert_eq!(got, sampler::model(l, *frac, k, &mut state), "{} T {t} case {i} len {}", leaf.module(), l.len());
+                let w = shuffled(l, src, &mut rng);
+                let got = sample_hw_pre(leaf, &mut sim, &mut mem, l, &w, src, *frac, k, draws);
+                assert_eq!(got, sampler::model(l, *frac, k, &mut state), "pre {} T {t} case {i} len {}", leaf.module(), l.len());
+                draws += 2;
+            }
+        }
+        println!(
+            "{}: {draws} draws bit-exact; vocab {} cycles with pre: temperature {} (one lane {})",
+            leaf.module(),
+            q.cfg.vocab,
+            sampler::cycles_pre(q.cfg.vocab, 1, lanes as usize),
+            sampler::cycles_pre(q.cfg.vocab, 1, 1)
+        );
+    }
 }
 
 #[test]
@@ -374,13 +423,13 @@ fn argmax_with_ties_draws_no_random_number() {
         }
     }
     for (i, l) in cases.iter().enumerate() {
-        let got = sample_hw(&mut sim, &mut mem, l, 200 + i, 8, 0, i as u64);
+        let got = sample_hw(Leaf::Sampler, &mut sim, &mut mem, l, 200 + i, 8, 0, i as u64);
         assert_eq!(got, sampler::model(l, 8, 0, &mut state), "case {i}: {l:?}");
     }
     // Greedy drew nothing: the next temperature draw still starts from the loaded state.
     let l = vector("typical", 27, &mut rng);
     let k = Temperature::try_from(1.0).unwrap().k;
-    let got = sample_hw(&mut sim, &mut mem, &l, 0, 8, k, 99);
+    let got = sample_hw(Leaf::Sampler, &mut sim, &mut mem, &l, 0, 8, k, 99);
     assert_eq!(state, XorShift32(0x1234_5678));
     assert_eq!(got, sampler::model(&l, 8, k, &mut state));
 }
@@ -422,7 +471,7 @@ fn temperatures_over_random_and_real_logits_with_the_state_carried() {
         // Real logits, several rounds over them with the state carried.
         for round in 0..4 {
             for (i, l) in real.iter().enumerate() {
-                let got = sample_hw(&mut sim, &mut mem, l, 300 + i % 3, q.fmt.logit, k, (round * 1000 + i) as u64);
+                let got = sample_hw(Leaf::Sampler, &mut sim, &mut mem, l, 300 + i % 3, q.fmt.logit, k, (round * 1000 + i) as u64);
                 assert_eq!(got, sampler::model(l, q.fmt.logit, k, &mut state), "T {t} round {round} logits {i}");
                 hist[got] += 1;
                 draws += 1;
@@ -432,7 +481,7 @@ fn temperatures_over_random_and_real_logits_with_the_state_carried() {
         for n in [1usize, 2, 3, 27, 64, 255, 256] {
             for (class, frac) in [("typical", 8), ("wide", 8), ("wide", 4), ("typical", 12)] {
                 let l = vector(class, n, &mut rng);
-                let got = sample_hw(&mut sim, &mut mem, &l, 512, frac, k, draws as u64);
+                let got = sample_hw(Leaf::Sampler, &mut sim, &mut mem, &l, 512, frac, k, draws as u64);
                 assert_eq!(got, sampler::model(&l, frac, k, &mut state), "T {t} n {n} {class} frac {frac}");
                 draws += 1;
             }
@@ -442,8 +491,8 @@ fn temperatures_over_random_and_real_logits_with_the_state_carried() {
     println!(
         "sampler cycles for vocab {}: greedy {}, temperature {}",
         q.cfg.vocab,
-        sampler::cycles(q.cfg.vocab, 0),
-        sampler::cycles(q.cfg.vocab, 1)
+        sampler::cycles(q.cfg.vocab, 0, 1),
+        sampler::cycles(q.cfg.vocab, 1, 1)
     );
 }
 
@@ -456,7 +505,7 @@ fn seed_reload_repeats_the_sequence() {
     let k = Temperature::try_from(1.0).unwrap().k;
     let seq = |sim: &mut Sim, mem: &mut Memories| -> Vec<usize> {
         load_seed(sim, XorShift32::new(42).0).unwrap();
-        (0..200).map(|i| sample_hw(sim, mem, &real[i % real.len()], 0, q.fmt.logit, k, i as u64)).collect()
+        (0..200).map(|i| sample_hw(Leaf::Sampler, sim, mem, &real[i % real.len()], 0, q.fmt.logit, k, i as u64)).collect()
     };
     let a = seq(&mut sim, &mut mem);
     let b = seq(&mut sim, &mut mem);
@@ -467,7 +516,7 @@ fn seed_reload_repeats_the_sequence() {
     // A reset returns the state to XorShift32::new(0).
     reset(&mut sim, Leaf::Sampler).unwrap();
     let mut state = XorShift32::new(0);
-    let got = sample_hw(&mut sim, &mut mem, &real[0], 0, q.fmt.logit, k, 1);
+    let got = sample_hw(Leaf::Sampler, &mut sim, &mut mem, &real[0], 0, q.fmt.logit, k, 1);
     assert_eq!(got, sampler::model(&real[0], q.fmt.logit, k, &mut state));
 }
 
@@ -485,7 +534,7 @@ fn zero_length_is_done_at_once_without_memory_access() {
             Leaf::Norm => norm_inputs(&q.norm, 0, 0, 0, false),
             Leaf::Sampler => sampler_inputs(0, 0, 8, 100, false),
             Leaf::Add => add_inputs(0, 8, 16, 0),
-            Leaf::NormWide(_) | Leaf::EmbedWide(_) => unreachable!("not in Leaf::ALL"),
+            Leaf::NormWide(_) | Leaf::EmbedWide(_) | Leaf::SamplerWide(_) => unreachable!("not in Leaf::ALL"),
         };
         let r = run(&mut sim, leaf, &inputs, &mut mem, 6).unwrap();
         assert_eq!((r.cycles, r.writes.len()), (1, 0), "{}", leaf.module());

@@ -225,8 +225,8 @@ pub fn run(s: Synth) -> anyhow::Result<()> {
             if build.dry_run {
                 print!("{}", plan.render());
                 println!(
-                    "# fit estimate: at least {} of {} {} ({} weight, {} requant, {} scratchpad, {} KV cache); about {} of {} logic cells; {} multipliers, {} in DSPs",
-                    f.brams, f.brams_available, f.bram, f.weight_brams, f.rq_brams, f.spad_brams, f.kv_brams, f.core_luts, f.luts_available, f.multipliers, f.in_dsps
+                    "# fit estimate: at least {} of {} {} ({} weight, {} requant, {} scratchpad, {} KV cache, {} sampler); about {} of {} logic cells; {} multipliers, {} in DSPs",
+                    f.brams, f.brams_available, f.bram, f.weight_brams, f.rq_brams, f.spad_brams, f.kv_brams, f.sampler_brams, f.core_luts, f.luts_available, f.multipliers, f.in_dsps
                 );
                 return Ok(());
             }

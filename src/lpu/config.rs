@@ -164,6 +164,18 @@ impl LpuConfig {
         }
     }
 
+    /// Lanes of the Sampler's temperature pass 2 ([`crate::rtl::lpu::sampler`]): [`Self::vector_chunk`]
+    /// where the matrix unit is write-bound (`R * C >= n_embd`, as [`Self::mv_write`]), else 1.
+    /// Below that the pass is a small part of a forward pass (13 of 1073 cycles at 2x2) and each
+    /// lane costs a multiplier and about 1,200 LUT4.
+    pub fn sampler_lanes(&self) -> usize {
+        if self.rows * self.cols >= self.model.n_embd {
+            self.vector_chunk()
+        } else {
+            1
+        }
+    }
+
     /// log2 of R.
     pub fn lg_r(&self) -> u32 {
         self.rows.trailing_zeros()

@@ -150,12 +150,13 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     }
     // Elements per scratchpad read and write (Norm K wide: word reads, chunk writes).
     let kw = match leaf {
-        Leaf::NormWide(k) | Leaf::EmbedWide(k) => k as usize,
+        Leaf::NormWide(k) | Leaf::EmbedWide(k) | Leaf::SamplerWide(k) => k as usize,
         _ => 1,
     };
+    let sampler = matches!(leaf, Leaf::Sampler | Leaf::SamplerWide(_));
     let has_w = matches!(leaf, Leaf::Embed | Leaf::EmbedWide(_));
     let has_read = !has_w;
-    let has_write = leaf != Leaf::Sampler;
+    let has_write = !sampler;
     let len = inputs.iter().find(|(n, _)| *n == "len").map(|x| x.1).unwrap_or(0);
     let bound = 4 * len + 64;
     // Answers due in the next cycle.
@@ -166,7 +167,7 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     let mut token = None;
     // Cycles after done in which the leaf must stay quiet.
     let quiet = 3;
-    let snoops = matches!(leaf, Leaf::Norm | Leaf::NormWide(_) | Leaf::Sampler);
+    let snoops = matches!(leaf, Leaf::Norm | Leaf::NormWide(_)) || sampler;
     if snoops {
         sim.set("sn_we", 0)?;
     }
@@ -198,10 +199,16 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
                 return Err(bad(leaf, cycle, "a_ren after done".into()));
             }
             let a = sim.get("a_raddr")? as usize;
-            if a % kw != 0 {
+            if a % kw != 0 && !sampler {
                 return Err(bad(leaf, cycle, format!("read of element {a}, not a multiple of {kw}")));
             }
-            a_next = Some(mem.scratch[a..a + kw].to_vec());
+            // The sampler reads single elements too: lane 0 is the element, the other lanes
+            // are garbage unless the address is a multiple of K (as the core's chunk read).
+            let mut v = mem.scratch[a..a + 1].to_vec();
+            for j in 1..kw {
+                v.push(if a % kw == 0 { mem.scratch[a + j] } else { rng.random() });
+            }
+            a_next = Some(v);
         }
         if has_w && sim.get("w_en")? == 1 {
             if !active {
@@ -242,7 +249,7 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
                 return Err(bad(leaf, cycle, "a second done".into()));
             }
             done_at = Some(cycle);
-            if leaf == Leaf::Sampler {
+            if sampler {
                 token = Some(sim.get("token")?);
             }
         }
@@ -252,7 +259,7 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
         sim.tick();
         cycle += 1;
         if let Some(d) = done_at {
-            if leaf == Leaf::Sampler && token != Some(sim.get("token")?) {
+            if sampler && token != Some(sim.get("token")?) {
                 return Err(bad(leaf, cycle, "token changed after done".into()));
             }
             if cycle > d + quiet {

@@ -51,7 +51,7 @@ pub fn core_names(c: &Compiled) -> Result<top::Names> {
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::wide(c.cfg.rows as u32, c.cfg.cols as u32, c.cfg.mv_write() as u32)?;
     let k = c.cfg.vector_chunk();
-    Ok(top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::embed_leaf(k).module(), vector::norm_leaf(k).module(), vector::Leaf::Sampler.module()))
+    Ok(top::Names::new(c, &ac.top_name(), &mv.top_name(), vector::embed_leaf(k).module(), vector::norm_leaf(k).module(), vector::sampler_leaf(c.cfg.sampler_lanes()).module()))
 }
 
 /// The whole core of a compiled model in one file: controller, attention adapter,
@@ -65,7 +65,7 @@ pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let mut raw = block_verilog(&mut controller::Controller::default(), &n.ctl)?;
     raw += &adapter_raw(&n.adapter, (ac.lanes * ac.head_dim) as usize)?;
     let mut e = dedup(&raw, &[n.ctl.as_str(), n.adapter.as_str()])?;
-    let leaves = vector::leaves_verilog(&[vector::embed_leaf(k), vector::norm_leaf(k), vector::Leaf::Sampler])?;
+    let leaves = vector::leaves_verilog(&[vector::embed_leaf(k), vector::norm_leaf(k), vector::sampler_leaf(c.cfg.sampler_lanes())])?;
     for part in [leaves, matvec::modules(&mv)?, crate::rtl::attention::verilog(&ac)?] {
         e.text.push('\n');
         e.text.push_str(&part.text);

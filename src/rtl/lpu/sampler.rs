@@ -18,9 +18,11 @@
 //!    access, no random number, `done` in cycle 1 with `token = 0`.
 //! 2. Greedy (`temp_k = 0`): reads `src + i` in cycle `i`; `done` in cycle `len + 1`; no random
 //!    number is drawn.
-//! 3. Temperature: reads `src + i` in cycle `i` and again in cycle `len + i`; one xorshift32
-//!    step in cycle `2 len + 4`; the search takes `ceil(log2 len)` cycles; `done` in cycle
-//!    `2 len + 7 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
+//! 3. Temperature: reads `src + i` in cycle `i` (pass 1), then the second pass reads group `g`
+//!    (elements `src + K g .. src + K g + K - 1`, `src` a multiple of `K`, `G = ceil(len / K)`
+//!    groups, lanes past `len` ignored) in cycle `len + g`; one xorshift32 step in cycle
+//!    `len + G + 4`; the search takes `ceil(log2 len)` cycles; `done` in cycle
+//!    `len + G + 7 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
 //!    to `done`.
 //! 4. `token` holds the result from `done` until the next `start`.
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
@@ -33,38 +35,44 @@
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
-//!    snooped one): reads `src + i` in cycle `1 + i`, `done` in cycle `len + 8 + ceil(log2 len)`.
+//!    snooped one): reads group `g` in cycle `1 + g`, `done` in cycle `G + 8 + ceil(log2 len)`.
 //!    [`cycles_pre`] gives both. The token and the random numbers are those of contract 2-3.
 //!
-//! One 16 x 16 multiplier, shared in time: `|l_i| * temp_k` (negated for negative logits) in
-//! both passes and the two halves of `r * sum` (`sum` has 32 bits).
+//! `K` lanes compute pass 2 for `K` logits per cycle: lane 0 is the sampler's own pipeline,
+//! lanes 1 .. K-1 each have a multiplier and rounding shift ([`ScoreLane`]); every lane has its
+//! `exp2_neg` and bank of the cumulative sums ([`SumLane`]) (`p_i` of group `g`'s lane `j` summed
+//! with those before it, at address `g` of bank `j`; the search reads entry `i` from bank
+//! `i % K`). The pipeline's 16 x 16 multiplier is shared in time: `|l_i| * temp_k` in both
+//! passes (lane 0 in pass 2) and the two halves of `r * sum` (`sum` has 32 bits). The module is
+//! `llmpu_vu_sampler` for `K = 1`, `llmpu_vu_sampler_kK` else
+//! ([`crate::rtl::lpu::vector::Leaf::SamplerWide`]).
 
 use crate::numeric::{sample, Temperature, XorShift32};
 use crate::rtl::attention::arith::{Exp2, Rsr};
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
-/// Cycles from `start` (cycle 0) to `done`: `len + 1` greedy, `2 len + 7 + ceil(log2 len)`
-/// with a temperature.
-pub fn cycles(len: usize, temp_k: u16) -> u64 {
+/// Cycles from `start` (cycle 0) to `done` of the sampler with `k` lanes: `len + 1` greedy,
+/// `len + ceil(len / k) + 7 + ceil(log2 len)` with a temperature.
+pub fn cycles(len: usize, temp_k: u16, k: usize) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         len as u64 + 1
     } else {
-        2 * len as u64 + 7 + search_steps(len)
+        (len + len.div_ceil(k)) as u64 + 7 + search_steps(len)
     }
 }
 
-/// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8): 2 greedy,
-/// `len + 8 + ceil(log2 len)` with a temperature.
-pub fn cycles_pre(len: usize, temp_k: u16) -> u64 {
+/// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8) and `k` lanes: 2 greedy,
+/// `ceil(len / k) + 8 + ceil(log2 len)` with a temperature.
+pub fn cycles_pre(len: usize, temp_k: u16, k: usize) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         2
     } else {
-        len as u64 + 8 + search_steps(len)
+        len.div_ceil(k) as u64 + 8 + search_steps(len)
     }
 }
 
@@ -135,8 +143,138 @@ end
     }
 }
 
+/// The score of lane `j >= 1` of the temperature pass 2 (lane 0 is the sampler's own pipeline),
+/// in step with it: stage P `pr = l * k` (signed; `x` is the logit the cycle it arrives), stage
+/// Z `zr = rshift_round(pr, sh)` (the output, registered).
 #[derive(LogicBlock)]
-pub struct Sampler {
+pub struct ScoreLane {
+    pub clock: Signal<In, Clock>,
+    pub x: Signal<In, Bits<16>>,
+    pub temp_k: Signal<In, Bits<16>>,
+    pub sh: Signal<In, Bits<8>>,
+    pub zr: Signal<Out, Bits<32>>,
+    pr: DFF<Bits<32>>,
+    z: DFF<Bits<32>>,
+    rsr: Rsr,
+    absx: Signal<Local, Bits<16>>,
+    mp: Signal<Local, Bits<32>>,
+    p48: Signal<Local, Bits<48>>,
+    hi48: Constant<Bits<48>>,
+}
+
+impl Default for ScoreLane {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            x: Default::default(),
+            temp_k: Default::default(),
+            sh: Default::default(),
+            zr: Default::default(),
+            pr: Default::default(),
+            z: Default::default(),
+            rsr: Default::default(),
+            absx: Default::default(),
+            mp: Default::default(),
+            p48: Default::default(),
+            hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for ScoreLane {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, pr, z);
+        self.absx.next = self.x.val();
+        if self.x.val().get_bit(15) {
+            self.absx.next = !self.x.val() + 1;
+        }
+        self.mp.next = self.absx.val() * self.temp_k.val();
+        self.pr.d.next = self.mp.val();
+        if self.x.val().get_bit(15) {
+            self.pr.d.next = !self.mp.val() + 1;
+        }
+        self.p48.next = bit_cast::<48, 32>(self.pr.q.val());
+        if self.pr.q.val().get_bit(31) {
+            self.p48.next = bit_cast::<48, 32>(self.pr.q.val()) | self.hi48.val();
+        }
+        self.rsr.x.next = self.p48.val();
+        self.rsr.s.next = self.sh.val();
+        self.z.d.next = self.rsr.y.val().get_bits::<32>(0);
+        self.zr.next = self.z.q.val();
+    }
+}
+
+/// Stages D and E of one lane of the temperature pass 2: `ez = min(zmax - zr, 0xffff)`
+/// registered, then `e32 = exp2_neg(ez)` (0 unless `m`: the lane holds a logit), and the lane's
+/// bank of the cumulative sums (`CumRam`: group `g`'s running sum through this lane at address
+/// `g`), written and read through `we`, `waddr`, `wdata`, `raddr` -> `rdata`.
+#[derive(LogicBlock)]
+pub struct SumLane {
+    pub clock: Signal<In, Clock>,
+    pub zr: Signal<In, Bits<32>>,
+    pub zmax: Signal<In, Bits<32>>,
+    pub m: Signal<In, Bit>,
+    pub e32: Signal<Out, Bits<32>>,
+    pub we: Signal<In, Bit>,
+    pub waddr: Signal<In, Bits<8>>,
+    pub wdata: Signal<In, Bits<32>>,
+    pub raddr: Signal<In, Bits<8>>,
+    pub rdata: Signal<Out, Bits<32>>,
+    ez: DFF<Bits<16>>,
+    ram: CumRam,
+    exp: Exp2,
+    dz: Signal<Local, Bits<32>>,
+    ones16: Constant<Bits<16>>,
+}
+
+impl Default for SumLane {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            zr: Default::default(),
+            zmax: Default::default(),
+            m: Default::default(),
+            e32: Default::default(),
+            we: Default::default(),
+            waddr: Default::default(),
+            wdata: Default::default(),
+            raddr: Default::default(),
+            rdata: Default::default(),
+            ez: Default::default(),
+            ram: Default::default(),
+            exp: Default::default(),
+            dz: Default::default(),
+            ones16: Constant::new(0xffffu64.to_bits()),
+        }
+    }
+}
+
+impl Logic for SumLane {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, ez);
+        self.dz.next = self.zmax.val() - self.zr.val();
+        self.ez.d.next = self.dz.val().get_bits::<16>(0);
+        if self.dz.val().get_bits::<16>(16) != 0 {
+            self.ez.d.next = self.ones16.val();
+        }
+        self.exp.d.next = self.ez.q.val();
+        self.e32.next = 0.into();
+        if self.m.val() {
+            self.e32.next = bit_cast::<32, 16>(self.exp.e.val());
+        }
+        self.ram.clock.next = self.clock.val();
+        self.ram.we.next = self.we.val();
+        self.ram.waddr.next = self.waddr.val();
+        self.ram.wdata.next = self.wdata.val();
+        self.ram.raddr.next = self.raddr.val();
+        self.rdata.next = self.ram.rdata.val();
+    }
+}
+
+#[derive(LogicBlock)]
+pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub start: Signal<In, Bit>,
@@ -156,7 +294,9 @@ pub struct Sampler {
     pub sn_data: Signal<In, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
-    pub a_rdata: Signal<In, Bits<16>>,
+    /// Elements `a_raddr + j` at bits `[16j +: 16]` (lanes `j >= 1` are read only in the
+    /// temperature pass 2, at addresses that are multiples of `K`).
+    pub a_rdata: Signal<In, Bits<KW>>,
     pub token: Signal<Out, Bits<8>>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
@@ -185,7 +325,7 @@ pub struct Sampler {
     ev: DFF<Bit>,
     el: DFF<Bit>,
     ei: DFF<Bits<16>>,
-    ez: DFF<Bits<16>>,
+    rl: DFF<Bits<8>>,
     sum: DFF<Bits<32>>,
     t1: DFF<Bit>,
     t2: DFF<Bit>,
@@ -204,8 +344,11 @@ pub struct Sampler {
     mxa: DFF<Bits<16>>,
     pg: DFF<Bit>,
     inj: DFF<Bit>,
-    ram: CumRam,
-    exp: Exp2,
+    /// Lane 0's stages D, E and bank (its score is this pipeline's), lanes `1 + j`'s score and
+    /// stages D, E and bank (`KM = K - 1` of each).
+    head: SumLane,
+    score: Vec<ScoreLane>,
+    tail: Vec<SumLane>,
     rsr: Rsr,
     greedy: Signal<Local, Bit>,
     go: Signal<Local, Bit>,
@@ -219,8 +362,11 @@ pub struct Sampler {
     mb: Signal<Local, Bits<16>>,
     mp: Signal<Local, Bits<32>>,
     p48: Signal<Local, Bits<48>>,
-    dz: Signal<Local, Bits<32>>,
-    nsum: Signal<Local, Bits<32>>,
+    run: Signal<Local, Bits<32>>,
+    pword: Signal<Local, Bits<16>>,
+    plane: Signal<Local, Bits<16>>,
+    rsel: Signal<Local, Bits<32>>,
+    x0: Signal<Local, Bits<16>>,
     x1: Signal<Local, Bits<32>>,
     x2: Signal<Local, Bits<32>>,
     x3: Signal<Local, Bits<32>>,
@@ -235,11 +381,17 @@ pub struct Sampler {
     sign32: Constant<Bits<32>>,
     hi48: Constant<Bits<48>>,
     seed0: Constant<Bits<32>>,
-    ones16: Constant<Bits<16>>,
+    /// `K`, `log2 K`, `K - 1` and the index `1 + j` of tail lane `j` (16 and 8 bits).
+    kk: Constant<Bits<16>>,
+    lgk: Constant<Bits<8>>,
+    kmask: Constant<Bits<16>>,
+    lane16: Vec<Constant<Bits<16>>>,
+    lane8: Vec<Constant<Bits<8>>>,
 }
 
-impl Default for Sampler {
+impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW, KM> {
     fn default() -> Self {
+        assert!(K.is_power_of_two() && K <= 16 && KW == 16 * K && KM + 1 == K, "Sampler<K, 16 K, K - 1> with K a power of two up to 16");
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -286,7 +438,7 @@ impl Default for Sampler {
             ev: Default::default(),
             el: Default::default(),
             ei: Default::default(),
-            ez: Default::default(),
+            rl: Default::default(),
             sum: Default::default(),
             t1: Default::default(),
             t2: Default::default(),
@@ -305,8 +457,9 @@ impl Default for Sampler {
             mxa: Default::default(),
             pg: Default::default(),
             inj: Default::default(),
-            ram: Default::default(),
-            exp: Default::default(),
+            head: Default::default(),
+            score: (0..KM).map(|_| ScoreLane::default()).collect(),
+            tail: (0..KM).map(|_| SumLane::default()).collect(),
             rsr: Default::default(),
             greedy: Default::default(),
             go: Default::default(),
@@ -320,8 +473,11 @@ impl Default for Sampler {
             mb: Default::default(),
             mp: Default::default(),
             p48: Default::default(),
-            dz: Default::default(),
-            nsum: Default::default(),
+            run: Default::default(),
+            pword: Default::default(),
+            plane: Default::default(),
+            rsel: Default::default(),
+            x0: Default::default(),
             x1: Default::default(),
             x2: Default::default(),
             x3: Default::default(),
@@ -336,17 +492,21 @@ impl Default for Sampler {
             sign32: Constant::new(0x8000_0000u64.to_bits()),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
             seed0: Constant::new((XorShift32::new(0).0 as u64).to_bits()),
-            ones16: Constant::new(0xffffu64.to_bits()),
+            kk: Constant::new((K as u64).to_bits()),
+            lgk: Constant::new((K.trailing_zeros() as u64).to_bits()),
+            kmask: Constant::new(((K - 1) as u64).to_bits()),
+            lane16: (0..KM).map(|j| Constant::new((j as u64 + 1).to_bits())).collect(),
+            lane8: (0..KM).map(|j| Constant::new((j as u64 + 1).to_bits())).collect(),
         }
     }
 }
 
-impl Logic for Sampler {
+impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, KM> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei, ez,
-            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj
+            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei,
+            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj, rl
         );
         // Snoop: the largest written value and the lowest address holding it.
         self.snoop.clock.next = self.clock.val();
@@ -362,7 +522,6 @@ impl Logic for Sampler {
             self.mx.d.next = self.snoop.data.val();
             self.mxa.d.next = self.snoop.addr.val();
         }
-        self.ram.clock.next = self.clock.val();
         self.greedy.next = self.temp_k.val() == 0;
         self.go.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.go.val() & (self.len.val() == 0);
@@ -399,9 +558,15 @@ impl Logic for Sampler {
                 self.st.d.next = 1.into();
             }
         }
+        // Pass 1 (and greedy) reads element `icur`; pass 2 reads group `icur` (elements
+        // `K icur ..`), the last group possibly partial.
         self.lastr.next = (self.icur.val() + 1) == self.len.val();
-        self.a_ren.next = self.rcur.val();
         self.a_raddr.next = self.src.val() + self.icur.val();
+        if self.pcur.val() {
+            self.lastr.next = ((self.icur.val() + 1) << self.lgk.val()) >= self.len.val();
+            self.a_raddr.next = self.src.val() + (self.icur.val() << self.lgk.val());
+        }
+        self.a_ren.next = self.rcur.val();
         if self.rcur.val() {
             self.cnt.d.next = self.icur.val() + 1;
             self.rd.d.next = true;
@@ -428,7 +593,8 @@ impl Logic for Sampler {
             self.dl.d.next = true;
             self.di.d.next = 0.into();
         }
-        self.ld.next = self.a_rdata.val();
+        self.x0.next = self.a_rdata.val().get_bits::<16>(0);
+        self.ld.next = self.x0.val();
         if self.inj.q.val() {
             self.ld.next = self.mx.q.val();
         }
@@ -440,8 +606,8 @@ impl Logic for Sampler {
         // Greedy: the first largest logit.
         self.gdone.d.next = false;
         if self.dv.q.val() & self.greedy.val() {
-            if (self.di.q.val() == 0) | ((self.a_rdata.val() ^ self.sign16.val()) > (self.best.q.val() ^ self.sign16.val())) {
-                self.best.d.next = self.a_rdata.val();
+            if (self.di.q.val() == 0) | ((self.x0.val() ^ self.sign16.val()) > (self.best.q.val() ^ self.sign16.val())) {
+                self.best.d.next = self.x0.val();
                 self.pos.d.next = self.di.q.val();
             }
             self.gdone.d.next = self.dl.q.val();
@@ -490,25 +656,43 @@ impl Logic for Sampler {
         self.zl.d.next = self.pl.q.val();
         self.zi.d.next = self.pi.q.val();
         self.zr.d.next = self.rsr.y.val().get_bits::<32>(0);
-        // Stage D: pass 1 the max; pass 2 the difference zmax - z_i, clamped to 16 bits, registered
-        // (the pass-1 maximum is final when pass 2's first score gets here).
-        self.dz.next = self.zmax.q.val() - self.zr.q.val();
-        self.ez.d.next = self.dz.val().get_bits::<16>(0);
-        if self.dz.val().get_bits::<16>(16) != 0 {
-            self.ez.d.next = self.ones16.val();
+        // The lanes of pass 2: lane 0's score is this pipeline's; lanes 1 .. K-1 score their
+        // logits in step with it; every lane's stage D from its score and the pass-1 maximum.
+        self.head.clock.next = self.clock.val();
+        self.head.zr.next = self.zr.q.val();
+        self.head.zmax.next = self.zmax.q.val();
+        for j in 0..KM {
+            self.score[j].clock.next = self.clock.val();
+            self.score[j].x.next = self.a_rdata.val().get_bits::<16>(16 * j + 16);
+            self.score[j].temp_k.next = self.temp_k.val();
+            self.score[j].sh.next = self.logit_frac.val() + 4;
+            self.tail[j].clock.next = self.clock.val();
+            self.tail[j].zr.next = self.score[j].zr.val();
+            self.tail[j].zmax.next = self.zmax.q.val();
         }
+        // Stage D: pass 2's flags, registered (the pass-1 maximum is final when pass 2's first
+        // scores get here).
         self.ev.d.next = self.zv.q.val() & self.zp2.q.val();
         self.el.d.next = self.zl.q.val();
         self.ei.d.next = self.zi.q.val();
-        // Stage E: pass 2 p_i and the running sum into the memory.
-        self.exp.d.next = self.ez.q.val();
-        self.nsum.next = self.sum.q.val() + bit_cast::<32, 16>(self.exp.e.val());
+        // Stage E: each lane's p_i (0 past len), their running sums into the lanes' banks at the
+        // group's address; the sum of the group carried on.
+        self.run.next = self.sum.q.val();
         if self.ei.q.val() == 0 {
-            self.nsum.next = bit_cast::<32, 16>(self.exp.e.val());
+            self.run.next = 0.into();
         }
-        self.ram.we.next = self.ev.q.val();
-        self.ram.waddr.next = self.ei.q.val().get_bits::<8>(0);
-        self.ram.wdata.next = self.nsum.val();
+        self.head.m.next = (self.ei.q.val() << self.lgk.val()) < self.len.val();
+        self.run.next = self.run.val() + self.head.e32.val();
+        self.head.we.next = self.ev.q.val();
+        self.head.waddr.next = self.ei.q.val().get_bits::<8>(0);
+        self.head.wdata.next = self.run.val();
+        for j in 0..KM {
+            self.tail[j].m.next = ((self.ei.q.val() << self.lgk.val()) + self.lane16[j].val()) < self.len.val();
+            self.run.next = self.run.val() + self.tail[j].e32.val();
+            self.tail[j].we.next = self.ev.q.val();
+            self.tail[j].waddr.next = self.ei.q.val().get_bits::<8>(0);
+            self.tail[j].wdata.next = self.run.val();
+        }
         if self.zv.q.val()
             & !self.zp2.q.val()
             & ((self.zi.q.val() == 0) | ((self.zr.q.val() ^ self.sign32.val()) > (self.zmax.q.val() ^ self.sign32.val())))
@@ -516,7 +700,7 @@ impl Logic for Sampler {
             self.zmax.d.next = self.zr.q.val();
         }
         if self.ev.q.val() {
-            self.sum.d.next = self.nsum.val();
+            self.sum.d.next = self.run.val();
         }
         // The random number and the target: lo half, then hi half of r * sum.
         self.t1.d.next = self.ev.q.val() & self.el.q.val();
@@ -531,7 +715,13 @@ impl Logic for Sampler {
         }
         // Binary search for the first cumulative sum above the target, one step per cycle.
         self.prime.d.next = self.t2.q.val();
-        self.adv.next = self.inr.q.val() & (self.ram.rdata.val() <= self.target.q.val());
+        self.rsel.next = self.head.rdata.val();
+        for j in 0..KM {
+            if self.rl.q.val() == self.lane8[j].val() {
+                self.rsel.next = self.tail[j].rdata.val();
+            }
+        }
+        self.adv.next = self.inr.q.val() & (self.rsel.val() <= self.target.q.val());
         self.npos.next = self.pos.q.val();
         if self.adv.val() {
             self.npos.next = self.pos.q.val() + self.step.q.val();
@@ -544,7 +734,13 @@ impl Logic for Sampler {
             self.step.d.next = self.st.q.val();
             self.srch.d.next = true;
         }
-        self.ram.raddr.next = self.probe.val().get_bits::<8>(0);
+        self.pword.next = self.probe.val() >> self.lgk.val();
+        self.plane.next = self.probe.val() & self.kmask.val();
+        self.head.raddr.next = self.pword.val().get_bits::<8>(0);
+        for j in 0..KM {
+            self.tail[j].raddr.next = self.pword.val().get_bits::<8>(0);
+        }
+        self.rl.d.next = self.plane.val().get_bits::<8>(0);
         self.inr.d.next = self.probe.val() < self.len.val();
         self.fin.next = self.gdone.q.val() | self.zdone.q.val();
         if self.srch.q.val() {

@@ -102,8 +102,14 @@ pub fn rq_module(name: &str, w: usize, words: &[u64]) -> String {
             z = ab - lg - 1
         );
     }
-    let cat: Vec<String> = (0..w).rev().map(|b| format!("d{b}")).collect();
-    let _ = writeln!(s, "wire [{}:0] dd = {{{c}, {c}}};\nwire [{}:0] rot = dd >> (lo_q * 24);\nassign data = rot[{}:0];", 48 * w - 1, 48 * w - 1, 24 * w - 1, c = cat.join(", "));
+    // The rotation as a case over lo_q (an expression like `>> (lo_q * 24)` became a multiplier
+    // on the ECP5 critical path).
+    let _ = writeln!(s, "reg [{}:0] rot;\nalways @(*) begin\n    case (lo_q)", 24 * w - 1);
+    for lo in 0..w {
+        let cat: Vec<String> = (0..w).rev().map(|j| format!("d{}", (lo + j) % w)).collect();
+        let _ = writeln!(s, "        {lg}'d{lo}: rot = {{{}}};", cat.join(", "));
+    }
+    let _ = writeln!(s, "        default: rot = {{{}{{24'h0}}}};\n    endcase\nend\nassign data = rot;", w);
     s += "endmodule\n/* verilator lint_on UNUSED */\n";
     s
 }
@@ -522,9 +528,10 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
     );
     let _ = writeln!(
         s,
-        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_addr(sp_waddr), .sn_data(sp_wdata), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata(sp_rdata));",
+        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_addr(sp_waddr), .sn_data(sp_wdata), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata({srd}));",
         n.sampler,
-        lf = c.consts.logit_frac
+        lf = c.consts.logit_frac,
+        srd = if cfg.sampler_lanes() > 1 { format!("{{sp_kdata[{}:16], sp_rdata}}", 16 * cfg.sampler_lanes() - 1) } else { "sp_rdata".to_string() }
     );
     // Attention: adapter and the unit (kv_layer = q_layer = the instruction's layer).
     let _ = writeln!(

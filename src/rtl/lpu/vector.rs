@@ -27,7 +27,19 @@ pub enum Leaf {
     /// `llmpu_vu_norm_kK`.
     NormWide(u8),
     Sampler,
+    /// The Sampler with `K` = 2, 4, 8 or 16 lanes in the temperature pass 2 (word reads), module
+    /// `llmpu_vu_sampler_kK`.
+    SamplerWide(u8),
     Add,
+}
+
+/// The Sampler's lanes for `k`: [`Leaf::Sampler`] for 1, else [`Leaf::SamplerWide`].
+pub fn sampler_leaf(k: usize) -> Leaf {
+    if k <= 1 {
+        Leaf::Sampler
+    } else {
+        Leaf::SamplerWide(k as u8)
+    }
 }
 
 /// Embed's width for `k` elements per cycle: [`Leaf::Embed`] for 1, else [`Leaf::EmbedWide`].
@@ -67,6 +79,11 @@ impl Leaf {
             Leaf::NormWide(16) => "llmpu_vu_norm_k16",
             Leaf::NormWide(k) => panic!("Norm with {k} elements per cycle: 1, 2, 4, 8 or 16 are built"),
             Leaf::Sampler => "llmpu_vu_sampler",
+            Leaf::SamplerWide(2) => "llmpu_vu_sampler_k2",
+            Leaf::SamplerWide(4) => "llmpu_vu_sampler_k4",
+            Leaf::SamplerWide(8) => "llmpu_vu_sampler_k8",
+            Leaf::SamplerWide(16) => "llmpu_vu_sampler_k16",
+            Leaf::SamplerWide(k) => panic!("Sampler with {k} lanes: 1, 2, 4, 8 or 16 are built"),
             Leaf::Add => "llmpu_vu_add",
         }
     }
@@ -79,7 +96,8 @@ impl Leaf {
             Leaf::EmbedWide(k) => embed::cycles(len, k as usize),
             Leaf::Norm => norm::cycles(len, 1),
             Leaf::NormWide(k) => norm::cycles(len, k as usize),
-            Leaf::Sampler => sampler::cycles(len, temp_k),
+            Leaf::Sampler => sampler::cycles(len, temp_k, 1),
+            Leaf::SamplerWide(k) => sampler::cycles(len, temp_k, k as usize),
             Leaf::Add => add::cycles(len),
         }
     }
@@ -99,7 +117,12 @@ impl Leaf {
             Leaf::NormWide(8) => block_verilog(&mut Norm::<8, 128>::default(), self.module()),
             Leaf::NormWide(16) => block_verilog(&mut Norm::<16, 256>::default(), self.module()),
             Leaf::NormWide(k) => Err(crate::error::Error::invalid("norm elements per cycle", k, "allowed: 1, 2, 4, 8 or 16")),
-            Leaf::Sampler => block_verilog(&mut Sampler::default(), self.module()),
+            Leaf::Sampler => block_verilog(&mut Sampler::<1, 16, 0>::default(), self.module()),
+            Leaf::SamplerWide(2) => block_verilog(&mut Sampler::<2, 32, 1>::default(), self.module()),
+            Leaf::SamplerWide(4) => block_verilog(&mut Sampler::<4, 64, 3>::default(), self.module()),
+            Leaf::SamplerWide(8) => block_verilog(&mut Sampler::<8, 128, 7>::default(), self.module()),
+            Leaf::SamplerWide(16) => block_verilog(&mut Sampler::<16, 256, 15>::default(), self.module()),
+            Leaf::SamplerWide(k) => Err(crate::error::Error::invalid("sampler lanes", k, "allowed: 1, 2, 4, 8 or 16")),
             Leaf::Add => block_verilog(&mut VecAdd::default(), self.module()),
         }
     }
@@ -107,9 +130,9 @@ impl Leaf {
     /// This leaf alone, deduplicated, with the standard header (one Verilator build per leaf).
     pub fn verilog(self) -> Result<Emitted> {
         let e = match self {
-            Leaf::Sampler => emit_block(&mut Sampler::default(), self.module())?,
+            Leaf::Sampler => emit_block(&mut Sampler::<1, 16, 0>::default(), self.module())?,
             Leaf::Add => emit_block(&mut VecAdd::default(), self.module())?,
-            Leaf::Embed | Leaf::EmbedWide(_) | Leaf::Norm | Leaf::NormWide(_) => dedup(&self.raw()?, &[self.module()])?,
+            Leaf::Embed | Leaf::EmbedWide(_) | Leaf::Norm | Leaf::NormWide(_) | Leaf::SamplerWide(_) => dedup(&self.raw()?, &[self.module()])?,
         };
         Ok(e.with_header(self.module()))
     }
@@ -225,7 +248,7 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 p.extend(write());
             }
         }
-        Leaf::Sampler => {
+        Leaf::Sampler | Leaf::SamplerWide(_) => {
             p.extend([
                 Port::input("src", 16, "scratchpad element address of logit 0"),
                 Port::input("len", 16, "logits (1..=256)"),
@@ -239,7 +262,15 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("sn_addr", 16, "snoop: scratchpad write address"),
                 Port::input("sn_data", 16, "snoop: scratchpad write data"),
             ]);
-            p.extend(read());
+            if let Leaf::SamplerWide(k) = leaf {
+                p.extend([
+                    Port::output("a_ren", 1, "scratchpad read enable"),
+                    Port::output("a_raddr", 16, "scratchpad element read address (a multiple of K in the temperature pass 2)"),
+                    Port::input("a_rdata", 16 * k as u32, "elements a_raddr + j at [16j +: 16], the cycle after a_ren (lanes j >= 1 read only in pass 2)"),
+                ]);
+            } else {
+                p.extend(read());
+            }
             p.push(Port::output("token", 8, "the sampled token, from done until the next start"));
         }
         Leaf::Add => {
