@@ -110,6 +110,21 @@ fn microgpt_2x2_and_8x8_match_the_reference() {
     }
 }
 
+/// 8x8 with two attention lanes (scratchpad chunk, Embed, Norm, Sampler lanes and the matrix
+/// unit's wide write all 8): the configuration at about 200 cycles per token (docs/lpu.md).
+#[test]
+fn microgpt_8x8_two_attention_lanes_matches_the_reference() {
+    let q = microgpt();
+    let cfg = LpuConfig::try_from(LpuParams { lanes: 2, ..LpuParams::new(q.cfg, 8, 8, "ecp5-85k") }).unwrap();
+    assert_eq!((cfg.vector_chunk(), cfg.mv_write(), cfg.sampler_lanes()), (8, 8, 8));
+    let model = build(&Compiled::new(&cfg, &q).unwrap(), &BuildOptions::default()).unwrap();
+    for (seed, temp) in [(5, 0.0), (6, 0.5), (8, 1.0)] {
+        let got = check(&q, &model, &req(seed, temp, 200, false), None, &format!("8x8 lanes 2 tokens seed {seed} T {temp}"));
+        assert_eq!(got.gen.steps, 200);
+    }
+    check(&q, &model, &req(3, 0.5, 20, true), None, "8x8 lanes 2 names");
+}
+
 /// The attention unit at one head element per cycle (the iCE40 default, `--attention-elements 1`)
 /// inside a 1x1 core: the same tokens as the reference; a query takes head_dim times longer.
 #[test]

@@ -30,7 +30,7 @@ fn plan_of_the_2x2_core_for_ecp5_85k() {
     let (_, name, c) = lpu(2, 2).compile("ecp5-85k").unwrap();
     let (files, _) = llmpu::rtl::lpu::generate(&c, &name).unwrap();
     assert_eq!(plan.files.get("rtl/llmpu_core_r2c2.v"), files.get("llmpu_core_r2c2.v"));
-    assert_eq!((fit.multipliers, fit.in_dsps, fit.brams), (33, 33, 14));
+    assert_eq!((fit.multipliers, fit.in_dsps, fit.brams), (33, 33, 15));
     insta::assert_snapshot!("lpu_r2c2_ecp5_plan", plan.render());
     let wrapper = String::from_utf8_lossy(plan.files.get("place_wrapper.v").unwrap()).to_string();
     insta::assert_snapshot!("lpu_r2c2_ecp5_wrapper", wrapper);

@@ -381,8 +381,7 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     sign32: Constant<Bits<32>>,
     hi48: Constant<Bits<48>>,
     seed0: Constant<Bits<32>>,
-    /// `K`, `log2 K`, `K - 1` and the index `1 + j` of tail lane `j` (16 and 8 bits).
-    kk: Constant<Bits<16>>,
+    /// `log2 K`, `K - 1` and the index `1 + j` of tail lane `j` (16 and 8 bits).
     lgk: Constant<Bits<8>>,
     kmask: Constant<Bits<16>>,
     lane16: Vec<Constant<Bits<16>>>,
@@ -492,7 +491,6 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             sign32: Constant::new(0x8000_0000u64.to_bits()),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
             seed0: Constant::new((XorShift32::new(0).0 as u64).to_bits()),
-            kk: Constant::new((K as u64).to_bits()),
             lgk: Constant::new((K.trailing_zeros() as u64).to_bits()),
             kmask: Constant::new(((K - 1) as u64).to_bits()),
             lane16: (0..KM).map(|j| Constant::new((j as u64 + 1).to_bits())).collect(),
