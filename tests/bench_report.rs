@@ -38,7 +38,7 @@ fn point(size: usize, p: Option<PnrResult>, s: Option<SimResult>) -> Point {
         (Some(p), Some(s)) => tokens_per_s(p.fmax_mhz.unwrap(), s.mean_cycles),
         _ => None,
     };
-    Point { size: Size { rows: size, cols: size }, top: format!("llmpu_core_r{size}c{size}"), does_not_fit: None, pnr: p, sim: s, tokens_per_s: t, errors: vec![] }
+    Point { size: Size::new(size, size), top: format!("llmpu_core_r{size}c{size}"), does_not_fit: None, pnr: p, sim: s, tokens_per_s: t, errors: vec![] }
 }
 
 fn machine() -> Machine {
@@ -164,4 +164,20 @@ fn out_folder_keeps_other_reports_and_replaces_its_own() {
     std::fs::write(d.join("benchmarks-bad.json"), "{").unwrap();
     let e = reports_in(d, &changed).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}: not a benchmark report:", d.join("benchmarks-bad.json").display())), "{e}");
+}
+
+#[test]
+fn lanes_get_their_own_board_report_and_old_reports_read_as_one_lane() {
+    let mut two = board();
+    two.points[0].size.lanes = 2;
+    assert_eq!(report_file(&two), "benchmarks-board-ulx3s-85f-l2.json");
+    assert_eq!(report_file(&board()), "benchmarks-board-ulx3s-85f.json");
+    // A report stored before lanes were a parameter (no "lanes" key) reads as one lane.
+    let json = serde_json::to_string(&board()).unwrap().replace(",\"lanes\":1", "");
+    assert!(!json.contains("lanes"), "{json}");
+    let old: BenchReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(old, board());
+    assert!(text(&two).contains("4x4l2"), "{}", text(&two));
+    assert!(markdown(std::slice::from_ref(&two)).contains("`RxClL` has `L` attention lanes"));
+    assert!(!markdown(&[board()]).contains("attention lanes"));
 }

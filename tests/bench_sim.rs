@@ -11,7 +11,7 @@ use llmpu::model::QuantModel;
 fn cycles_per_token_of_200_tokens_at_2x2() {
     let q = QuantModel::from_float(&ModelArgs { model: None, n_head: None }.load().unwrap()).unwrap();
     let target = "ecp5-85k".parse().unwrap();
-    let c = compile(&q, Size { rows: 2, cols: 2 }, &target).unwrap();
+    let c = compile(&q, Size::new(2, 2), &target).unwrap();
     let w = Workload::new(200, 0.5, 1).unwrap();
     let want = generate(&q, &w.request().unwrap()).unwrap();
     let s = simulate(&q, &c, &w, false).unwrap();

@@ -237,6 +237,9 @@ pub fn markdown(reports: &[BenchReport]) -> String {
     if let Some(r) = reports.first() {
         s += &format!("\nPlaced design: {}. Workload: {} sampled tokens per size, temperature {}, seed {}; every run was\ncompared with the integer reference token for token (a difference fails the run).\n", r.placed, r.workload.tokens, r.workload.temperature, r.workload.seed);
     }
+    if reports.iter().any(|r| r.points.iter().any(|p| p.size.lanes > 1)) {
+        s += "\nSizes are `RxC` matrix units with one attention lane; `RxClL` has `L` attention lanes (heads\nprocessed in parallel: `--lanes L`, or `RxClL` in `--sizes`).\n";
+    }
 
     s += "\n## Anchor, CPU reference and targets\n\n| design | part | clock | cycles per token | tokens/s | logic | DSPs |\n|---|---|---|---|---|---|---|\n";
     s += &format!(

@@ -27,28 +27,62 @@ pub const PLACED_DESIGN: &str = "core only (llmpu_core_rRcC in the placeable wra
 /// The fewest tokens a benchmark simulates (issue #9).
 pub const MIN_TOKENS: u16 = 200;
 
-/// An R x C matrix unit.
+/// An R x C matrix unit with `lanes` attention lanes (heads processed in parallel; the
+/// compiler checks that they divide the model's head count). Written `RxC`, or `RxClL` with
+/// `L` lanes (`8x8l2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Size {
     pub rows: usize,
     pub cols: usize,
+    /// Reports written before lanes were a benchmark parameter hold one lane.
+    #[serde(default = "one_lane")]
+    pub lanes: usize,
+}
+
+fn one_lane() -> usize {
+    1
+}
+
+impl Size {
+    /// `rows x cols` with one attention lane.
+    pub fn new(rows: usize, cols: usize) -> Self {
+        Size { rows, cols, lanes: 1 }
+    }
+
+    /// The suffix that tells builds and reports of more than one lane apart: `""` or `"_lL"`.
+    pub fn lanes_suffix(&self) -> String {
+        if self.lanes == 1 {
+            String::new()
+        } else {
+            format!("_l{}", self.lanes)
+        }
+    }
 }
 
 impl std::fmt::Display for Size {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}x{}", self.rows, self.cols)
+        write!(f, "{}x{}", self.rows, self.cols)?;
+        if self.lanes != 1 {
+            write!(f, "l{}", self.lanes)?;
+        }
+        Ok(())
     }
 }
 
-const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, e.g. 4x4";
+const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16), e.g. 4x4 or 8x8l2";
 
 impl std::str::FromStr for Size {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let bad = || Error::invalid("size", format!("'{s}'"), SIZE_ALLOWED);
-        let (r, c) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+        let t = s.trim().to_ascii_lowercase();
+        let (dims, lanes) = match t.split_once('l') {
+            Some((d, l)) => (d.to_string(), l.parse::<usize>().ok().filter(|v| (1..=16).contains(v)).ok_or_else(bad)?),
+            None => (t.clone(), 1),
+        };
+        let (r, c) = dims.split_once('x').ok_or_else(bad)?;
         let dim = |t: &str| t.trim().parse::<usize>().ok().filter(|v| [1, 2, 4, 8, 16].contains(v)).ok_or_else(bad);
-        Ok(Size { rows: dim(r)?, cols: dim(c)? })
+        Ok(Size { rows: dim(r)?, cols: dim(c)?, lanes })
     }
 }
 
@@ -74,9 +108,9 @@ pub fn tokens_per_s(fmax_mhz: f64, cycles_per_token: f64) -> Option<f64> {
     (fmax_mhz > 0.0 && cycles_per_token > 0.0 && fmax_mhz.is_finite() && cycles_per_token.is_finite()).then(|| fmax_mhz * 1e6 / cycles_per_token)
 }
 
-/// Compiles `q` for a matrix unit of `size` on `target`.
+/// Compiles `q` for a matrix unit of `size` (and its attention lanes) on `target`.
 pub fn compile(q: &QuantModel, size: Size, target: &Target) -> Result<Compiled> {
-    let cfg = LpuConfig::try_from(LpuParams::new(q.cfg, size.rows, size.cols, target.name))?;
+    let cfg = LpuConfig::try_from(LpuParams { lanes: size.lanes, ..LpuParams::new(q.cfg, size.rows, size.cols, target.name) })?;
     Compiled::new(&cfg, q)
 }
 

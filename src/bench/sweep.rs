@@ -117,10 +117,11 @@ pub struct BenchPlan {
     pub tools: Tools,
 }
 
-/// The default folder of the builds: `build/bench/<top>-<target>` (one per size and part,
-/// shared by `bench` and `sweep`, so one reuses the other's finished place and route).
-pub fn build_dir(root: &std::path::Path, top: &str, target: &Target) -> PathBuf {
-    root.join(format!("{top}-{}", target.name))
+/// The default folder of the builds: `build/bench/<top><lanes>-<target>` (one per size, lanes
+/// and part, shared by `bench` and `sweep`, so one reuses the other's finished place and route;
+/// `<lanes>` is [`Size::lanes_suffix`]).
+pub fn build_dir(root: &std::path::Path, top: &str, size: Size, target: &Target) -> PathBuf {
+    root.join(format!("{top}{}-{}", size.lanes_suffix(), target.name))
 }
 
 impl BenchPlan {
@@ -143,7 +144,7 @@ impl BenchPlan {
             let compiled = compile(&quant, size, &target)?;
             let top = compiled.cfg.top_name();
             let does_not_fit = crate::rtl::lpu::fit::check(&compiled).err().map(|e| e.to_string());
-            points.push(PlannedPoint { size, build_dir: build_dir(build_root, &top, &target), top, compiled, does_not_fit });
+            points.push(PlannedPoint { size, build_dir: build_dir(build_root, &top, size, &target), top, compiled, does_not_fit });
         }
         let fitting: Vec<usize> = (0..points.len()).filter(|&i| points[i].does_not_fit.is_none()).collect();
         let mut tasks = vec![Task::Cpu];

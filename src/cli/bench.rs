@@ -53,6 +53,9 @@ pub struct BenchArgs {
     /// Columns C of the matrix unit (1, 2, 4, 8 or 16)
     #[arg(long, default_value_t = 4)]
     pub cols: usize,
+    /// Attention heads processed in parallel (must divide the head count)
+    #[arg(long, default_value_t = 1)]
+    pub lanes: usize,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -62,7 +65,7 @@ pub struct SweepArgs {
     /// FPGA part: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or ecp5-45k
     #[arg(long)]
     pub target: String,
-    /// Matrix unit sizes, comma-separated RxC
+    /// Matrix unit sizes, comma-separated RxC, each optionally with lL for L attention lanes (8x8l2)
     #[arg(long, default_value = "1x1,2x2,4x4,8x8,16x16")]
     pub sizes: String,
     /// Steps run at the same time (default: min(2, CPUs))
@@ -105,10 +108,11 @@ fn progress(json: bool) -> Progress {
     }
 }
 
-/// The name of a report's JSON file in a docs folder.
+/// The name of a report's JSON file in a docs folder (a board's with `-lL` when its size has
+/// `L > 1` attention lanes, so it sits beside the one-lane report).
 pub fn report_file(r: &BenchReport) -> String {
     match &r.board {
-        Some(b) => format!("benchmarks-board-{b}.json"),
+        Some(b) => format!("benchmarks-board-{b}{}.json", r.points.first().map(|p| p.size.lanes_suffix()).unwrap_or_default().replace('_', "-")),
         None => format!("benchmarks-sweep-{}.json", r.target),
     }
 }
@@ -166,7 +170,7 @@ fn finish(r: &BenchReport, run: &RunArgs) -> anyhow::Result<()> {
 
 pub fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
     let board: Board = a.board.parse()?;
-    let size = Size { rows: a.rows, cols: a.cols };
+    let size = Size { rows: a.rows, cols: a.cols, lanes: a.lanes };
     let p = plan(&a.run, board.target(), Some(board.name.to_string()), &[size])?;
     if a.run.dry_run {
         print!("{}", p.render());

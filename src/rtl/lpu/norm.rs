@@ -23,7 +23,7 @@
 //!    to element `a_waddr + j` for `j < K` at the edge ending its cycle.
 //! 3. Pass 1 reads `src + K i` in cycle `i` (`i < n`, the first read in the start cycle).
 //! 4. Pass 2 reads `src + K i` in cycle `n + 4 + i` and writes `dst + K i` in cycle
-//!    `n + 6 + i`; `done` is high with the last write, in cycle [`cycles`]`(len, K) = 2 n + 5`.
+//!    `n + 7 + i`; `done` is high with the last write, in cycle [`cycles`]`(len, K) = 2 n + 6`.
 //!    `busy` is high from cycle 1 to `done`.
 //! 5. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
 //!    (synchronous) returns to idle.
@@ -37,7 +37,7 @@
 //! 8. With `pre` (the previous instruction wrote exactly `x`, once per element, at least one
 //!    element, its last write in cycle -1 or earlier): pass 1 is
 //!    skipped and `V = eps_term + S`; pass 2 reads `src + K i` in cycle `5 + i`, writes
-//!    `dst + K i` in cycle `7 + i`; `done` in cycle [`cycles_pre`]`(len, K) = n + 6`. The values
+//!    `dst + K i` in cycle `8 + i`; `done` in cycle [`cycles_pre`]`(len, K) = n + 7`. The values
 //!    are those of contract 4.
 //!
 //! `2 K` multipliers of 16 x 16: one per lane (`|x|^2` in pass 1, `|x| * c` in pass 2; lane
@@ -54,7 +54,7 @@ pub fn cycles(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        2 * (len / k) as u64 + 5
+        2 * (len / k) as u64 + 6
     }
 }
 
@@ -63,7 +63,7 @@ pub fn cycles_pre(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        (len / k) as u64 + 6
+        (len / k) as u64 + 7
     }
 }
 
@@ -85,9 +85,10 @@ pub fn model(x: &[i16], k: &NormConsts) -> Vec<i16> {
 /// One lane of Norm: element `x` (as read), its multiplier and its output rounding.
 /// - `mp = a * b` (combinational): `|x| * |x|`, or `|x| * c` with `scale`, or `oa * ob` with `ov`.
 /// - `sq` is the previous cycle's `mp`, zero-extended to 48 bits (pass 1's square).
-/// - `y` is `sat_i16(shift_round(±p, s))` of the product `p` of the previous cycle (negated when
+/// - `y` is `sat_i16(shift_round(±p, s))` of the product `p` of two cycles earlier (negated when
 ///   that cycle's `x` was negative), with `s = rsh` or a left shift by `lsh` (`neg_s`), as a
-///   16-bit value in the low bits of `KW`.
+///   16-bit value in the low bits of `KW`: the product and the rounded value are registered (the
+///   variable shift and the saturation do not reach the scratchpad's write data).
 #[derive(LogicBlock)]
 pub struct NormLane<const KW: usize> {
     pub clock: Signal<In, Clock>,
@@ -105,6 +106,7 @@ pub struct NormLane<const KW: usize> {
     pub y: Signal<Out, Bits<KW>>,
     sqr: DFF<Bits<32>>,
     prod: DFF<Bits<32>>,
+    yr: DFF<Bits<16>>,
     rsr: Rsr,
     absx: Signal<Local, Bits<16>>,
     ma: Signal<Local, Bits<16>>,
@@ -131,6 +133,7 @@ impl<const KW: usize> Default for NormLane<KW> {
             y: Default::default(),
             sqr: Default::default(),
             prod: Default::default(),
+            yr: Default::default(),
             rsr: Default::default(),
             absx: Default::default(),
             ma: Default::default(),
@@ -144,7 +147,7 @@ impl<const KW: usize> Default for NormLane<KW> {
 impl<const KW: usize> Logic for NormLane<KW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sqr, prod);
+        dff_setup!(self, clock, sqr, prod, yr);
         self.absx.next = self.x.val();
         if self.x.val().get_bit(15) {
             self.absx.next = !self.x.val() + 1;
@@ -175,7 +178,8 @@ impl<const KW: usize> Logic for NormLane<KW> {
             self.rsr.x.next = self.p48.val() << self.lsh.val();
             self.rsr.s.next = 0.into();
         }
-        self.y.next = bit_cast::<KW, 16>(self.rsr.sat.val());
+        self.yr.d.next = self.rsr.sat.val();
+        self.y.next = bit_cast::<KW, 16>(self.yr.q.val());
     }
 }
 
@@ -262,6 +266,9 @@ pub struct Norm<const K: usize, const KW: usize> {
     wv: DFF<Bit>,
     wl: DFF<Bit>,
     wi: DFF<Bits<16>>,
+    yv: DFF<Bit>,
+    yl: DFF<Bit>,
+    yi: DFF<Bits<16>>,
     snoop: WriteSnoop,
     snv: DFF<Bit>,
     snf: DFF<Bit>,
@@ -365,6 +372,9 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             wv: Default::default(),
             wl: Default::default(),
             wi: Default::default(),
+            yv: Default::default(),
+            yl: Default::default(),
+            yi: Default::default(),
             snoop: Default::default(),
             snv: Default::default(),
             snf: Default::default(),
@@ -419,7 +429,7 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s, rsh,
-            lsh, d2, dl2, i2, wv, wl, wi, snv, snf, skv, skd, ssq, pe1, pe2
+            lsh, d2, dl2, i2, wv, wl, wi, yv, yl, yi, snv, snf, skv, skd, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
@@ -597,15 +607,19 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
                 self.lsh.d.next = 16.into();
             }
         }
-        // Pass 2: the lanes' x * c (signed), rounding shift and saturation at the write.
+        // Pass 2: the lanes' x * c (signed), then rounding shift and saturation, registered
+        // before the write.
         self.wv.d.next = self.d2.q.val();
         self.wl.d.next = self.dl2.q.val();
         self.wi.d.next = self.i2.q.val();
-        self.a_we.next = self.wv.q.val();
-        self.a_waddr.next = self.dst.val() + self.wi.q.val();
+        self.yv.d.next = self.wv.q.val();
+        self.yl.d.next = self.wl.q.val();
+        self.yi.d.next = self.wi.q.val();
+        self.a_we.next = self.yv.q.val();
+        self.a_waddr.next = self.dst.val() + self.yi.q.val();
         self.a_wdata.next = self.wword.val();
-        self.done.next = (self.wv.q.val() & self.wl.q.val()) | self.zdone.q.val();
-        if self.wv.q.val() & self.wl.q.val() {
+        self.done.next = (self.yv.q.val() & self.yl.q.val()) | self.zdone.q.val();
+        if self.yv.q.val() & self.yl.q.val() {
             self.act.d.next = false;
         }
         self.busy.next = self.act.q.val();
@@ -629,6 +643,8 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.dl2.d.next = false;
             self.wv.d.next = false;
             self.wl.d.next = false;
+            self.yv.d.next = false;
+            self.yl.d.next = false;
         }
     }
 }

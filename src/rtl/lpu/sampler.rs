@@ -21,8 +21,8 @@
 //! 3. Temperature: reads `src + i` in cycle `i` (pass 1), then the second pass reads group `g`
 //!    (elements `src + K g .. src + K g + K - 1`, `src` a multiple of `K`, `G = ceil(len / K)`
 //!    groups, lanes past `len` ignored) in cycle `len + g`; one xorshift32 step in cycle
-//!    `len + G + 4`; the search takes `ceil(log2 len)` cycles; `done` in cycle
-//!    `len + G + 7 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
+//!    `len + G + 5`; the search takes `ceil(log2 len)` cycles; `done` in cycle
+//!    `len + G + 8 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
 //!    to `done`.
 //! 4. `token` holds the result from `done` until the next `start`.
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
@@ -35,7 +35,7 @@
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
-//!    snooped one): reads group `g` in cycle `1 + g`, `done` in cycle `G + 8 + ceil(log2 len)`.
+//!    snooped one): reads group `g` in cycle `1 + g`, `done` in cycle `G + 9 + ceil(log2 len)`.
 //!    [`cycles_pre`] gives both. The token and the random numbers are those of contract 2-3.
 //!
 //! `K` lanes compute pass 2 for `K` logits per cycle: lane 0 is the sampler's own pipeline,
@@ -53,26 +53,26 @@ use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done` of the sampler with `k` lanes: `len + 1` greedy,
-/// `len + ceil(len / k) + 7 + ceil(log2 len)` with a temperature.
+/// `len + ceil(len / k) + 8 + ceil(log2 len)` with a temperature.
 pub fn cycles(len: usize, temp_k: u16, k: usize) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         len as u64 + 1
     } else {
-        (len + len.div_ceil(k)) as u64 + 7 + search_steps(len)
+        (len + len.div_ceil(k)) as u64 + 8 + search_steps(len)
     }
 }
 
 /// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8) and `k` lanes: 2 greedy,
-/// `ceil(len / k) + 8 + ceil(log2 len)` with a temperature.
+/// `ceil(len / k) + 9 + ceil(log2 len)` with a temperature.
 pub fn cycles_pre(len: usize, temp_k: u16, k: usize) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         2
     } else {
-        len.div_ceil(k) as u64 + 8 + search_steps(len)
+        len.div_ceil(k) as u64 + 9 + search_steps(len)
     }
 }
 
@@ -206,7 +206,8 @@ impl Logic for ScoreLane {
 }
 
 /// Stages D and E of one lane of the temperature pass 2: `ez = min(zmax - zr, 0xffff)`
-/// registered, then `e32 = exp2_neg(ez)` (0 unless `m`: the lane holds a logit), and the lane's
+/// registered, then `e32 = exp2_neg(ez)` (0 unless `m`: the lane holds a logit) registered (so
+/// the running sum of stage F starts from registers), and the lane's
 /// bank of the cumulative sums (`CumRam`: group `g`'s running sum through this lane at address
 /// `g`), written and read through `we`, `waddr`, `wdata`, `raddr` -> `rdata`.
 #[derive(LogicBlock)]
@@ -222,6 +223,7 @@ pub struct SumLane {
     pub raddr: Signal<In, Bits<8>>,
     pub rdata: Signal<Out, Bits<32>>,
     ez: DFF<Bits<16>>,
+    er: DFF<Bits<32>>,
     ram: CumRam,
     exp: Exp2,
     dz: Signal<Local, Bits<32>>,
@@ -242,6 +244,7 @@ impl Default for SumLane {
             raddr: Default::default(),
             rdata: Default::default(),
             ez: Default::default(),
+            er: Default::default(),
             ram: Default::default(),
             exp: Default::default(),
             dz: Default::default(),
@@ -253,17 +256,18 @@ impl Default for SumLane {
 impl Logic for SumLane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, ez);
+        dff_setup!(self, clock, ez, er);
         self.dz.next = self.zmax.val() - self.zr.val();
         self.ez.d.next = self.dz.val().get_bits::<16>(0);
         if self.dz.val().get_bits::<16>(16) != 0 {
             self.ez.d.next = self.ones16.val();
         }
         self.exp.d.next = self.ez.q.val();
-        self.e32.next = 0.into();
+        self.er.d.next = 0.into();
         if self.m.val() {
-            self.e32.next = bit_cast::<32, 16>(self.exp.e.val());
+            self.er.d.next = bit_cast::<32, 16>(self.exp.e.val());
         }
+        self.e32.next = self.er.q.val();
         self.ram.clock.next = self.clock.val();
         self.ram.we.next = self.we.val();
         self.ram.waddr.next = self.waddr.val();
@@ -325,6 +329,9 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     ev: DFF<Bit>,
     el: DFF<Bit>,
     ei: DFF<Bits<16>>,
+    fv: DFF<Bit>,
+    fl: DFF<Bit>,
+    fi: DFF<Bits<16>>,
     rl: DFF<Bits<8>>,
     sum: DFF<Bits<32>>,
     t1: DFF<Bit>,
@@ -374,6 +381,9 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     npos: Signal<Local, Bits<16>>,
     nstep: Signal<Local, Bits<16>>,
     probe: Signal<Local, Bits<16>>,
+    c0: Signal<Local, Bits<16>>,
+    c1: Signal<Local, Bits<16>>,
+    pin: Signal<Local, Bit>,
     lm1: Signal<Local, Bits<17>>,
     ld: Signal<Local, Bits<16>>,
     take: Signal<Local, Bit>,
@@ -437,6 +447,9 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             ev: Default::default(),
             el: Default::default(),
             ei: Default::default(),
+            fv: Default::default(),
+            fl: Default::default(),
+            fi: Default::default(),
             rl: Default::default(),
             sum: Default::default(),
             t1: Default::default(),
@@ -484,6 +497,9 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             npos: Default::default(),
             nstep: Default::default(),
             probe: Default::default(),
+            c0: Default::default(),
+            c1: Default::default(),
+            pin: Default::default(),
             lm1: Default::default(),
             ld: Default::default(),
             take: Default::default(),
@@ -504,7 +520,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei,
-            sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj, rl
+            fv, fl, fi, sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj, rl
         );
         // Snoop: the largest written value and the lowest address holding it.
         self.snoop.clock.next = self.clock.val();
@@ -673,22 +689,27 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         self.ev.d.next = self.zv.q.val() & self.zp2.q.val();
         self.el.d.next = self.zl.q.val();
         self.ei.d.next = self.zi.q.val();
-        // Stage E: each lane's p_i (0 past len), their running sums into the lanes' banks at the
-        // group's address; the sum of the group carried on.
-        self.run.next = self.sum.q.val();
-        if self.ei.q.val() == 0 {
-            self.run.next = 0.into();
-        }
+        // Stage E: each lane's p_i (0 past len), registered. Stage F: their running sums into
+        // the lanes' banks at the group's address; the sum of the group carried on.
         self.head.m.next = (self.ei.q.val() << self.lgk.val()) < self.len.val();
-        self.run.next = self.run.val() + self.head.e32.val();
-        self.head.we.next = self.ev.q.val();
-        self.head.waddr.next = self.ei.q.val().get_bits::<8>(0);
-        self.head.wdata.next = self.run.val();
         for j in 0..KM {
             self.tail[j].m.next = ((self.ei.q.val() << self.lgk.val()) + self.lane16[j].val()) < self.len.val();
+        }
+        self.fv.d.next = self.ev.q.val();
+        self.fl.d.next = self.el.q.val();
+        self.fi.d.next = self.ei.q.val();
+        self.run.next = self.sum.q.val();
+        if self.fi.q.val() == 0 {
+            self.run.next = 0.into();
+        }
+        self.run.next = self.run.val() + self.head.e32.val();
+        self.head.we.next = self.fv.q.val();
+        self.head.waddr.next = self.fi.q.val().get_bits::<8>(0);
+        self.head.wdata.next = self.run.val();
+        for j in 0..KM {
             self.run.next = self.run.val() + self.tail[j].e32.val();
-            self.tail[j].we.next = self.ev.q.val();
-            self.tail[j].waddr.next = self.ei.q.val().get_bits::<8>(0);
+            self.tail[j].we.next = self.fv.q.val();
+            self.tail[j].waddr.next = self.fi.q.val().get_bits::<8>(0);
             self.tail[j].wdata.next = self.run.val();
         }
         if self.zv.q.val()
@@ -697,11 +718,11 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         {
             self.zmax.d.next = self.zr.q.val();
         }
-        if self.ev.q.val() {
+        if self.fv.q.val() {
             self.sum.d.next = self.run.val();
         }
         // The random number and the target: lo half, then hi half of r * sum.
-        self.t1.d.next = self.ev.q.val() & self.el.q.val();
+        self.t1.d.next = self.fv.q.val() & self.fl.q.val();
         self.t2.d.next = self.t1.q.val();
         if self.t1.q.val() {
             self.rng.d.next = self.x3.val();
@@ -719,15 +740,23 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
                 self.rsel.next = self.tail[j].rdata.val();
             }
         }
+        // Both next probes are found from the registers while the bank is read; the comparison
+        // only picks one (the bank's read address is not behind an adder).
+        self.nstep.next = self.step.q.val() >> 1;
+        self.c0.next = self.pos.q.val() + self.nstep.val() - 1;
+        self.c1.next = self.pos.q.val() + self.step.q.val() + self.nstep.val() - 1;
         self.adv.next = self.inr.q.val() & (self.rsel.val() <= self.target.q.val());
         self.npos.next = self.pos.q.val();
+        self.probe.next = self.c0.val();
+        self.pin.next = self.c0.val() < self.len.val();
         if self.adv.val() {
             self.npos.next = self.pos.q.val() + self.step.q.val();
+            self.probe.next = self.c1.val();
+            self.pin.next = self.c1.val() < self.len.val();
         }
-        self.nstep.next = self.step.q.val() >> 1;
-        self.probe.next = self.npos.val() + self.nstep.val() - 1;
         if self.prime.q.val() {
             self.probe.next = self.st.q.val() - 1;
+            self.pin.next = (self.st.q.val() - 1) < self.len.val();
             self.pos.d.next = 0.into();
             self.step.d.next = self.st.q.val();
             self.srch.d.next = true;
@@ -739,7 +768,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
             self.tail[j].raddr.next = self.pword.val().get_bits::<8>(0);
         }
         self.rl.d.next = self.plane.val().get_bits::<8>(0);
-        self.inr.d.next = self.probe.val() < self.len.val();
+        self.inr.d.next = self.pin.val();
         self.fin.next = self.gdone.q.val() | self.zdone.q.val();
         if self.srch.q.val() {
             if self.step.q.val() == 0 {
@@ -768,6 +797,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
             self.pv.d.next = false;
             self.zv.d.next = false;
             self.ev.d.next = false;
+            self.fv.d.next = false;
             self.t1.d.next = false;
             self.t2.d.next = false;
             self.prime.d.next = false;
