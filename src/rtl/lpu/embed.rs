@@ -302,7 +302,7 @@ impl<const K: usize, const KW: usize, const BW: usize> Default for Embed<K, KW, 
             cmask: Default::default(),
             mult1: Default::default(),
             wword: Default::default(),
-            lane_sh: (0..K).map(|j| Constant::new(((16 * j) as u64).to_bits())).collect(),
+            lane_sh: crate::rtl::lpu::vector::lane_shifts(K),
             lg_k: Constant::new((K.trailing_zeros() as u64).to_bits()),
             one8: Constant::new(1u64.to_bits()),
         }

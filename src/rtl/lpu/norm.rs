@@ -251,7 +251,8 @@ pub struct Norm<const K: usize, const KW: usize> {
     fn_: DFF<Bit>,
     ft: DFF<Bit>,
     fc: DFF<Bit>,
-    t_idx: DFF<Bits<8>>,
+    ta: DFF<Bits<16>>,
+    td: DFF<Bits<16>>,
     frac: DFF<Bits<8>>,
     kk: DFF<Bits<8>>,
     vz: DFF<Bit>,
@@ -277,8 +278,10 @@ pub struct Norm<const K: usize, const KW: usize> {
     ssq: DFF<Bits<48>>,
     pe1: DFF<Bit>,
     pe2: DFF<Bit>,
+    /// `RSQRT_TABLE` and the difference to the next entry (`TABLE_END` after the last), so no
+    /// subtraction follows the lookup.
     rom_a: ROM<Bits<16>, 8>,
-    rom_b: ROM<Bits<16>, 8>,
+    rom_d: ROM<Bits<16>, 8>,
     lanes: Vec<NormLane<KW>>,
     sq_lanes: Vec<SquareLane>,
     idle_start: Signal<Local, Bit>,
@@ -300,7 +303,7 @@ pub struct Norm<const K: usize, const KW: usize> {
     j3: Signal<Local, Bits<8>>,
     j4: Signal<Local, Bits<8>>,
     j5: Signal<Local, Bits<8>>,
-    diff: Signal<Local, Bits<16>>,
+    tix: Signal<Local, Bits<8>>,
     step: Signal<Local, Bits<32>>,
     cr: Signal<Local, Bits<32>>,
     s16: Signal<Local, Bits<16>>,
@@ -357,7 +360,8 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             fn_: Default::default(),
             ft: Default::default(),
             fc: Default::default(),
-            t_idx: Default::default(),
+            ta: Default::default(),
+            td: Default::default(),
             frac: Default::default(),
             kk: Default::default(),
             vz: Default::default(),
@@ -386,7 +390,9 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(
                 RSQRT_TABLE.iter().map(|&v| (v as u64).to_bits()),
             )),
-            rom_b: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(right.map(|v| (v as u64).to_bits()))),
+            rom_d: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(
+                RSQRT_TABLE.iter().zip(right).map(|(&a, b)| (a.wrapping_sub(b) as u64).to_bits()),
+            )),
             lanes: (0..K).map(|_| NormLane::default()).collect(),
             sq_lanes: (0..K).map(|_| SquareLane::default()).collect(),
             idle_start: Default::default(),
@@ -408,12 +414,12 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             j3: Default::default(),
             j4: Default::default(),
             j5: Default::default(),
-            diff: Default::default(),
+            tix: Default::default(),
             step: Default::default(),
             cr: Default::default(),
             s16: Default::default(),
             neg_s16: Default::default(),
-            lane_sh: (0..K).map(|j| Constant::new(((16 * j) as u64).to_bits())).collect(),
+            lane_sh: crate::rtl::lpu::vector::lane_shifts(K),
             kstep: Constant::new((K as u64).to_bits()),
             kstep17: Constant::new((K as u64).to_bits()),
             c23: Constant::new(23u64.to_bits()),
@@ -428,7 +434,7 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, acc, fn_, ft, fc, t_idx, frac, kk, vz, mant, c, neg_s, rsh,
+            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, acc, fn_, ft, fc, ta, td, frac, kk, vz, mant, c, neg_s, rsh,
             lsh, d2, dl2, i2, wv, wl, wi, yv, yl, yi, snv, snf, skv, skd, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
@@ -500,16 +506,13 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
         self.i2.d.next = self.cnt.q.val();
         // The lanes: element j of the word read; pass 2 scales by c; lane 0's multiplier also
         // takes the interpolation step and mant * gain (the table difference is an operand).
-        self.rom_a.address.next = self.t_idx.q.val();
-        self.rom_b.address.next = self.t_idx.q.val();
-        self.diff.next = self.rom_a.data.val() - self.rom_b.data.val();
         self.sqsum.next = 0.into();
         self.wword.next = 0.into();
         for j in 0..K {
             self.lanes[j].clock.next = self.clock.val();
             self.lanes[j].x.next = self.a_rdata.val().get_bits::<16>(16 * j);
             self.lanes[j].ov.next = false;
-            self.lanes[j].oa.next = self.diff.val();
+            self.lanes[j].oa.next = self.td.q.val();
             self.lanes[j].ob.next = bit_cast::<16, 8>(self.frac.q.val());
             self.lanes[j].scale.next = self.d2.q.val();
             self.lanes[j].c.next = self.c.q.val();
@@ -571,17 +574,23 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.n5.next = self.n4.val() << 2;
             self.j5.next = self.j4.val() + 1;
         }
+        // The table entry and its difference to the next, looked up and registered in the same
+        // cycle as the normalisation.
+        self.tix.next = self.n5.val().get_bits::<8>(40) - 64;
+        self.rom_a.address.next = self.tix.val();
+        self.rom_d.address.next = self.tix.val();
         if self.fn_.q.val() {
-            self.t_idx.d.next = self.n5.val().get_bits::<8>(40) - 64;
+            self.ta.d.next = self.rom_a.data.val();
+            self.td.d.next = self.rom_d.data.val();
             self.frac.d.next = self.n5.val().get_bits::<8>(32);
             self.kk.d.next = self.c23.val() - self.j5.val();
             self.vz.d.next = self.acc.q.val() == 0;
         }
-        // Cycle n + 3: table and interpolation towards the next entry.
+        // Cycle n + 3: interpolation towards the next entry (the table was read in n + 2).
         self.ft.d.next = self.fn_.q.val();
         self.step.next = (self.mp.val() + 128) >> 8;
         if self.ft.q.val() {
-            self.mant.d.next = self.rom_a.data.val() - self.step.val().get_bits::<16>(0);
+            self.mant.d.next = self.ta.q.val() - self.step.val().get_bits::<16>(0);
             if self.vz.q.val() {
                 self.mant.d.next = self.one_q15.val();
                 self.kk.d.next = 0.into();

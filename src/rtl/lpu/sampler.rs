@@ -21,8 +21,8 @@
 //! 3. Temperature: reads `src + i` in cycle `i` (pass 1), then the second pass reads group `g`
 //!    (elements `src + K g .. src + K g + K - 1`, `src` a multiple of `K`, `G = ceil(len / K)`
 //!    groups, lanes past `len` ignored) in cycle `len + g`; one xorshift32 step in cycle
-//!    `len + G + 5`; the search takes `ceil(log2 len)` cycles; `done` in cycle
-//!    `len + G + 8 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
+//!    `len + G + 6`; the search takes `ceil(log2 len)` cycles; `done` in cycle
+//!    `len + G + 9 + ceil(log2 len)`. [`cycles`] gives both formulas. `busy` is high from cycle 1
 //!    to `done`.
 //! 4. `token` holds the result from `done` until the next `start`.
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
@@ -35,7 +35,7 @@
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
-//!    snooped one): reads group `g` in cycle `1 + g`, `done` in cycle `G + 9 + ceil(log2 len)`.
+//!    snooped one): reads group `g` in cycle `1 + g`, `done` in cycle `G + 10 + ceil(log2 len)`.
 //!    [`cycles_pre`] gives both. The token and the random numbers are those of contract 2-3.
 //!
 //! `K` lanes compute pass 2 for `K` logits per cycle: lane 0 is the sampler's own pipeline,
@@ -53,26 +53,26 @@ use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done` of the sampler with `k` lanes: `len + 1` greedy,
-/// `len + ceil(len / k) + 8 + ceil(log2 len)` with a temperature.
+/// `len + ceil(len / k) + 9 + ceil(log2 len)` with a temperature.
 pub fn cycles(len: usize, temp_k: u16, k: usize) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         len as u64 + 1
     } else {
-        (len + len.div_ceil(k)) as u64 + 8 + search_steps(len)
+        (len + len.div_ceil(k)) as u64 + 9 + search_steps(len)
     }
 }
 
 /// Cycles from `start` (cycle 0) to `done` with `pre` (contract 8) and `k` lanes: 2 greedy,
-/// `ceil(len / k) + 9 + ceil(log2 len)` with a temperature.
+/// `ceil(len / k) + 10 + ceil(log2 len)` with a temperature.
 pub fn cycles_pre(len: usize, temp_k: u16, k: usize) -> u64 {
     if len == 0 {
         1
     } else if temp_k == 0 {
         2
     } else {
-        len.div_ceil(k) as u64 + 9 + search_steps(len)
+        len.div_ceil(k) as u64 + 10 + search_steps(len)
     }
 }
 
@@ -144,8 +144,8 @@ end
 }
 
 /// The score of lane `j >= 1` of the temperature pass 2 (lane 0 is the sampler's own pipeline),
-/// in step with it: stage P `pr = l * k` (signed; `x` is the logit the cycle it arrives), stage
-/// Z `zr = rshift_round(pr, sh)` (the output, registered).
+/// in step with it: stage Q registers the logit `x` (as it arrives from the scratchpad), stage P
+/// `pr = l * k` (signed), stage Z `zr = rshift_round(pr, sh)` (the output, registered).
 #[derive(LogicBlock)]
 pub struct ScoreLane {
     pub clock: Signal<In, Clock>,
@@ -153,6 +153,7 @@ pub struct ScoreLane {
     pub temp_k: Signal<In, Bits<16>>,
     pub sh: Signal<In, Bits<8>>,
     pub zr: Signal<Out, Bits<32>>,
+    xr: DFF<Bits<16>>,
     pr: DFF<Bits<32>>,
     z: DFF<Bits<32>>,
     rsr: Rsr,
@@ -170,6 +171,7 @@ impl Default for ScoreLane {
             temp_k: Default::default(),
             sh: Default::default(),
             zr: Default::default(),
+            xr: Default::default(),
             pr: Default::default(),
             z: Default::default(),
             rsr: Default::default(),
@@ -184,14 +186,15 @@ impl Default for ScoreLane {
 impl Logic for ScoreLane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, pr, z);
-        self.absx.next = self.x.val();
-        if self.x.val().get_bit(15) {
-            self.absx.next = !self.x.val() + 1;
+        dff_setup!(self, clock, xr, pr, z);
+        self.xr.d.next = self.x.val();
+        self.absx.next = self.xr.q.val();
+        if self.xr.q.val().get_bit(15) {
+            self.absx.next = !self.xr.q.val() + 1;
         }
         self.mp.next = self.absx.val() * self.temp_k.val();
         self.pr.d.next = self.mp.val();
-        if self.x.val().get_bit(15) {
+        if self.xr.q.val().get_bit(15) {
             self.pr.d.next = !self.mp.val() + 1;
         }
         self.p48.next = bit_cast::<48, 32>(self.pr.q.val());
@@ -315,6 +318,11 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     di: DFF<Bits<16>>,
     best: DFF<Bits<16>>,
     gdone: DFF<Bit>,
+    qv: DFF<Bit>,
+    qp2: DFF<Bit>,
+    ql: DFF<Bit>,
+    qi: DFF<Bits<16>>,
+    qx: DFF<Bits<16>>,
     pv: DFF<Bit>,
     pp2: DFF<Bit>,
     pl: DFF<Bit>,
@@ -433,6 +441,11 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             di: Default::default(),
             best: Default::default(),
             gdone: Default::default(),
+            qv: Default::default(),
+            qp2: Default::default(),
+            ql: Default::default(),
+            qi: Default::default(),
+            qx: Default::default(),
             pv: Default::default(),
             pp2: Default::default(),
             pl: Default::default(),
@@ -519,7 +532,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei,
+            self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, qv, qp2, ql, qi, qx, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei,
             fv, fl, fi, sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj, rl
         );
         // Snoop: the largest written value and the lowest address holding it.
@@ -630,10 +643,16 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
             self.pos.d.next = self.mxa.q.val() - self.src.val();
             self.gdone.d.next = true;
         }
+        // Stage Q: the logit registered (a block RAM's output does not reach the multiplier).
+        self.qv.d.next = self.dv.q.val() & !self.greedy.val();
+        self.qp2.d.next = self.dp2.q.val();
+        self.ql.d.next = self.dl.q.val();
+        self.qi.d.next = self.di.q.val();
+        self.qx.d.next = self.ld.val();
         // The shared multiplier.
-        self.absx.next = self.ld.val();
-        if self.ld.val().get_bit(15) {
-            self.absx.next = !self.ld.val() + 1;
+        self.absx.next = self.qx.q.val();
+        if self.qx.q.val().get_bit(15) {
+            self.absx.next = !self.qx.q.val() + 1;
         }
         self.x1.next = self.rng.q.val() ^ (self.rng.q.val() << 13);
         self.x2.next = self.x1.val() ^ (self.x1.val() >> 17);
@@ -650,12 +669,12 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         }
         self.mp.next = self.ma.val() * self.mb.val();
         // Stage P: the signed product l_i * k.
-        self.pv.d.next = self.dv.q.val() & !self.greedy.val();
-        self.pp2.d.next = self.dp2.q.val();
-        self.pl.d.next = self.dl.q.val();
-        self.pi.d.next = self.di.q.val();
+        self.pv.d.next = self.qv.q.val();
+        self.pp2.d.next = self.qp2.q.val();
+        self.pl.d.next = self.ql.q.val();
+        self.pi.d.next = self.qi.q.val();
         self.pr.d.next = self.mp.val();
-        if self.ld.val().get_bit(15) {
+        if self.qx.q.val().get_bit(15) {
             self.pr.d.next = !self.mp.val() + 1;
         }
         // Stage Z: the score z_i.
@@ -794,6 +813,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
             self.rd.d.next = false;
             self.dv.d.next = false;
             self.gdone.d.next = false;
+            self.qv.d.next = false;
             self.pv.d.next = false;
             self.zv.d.next = false;
             self.ev.d.next = false;

@@ -33,6 +33,13 @@ pub enum Leaf {
     Add,
 }
 
+/// The bit offset `16 j` of lane `j` in a word of `k` 16-bit elements, as the constants a wide
+/// leaf shifts its lanes' outputs by (Embed's and Norm's write words).
+pub fn lane_shifts(k: usize) -> Vec<rust_hdl::prelude::Constant<rust_hdl::prelude::Bits<8>>> {
+    use rust_hdl::prelude::ToBits;
+    (0..k).map(|j| rust_hdl::prelude::Constant::new(((16 * j) as u64).to_bits())).collect()
+}
+
 /// The Sampler's lanes for `k`: [`Leaf::Sampler`] for 1, else [`Leaf::SamplerWide`].
 pub fn sampler_leaf(k: usize) -> Leaf {
     if k <= 1 {
