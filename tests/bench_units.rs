@@ -20,7 +20,7 @@ fn sizes_parse_and_errors_are_pinned() {
     let z = parse_sizes("8x8l2, 4X4L1,4x4l4").unwrap();
     assert_eq!(z, vec![Size { rows: 8, cols: 8, lanes: 2 }, Size::new(4, 4), Size { rows: 4, cols: 4, lanes: 4 }]);
     assert_eq!(z.iter().map(|s| s.to_string()).collect::<Vec<_>>(), ["8x8l2", "4x4", "4x4l4"]);
-    assert_eq!((z[0].lanes_suffix(), z[1].lanes_suffix()), ("_l2".to_string(), String::new()));
+    assert_eq!((z[0].lanes_tag('_'), z[1].lanes_tag('_'), z[0].lanes_tag('-')), ("_l2".to_string(), String::new(), "-l2".to_string()));
     assert_eq!(e("8x8l0"), "size '8x8l0' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16), e.g. 4x4 or 8x8l2)");
     assert_eq!(e("8x8l"), "size '8x8l' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16), e.g. 4x4 or 8x8l2)");
     assert_eq!(e("4x4,4x4l1"), "sizes '4x4,4x4l1' is not allowed (each size once (4x4 is repeated))");

@@ -266,7 +266,7 @@ pub fn markdown(reports: &[BenchReport]) -> String {
             let (Some(q), Some(m)) = (&p.pnr, &p.sim) else { continue };
             s += &format!(
                 "| llmpu {} ({}) | {} | {} MHz (fmax) | {} first, {:.1} mean | {} | {} LUT4 | {} |\n",
-                p.top,
+                p.size,
                 run_name(r),
                 r.target,
                 opt(q.fmax_mhz, |f| format!("{f:.2}")),
@@ -306,10 +306,14 @@ pub fn markdown(reports: &[BenchReport]) -> String {
     s
 }
 
-/// `sweep ecp5-85k run` or `bench ulx3s-85f run`.
+/// `` `sweep` run on ecp5-85k `` or `` `bench` run on ulx3s-85f, 8x8l2 `` (a board run names its
+/// size, so two runs on one board can be told apart).
 fn run_name(r: &BenchReport) -> String {
     match &r.board {
-        Some(b) => format!("`bench` run on {b}"),
+        Some(b) => {
+            let sizes: Vec<String> = r.points.iter().map(|p| p.size.to_string()).collect();
+            format!("`bench` run on {b}, {}", sizes.join(", "))
+        }
         None => format!("`sweep` run on {}", r.target),
     }
 }

@@ -49,12 +49,14 @@ impl Size {
         Size { rows, cols, lanes: 1 }
     }
 
-    /// The suffix that tells builds and reports of more than one lane apart: `""` or `"_lL"`.
-    pub fn lanes_suffix(&self) -> String {
+    /// The suffix that tells builds and reports of more than one lane apart: `""` with one
+    /// lane, else `sep` then `lL` (`lanes_tag('_')` = `"_l2"` for a build folder,
+    /// `lanes_tag('-')` = `"-l2"` for a report file).
+    pub fn lanes_tag(&self, sep: char) -> String {
         if self.lanes == 1 {
             String::new()
         } else {
-            format!("_l{}", self.lanes)
+            format!("{sep}l{}", self.lanes)
         }
     }
 }

@@ -119,9 +119,9 @@ pub struct BenchPlan {
 
 /// The default folder of the builds: `build/bench/<top><lanes>-<target>` (one per size, lanes
 /// and part, shared by `bench` and `sweep`, so one reuses the other's finished place and route;
-/// `<lanes>` is [`Size::lanes_suffix`]).
+/// `<lanes>` is [`Size::lanes_tag`]`('_')`).
 pub fn build_dir(root: &std::path::Path, top: &str, size: Size, target: &Target) -> PathBuf {
-    root.join(format!("{top}{}-{}", size.lanes_suffix(), target.name))
+    root.join(format!("{top}{}-{}", size.lanes_tag('_'), target.name))
 }
 
 impl BenchPlan {

@@ -112,7 +112,7 @@ fn progress(json: bool) -> Progress {
 /// `L > 1` attention lanes, so it sits beside the one-lane report).
 pub fn report_file(r: &BenchReport) -> String {
     match &r.board {
-        Some(b) => format!("benchmarks-board-{b}{}.json", r.points.first().map(|p| p.size.lanes_suffix()).unwrap_or_default().replace('_', "-")),
+        Some(b) => format!("benchmarks-board-{b}{}.json", r.points.first().map(|p| p.size.lanes_tag('-')).unwrap_or_default()),
         None => format!("benchmarks-sweep-{}.json", r.target),
     }
 }

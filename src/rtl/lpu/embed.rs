@@ -10,7 +10,7 @@
 //! start ---->| rq reads (2)   weight slots k = 0..2n-1    |--> w_en, w_addr, w_lane
 //! tok, pos ->|   |            (even: wte, odd: wpe)       |<-- w_byte [8K] (the cycle after w_en)
 //! len, dst ->|   v            K lanes (EmbedLane):        |--> rq_en, rq_addr
-//! wte/wpe -->| mult, shift -> byte*mult -> reg -> Rsr, sat|<-- rq_data (the cycle after rq_en)
+//! wte/wpe -->| byte -> reg -> *mult -> reg -> Rsr(shift)  |<-- rq_data (the cycle after rq_en)
 //! chunks --->|   wte part + wpe part -> sat_i16 -> write  |--> a_we, a_waddr, a_wdata [16K]
 //! lg_r,lg_c->|                                            |--> busy, done
 //!            +--------------------------------------------+
@@ -26,15 +26,17 @@
 //!    (the contract's weight layout); `w_byte[8 j +: 8]` is lane `w_lane + j`'s byte in the
 //!    next cycle.
 //! 4. Elements `K i .. K i + K` are written (`a_we`; element `a_waddr + j` from
-//!    `a_wdata[16 j +: 16]`) in cycle `2 i + 6`; `done` is high with the last write, in cycle
-//!    [`cycles`]`(len, K) = 2 n + 4`. `busy` is high from cycle 1 to `done`.
+//!    `a_wdata[16 j +: 16]`) in cycle `2 i + 7`; `done` is high with the last write, in cycle
+//!    [`cycles`]`(len, K) = 2 n + 5`. `busy` is high from cycle 1 to `done`.
 //! 5. While idle every enable (`w_en`, `rq_en`, `a_we`) is low; a `start` while busy is ignored;
 //!    `reset` (synchronous) returns to idle.
 //!
 //! `K + 1` 16 x 16 multipliers: the word offset `(row >> lg_r) * chunks` and one requant
 //! product per lane. The requant product is registered before its rounding shift (`Rsr`): the
 //! byte, the product and the 48-bit shift in one cycle were the core's ECP5 critical path
-//! (docs/lpu.md, "Synthesis").
+//! (docs/lpu.md, "Synthesis"); and each lane registers its byte before the product (the
+//! store's block RAM output, the byte select from its wide word and the product in one cycle
+//! were the 8x8 core's).
 
 use crate::model::quant::QuantModel;
 use crate::numeric::{sat_i16, Requant};
@@ -46,7 +48,7 @@ pub fn cycles(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        2 * (len / k) as u64 + 4
+        2 * (len / k) as u64 + 5
     }
 }
 
@@ -57,10 +59,11 @@ pub fn model(q: &QuantModel, tok: usize, pos: usize, len: usize) -> Vec<i16> {
     (0..len).map(|i| sat_i16(rt.apply(wt[i] as i64) as i64 + rp.apply(wp[i] as i64) as i64)).collect()
 }
 
-/// One lane of Embed: its byte `wb` of each weight read, requantised (`byte * mult`, registered,
-/// rounding shift by `s`, saturation), the wte part kept (`keep_t`), the wpe part added with
-/// saturation; `y` (low 16 bits of `KW`) is the sum registered, two cycles after the wpe part's
-/// product was registered.
+/// One lane of Embed: its byte `wb` of each weight read, registered, requantised (`byte * mult`,
+/// registered, rounding shift by `s`, saturation), the wte part kept (`keep_t`), the wpe part
+/// added with saturation; `y` (low 16 bits of `KW`) is the sum registered, two cycles after the
+/// wpe part's product was registered. `mult` belongs to the registered byte (the cycle after
+/// `wb`), `s` and `keep_t` to the product.
 #[derive(LogicBlock)]
 pub struct EmbedLane<const KW: usize> {
     pub clock: Signal<In, Clock>,
@@ -69,6 +72,7 @@ pub struct EmbedLane<const KW: usize> {
     pub s: Signal<In, Bits<8>>,
     pub keep_t: Signal<In, Bit>,
     pub y: Signal<Out, Bits<KW>>,
+    wbr: DFF<Bits<8>>,
     prod: DFF<Bits<32>>,
     r2: DFF<Bits<16>>,
     yt: DFF<Bits<16>>,
@@ -96,6 +100,7 @@ impl<const KW: usize> Default for EmbedLane<KW> {
             s: Default::default(),
             keep_t: Default::default(),
             y: Default::default(),
+            wbr: Default::default(),
             prod: Default::default(),
             r2: Default::default(),
             yt: Default::default(),
@@ -119,11 +124,13 @@ impl<const KW: usize> Default for EmbedLane<KW> {
 impl<const KW: usize> Logic for EmbedLane<KW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, prod, r2, yt, wd3);
-        // Stage 1: the byte, sign-extended, times its table's mult; registered.
-        self.byte16.next = bit_cast::<16, 8>(self.wb.val());
-        if self.wb.val().get_bit(7) {
-            self.byte16.next = bit_cast::<16, 8>(self.wb.val()) | self.hi16.val();
+        dff_setup!(self, clock, wbr, prod, r2, yt, wd3);
+        // Stage 1: the byte as it arrives (cut from the store's word), registered. Stage 1a: the
+        // byte, sign-extended, times its table's mult; registered.
+        self.wbr.d.next = self.wb.val();
+        self.byte16.next = bit_cast::<16, 8>(self.wbr.q.val());
+        if self.wbr.q.val().get_bit(7) {
+            self.byte16.next = bit_cast::<16, 8>(self.wbr.q.val()) | self.hi16.val();
         }
         self.mul.a.next = self.byte16.val();
         self.mul.b.next = self.mult.val();
@@ -203,6 +210,10 @@ pub struct Embed<const K: usize, const KW: usize, const BW: usize> {
     ph1: DFF<Bit>,
     l1: DFF<Bit>,
     i1: DFF<Bits<16>>,
+    vb: DFF<Bit>,
+    phb: DFF<Bit>,
+    lb: DFF<Bit>,
+    ib: DFF<Bits<16>>,
     vp: DFF<Bit>,
     php: DFF<Bit>,
     lp: DFF<Bit>,
@@ -277,6 +288,10 @@ impl<const K: usize, const KW: usize, const BW: usize> Default for Embed<K, KW, 
             ph1: Default::default(),
             l1: Default::default(),
             i1: Default::default(),
+            vb: Default::default(),
+            phb: Default::default(),
+            lb: Default::default(),
+            ib: Default::default(),
             vp: Default::default(),
             php: Default::default(),
             lp: Default::default(),
@@ -313,7 +328,7 @@ impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vp, php, lp, ip, sp, v2, ph2,
+            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vb, phb, lb, ib, vp, php, lp, ip, sp, v2, ph2,
             l2, i2, v3, l3, i3
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
@@ -369,22 +384,27 @@ impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW
             self.rq2.d.next = true;
             self.k.d.next = 0.into();
         }
-        // Stage 1: the bytes arrive; each lane requantises its byte with the table's mult and
-        // shift (stage 1b), keeps the wte part and adds the wpe part (stage 2).
+        // Stage 1: the bytes arrive and each lane registers its own; stage 1a: each lane
+        // requantises its byte with the table's mult and shift (stage 1b), keeps the wte part
+        // and adds the wpe part (stage 2).
         self.v1.d.next = self.run.q.val();
         self.ph1.d.next = self.ph.val();
         self.l1.d.next = self.last.val();
         self.i1.d.next = self.idx.val();
+        self.vb.d.next = self.v1.q.val();
+        self.phb.d.next = self.ph1.q.val();
+        self.lb.d.next = self.l1.q.val();
+        self.ib.d.next = self.i1.q.val();
         self.mult1.next = self.mult_t.q.val();
         self.sp.d.next = self.shift_t.q.val();
-        if self.ph1.q.val() {
+        if self.phb.q.val() {
             self.mult1.next = self.mult_p.q.val();
             self.sp.d.next = self.shift_p.q.val();
         }
-        self.vp.d.next = self.v1.q.val();
-        self.php.d.next = self.ph1.q.val();
-        self.lp.d.next = self.l1.q.val();
-        self.ip.d.next = self.i1.q.val();
+        self.vp.d.next = self.vb.q.val();
+        self.php.d.next = self.phb.q.val();
+        self.lp.d.next = self.lb.q.val();
+        self.ip.d.next = self.ib.q.val();
         self.v2.d.next = self.vp.q.val();
         self.ph2.d.next = self.php.q.val();
         self.l2.d.next = self.lp.q.val();
@@ -417,6 +437,7 @@ impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW
             self.rq2.d.next = false;
             self.rqv2.d.next = false;
             self.v1.d.next = false;
+            self.vb.d.next = false;
             self.vp.d.next = false;
             self.v2.d.next = false;
             self.v3.d.next = false;

@@ -112,7 +112,14 @@ pub struct NormLane<const KW: usize> {
     ma: Signal<Local, Bits<16>>,
     mb: Signal<Local, Bits<16>>,
     p48: Signal<Local, Bits<48>>,
+    lp48: Signal<Local, Bits<48>>,
+    lx: Signal<Local, Bits<48>>,
+    lup: Signal<Local, Bits<32>>,
+    lsat: Signal<Local, Bits<16>>,
     hi48: Constant<Bits<48>>,
+    ones32: Constant<Bits<32>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
 }
 
 impl<const KW: usize> Default for NormLane<KW> {
@@ -139,7 +146,14 @@ impl<const KW: usize> Default for NormLane<KW> {
             ma: Default::default(),
             mb: Default::default(),
             p48: Default::default(),
+            lp48: Default::default(),
+            lx: Default::default(),
+            lup: Default::default(),
+            lsat: Default::default(),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
+            ones32: Constant::new(0xffff_ffffu64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
     }
 }
@@ -172,13 +186,30 @@ impl<const KW: usize> Logic for NormLane<KW> {
         if self.prod.q.val().get_bit(31) {
             self.p48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
         }
+        // A right shift rounds (`Rsr`); a left shift (`lsh <= 16`, so the 32-bit product stays
+        // inside 48 bits) only saturates. The two are separate paths, chosen at the register:
+        // no barrel shifter feeds another. (The left path sign-extends the product itself: a
+        // local shared with the `Rsr`'s input would put the `Rsr`'s input and output in one
+        // Verilator block, a false combinational loop.)
         self.rsr.x.next = self.p48.val();
         self.rsr.s.next = self.rsh.val();
-        if self.neg_s.val() {
-            self.rsr.x.next = self.p48.val() << self.lsh.val();
-            self.rsr.s.next = 0.into();
+        self.lp48.next = bit_cast::<48, 32>(self.prod.q.val());
+        if self.prod.q.val().get_bit(31) {
+            self.lp48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
+        }
+        self.lx.next = self.lp48.val() << self.lsh.val();
+        self.lup.next = self.lx.val().get_bits::<32>(15);
+        self.lsat.next = self.lx.val().get_bits::<16>(0);
+        if !self.lx.val().get_bit(47) & (self.lup.val() != 0) {
+            self.lsat.next = self.pos_sat.val();
+        }
+        if self.lx.val().get_bit(47) & (self.lup.val() != self.ones32.val()) {
+            self.lsat.next = self.neg_sat.val();
         }
         self.yr.d.next = self.rsr.sat.val();
+        if self.neg_s.val() {
+            self.yr.d.next = self.lsat.val();
+        }
         self.y.next = bit_cast::<KW, 16>(self.yr.q.val());
     }
 }

@@ -143,8 +143,9 @@ end
     }
 }
 
-/// The score of lane `j >= 1` of the temperature pass 2 (lane 0 is the sampler's own pipeline),
-/// in step with it: stage Q registers the logit `x` (as it arrives from the scratchpad), stage P
+/// The score of lane `j >= 1` of the temperature pass 2 (lane 0 is the sampler's own pipeline,
+/// not a `ScoreLane`: its multiplier also forms the two halves of `r * sum` for the target, so
+/// one multiplier serves both and a one-lane sampler needs only one), in step with it: stage Q registers the logit `x` (as it arrives from the scratchpad), stage P
 /// `pr = l * k` (signed), stage Z `zr = rshift_round(pr, sh)` (the output, registered).
 #[derive(LogicBlock)]
 pub struct ScoreLane {
@@ -387,6 +388,7 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     x3: Signal<Local, Bits<32>>,
     adv: Signal<Local, Bit>,
     npos: Signal<Local, Bits<16>>,
+    pstep: Signal<Local, Bits<16>>,
     nstep: Signal<Local, Bits<16>>,
     probe: Signal<Local, Bits<16>>,
     c0: Signal<Local, Bits<16>>,
@@ -508,6 +510,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             x3: Default::default(),
             adv: Default::default(),
             npos: Default::default(),
+            pstep: Default::default(),
             nstep: Default::default(),
             probe: Default::default(),
             c0: Default::default(),
@@ -762,14 +765,15 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         // Both next probes are found from the registers while the bank is read; the comparison
         // only picks one (the bank's read address is not behind an adder).
         self.nstep.next = self.step.q.val() >> 1;
+        self.pstep.next = self.pos.q.val() + self.step.q.val();
         self.c0.next = self.pos.q.val() + self.nstep.val() - 1;
-        self.c1.next = self.pos.q.val() + self.step.q.val() + self.nstep.val() - 1;
+        self.c1.next = self.pstep.val() + self.nstep.val() - 1;
         self.adv.next = self.inr.q.val() & (self.rsel.val() <= self.target.q.val());
         self.npos.next = self.pos.q.val();
         self.probe.next = self.c0.val();
         self.pin.next = self.c0.val() < self.len.val();
         if self.adv.val() {
-            self.npos.next = self.pos.q.val() + self.step.q.val();
+            self.npos.next = self.pstep.val();
             self.probe.next = self.c1.val();
             self.pin.next = self.c1.val() < self.len.val();
         }

@@ -9,10 +9,11 @@
 //! 1. [`Ctrl`] issues the word reads of tile `t`, chunk `k` (`w_en`, `s_en`) in cycle
 //!    `1 + t*P + k`, `k < chunks`; cycles `1 + t*P + chunks .. 1 + (t+1)*P - 1` issue nothing.
 //! 2. The data of a read arrives the cycle after and the top registers it (weight bytes and `x`
-//!    words, before the multipliers); in the cycle after that `v` is high (`first` for chunk
-//!    0, `last` for chunk `chunks-1`) and every [`Acc`] adds its row's `C` products. With
+//!    words, before the multipliers); in the cycle after that the products, summed in pairs,
+//!    are registered (before the adder tree); in the cycle after that `v` is high (`first` for
+//!    chunk 0, `last` for chunk `chunks-1`) and every [`Acc`] adds its row's `C` products. With
 //!    `last` the complete sum goes straight into the row's hold register (edge ending cycle
-//!    `L_t = 2 + t*P + chunks`).
+//!    `L_t = 3 + t*P + chunks`).
 //! 3. In cycles `L_t + 1 + i`, `i < R_t`, `cap` is high: the hold registers shift by one row
 //!    towards row 0 and [`Rq`] captures row `i`'s sum (`h0`); `rq_en` reads its requant word.
 //!    Since `P >= R`, the next tile's sums reach the hold registers at the earliest at the edge
@@ -78,6 +79,9 @@ pub struct Ctrl {
     v2: DFF<Bit>,
     f2: DFF<Bit>,
     l2: DFF<Bit>,
+    v3: DFF<Bit>,
+    f3: DFF<Bit>,
+    l3: DFF<Bit>,
     lrow: DFF<Bits<16>>,
     qrow: DFF<Bits<16>>,
     qend: DFF<Bits<16>>,
@@ -147,6 +151,9 @@ impl Default for Ctrl {
             v2: Default::default(),
             f2: Default::default(),
             l2: Default::default(),
+            v3: Default::default(),
+            f3: Default::default(),
+            l3: Default::default(),
             lrow: Default::default(),
             qrow: Default::default(),
             qend: Default::default(),
@@ -174,7 +181,7 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
         // Issue side: tile after tile, chunks reads then P - chunks idle cycles (P = max(chunks,
         // the tile's write cycles: R, or R / W when wide).
         self.tper.next = self.rr.val();
@@ -205,17 +212,21 @@ impl Logic for Ctrl {
                 }
             }
         }
-        // Data side: the flags two cycles after the read (the data arrives after one and is
-        // registered in the top before the multipliers).
+        // Data side: the flags three cycles after the read (the data arrives after one and is
+        // registered in the top before the multipliers; the products, summed in pairs, are
+        // registered before the adder tree).
         self.v1.d.next = self.issue.val();
         self.f1.d.next = self.k.q.val() == self.zero.val();
         self.l1.d.next = (self.k.q.val() + self.one.val()) == self.chunks.val();
         self.v2.d.next = self.v1.q.val();
         self.f2.d.next = self.f1.q.val();
         self.l2.d.next = self.l1.q.val();
-        self.v.next = self.v2.q.val();
-        self.first.next = self.f2.q.val();
-        self.last.next = self.l2.q.val();
+        self.v3.d.next = self.v2.q.val();
+        self.f3.d.next = self.f2.q.val();
+        self.l3.d.next = self.l2.q.val();
+        self.v.next = self.v3.q.val();
+        self.first.next = self.f3.q.val();
+        self.last.next = self.l3.q.val();
         // Requant side: rows qrow .. qend-1 of the latched tile, one (W when wide) per cycle.
         self.lend.next = self.lrow.q.val() + self.rr.val();
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
@@ -225,7 +236,7 @@ impl Logic for Ctrl {
         if self.qact.val() {
             self.qrow.d.next = self.qrow.q.val() + self.step.val();
         }
-        if self.v2.q.val() & self.l2.q.val() {
+        if self.v3.q.val() & self.l3.q.val() {
             self.lrow.d.next = self.lend.val();
             self.qrow.d.next = self.lrow.q.val();
             self.qend.d.next = self.lend.val();
@@ -267,6 +278,7 @@ impl Logic for Ctrl {
             self.bsy.d.next = false;
             self.v1.d.next = false;
             self.v2.d.next = false;
+            self.v3.d.next = false;
             self.qrow.d.next = self.zero.val();
             self.qend.d.next = self.zero.val();
             self.c1.d.next = false;

@@ -34,7 +34,7 @@
 //! 5. `reset` (synchronous, active high) stops a running product.
 //!
 //! Cycle formula, `P = max(chunks, R)`, `tiles = ceil(rows / R)`, `R_last = rows - (tiles-1) R`:
-//! `cycles = (tiles - 1) * P + chunks + R_last + 5`. Accumulation of tile `t+1` overlaps the
+//! `cycles = (tiles - 1) * P + chunks + R_last + 6`. Accumulation of tile `t+1` overlaps the
 //! requantisation of tile `t` (the sums wait in a second register set, the hold registers, that
 //! shift one row per cycle into requantiser 0); `P >= R` because the element port takes
 //! one write per cycle. Wide (`wide` held high; rows and `dst` multiples of `W`): the hold
@@ -133,7 +133,7 @@ pub fn cycles(cfg: &MatvecConfig, rows: usize, chunks: usize, wide: bool) -> u64
     let w = if wide { cfg.write as usize } else { 1 };
     let tiles = rows.div_ceil(r);
     let last = rows - (tiles - 1) * r;
-    ((tiles - 1) * chunks.max(r / w) + chunks + last.div_ceil(w) + 5) as u64
+    ((tiles - 1) * chunks.max(r / w) + chunks + last.div_ceil(w) + 6) as u64
 }
 
 /// What the unit writes for tensor `t` and input `x` (`t.cols` elements): row `r` at
@@ -226,19 +226,19 @@ mod tests {
     #[test]
     fn cycle_formula_examples() {
         let c = |r, cc, rows, chunks| cycles(&MatvecConfig::new(r, cc).unwrap(), rows, chunks, false);
-        // 16 x 16 on 4 x 4: 4 tiles of 4 chunks, P = 4: 3*4 + 4 + 4 + 5.
-        assert_eq!(c(4, 4, 16, 4), 25);
-        // 27 x 16 (lm_head) on 4 x 4: 7 tiles, last of 3 rows: 6*4 + 4 + 3 + 5.
-        assert_eq!(c(4, 4, 27, 4), 36);
-        // 16 x 16 on 8 x 8: chunks 2 < R, so P = 8: 8 + 2 + 8 + 5.
-        assert_eq!(c(8, 8, 16, 2), 23);
+        // 16 x 16 on 4 x 4: 4 tiles of 4 chunks, P = 4: 3*4 + 4 + 4 + 6.
+        assert_eq!(c(4, 4, 16, 4), 26);
+        // 27 x 16 (lm_head) on 4 x 4: 7 tiles, last of 3 rows: 6*4 + 4 + 3 + 6.
+        assert_eq!(c(4, 4, 27, 4), 37);
+        // 16 x 16 on 8 x 8: chunks 2 < R, so P = 8: 8 + 2 + 8 + 6.
+        assert_eq!(c(8, 8, 16, 2), 24);
         // 1 x 1: 16 tiles of 16 chunks.
-        assert_eq!(c(1, 1, 16, 16), 15 * 16 + 16 + 1 + 5);
-        // Wide, W = 4: 48 x 16 (wq, wk, wv fused) on 8 x 8, P = max(2, 8 / 4): 5*2 + 2 + 2 + 5.
+        assert_eq!(c(1, 1, 16, 16), 15 * 16 + 16 + 1 + 6);
+        // Wide, W = 4: 48 x 16 (wq, wk, wv fused) on 8 x 8, P = max(2, 8 / 4): 5*2 + 2 + 2 + 6.
         let w = |r, cc, ww, rows, chunks| cycles(&MatvecConfig::wide(r, cc, ww).unwrap(), rows, chunks, true);
-        assert_eq!(w(8, 8, 4, 48, 2), 19);
-        // 64 x 16 (fc1) on 4 x 4 with W = 4: P = 4, the drain is one cycle: 15*4 + 4 + 1 + 5.
-        assert_eq!(w(4, 4, 4, 64, 4), 70);
+        assert_eq!(w(8, 8, 4, 48, 2), 20);
+        // 64 x 16 (fc1) on 4 x 4 with W = 4: P = 4, the drain is one cycle: 15*4 + 4 + 1 + 6.
+        assert_eq!(w(4, 4, 4, 64, 4), 71);
         assert_eq!(MatvecConfig::wide(2, 2, 4).unwrap_err().to_string(), "write 4 is not allowed (allowed: a power of two up to rows (2))");
         assert_eq!(MatvecConfig::wide(4, 4, 4).unwrap().top_name(), "llmpu_mv_r4c4w4");
     }

@@ -90,13 +90,13 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
     }
     for row in 0..r {
         let _ = writeln!(s, "\n    // Row {row} of a tile: weights at lanes {} .. {}.", row * c, row * c + c - 1);
-        // Level 0: the products in pairs (mac 2i + mac 2i+1), t_{row}_0_i.
+        // Level 0: the products in pairs (mac 2i + mac 2i+1), m_{row}_i, registered as t_{row}_0_i.
         let pairs = c.div_ceil(2);
         for i in 0..pairs {
-            let _ = writeln!(s, "    wire [31:0] p_{row}_{i}, t_{row}_0_{i};");
+            let _ = writeln!(s, "    wire [31:0] p_{row}_{i}, m_{row}_{i};\n    reg [31:0] t_{row}_0_{i};");
             for k in [2 * i, 2 * i + 1].into_iter().filter(|&k| k < c) {
                 let l = row * c + k;
-                let (sin, sout) = if k % 2 == 0 { ("32'd0".to_string(), format!("p_{row}_{i}")) } else { (format!("p_{row}_{i}"), format!("t_{row}_0_{i}")) };
+                let (sin, sout) = if k % 2 == 0 { ("32'd0".to_string(), format!("p_{row}_{i}")) } else { (format!("p_{row}_{i}"), format!("m_{row}_{i}")) };
                 let _ = writeln!(
                     s,
                     "    {} mac_{row}_{k}(.w(w_q[{}:{}]), .x(x_q[{}:{}]), .sin({sin}), .sout({sout}));",
@@ -108,8 +108,10 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
                 );
             }
             if c == 1 {
-                let _ = writeln!(s, "    assign t_{row}_0_0 = p_{row}_0;");
+                let _ = writeln!(s, "    assign m_{row}_0 = p_{row}_0;");
             }
+            // The pair's sum registered (the multipliers and the adder tree are not in one cycle).
+            let _ = writeln!(s, "    always @(posedge clock) t_{row}_0_{i} <= m_{row}_{i};");
         }
         // Levels 1..: a tree of adders, t_{row}_{lv}_i = t_{row}_{lv-1}_{2i} + t_{row}_{lv-1}_{2i+1}.
         let (mut n, mut lv) = (pairs, 0);
