@@ -23,7 +23,7 @@
 //!    to element `a_waddr + j` for `j < K` at the edge ending its cycle.
 //! 3. Pass 1 reads `src + K i` in cycle `i` (`i < n`, the first read in the start cycle).
 //! 4. Pass 2 reads `src + K i` in cycle `n + 4 + i` and writes `dst + K i` in cycle
-//!    `n + 7 + i`; `done` is high with the last write, in cycle [`cycles`]`(len, K) = 2 n + 6`.
+//!    `n + 8 + i`; `done` is high with the last write, in cycle [`cycles`]`(len, K) = 2 n + 7`.
 //!    `busy` is high from cycle 1 to `done`.
 //! 5. While idle `a_ren` and `a_we` are low; a `start` while busy is ignored; `reset`
 //!    (synchronous) returns to idle.
@@ -36,7 +36,7 @@
 //!    (the first write after a clear restarts the sum). Its own writes are included.
 //! 8. With `pre` (the previous instruction wrote exactly `x`, once per element, at least one
 //!    element, its last write in cycle -1 or earlier): pass 1 is
-//!    skipped and `V = eps_term + S`; pass 2 reads `src + K i` in cycle `5 + i`, writes
+//!    skipped and `V = eps_term + S`; pass 2 reads `src + K i` in cycle `4 + i`, writes
 //!    `dst + K i` in cycle `8 + i`; `done` in cycle [`cycles_pre`]`(len, K) = n + 7`. The values
 //!    are those of contract 4.
 //!
@@ -54,7 +54,7 @@ pub fn cycles(len: usize, k: usize) -> u64 {
     if len == 0 {
         1
     } else {
-        2 * (len / k) as u64 + 6
+        2 * (len / k) as u64 + 7
     }
 }
 
@@ -82,11 +82,13 @@ pub fn model(x: &[i16], k: &NormConsts) -> Vec<i16> {
     out
 }
 
-/// One lane of Norm: element `x` (as read), its multiplier and its output rounding.
-/// - `mp = a * b` (combinational): `|x| * |x|`, or `|x| * c` with `scale`, or `oa * ob` with `ov`.
+/// One lane of Norm: element `x` (as read, registered: `xr` is the previous cycle's `x`), its
+/// multiplier and its output rounding.
+/// - `mp = a * b` (combinational): `|xr| * |xr|`, or `|xr| * c` with `scale`, or `oa * ob` with
+///   `ov`.
 /// - `sq` is the previous cycle's `mp`, zero-extended to 48 bits (pass 1's square).
 /// - `y` is `sat_i16(shift_round(±p, s))` of the product `p` of two cycles earlier (negated when
-///   that cycle's `x` was negative), with `s = rsh` or a left shift by `lsh` (`neg_s`), as a
+///   that cycle's `xr` was negative), with `s = rsh` or a left shift by `lsh` (`neg_s`), as a
 ///   16-bit value in the low bits of `KW`: the product and the rounded value are registered (the
 ///   variable shift and the saturation do not reach the scratchpad's write data).
 #[derive(LogicBlock)]
@@ -104,6 +106,7 @@ pub struct NormLane<const KW: usize> {
     pub mp: Signal<Out, Bits<32>>,
     pub sq: Signal<Out, Bits<48>>,
     pub y: Signal<Out, Bits<KW>>,
+    xr: DFF<Bits<16>>,
     sqr: DFF<Bits<32>>,
     prod: DFF<Bits<32>>,
     yr: DFF<Bits<16>>,
@@ -138,6 +141,7 @@ impl<const KW: usize> Default for NormLane<KW> {
             mp: Default::default(),
             sq: Default::default(),
             y: Default::default(),
+            xr: Default::default(),
             sqr: Default::default(),
             prod: Default::default(),
             yr: Default::default(),
@@ -161,10 +165,13 @@ impl<const KW: usize> Default for NormLane<KW> {
 impl<const KW: usize> Logic for NormLane<KW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sqr, prod, yr);
-        self.absx.next = self.x.val();
-        if self.x.val().get_bit(15) {
-            self.absx.next = !self.x.val() + 1;
+        dff_setup!(self, clock, xr, sqr, prod, yr);
+        // The element registered as it arrives (a block RAM's output does not reach the
+        // multiplier).
+        self.xr.d.next = self.x.val();
+        self.absx.next = self.xr.q.val();
+        if self.xr.q.val().get_bit(15) {
+            self.absx.next = !self.xr.q.val() + 1;
         }
         self.ma.next = self.absx.val();
         self.mb.next = self.absx.val();
@@ -179,7 +186,7 @@ impl<const KW: usize> Logic for NormLane<KW> {
         self.sqr.d.next = self.mp.val();
         self.sq.next = bit_cast::<48, 32>(self.sqr.q.val());
         self.prod.d.next = self.mp.val();
-        if self.x.val().get_bit(15) {
+        if self.xr.q.val().get_bit(15) {
             self.prod.d.next = !self.mp.val() + 1;
         }
         self.p48.next = bit_cast::<48, 32>(self.prod.q.val());
@@ -276,6 +283,8 @@ pub struct Norm<const K: usize, const KW: usize> {
     cnt: DFF<Bits<16>>,
     d1: DFF<Bit>,
     dl1: DFF<Bit>,
+    d1b: DFF<Bit>,
+    dl1b: DFF<Bit>,
     sqv: DFF<Bit>,
     sql: DFF<Bit>,
     acc: DFF<Bits<48>>,
@@ -295,6 +304,9 @@ pub struct Norm<const K: usize, const KW: usize> {
     d2: DFF<Bit>,
     dl2: DFF<Bit>,
     i2: DFF<Bits<16>>,
+    d2b: DFF<Bit>,
+    dl2b: DFF<Bit>,
+    i2b: DFF<Bits<16>>,
     wv: DFF<Bit>,
     wl: DFF<Bit>,
     wi: DFF<Bits<16>>,
@@ -385,6 +397,8 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             cnt: Default::default(),
             d1: Default::default(),
             dl1: Default::default(),
+            d1b: Default::default(),
+            dl1b: Default::default(),
             sqv: Default::default(),
             sql: Default::default(),
             acc: Default::default(),
@@ -404,6 +418,9 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             d2: Default::default(),
             dl2: Default::default(),
             i2: Default::default(),
+            d2b: Default::default(),
+            dl2b: Default::default(),
+            i2b: Default::default(),
             wv: Default::default(),
             wl: Default::default(),
             wi: Default::default(),
@@ -465,8 +482,8 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, sqv, sql, acc, fn_, ft, fc, ta, td, frac, kk, vz, mant, c, neg_s, rsh,
-            lsh, d2, dl2, i2, wv, wl, wi, yv, yl, yi, snv, snf, skv, skd, ssq, pe1, pe2
+            self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, d1b, dl1b, sqv, sql, acc, fn_, ft, fc, ta, td, frac, kk, vz, mant, c, neg_s, rsh,
+            lsh, d2, dl2, i2, d2b, dl2b, i2b, wv, wl, wi, yv, yl, yi, snv, snf, skv, skd, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
@@ -501,7 +518,7 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             }
         }
         // Read port. Pass 1: K elements in cycle i from the start cycle (not with `pre`).
-        // Pass 2: from cycle n + 4 (5 with `pre`).
+        // Pass 2: from cycle n + 4 (4 with `pre`).
         self.rcur.next = self.p1.q.val();
         self.kcur.next = self.k.q.val();
         self.pe1.d.next = false;
@@ -535,6 +552,12 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
         self.d2.d.next = self.p2.q.val();
         self.dl2.d.next = self.p2.q.val() & self.lastr.val();
         self.i2.d.next = self.cnt.q.val();
+        // The cycle after the data: each lane's registered element meets its multiplier.
+        self.d1b.d.next = self.d1.q.val();
+        self.dl1b.d.next = self.dl1.q.val();
+        self.d2b.d.next = self.d2.q.val();
+        self.dl2b.d.next = self.dl2.q.val();
+        self.i2b.d.next = self.i2.q.val();
         // The lanes: element j of the word read; pass 2 scales by c; lane 0's multiplier also
         // takes the interpolation step and mant * gain (the table difference is an operand).
         self.sqsum.next = 0.into();
@@ -545,7 +568,7 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.lanes[j].ov.next = false;
             self.lanes[j].oa.next = self.td.q.val();
             self.lanes[j].ob.next = bit_cast::<16, 8>(self.frac.q.val());
-            self.lanes[j].scale.next = self.d2.q.val();
+            self.lanes[j].scale.next = self.d2b.q.val();
             self.lanes[j].c.next = self.c.q.val();
             self.lanes[j].rsh.next = self.rsh.q.val();
             self.lanes[j].lsh.next = self.lsh.q.val();
@@ -561,8 +584,8 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
         self.mp.next = self.lanes[0].mp.val();
         // Pass 1: squares (in the lanes), then accumulate. With `pre`, V = eps_term + S in
         // cycle 2 (S then holds the square of a write in cycle -1).
-        self.sqv.d.next = self.d1.q.val();
-        self.sql.d.next = self.dl1.q.val();
+        self.sqv.d.next = self.d1b.q.val();
+        self.sql.d.next = self.dl1b.q.val();
         if self.idle_start.val() & (self.len.val() != 0) & !self.pre.val() {
             self.acc.d.next = bit_cast::<48, 32>(self.eps_term.val());
         }
@@ -572,7 +595,7 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
         if self.pe2.q.val() {
             self.acc.d.next = self.ssq.q.val() + bit_cast::<48, 32>(self.eps_term.val());
         }
-        // rsqrt, cycle n + 2 (3 with `pre`): normalise V by even shifts so its top two bits
+        // rsqrt, cycle n + 3 (3 with `pre`): normalise V by even shifts so its top two bits
         // are not both zero.
         self.fn_.d.next = (self.sqv.q.val() & self.sql.q.val()) | self.pe2.q.val();
         self.n1.next = self.acc.q.val();
@@ -610,14 +633,18 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
         self.tix.next = self.n5.val().get_bits::<8>(40) - 64;
         self.rom_a.address.next = self.tix.val();
         self.rom_d.address.next = self.tix.val();
+        // Pass 2's reads start here: their elements meet the lanes' multipliers from the cycle
+        // after `c`'s (n + 6, 6 with `pre`), after lane 0's interpolation and `mant * gain`.
         if self.fn_.q.val() {
+            self.p2.d.next = true;
+            self.cnt.d.next = 0.into();
             self.ta.d.next = self.rom_a.data.val();
             self.td.d.next = self.rom_d.data.val();
             self.frac.d.next = self.n5.val().get_bits::<8>(32);
             self.kk.d.next = self.c23.val() - self.j5.val();
             self.vz.d.next = self.acc.q.val() == 0;
         }
-        // Cycle n + 3: interpolation towards the next entry (the table was read in n + 2).
+        // Cycle n + 4: interpolation towards the next entry (the table was read in n + 3).
         self.ft.d.next = self.fn_.q.val();
         self.step.next = (self.mp.val() + 128) >> 8;
         if self.ft.q.val() {
@@ -626,10 +653,8 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
                 self.mant.d.next = self.one_q15.val();
                 self.kk.d.next = 0.into();
             }
-            self.p2.d.next = true;
-            self.cnt.d.next = 0.into();
         }
-        // Cycle n + 4: c = rshift_round(mant * gain, 15) and s = gain_shift + k - out_frac.
+        // Cycle n + 5: c = rshift_round(mant * gain, 15) and s = gain_shift + k - out_frac.
         self.fc.d.next = self.ft.q.val();
         self.cr.next = (self.mp.val() + 0x4000) >> 15;
         self.s16.next = bit_cast::<16, 8>(self.gain_shift.val()) + bit_cast::<16, 8>(self.kk.q.val())
@@ -649,9 +674,9 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
         }
         // Pass 2: the lanes' x * c (signed), then rounding shift and saturation, registered
         // before the write.
-        self.wv.d.next = self.d2.q.val();
-        self.wl.d.next = self.dl2.q.val();
-        self.wi.d.next = self.i2.q.val();
+        self.wv.d.next = self.d2b.q.val();
+        self.wl.d.next = self.dl2b.q.val();
+        self.wi.d.next = self.i2b.q.val();
         self.yv.d.next = self.wv.q.val();
         self.yl.d.next = self.wl.q.val();
         self.yi.d.next = self.wi.q.val();
@@ -674,6 +699,8 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.skv.d.next = false;
             self.d1.d.next = false;
             self.dl1.d.next = false;
+            self.d1b.d.next = false;
+            self.dl1b.d.next = false;
             self.sqv.d.next = false;
             self.sql.d.next = false;
             self.fn_.d.next = false;
@@ -681,6 +708,8 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.fc.d.next = false;
             self.d2.d.next = false;
             self.dl2.d.next = false;
+            self.d2b.d.next = false;
+            self.dl2b.d.next = false;
             self.wv.d.next = false;
             self.wl.d.next = false;
             self.yv.d.next = false;
