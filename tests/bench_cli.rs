@@ -57,4 +57,21 @@ fn dry_run_prints_the_plan() {
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("  2. Verilator 8x8l2: 200 sampled tokens"), "{stdout}");
     assert!(stdout.contains("  3. place and route 8x8l2 on ecp5-85k: yosys + nextpnr at 50 MHz requested in build/bench/llmpu_core_r8c8_l2-ecp5-85k\n"), "{stdout}");
+    // A sweep places the largest size first (the simulations, short, go before in size order).
+    let (code, stdout, err) = llmpu(&["sweep", "--target", "ecp5-85k", "--sizes", "1x1,4x4,4x4l2", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    let steps: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  ")).map(|l| l.split(':').next().unwrap_or("")).collect();
+    assert_eq!(
+        steps,
+        [
+            "  1. CPU reference",
+            "  2. Verilator 1x1",
+            "  3. Verilator 4x4",
+            "  4. Verilator 4x4l2",
+            "  5. place and route 4x4l2 on ecp5-85k",
+            "  6. place and route 4x4 on ecp5-85k",
+            "  7. place and route 1x1 on ecp5-85k",
+        ],
+        "{stdout}"
+    );
 }

@@ -53,6 +53,7 @@ fn sweep() -> BenchReport {
     BenchReport {
         command: "llmpu sweep --target ecp5-85k --sizes 1x1,2x2,8x8,16x16 --jobs 1 --out docs".into(),
         date_utc: "2026-11-23 12:00 UTC".into(),
+        commit: Some("0123abc".into()),
         machine: machine(),
         model: "microgpt-names".into(),
         target: "ecp5-85k".into(),

@@ -25,6 +25,11 @@ fn tools() -> Tools {
 fn plan_of_the_2x2_core_for_ecp5_85k() {
     let (plan, fit) = plan_lpu(&lpu(2, 2), &target("ecp5-85k"), &tools()).unwrap();
     assert_eq!(plan.dir, PathBuf::from("build/synth/llmpu_core_r2c2-ecp5-85k"));
+    // Two attention lanes: the same top name, its own build folder.
+    let mut two = lpu(2, 2);
+    two.lanes = 2;
+    let (plan2, _) = plan_lpu(&two, &target("ecp5-85k"), &tools()).unwrap();
+    assert_eq!(plan2.dir, PathBuf::from("build/synth/llmpu_core_r2c2_l2-ecp5-85k"));
     assert_eq!(plan.files.names(), ["rtl/llmpu_core_r2c2.v", "place_wrapper.v", "synth.ys"]);
     // The Verilog is the one `generate lpu` writes (same generator, same compiled program).
     let (_, name, c) = lpu(2, 2).compile("ecp5-85k").unwrap();

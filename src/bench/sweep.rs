@@ -19,6 +19,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The commit this binary was built from: `git rev-parse --short=7 HEAD`, `+dirty` when the
+/// tracked files differed from it, `unknown` outside a git checkout (build.rs).
+pub const COMMIT: &str = env!("LLMPU_COMMIT");
+
 /// The machine a report was measured on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
@@ -72,6 +76,10 @@ pub struct BenchReport {
     /// The command line that produced the report.
     pub command: String,
     pub date_utc: String,
+    /// The commit llmpu was built from ([`COMMIT`]); `None` in reports stored before it was
+    /// recorded.
+    #[serde(default)]
+    pub commit: Option<String>,
     pub machine: Machine,
     pub model: String,
     pub target: String,
@@ -149,7 +157,11 @@ impl BenchPlan {
         let fitting: Vec<usize> = (0..points.len()).filter(|&i| points[i].does_not_fit.is_none()).collect();
         let mut tasks = vec![Task::Cpu];
         tasks.extend(fitting.iter().map(|&i| Task::Sim(i)));
-        tasks.extend(fitting.iter().map(|&i| Task::Pnr(i)));
+        // Place and route, the longest first (its time grows with the products, R * C * lanes):
+        // with several jobs the largest size does not start last and hold up the sweep alone.
+        let mut pnr = fitting.clone();
+        pnr.sort_by_key(|&i| std::cmp::Reverse(points[i].size.rows * points[i].size.cols * points[i].size.lanes));
+        tasks.extend(pnr.into_iter().map(Task::Pnr));
         Ok(BenchPlan {
             target,
             board,
@@ -322,6 +334,7 @@ pub fn execute(plan: &BenchPlan, jobs: usize, progress: Progress, command: &str)
     BenchReport {
         command: command.into(),
         date_utc,
+        commit: Some(COMMIT.into()),
         machine,
         model: plan.model_name.clone(),
         target: plan.target.name.into(),

@@ -158,7 +158,11 @@ pub fn plan_lpu(lpu: &super::lpu::LpuArgs, b: &TargetArgs, tools: &Tools) -> cra
     let (files, manifest) = crate::rtl::lpu::generate(&c, &name)?;
     let fit = crate::rtl::lpu::fit::estimate(&c)?;
     let verilog = verilog_only(&files);
-    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
+    // The top's name does not say how many attention lanes it has: the folder does, so builds
+    // with one and with two lanes do not overwrite each other (as `bench` keeps them apart).
+    let size = crate::bench::run::Size { rows: lpu.rows, cols: lpu.cols, lanes: lpu.lanes };
+    let stem = format!("{}{}", manifest.top, size.lanes_tag('_'));
+    let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&stem, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: fit.multipliers };
     Ok((BuildPlan::synth(&design, target, freq, &dir, tools), fit))
 }

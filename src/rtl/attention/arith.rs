@@ -6,6 +6,8 @@
 //! | block | computes | numeric rule |
 //! |-------|----------|--------------|
 //! | [`Rsr`] | `y = rshift_round(x, s)` (48-bit), `sat = sat_i16(y)` | `rshift_round`, `sat_i16` |
+//! | [`Sat16`] | `y = sat_i16(x)` (48-bit) | `sat_i16` |
+//! | [`SatAdd16`] | `y = sat_i16(a + b)` (16-bit) | `sat_i16` of a sum |
 //! | [`MulSU16`] | `p = a * b`, a signed 16, b unsigned 16, p signed 32 | product |
 //! | [`MulQ`] | `p = a * b`, a signed 32, b unsigned 16, p signed 48 | the 32 x 16 products |
 //! | [`Exp2`] | `e = exp2_neg(d)`, d unsigned 16 | `exp2_neg` |
@@ -23,10 +25,10 @@ use rust_hdl::prelude::*;
 /// `sat = clamp(y, -32768, 32767)` as 16 bits, for `s` in 0..=47 (every 48-bit `x`).
 /// Computed as `(x >> s, arithmetic) + x[s-1]` (the bit shifted out last rounds: the same
 /// floor), so one variable shift and one carry chain are in series; the arithmetic shift is a
-/// logical one ORed with a fill mask that depends on `s` only; `sat` tests that bits 47..15 of
-/// `y` are equal (a reduction, no compare chain). The earlier form (offset trick: add the half,
-/// flip the sign bit, shift, subtract `2^(47-s)`, compare twice) had three carry chains and was
-/// on the ECP5 critical paths of the core (docs/lpu.md, "Synthesis").
+/// logical one ORed with a fill mask that depends on `s` only; `sat` is [`Sat16`] of `y`. The
+/// earlier form (offset trick: add the half, flip the sign bit, shift, subtract `2^(47-s)`,
+/// compare twice) had three carry chains and was on the ECP5 critical paths of the core
+/// (docs/lpu.md, "Synthesis").
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Rsr {
     pub x: Signal<In, Bits<48>>,
@@ -38,12 +40,9 @@ pub struct Rsr {
     ashr: Signal<Local, Bits<48>>,
     rnd: Signal<Local, Bits<48>>,
     yy: Signal<Local, Bits<48>>,
-    upper: Signal<Local, Bits<32>>,
+    clamp: Sat16,
     one: Constant<Bits<48>>,
     ones: Constant<Bits<48>>,
-    ones32: Constant<Bits<32>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
 }
 
 impl Default for Rsr {
@@ -58,12 +57,9 @@ impl Default for Rsr {
             ashr: Default::default(),
             rnd: Default::default(),
             yy: Default::default(),
-            upper: Default::default(),
+            clamp: Default::default(),
             one: Constant::new(1u64.to_bits()),
             ones: Constant::new(((1u64 << 48) - 1).to_bits()),
-            ones32: Constant::new(0xffff_ffffu64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
     }
 }
@@ -81,13 +77,104 @@ impl Logic for Rsr {
         self.rnd.next = ((self.x.val() << 1) >> self.s.val()) & self.one.val();
         self.yy.next = self.ashr.val() + self.rnd.val();
         self.y.next = self.yy.val();
-        self.upper.next = self.yy.val().get_bits::<32>(15);
-        self.sat.next = self.yy.val().get_bits::<16>(0);
-        if !self.yy.val().get_bit(47) & (self.upper.val() != 0) {
-            self.sat.next = self.pos_sat.val();
+        self.clamp.x.next = self.yy.val();
+        self.sat.next = self.clamp.y.val();
+    }
+}
+
+/// `y = sat_i16(x)`: the 48-bit two's complement `x` clamped to -32768..=32767, as 16 bits.
+/// `x` fits when its bits 47..15 are all equal (a reduction, no compare chain); otherwise bit 47
+/// chooses the bound. The one hardware form of [`crate::numeric::sat_i16`] for wide values:
+/// [`Rsr`], the Norm lanes' left shift and the matrix unit's requantiser use it.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct Sat16 {
+    pub x: Signal<In, Bits<48>>,
+    pub y: Signal<Out, Bits<16>>,
+    upper: Signal<Local, Bits<32>>,
+    ones32: Constant<Bits<32>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
+}
+
+impl Default for Sat16 {
+    fn default() -> Self {
+        Self {
+            x: Default::default(),
+            y: Default::default(),
+            upper: Default::default(),
+            ones32: Constant::new(0xffff_ffffu64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
-        if self.yy.val().get_bit(47) & (self.upper.val() != self.ones32.val()) {
-            self.sat.next = self.neg_sat.val();
+    }
+}
+
+impl Logic for Sat16 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        // Bits 46..15 (32 of them: rust-hdl writes the literal 0 as 32 bits) against bit 47.
+        self.upper.next = self.x.val().get_bits::<32>(15);
+        self.y.next = self.x.val().get_bits::<16>(0);
+        if !self.x.val().get_bit(47) & (self.upper.val() != 0) {
+            self.y.next = self.pos_sat.val();
+        }
+        if self.x.val().get_bit(47) & (self.upper.val() != self.ones32.val()) {
+            self.y.next = self.neg_sat.val();
+        }
+    }
+}
+
+/// `y = sat_i16(a + b)` of two signed 16-bit values: their 17-bit sum, clamped when bits 16
+/// and 15 differ (bit 16 chooses the bound). The one hardware form of the saturating add
+/// ([`crate::numeric::sat_i16`] of a sum): Embed's wte + wpe, ADD and the matrix unit's
+/// accumulate use it.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct SatAdd16 {
+    pub a: Signal<In, Bits<16>>,
+    pub b: Signal<In, Bits<16>>,
+    pub y: Signal<Out, Bits<16>>,
+    a17: Signal<Local, Bits<17>>,
+    b17: Signal<Local, Bits<17>>,
+    s17: Signal<Local, Bits<17>>,
+    hi17: Constant<Bits<17>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
+}
+
+impl Default for SatAdd16 {
+    fn default() -> Self {
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            y: Default::default(),
+            a17: Default::default(),
+            b17: Default::default(),
+            s17: Default::default(),
+            hi17: Constant::new(0x1_0000u64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for SatAdd16 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.a17.next = bit_cast::<17, 16>(self.a.val());
+        if self.a.val().get_bit(15) {
+            self.a17.next = bit_cast::<17, 16>(self.a.val()) | self.hi17.val();
+        }
+        self.b17.next = bit_cast::<17, 16>(self.b.val());
+        if self.b.val().get_bit(15) {
+            self.b17.next = bit_cast::<17, 16>(self.b.val()) | self.hi17.val();
+        }
+        self.s17.next = self.a17.val() + self.b17.val();
+        self.y.next = self.s17.val().get_bits::<16>(0);
+        if self.s17.val().get_bit(16) != self.s17.val().get_bit(15) {
+            self.y.next = self.pos_sat.val();
+            if self.s17.val().get_bit(16) {
+                self.y.next = self.neg_sat.val();
+            }
         }
     }
 }

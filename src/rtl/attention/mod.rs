@@ -25,6 +25,7 @@ pub struct LeafNames {
     pub control: String,
     pub hold: String,
     pub mac: String,
+    pub add: String,
     pub rsr: String,
     pub head: String,
     pub acc: String,
@@ -39,6 +40,7 @@ impl LeafNames {
             control: "llmpu_att_control".into(),
             hold: "llmpu_att_hold16".into(),
             mac: "llmpu_att_mac".into(),
+            add: "llmpu_att_add48".into(),
             rsr: "llmpu_att_rsr".into(),
             head: "llmpu_att_head".into(),
             acc: "llmpu_att_acc".into(),
@@ -68,6 +70,9 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
     raw.push_str(&block_verilog(&mut control::Control::default(), &leaf.control)?);
     raw.push_str(&block_verilog(&mut lane::Hold16::default(), &leaf.hold)?);
     raw.push_str(&block_verilog(&mut lane::Mac::default(), &leaf.mac)?);
+    if cfg.elements_per_cycle > 2 {
+        raw.push_str(&block_verilog(&mut lane::Add48::default(), &leaf.add)?);
+    }
     raw.push_str(&block_verilog(&mut arith::Rsr::default(), &leaf.rsr)?);
     raw.push_str(&block_verilog(&mut lane::HeadState::default(), &leaf.head)?);
     raw.push_str(&block_verilog(&mut lane::AccUnit::default(), &leaf.acc)?);
@@ -88,6 +93,9 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
     ];
     if cfg.chunks() > 1 {
         keep.push(leaf.dot.as_str());
+    }
+    if cfg.elements_per_cycle > 2 {
+        keep.push(leaf.add.as_str());
     }
     let mut e = dedup(&raw, &keep)?;
     e.text = suppress_lint(&e.text);

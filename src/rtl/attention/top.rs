@@ -1,8 +1,9 @@
 //! The top module: structural Verilog (only wiring and selection by chunk are generated here)
 //! instantiating the controller, per lane and head element the query register, the key and value
 //! memories, the value register and the `acc` and output registers, and per lane the E
-//! dot-product steps, the chunk accumulator of the dot product (P > 1), the score rounding, the
-//! head state and the E accumulator units. Element e = c*E + i is served by unit i in chunk c.
+//! dot-product steps (products added in pairs, the pairs in a balanced adder tree), the chunk
+//! accumulator of the dot product (P > 1), the score rounding, the head state and the E
+//! accumulator units. Element e = c*E + i is served by unit i in chunk c.
 //!
 //! ```text
 //!                  +------------------------------------------------------+
@@ -144,10 +145,6 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     for ln in 0..l {
         let _ = writeln!(s, "\n    // Lane {ln}: heads {ln}, {ln} + {l}, ... (one per group).");
-        for e in 0..=ep {
-            let _ = writeln!(s, "    wire [47:0] sum_{ln}_{e};");
-        }
-        let _ = writeln!(s, "    assign sum_{ln}_0 = 48'd0;");
         for e in 0..d {
             let lo = (ln * d + e) * 16;
             let bits = format!("[{}:{}]", lo + 15, lo);
@@ -171,13 +168,35 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let ks: Vec<String> = (0..chunks).map(|c| format!("kr_{ln}_{}", c * ep + i)).collect();
             let _ = writeln!(s, "    wire [15:0] qm_{ln}_{i} = {};", mux("d_ck", &qs));
             let _ = writeln!(s, "    wire [15:0] km_{ln}_{i} = {};", mux("d_ck", &ks));
-            let _ = writeln!(s, "    {} mac_{ln}_{i}(.q(qm_{ln}_{i}), .k(km_{ln}_{i}), .sin(sum_{ln}_{i}), .sout(sum_{ln}_{}));", leaf.mac, i + 1);
+            // Products in pairs: an even element starts a pair, the odd one adds to it.
+            let sin = if i % 2 == 0 { "48'd0".to_string() } else { format!("pr_{ln}_{}", i - 1) };
+            let _ = writeln!(s, "    wire [47:0] pr_{ln}_{i};");
+            let _ = writeln!(s, "    {} mac_{ln}_{i}(.q(qm_{ln}_{i}), .k(km_{ln}_{i}), .sin({sin}), .sout(pr_{ln}_{i}));", leaf.mac);
         }
+        // The pairs' sums (and an odd last product) added in a balanced tree.
+        let mut terms: Vec<String> = (0..ep).filter(|i| i % 2 == 1 || *i == ep - 1).map(|i| format!("pr_{ln}_{i}")).collect();
+        let mut level = 0;
+        while terms.len() > 1 {
+            let mut next = Vec::new();
+            for (j, pair) in terms.chunks(2).enumerate() {
+                if let [a, b] = pair {
+                    let t = format!("ps_{ln}_{level}_{j}");
+                    let _ = writeln!(s, "    wire [47:0] {t};");
+                    let _ = writeln!(s, "    {} add_{ln}_{level}_{j}(.a({a}), .b({b}), .s({t}));", leaf.add);
+                    next.push(t);
+                } else {
+                    next.push(pair[0].clone());
+                }
+            }
+            terms = next;
+            level += 1;
+        }
+        let sum = terms[0].clone();
         let dot = if chunks == 1 {
-            format!("sum_{ln}_{ep}")
+            sum
         } else {
             let _ = writeln!(s, "    wire [47:0] dot_{ln};");
-            let _ = writeln!(s, "    {} dacc_{ln}(.clock(clock), .first(d_ck0), .x(sum_{ln}_{ep}), .full(dot_{ln}));", leaf.dot);
+            let _ = writeln!(s, "    {} dacc_{ln}(.clock(clock), .first(d_ck0), .x({sum}), .full(dot_{ln}));", leaf.dot);
             format!("dot_{ln}")
         };
         let _ = writeln!(s, "    wire [15:0] sc_{ln}, ss_{ln}, alpha_{ln}, p_{ln}, mant_{ln};");

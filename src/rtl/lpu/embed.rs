@@ -40,7 +40,7 @@
 
 use crate::model::quant::QuantModel;
 use crate::numeric::{sat_i16, Requant};
-use crate::rtl::attention::arith::{MulSU16, Rsr};
+use crate::rtl::attention::arith::{MulSU16, Rsr, SatAdd16};
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done` for `len` elements, `k` per cycle.
@@ -81,14 +81,9 @@ pub struct EmbedLane<const KW: usize> {
     rsr: Rsr,
     byte16: Signal<Local, Bits<16>>,
     p48: Signal<Local, Bits<48>>,
-    sum17: Signal<Local, Bits<17>>,
-    yt17: Signal<Local, Bits<17>>,
-    r17: Signal<Local, Bits<17>>,
+    sadd: SatAdd16,
     hi16: Constant<Bits<16>>,
     hi48: Constant<Bits<48>>,
-    hi17: Constant<Bits<17>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
 }
 
 impl<const KW: usize> Default for EmbedLane<KW> {
@@ -109,14 +104,9 @@ impl<const KW: usize> Default for EmbedLane<KW> {
             rsr: Default::default(),
             byte16: Default::default(),
             p48: Default::default(),
-            sum17: Default::default(),
-            yt17: Default::default(),
-            r17: Default::default(),
+            sadd: Default::default(),
             hi16: Constant::new(0xff00u64.to_bits()),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
-            hi17: Constant::new(0x1_0000u64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
     }
 }
@@ -147,22 +137,9 @@ impl<const KW: usize> Logic for EmbedLane<KW> {
         if self.keep_t.val() {
             self.yt.d.next = self.r2.q.val();
         }
-        self.yt17.next = bit_cast::<17, 16>(self.yt.q.val());
-        if self.yt.q.val().get_bit(15) {
-            self.yt17.next = bit_cast::<17, 16>(self.yt.q.val()) | self.hi17.val();
-        }
-        self.r17.next = bit_cast::<17, 16>(self.r2.q.val());
-        if self.r2.q.val().get_bit(15) {
-            self.r17.next = bit_cast::<17, 16>(self.r2.q.val()) | self.hi17.val();
-        }
-        self.sum17.next = self.yt17.val() + self.r17.val();
-        self.wd3.d.next = self.sum17.val().get_bits::<16>(0);
-        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
-            self.wd3.d.next = self.pos_sat.val();
-        }
-        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
-            self.wd3.d.next = self.neg_sat.val();
-        }
+        self.sadd.a.next = self.yt.q.val();
+        self.sadd.b.next = self.r2.q.val();
+        self.wd3.d.next = self.sadd.y.val();
         self.y.next = bit_cast::<KW, 16>(self.wd3.q.val());
     }
 }

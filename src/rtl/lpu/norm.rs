@@ -45,7 +45,7 @@
 //! snoop's K squarers.
 
 use crate::numeric::{rmsnorm, rmsnorm_with_sum, sum_squares, NormConsts, RSQRT_TABLE, TABLE_END};
-use crate::rtl::attention::arith::Rsr;
+use crate::rtl::attention::arith::{Rsr, Sat16};
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
@@ -117,12 +117,8 @@ pub struct NormLane<const KW: usize> {
     p48: Signal<Local, Bits<48>>,
     lp48: Signal<Local, Bits<48>>,
     lx: Signal<Local, Bits<48>>,
-    lup: Signal<Local, Bits<32>>,
-    lsat: Signal<Local, Bits<16>>,
+    lsat: Sat16,
     hi48: Constant<Bits<48>>,
-    ones32: Constant<Bits<32>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
 }
 
 impl<const KW: usize> Default for NormLane<KW> {
@@ -152,12 +148,8 @@ impl<const KW: usize> Default for NormLane<KW> {
             p48: Default::default(),
             lp48: Default::default(),
             lx: Default::default(),
-            lup: Default::default(),
             lsat: Default::default(),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
-            ones32: Constant::new(0xffff_ffffu64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
     }
 }
@@ -205,17 +197,10 @@ impl<const KW: usize> Logic for NormLane<KW> {
             self.lp48.next = bit_cast::<48, 32>(self.prod.q.val()) | self.hi48.val();
         }
         self.lx.next = self.lp48.val() << self.lsh.val();
-        self.lup.next = self.lx.val().get_bits::<32>(15);
-        self.lsat.next = self.lx.val().get_bits::<16>(0);
-        if !self.lx.val().get_bit(47) & (self.lup.val() != 0) {
-            self.lsat.next = self.pos_sat.val();
-        }
-        if self.lx.val().get_bit(47) & (self.lup.val() != self.ones32.val()) {
-            self.lsat.next = self.neg_sat.val();
-        }
+        self.lsat.x.next = self.lx.val();
         self.yr.d.next = self.rsr.sat.val();
         if self.neg_s.val() {
-            self.yr.d.next = self.lsat.val();
+            self.yr.d.next = self.lsat.y.val();
         }
         self.y.next = bit_cast::<KW, 16>(self.yr.q.val());
     }

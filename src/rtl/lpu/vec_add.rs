@@ -15,6 +15,7 @@
 //! No multiplier.
 
 use crate::numeric::sat_i16;
+use crate::rtl::attention::arith::SatAdd16;
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done`.
@@ -65,12 +66,7 @@ pub struct VecAdd {
     rcur: Signal<Local, Bit>,
     kcur: Signal<Local, Bits<17>>,
     last: Signal<Local, Bit>,
-    a17: Signal<Local, Bits<17>>,
-    b17: Signal<Local, Bits<17>>,
-    sum17: Signal<Local, Bits<17>>,
-    hi17: Constant<Bits<17>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
+    sadd: SatAdd16,
 }
 
 impl Default for VecAdd {
@@ -108,12 +104,7 @@ impl Default for VecAdd {
             rcur: Default::default(),
             kcur: Default::default(),
             last: Default::default(),
-            a17: Default::default(),
-            b17: Default::default(),
-            sum17: Default::default(),
-            hi17: Constant::new(0x1_0000u64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
+            sadd: Default::default(),
         }
     }
 }
@@ -150,22 +141,9 @@ impl Logic for VecAdd {
         if self.dv.q.val() & !self.dph.q.val() {
             self.xa.d.next = self.a_rdata.val();
         }
-        self.a17.next = bit_cast::<17, 16>(self.xa.q.val());
-        if self.xa.q.val().get_bit(15) {
-            self.a17.next = bit_cast::<17, 16>(self.xa.q.val()) | self.hi17.val();
-        }
-        self.b17.next = bit_cast::<17, 16>(self.a_rdata.val());
-        if self.a_rdata.val().get_bit(15) {
-            self.b17.next = bit_cast::<17, 16>(self.a_rdata.val()) | self.hi17.val();
-        }
-        self.sum17.next = self.a17.val() + self.b17.val();
-        self.wd.d.next = self.sum17.val().get_bits::<16>(0);
-        if !self.sum17.val().get_bit(16) & self.sum17.val().get_bit(15) {
-            self.wd.d.next = self.pos_sat.val();
-        }
-        if self.sum17.val().get_bit(16) & !self.sum17.val().get_bit(15) {
-            self.wd.d.next = self.neg_sat.val();
-        }
+        self.sadd.a.next = self.xa.q.val();
+        self.sadd.b.next = self.a_rdata.val();
+        self.wd.d.next = self.sadd.y.val();
         self.wv.d.next = self.dv.q.val() & self.dph.q.val();
         self.wl.d.next = self.dl.q.val();
         self.wi.d.next = self.di.q.val();

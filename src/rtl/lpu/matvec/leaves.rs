@@ -24,7 +24,7 @@
 //! 5. With `acc`, [`Ctrl`] reads element `dst + t*R + i` (`a_ren`) in cycle `L_t + 3 + i`; its
 //!    data arrives with the write cycle and [`Rq`] adds it, saturating. Same cycles.
 
-use crate::rtl::attention::arith::MulQ;
+use crate::rtl::attention::arith::{MulQ, Sat16, SatAdd16};
 use rust_hdl::prelude::*;
 
 /// The sequencer: addresses, the accumulate flags and the requant/write pipeline.
@@ -423,23 +423,16 @@ pub struct Rq {
     mpos: DFF<Bits<48>>,
     mneg: DFF<Bits<48>>,
     mul: MulQ,
-    upper: Signal<Local, Bits<33>>,
+    clamp: Sat16,
+    sadd: SatAdd16,
     shamt: Signal<Local, Bits<8>>,
     yy: Signal<Local, Bits<48>>,
-    sat: Signal<Local, Bits<16>>,
     base: Signal<Local, Bits<16>>,
-    a17: Signal<Local, Bits<17>>,
-    b17: Signal<Local, Bits<17>>,
-    s17: Signal<Local, Bits<17>>,
     one: Constant<Bits<48>>,
     msb: Constant<Bits<48>>,
     ones48: Constant<Bits<48>>,
-    ones33: Constant<Bits<33>>,
     c47: Constant<Bits<8>>,
-    pos_sat: Constant<Bits<16>>,
-    neg_sat: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
-    hi17: Constant<Bits<17>>,
 }
 
 const MSB48: u64 = 1 << 47;
@@ -464,23 +457,16 @@ impl Default for Rq {
             mpos: Default::default(),
             mneg: Default::default(),
             mul: Default::default(),
-            upper: Default::default(),
+            clamp: Default::default(),
+            sadd: Default::default(),
             shamt: Default::default(),
             yy: Default::default(),
-            sat: Default::default(),
             base: Default::default(),
-            a17: Default::default(),
-            b17: Default::default(),
-            s17: Default::default(),
             one: Constant::new(1u64.to_bits()),
             msb: Constant::new(MSB48.to_bits()),
             ones48: Constant::new(((1u64 << 48) - 1).to_bits()),
-            ones33: Constant::new(((1u64 << 33) - 1).to_bits()),
             c47: Constant::new(47u64.to_bits()),
-            pos_sat: Constant::new(0x7fffu64.to_bits()),
-            neg_sat: Constant::new(0x8000u64.to_bits()),
             zero16: Constant::new(0u64.to_bits()),
-            hi17: Constant::new(0x1_0000u64.to_bits()),
         }
     }
 }
@@ -509,37 +495,17 @@ impl Logic for Rq {
         if self.biased.q.val().get_bit(47) {
             self.yy.next = (self.biased.q.val() >> self.sh2.q.val()) ^ self.mpos.q.val();
         }
-        self.upper.next = self.yy.val().get_bits::<33>(15);
-        self.sat.next = self.yy.val().get_bits::<16>(0);
-        if (self.upper.val() != 0) & (self.upper.val() != self.ones33.val()) {
-            self.sat.next = self.pos_sat.val();
-            if self.yy.val().get_bit(47) {
-                self.sat.next = self.neg_sat.val();
-            }
-        }
-        self.base.next = self.sat.val();
-        if self.relu.val() & self.sat.val().get_bit(15) {
+        self.clamp.x.next = self.yy.val();
+        self.base.next = self.clamp.y.val();
+        if self.relu.val() & self.clamp.y.val().get_bit(15) {
             self.base.next = self.zero16.val();
         }
-        // Accumulate: the 17-bit sum of the sign-extended operands, saturated to 16 bits.
-        self.a17.next = bit_cast::<17, 16>(self.base.val());
-        if self.base.val().get_bit(15) {
-            self.a17.next = bit_cast::<17, 16>(self.base.val()) | self.hi17.val();
-        }
-        self.b17.next = bit_cast::<17, 16>(self.res.val());
-        if self.res.val().get_bit(15) {
-            self.b17.next = bit_cast::<17, 16>(self.res.val()) | self.hi17.val();
-        }
-        self.s17.next = self.a17.val() + self.b17.val();
+        // Accumulate: the saturated sum with the residual.
+        self.sadd.a.next = self.base.val();
+        self.sadd.b.next = self.res.val();
         self.y.next = self.base.val();
         if self.acc.val() {
-            self.y.next = self.s17.val().get_bits::<16>(0);
-            if self.s17.val().get_bit(16) != self.s17.val().get_bit(15) {
-                self.y.next = self.pos_sat.val();
-                if self.s17.val().get_bit(16) {
-                    self.y.next = self.neg_sat.val();
-                }
-            }
+            self.y.next = self.sadd.y.val();
         }
     }
 }
