@@ -75,3 +75,15 @@ fn dry_run_prints_the_plan() {
         "{stdout}"
     );
 }
+
+#[test]
+fn version_names_the_commit_the_reports_record() {
+    let (code, stdout, err) = llmpu(&["--version"]);
+    assert_eq!(code, 0, "{err}");
+    let v = stdout.trim();
+    let prefix = format!("llmpu {} (commit ", env!("CARGO_PKG_VERSION"));
+    let c = v.strip_prefix(prefix.as_str()).and_then(|r| r.strip_suffix(')')).unwrap_or_else(|| panic!("{v}"));
+    let hash = c.strip_suffix("+dirty").unwrap_or(c);
+    assert!(hash == "unknown" || (hash.len() == 7 && hash.chars().all(|ch| ch.is_ascii_hexdigit())), "{v}");
+    assert_eq!(c, llmpu::bench::sweep::COMMIT);
+}

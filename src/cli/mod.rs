@@ -18,7 +18,7 @@ pub use generate::Generate;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "llmpu", version, about = "Generate, simulate and build LLM processing units for FPGAs")]
+#[command(name = "llmpu", version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("LLMPU_COMMIT"), ")"), about = "Generate, simulate and build LLM processing units for FPGAs")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
