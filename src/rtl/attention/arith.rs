@@ -202,12 +202,14 @@ impl Logic for MulSU16 {
 
 /// `p = a * b` with `a` signed 32 bits, `b` unsigned 16 bits, `p` signed 48 bits, from two
 /// unsigned 16 x 16 products: `a = hi * 2^16 + lo`, `p = (hi * b) * 2^16 + lo * b`, minus
-/// `b * 2^32` when `a` is negative.
+/// `b * 2^32` when `a` is negative. `pu` is that sum before the correction (`a` read as
+/// unsigned), for users that fold the correction into a later add.
 #[derive(Clone, Debug, Default, LogicBlock)]
 pub struct MulQ {
     pub a: Signal<In, Bits<32>>,
     pub b: Signal<In, Bits<16>>,
     pub p: Signal<Out, Bits<48>>,
+    pub pu: Signal<Out, Bits<48>>,
     plo: Signal<Local, Bits<32>>,
     phi: Signal<Local, Bits<32>>,
     sum: Signal<Local, Bits<48>>,
@@ -219,6 +221,7 @@ impl Logic for MulQ {
         self.plo.next = self.a.val().get_bits::<16>(0) * self.b.val();
         self.phi.next = self.a.val().get_bits::<16>(16) * self.b.val();
         self.sum.next = bit_cast::<48, 32>(self.plo.val()) + (bit_cast::<48, 32>(self.phi.val()) << 16);
+        self.pu.next = self.sum.val();
         self.p.next = self.sum.val();
         if self.a.val().get_bit(31) {
             self.p.next = self.sum.val() - (bit_cast::<48, 16>(self.b.val()) << 32);

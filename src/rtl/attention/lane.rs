@@ -1,8 +1,8 @@
 //! The per-head datapath of the attention unit (one "lane"): the dot product ([`Mac`] pairs
-//! summed by a tree of [`Add48`], [`DotAcc`] when a position takes several cycles), the pipeline registers ([`Hold16`],
-//! [`Hold32`]), the online-softmax state of the head ([`HeadState`]: running max `m`, running
-//! denominator `l`, the exp and the reciprocal) and the accumulator arithmetic ([`AccUnit`]:
-//! rescale, weighted add and the final division), E of them per lane shared by the D elements'
+//! summed by a tree of [`Add48`], [`DotAcc`] when a position takes several cycles), the
+//! pipeline registers ([`Hold16`], [`Hold32`]), the online-softmax state of the head
+//! ([`HeadState`]: running max `m`, running denominator `l`, the exp and the reciprocal) and the
+//! accumulator arithmetic ([`AccUnit`]: rescale, weighted add and the final division), E of them per lane shared by the D elements'
 //! `acc` registers in D/E chunks (E = elements per cycle).
 //!
 //! ```text
@@ -318,7 +318,10 @@ impl Logic for DotAcc {
 /// `fin`, shown in the cycle after it (the product and the shift are registered every cycle,
 /// the rounding shift works on the registers). One 32 x 16 multiplier serves the rescale and,
 /// when `fin`, the division: `fin` never meets a rescale (it meets only the first update of the
-/// next query, which does not rescale).
+/// next query, which does not rescale). The rescale (`rshift_round(acc_u * alpha, 15)`, mod
+/// 2^32) is formed from the multiplier's uncorrected sum, its sign correction moved into the
+/// `p v` term and its rounding bit into the carry of the final add, so the `acc` recurrence
+/// (one cycle at P = 1) holds two carry chains after the multiplier instead of four.
 #[derive(Clone, Debug, LogicBlock)]
 pub struct AccUnit {
     pub clock: Signal<In, Clock>,
@@ -337,18 +340,24 @@ pub struct AccUnit {
     pub new_acc: Signal<Out, Bits<32>>,
     pub div: Signal<Out, Bits<16>>,
     mul: MulQ,
-    mul_round: Rsr,
     dprod: DFF<Bits<48>>,
     dshift: DFF<Bits<8>>,
     div_round: Rsr,
     pv: MulSU16,
     pv_round: Rsr,
     ext: Signal<Local, Bits<48>>,
+    rnd: Signal<Local, Bits<32>>,
+    cin: Signal<Local, Bit>,
+    corr: Signal<Local, Bits<32>>,
+    pvc: Signal<Local, Bits<32>>,
     scaled: Signal<Local, Bits<32>>,
     base: Signal<Local, Bits<32>>,
+    aa: Signal<Local, Bits<33>>,
+    bb: Signal<Local, Bits<33>>,
+    s33: Signal<Local, Bits<33>>,
     hi: Constant<Bits<48>>,
-    fifteen: Constant<Bits<8>>,
     seven: Constant<Bits<8>>,
+    one33: Constant<Bits<33>>,
 }
 
 impl Default for AccUnit {
@@ -368,18 +377,24 @@ impl Default for AccUnit {
             new_acc: Default::default(),
             div: Default::default(),
             mul: Default::default(),
-            mul_round: Default::default(),
             dprod: Default::default(),
             dshift: Default::default(),
             div_round: Default::default(),
             pv: Default::default(),
             pv_round: Default::default(),
             ext: Default::default(),
+            rnd: Default::default(),
+            cin: Default::default(),
+            corr: Default::default(),
+            pvc: Default::default(),
             scaled: Default::default(),
             base: Default::default(),
+            aa: Default::default(),
+            bb: Default::default(),
+            s33: Default::default(),
             hi: Constant::new(0xffff_0000_0000u64.to_bits()),
-            fifteen: Constant::new(15u64.to_bits()),
             seven: Constant::new(7u64.to_bits()),
+            one33: Constant::new(1u64.to_bits()),
         }
     }
 }
@@ -394,15 +409,25 @@ impl Logic for AccUnit {
             self.mul.a.next = self.acc_f.val();
             self.mul.b.next = self.mant.val();
         }
-        self.mul_round.x.next = self.mul.p.val();
-        self.mul_round.s.next = self.fifteen.val();
         self.dprod.d.next = self.mul.p.val();
         self.dshift.d.next = self.shift.val();
         self.div_round.x.next = self.dprod.q.val();
         self.div_round.s.next = self.dshift.q.val();
+        // The rescale `rshift_round(acc_u * alpha, 15)`, mod 2^32, from the uncorrected product
+        // `pu` (acc_u read as unsigned): `(pu >> 15) + pu[14] - (acc_u < 0 ? alpha << 17 : 0)`
+        // (the correction `alpha * 2^32` of a negative `acc_u` is a multiple of 2^15, so it
+        // passes the shift exactly and leaves bit 14 alone). The correction joins `p v`, which
+        // does not depend on `acc`, and the rounding bit is the carry into the final add: the
+        // loop `acc -> product -> acc` holds one sum of the product's halves and one add.
+        self.rnd.next = self.mul.pu.val().get_bits::<32>(15);
+        self.cin.next = self.gt.val() & !self.first.val() & self.mul.pu.val().get_bit(14);
+        self.corr.next = 0.into();
+        if self.gt.val() & !self.first.val() & self.acc_u.val().get_bit(31) {
+            self.corr.next = bit_cast::<32, 16>(self.alpha.val()) << 17;
+        }
         self.scaled.next = self.acc_u.val();
         if self.gt.val() {
-            self.scaled.next = self.mul_round.y.val().get_bits::<32>(0);
+            self.scaled.next = self.rnd.val();
         }
         self.base.next = self.scaled.val();
         if self.first.val() {
@@ -416,7 +441,17 @@ impl Logic for AccUnit {
         }
         self.pv_round.x.next = self.ext.val();
         self.pv_round.s.next = self.seven.val();
-        self.new_acc.next = self.base.val() + self.pv_round.y.val().get_bits::<32>(0);
+        self.pvc.next = self.pv_round.y.val().get_bits::<32>(0) - self.corr.val();
+        // `base + pvc + cin` as one 33-bit add: `(2 base + cin) + (2 pvc + cin) = 2 (base + pvc
+        // + cin)`.
+        self.aa.next = bit_cast::<33, 32>(self.base.val()) << 1;
+        self.bb.next = bit_cast::<33, 32>(self.pvc.val()) << 1;
+        if self.cin.val() {
+            self.aa.next = (bit_cast::<33, 32>(self.base.val()) << 1) | self.one33.val();
+            self.bb.next = (bit_cast::<33, 32>(self.pvc.val()) << 1) | self.one33.val();
+        }
+        self.s33.next = self.aa.val() + self.bb.val();
+        self.new_acc.next = self.s33.val().get_bits::<32>(1);
         self.div.next = self.div_round.sat.val();
     }
 }
