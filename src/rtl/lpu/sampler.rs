@@ -48,7 +48,7 @@
 //! ([`crate::rtl::lpu::vector::Leaf::SamplerWide`]).
 
 use crate::numeric::{sample, Temperature, XorShift32};
-use crate::rtl::attention::arith::{Exp2, Rsr};
+use crate::rtl::arith::{Exp2, Rsr};
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
@@ -213,7 +213,9 @@ impl Logic for ScoreLane {
 /// registered, then `e32 = exp2_neg(ez)` (0 unless `m`: the lane holds a logit) registered (so
 /// the running sum of stage F starts from registers), and the lane's
 /// bank of the cumulative sums (`CumRam`: group `g`'s running sum through this lane at address
-/// `g`), written and read through `we`, `waddr`, `wdata`, `raddr` -> `rdata`.
+/// `g`), written through `we`, `waddr`, `wdata` (registered: the bank takes the write one edge
+/// later; the search's first read comes three cycles after the last write, `t1`, `t2`, `prime`)
+/// and read through `raddr` -> `rdata`.
 #[derive(LogicBlock)]
 pub struct SumLane {
     pub clock: Signal<In, Clock>,
@@ -228,6 +230,11 @@ pub struct SumLane {
     pub rdata: Signal<Out, Bits<32>>,
     ez: DFF<Bits<16>>,
     er: DFF<Bits<32>>,
+    /// The write, registered before the bank (the running sum's chain ends at these
+    /// registers, not at the banks spread over the chip).
+    wq: DFF<Bit>,
+    wa: DFF<Bits<8>>,
+    wd: DFF<Bits<32>>,
     ram: CumRam,
     exp: Exp2,
     dz: Signal<Local, Bits<32>>,
@@ -249,6 +256,9 @@ impl Default for SumLane {
             rdata: Default::default(),
             ez: Default::default(),
             er: Default::default(),
+            wq: Default::default(),
+            wa: Default::default(),
+            wd: Default::default(),
             ram: Default::default(),
             exp: Default::default(),
             dz: Default::default(),
@@ -260,7 +270,7 @@ impl Default for SumLane {
 impl Logic for SumLane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, ez, er);
+        dff_setup!(self, clock, ez, er, wq, wa, wd);
         self.dz.next = self.zmax.val() - self.zr.val();
         self.ez.d.next = self.dz.val().get_bits::<16>(0);
         if self.dz.val().get_bits::<16>(16) != 0 {
@@ -273,9 +283,12 @@ impl Logic for SumLane {
         }
         self.e32.next = self.er.q.val();
         self.ram.clock.next = self.clock.val();
-        self.ram.we.next = self.we.val();
-        self.ram.waddr.next = self.waddr.val();
-        self.ram.wdata.next = self.wdata.val();
+        self.wq.d.next = self.we.val();
+        self.wa.d.next = self.waddr.val();
+        self.wd.d.next = self.wdata.val();
+        self.ram.we.next = self.wq.q.val();
+        self.ram.waddr.next = self.wa.q.val();
+        self.ram.wdata.next = self.wd.q.val();
         self.ram.raddr.next = self.raddr.val();
         self.rdata.next = self.ram.rdata.val();
     }
