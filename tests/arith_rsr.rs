@@ -7,7 +7,7 @@
 
 use llmpu::manifest::Port;
 use llmpu::numeric::{rshift_round, sat_i16};
-use llmpu::rtl::attention::arith::{Rsr, SatAdd16};
+use llmpu::rtl::arith::{Rsr, SatAdd16};
 use llmpu::rtl::emit::block_verilog;
 use llmpu::sim::{BuildOptions, Design};
 use rand::{RngExt, SeedableRng};

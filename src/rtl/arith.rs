@@ -1,10 +1,12 @@
-//! The fixed-point arithmetic blocks of the attention unit, each the hardware form of one rule of
-//! [`crate::numeric`] (tables come from that module, never from a second copy). All values travel
-//! as `Bits` holding two's complement where a value is signed; rust-hdl 0.46 multiplies only
-//! 16 x 16 bits, so the 32 x 16 products of the online softmax are built from two of them.
+//! The fixed-point arithmetic blocks of the processing unit (attention unit, matrix unit, vector
+//! leaves), each the hardware form of one rule of [`crate::numeric`] (tables come from that
+//! module, never from a second copy). All values travel as `Bits` holding two's complement where
+//! a value is signed; rust-hdl 0.46 multiplies only 16 x 16 bits, so the 32 x 16 products of the
+//! online softmax and the requantisers are built from two of them.
 //!
 //! | block | computes | numeric rule |
 //! |-------|----------|--------------|
+//! | [`Add`] | `s = a + b`, N-bit wrapping (adder-tree node) | a wrapping sum |
 //! | [`Rsr`] | `y = rshift_round(x, s)` (48-bit), `sat = sat_i16(y)` | `rshift_round`, `sat_i16` |
 //! | [`Sat16`] | `y = sat_i16(x)` (48-bit) | `sat_i16` |
 //! | [`SatAdd16`] | `y = sat_i16(a + b)` (16-bit) | `sat_i16` of a sum |
@@ -20,6 +22,24 @@
 
 use crate::numeric::{EXP2_TABLE, RECIP_TABLE, TABLE_END};
 use rust_hdl::prelude::*;
+
+/// `s = a + b`, `N`-bit wrapping (two's complement): a node of an adder tree. The attention
+/// unit's dot product sums its products in a balanced tree of `Add<48>` (`ceil(log2 E)` adders
+/// deep rather than `E - 1` in a chain) and each matrix-unit row its pairs in a tree of
+/// `Add<32>`; one leaf module per width (`llmpu_att_add`, `llmpu_mv_add`).
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Add<const N: usize> {
+    pub a: Signal<In, Bits<N>>,
+    pub b: Signal<In, Bits<N>>,
+    pub s: Signal<Out, Bits<N>>,
+}
+
+impl<const N: usize> Logic for Add<N> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.s.next = self.a.val() + self.b.val();
+    }
+}
 
 /// `y = floor((x + 2^(s-1)) / 2^s)` on 48-bit two's complement (`s = 0`: identity), and
 /// `sat = clamp(y, -32768, 32767)` as 16 bits, for `s` in 0..=47 (every 48-bit `x`).

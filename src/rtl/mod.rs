@@ -1,5 +1,6 @@
 //! Hardware blocks described in rust-hdl, one block per file, each with its bit-exact model.
 
+pub mod arith;
 pub mod emit;
 pub mod lint;
 pub mod attention;

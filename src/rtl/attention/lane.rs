@@ -1,5 +1,5 @@
 //! The per-head datapath of the attention unit (one "lane"): the dot product ([`Mac`] pairs
-//! summed by a tree of [`Add48`], [`DotAcc`] when a position takes several cycles), the
+//! summed by a tree of [`crate::rtl::arith::Add`]`<48>`, [`DotAcc`] when a position takes several cycles), the
 //! pipeline registers ([`Hold16`], [`Hold32`]), the online-softmax state of the head
 //! ([`HeadState`]: running max `m`, running denominator `l`, the exp and the reciprocal) and the
 //! accumulator arithmetic ([`AccUnit`]: rescale, weighted add and the final division), E of them per lane shared by the D elements'
@@ -7,7 +7,7 @@
 //!
 //! ```text
 //!  q_reg[chunk] --+                                         s_reg           +-> HeadState (m, l) -- gt, alpha, p, mant, shift
-//!  k[chunk] ---> Mac x E, Add48 tree -> (DotAcc over chunks) -> Rsr(score) -> Hold16 -->|
+//!  k[chunk] ---> Mac x E, Add<48> tree -> (DotAcc over chunks) -> Rsr(score) -> Hold16 -->|
 //!  v[d] ----> Hold16 v_reg -> v[chunk] ----------------------------------->+-> AccUnit x E <-> acc[d] (Hold32) -> out[d]
 //! ```
 //!
@@ -29,7 +29,7 @@
 //!    in the next cycle (the product and the shift are registered in [`AccUnit`]: the product
 //!    and the run-time rounding shift in one cycle were the core's ECP5 critical path).
 
-use super::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
+use crate::rtl::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
 use rust_hdl::prelude::*;
 
 /// One step of the dot product: `sout = sin + q * k` (q, k signed 16 bits; sums 48-bit two's
@@ -71,23 +71,6 @@ impl Logic for Mac {
             self.ext.next = bit_cast::<48, 32>(self.prod_u.val()) | self.hi.val();
         }
         self.sout.next = self.sin.val() + self.ext.val();
-    }
-}
-
-/// `s = a + b`, 48-bit two's complement: a node of the dot product's adder tree (the top sums
-/// the [`Mac`] pairs in a balanced tree, so E products pass through `ceil(log2 E)` adders
-/// rather than E - 1 in a chain).
-#[derive(Clone, Debug, Default, LogicBlock)]
-pub struct Add48 {
-    pub a: Signal<In, Bits<48>>,
-    pub b: Signal<In, Bits<48>>,
-    pub s: Signal<Out, Bits<48>>,
-}
-
-impl Logic for Add48 {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.s.next = self.a.val() + self.b.val();
     }
 }
 

@@ -5,7 +5,6 @@
 //! nothing is written until the caller writes the returned [`FileSet`]. The contract (ports,
 //! handshake, latency) is docs/attention.md.
 
-pub mod arith;
 pub mod config;
 pub mod control;
 pub mod kv;
@@ -71,9 +70,9 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
     raw.push_str(&block_verilog(&mut lane::Hold16::default(), &leaf.hold)?);
     raw.push_str(&block_verilog(&mut lane::Mac::default(), &leaf.mac)?);
     if cfg.elements_per_cycle > 2 {
-        raw.push_str(&block_verilog(&mut lane::Add48::default(), &leaf.add)?);
+        raw.push_str(&block_verilog(&mut crate::rtl::arith::Add::<48>::default(), &leaf.add)?);
     }
-    raw.push_str(&block_verilog(&mut arith::Rsr::default(), &leaf.rsr)?);
+    raw.push_str(&block_verilog(&mut crate::rtl::arith::Rsr::default(), &leaf.rsr)?);
     raw.push_str(&block_verilog(&mut lane::HeadState::default(), &leaf.head)?);
     raw.push_str(&block_verilog(&mut lane::AccUnit::default(), &leaf.acc)?);
     raw.push_str(&block_verilog(&mut lane::Hold32::default(), &leaf.hold32)?);

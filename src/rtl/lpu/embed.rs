@@ -40,7 +40,7 @@
 
 use crate::model::quant::QuantModel;
 use crate::numeric::{sat_i16, Requant};
-use crate::rtl::attention::arith::{MulSU16, Rsr, SatAdd16};
+use crate::rtl::arith::{MulSU16, Rsr, SatAdd16};
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done` for `len` elements, `k` per cycle.

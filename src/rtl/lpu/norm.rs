@@ -45,7 +45,7 @@
 //! snoop's K squarers.
 
 use crate::numeric::{rmsnorm, rmsnorm_with_sum, sum_squares, NormConsts, RSQRT_TABLE, TABLE_END};
-use crate::rtl::attention::arith::{Rsr, Sat16};
+use crate::rtl::arith::{Rsr, Sat16};
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 

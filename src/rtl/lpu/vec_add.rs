@@ -15,7 +15,7 @@
 //! No multiplier.
 
 use crate::numeric::sat_i16;
-use crate::rtl::attention::arith::SatAdd16;
+use crate::rtl::arith::SatAdd16;
 use rust_hdl::prelude::*;
 
 /// Cycles from `start` (cycle 0) to `done`.

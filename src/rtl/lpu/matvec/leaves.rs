@@ -1,7 +1,7 @@
 //! The matrix unit's rust-hdl leaves: the controller ([`Ctrl`]), one weight x activation
-//! product with its adder ([`Mac`]), an adder ([`Add32`]), a row's accumulator with its hold
+//! product with its adder ([`Mac`]), an adder ([`crate::rtl::arith::Add`]`<32>`), a row's accumulator with its hold
 //! register ([`Acc`]) and the serial requantiser ([`Rq`]). The structural top ([`super::top`])
-//! wires per row `C` of [`Mac`] in pairs and a tree of `C/2 - 1` [`Add32`] (depth
+//! wires per row `C` of [`Mac`] in pairs and a tree of `C/2 - 1` [`crate::rtl::arith::Add`]`<32>` (depth
 //! `log2(C) - 1`), `R` of [`Acc`], one [`Ctrl`] and `W` of [`Rq`].
 //!
 //! Cycle contract (start pulse in cycle 0; `P = max(chunks, R)`; tile `t` has `R_t` rows; in
@@ -24,7 +24,7 @@
 //! 5. With `acc`, [`Ctrl`] reads element `dst + t*R + i` (`a_ren`) in cycle `L_t + 3 + i`; its
 //!    data arrives with the write cycle and [`Rq`] adds it, saturating. Same cycles.
 
-use crate::rtl::attention::arith::{MulQ, Sat16, SatAdd16};
+use crate::rtl::arith::{MulQ, Sat16, SatAdd16};
 use rust_hdl::prelude::*;
 
 /// The sequencer: addresses, the accumulate flags and the requant/write pipeline.
@@ -327,21 +327,6 @@ impl Logic for Mac {
     }
 }
 
-/// `s = a + b`, 32-bit wrapping: a node of a row's adder tree.
-#[derive(Clone, Debug, Default, LogicBlock)]
-pub struct Add32 {
-    pub a: Signal<In, Bits<32>>,
-    pub b: Signal<In, Bits<32>>,
-    pub s: Signal<Out, Bits<32>>,
-}
-
-impl Logic for Add32 {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.s.next = self.a.val() + self.b.val();
-    }
-}
-
 /// One row: the running sum `acc` of a tile (`v`: add `dot`, restart with `first`) and the
 /// hold register, which takes the finished sum on `v & last` and otherwise, on `cap`, the
 /// next row's hold value `hin` (a shift register towards row 0).
@@ -391,7 +376,7 @@ impl Logic for Acc {
 /// 1. `prod = sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits
 ///    21..16) and `half = 2^(shift-1)` (0 for shift 0) registered;
 /// 2. `biased = (prod + half) ^ 2^47` registered (the offset makes the arithmetic shift a
-///    logical one, the rule of [`crate::rtl::attention::arith::Rsr`] cut in two for timing),
+///    logical one, the rule of [`crate::rtl::arith::Rsr`] cut in two for timing),
 ///    and two masks that depend on the shift only: `mpos = 2^47 >> shift`, `mneg = ones <<
 ///    (47 - shift)` (bits 47-shift..47; 0 for shifts of 48 and more, as `mpos`);
 /// 3. `y = sat_i16((biased >> shift) - 2^(47-shift))`, 0 if `relu` and negative, computed

@@ -170,7 +170,7 @@ pub fn modules(cfg: &MatvecConfig) -> Result<Emitted> {
     let mut raw = String::new();
     raw.push_str(&block_verilog(&mut leaves::Ctrl::default(), LEAVES.ctrl)?);
     raw.push_str(&block_verilog(&mut leaves::Mac::default(), LEAVES.mac)?);
-    raw.push_str(&block_verilog(&mut leaves::Add32::default(), LEAVES.add)?);
+    raw.push_str(&block_verilog(&mut crate::rtl::arith::Add::<32>::default(), LEAVES.add)?);
     raw.push_str(&block_verilog(&mut leaves::Acc::default(), LEAVES.acc)?);
     raw.push_str(&block_verilog(&mut leaves::Rq::default(), LEAVES.rq)?);
     let mut e = dedup(&raw, &[LEAVES.ctrl, LEAVES.mac, LEAVES.add, LEAVES.acc, LEAVES.rq])?;

@@ -1,6 +1,6 @@
 //! The matrix unit's top module: structural Verilog (only wiring is generated here) with the
 //! controller, per row `C` [`super::leaves::Mac`] in pairs feeding a tree of
-//! [`super::leaves::Add32`] (C a power of two), one
+//! [`crate::rtl::arith::Add`]`<32>` (C a power of two), one
 //! [`super::leaves::Acc`] per row (their hold registers chained row `R-1` -> row 0, and row
 //! `r + W` -> row `r` for the wide mode) and `W` requantisers, requantiser `j` on row `j`'s hold
 //! register. Ports: [`ports`].
