@@ -12,6 +12,7 @@
 //! | [`SatAdd16`] | `y = sat_i16(a + b)` (16-bit) | `sat_i16` of a sum |
 //! | [`MulSU16`] | `p = a * b`, a signed 16, b unsigned 16, p signed 32 | product |
 //! | [`MulQ`] | `p = a * b`, a signed 32, b unsigned 16, p signed 48 | the 32 x 16 products |
+//! | [`RescaleAdd`] | `y = (first ? 0 : gt ? rshift_round(x * alpha, 15) : x) + add` (32-bit) | `OnlineSoftmax` rescale |
 //! | [`Exp2`] | `e = exp2_neg(d)`, d unsigned 16 | `exp2_neg` |
 //! | [`Recip`] | `(mant, sh) = recip(x)`, x unsigned 32 | `recip` |
 //!
@@ -246,6 +247,90 @@ impl Logic for MulQ {
         if self.a.val().get_bit(31) {
             self.p.next = self.sum.val() - (bit_cast::<48, 16>(self.b.val()) << 32);
         }
+    }
+}
+
+/// `y = (first ? 0 : gt ? rshift_round(x * alpha, 15) : x) + add`, mod 2^32 (`x`, `add` and `y`
+/// two's complement): the online softmax's rescale-and-add of [`crate::numeric::OnlineSoftmax`]
+/// (the head's `l` and every accumulator `acc`), from `pu`, the uncorrected product of `x` and
+/// `alpha` ([`MulQ::pu`], `x` read as unsigned). `rshift_round(x * alpha, 15) = (pu >> 15) +
+/// pu[14] - (x < 0 ? alpha << 17 : 0)`: the correction `alpha * 2^32` of a negative `x` is a
+/// multiple of 2^15, so it passes the shift exactly and leaves bit 14 alone. The correction is
+/// taken from `add` (which does not depend on `x`) and the rounding bit is the carry of one
+/// 33-bit add, `(2 base + c) + (2 (add - corr) + c)`: a loop `x -> MulQ -> y -> x` holds the
+/// product's sum and one add.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct RescaleAdd {
+    pub x: Signal<In, Bits<32>>,
+    pub alpha: Signal<In, Bits<16>>,
+    /// [`MulQ::pu`] of `x` and `alpha`.
+    pub pu: Signal<In, Bits<48>>,
+    pub gt: Signal<In, Bit>,
+    pub first: Signal<In, Bit>,
+    pub add: Signal<In, Bits<32>>,
+    pub y: Signal<Out, Bits<32>>,
+    rnd: Signal<Local, Bits<32>>,
+    cin: Signal<Local, Bit>,
+    corr: Signal<Local, Bits<32>>,
+    addc: Signal<Local, Bits<32>>,
+    scaled: Signal<Local, Bits<32>>,
+    base: Signal<Local, Bits<32>>,
+    aa: Signal<Local, Bits<33>>,
+    bb: Signal<Local, Bits<33>>,
+    s33: Signal<Local, Bits<33>>,
+    one33: Constant<Bits<33>>,
+}
+
+impl Default for RescaleAdd {
+    fn default() -> Self {
+        Self {
+            x: Default::default(),
+            alpha: Default::default(),
+            pu: Default::default(),
+            gt: Default::default(),
+            first: Default::default(),
+            add: Default::default(),
+            y: Default::default(),
+            rnd: Default::default(),
+            cin: Default::default(),
+            corr: Default::default(),
+            addc: Default::default(),
+            scaled: Default::default(),
+            base: Default::default(),
+            aa: Default::default(),
+            bb: Default::default(),
+            s33: Default::default(),
+            one33: Constant::new(1u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for RescaleAdd {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.rnd.next = self.pu.val().get_bits::<32>(15);
+        self.cin.next = self.gt.val() & !self.first.val() & self.pu.val().get_bit(14);
+        self.corr.next = 0.into();
+        if self.gt.val() & !self.first.val() & self.x.val().get_bit(31) {
+            self.corr.next = bit_cast::<32, 16>(self.alpha.val()) << 17;
+        }
+        self.addc.next = self.add.val() - self.corr.val();
+        self.scaled.next = self.x.val();
+        if self.gt.val() {
+            self.scaled.next = self.rnd.val();
+        }
+        self.base.next = self.scaled.val();
+        if self.first.val() {
+            self.base.next = 0.into();
+        }
+        self.aa.next = bit_cast::<33, 32>(self.base.val()) << 1;
+        self.bb.next = bit_cast::<33, 32>(self.addc.val()) << 1;
+        if self.cin.val() {
+            self.aa.next = (bit_cast::<33, 32>(self.base.val()) << 1) | self.one33.val();
+            self.bb.next = (bit_cast::<33, 32>(self.addc.val()) << 1) | self.one33.val();
+        }
+        self.s33.next = self.aa.val() + self.bb.val();
+        self.y.next = self.s33.val().get_bits::<32>(1);
     }
 }
 

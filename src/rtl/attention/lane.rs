@@ -29,7 +29,7 @@
 //!    in the next cycle (the product and the shift are registered in [`AccUnit`]: the product
 //!    and the run-time rounding shift in one cycle were the core's ECP5 critical path).
 
-use crate::rtl::arith::{Exp2, MulQ, MulSU16, Recip, Rsr};
+use crate::rtl::arith::{Exp2, MulQ, MulSU16, Recip, RescaleAdd, Rsr};
 use rust_hdl::prelude::*;
 
 /// One step of the dot product: `sout = sin + q * k` (q, k signed 16 bits; sums 48-bit two's
@@ -124,16 +124,13 @@ pub struct HeadState {
     pc: Signal<Local, Bits<16>>,
     exp: Exp2,
     mul: MulQ,
-    rsr: Rsr,
+    rs: RescaleAdd,
     rec: Recip,
     sb: Signal<Local, Bits<16>>,
     mb: Signal<Local, Bits<16>>,
     bigger: Signal<Local, Bit>,
-    scaled: Signal<Local, Bits<32>>,
-    base: Signal<Local, Bits<32>>,
     sign: Constant<Bits<16>>,
     one: Constant<Bits<16>>,
-    fifteen: Constant<Bits<8>>,
 }
 
 impl Default for HeadState {
@@ -161,16 +158,13 @@ impl Default for HeadState {
             pc: Default::default(),
             exp: Default::default(),
             mul: Default::default(),
-            rsr: Default::default(),
+            rs: Default::default(),
             rec: Default::default(),
             sb: Default::default(),
             mb: Default::default(),
             bigger: Default::default(),
-            scaled: Default::default(),
-            base: Default::default(),
             sign: Constant::new(0x8000u64.to_bits()),
             one: Constant::new(0x8000u64.to_bits()),
-            fifteen: Constant::new(15u64.to_bits()),
         }
     }
 }
@@ -203,21 +197,18 @@ impl Logic for HeadState {
         self.gt.next = self.gt_r.q.val();
         self.alpha.next = self.alpha_r.q.val();
         self.p.next = self.p_r.q.val();
-        // Stage 2 (`lupd`): l = (first ? 0 : gt ? rshift_round(l * alpha, 15) : l) + p.
+        // Stage 2 (`lupd`): l = (first ? 0 : gt ? rshift_round(l * alpha, 15) : l) + p, the
+        // accumulators' rule (`RescaleAdd`).
         self.mul.a.next = self.l.q.val();
         self.mul.b.next = self.alpha_r.q.val();
-        self.rsr.x.next = self.mul.p.val();
-        self.rsr.s.next = self.fifteen.val();
-        self.scaled.next = self.l.q.val();
-        if self.gt_r.q.val() {
-            self.scaled.next = self.rsr.y.val().get_bits::<32>(0);
-        }
-        self.base.next = self.scaled.val();
-        if self.first_r.q.val() {
-            self.base.next = 0.into();
-        }
+        self.rs.x.next = self.l.q.val();
+        self.rs.alpha.next = self.alpha_r.q.val();
+        self.rs.pu.next = self.mul.pu.val();
+        self.rs.gt.next = self.gt_r.q.val();
+        self.rs.first.next = self.first_r.q.val();
+        self.rs.add.next = bit_cast::<32, 16>(self.p_r.q.val());
         if self.lupd.val() {
-            self.l.d.next = self.base.val() + bit_cast::<32, 16>(self.p_r.q.val());
+            self.l.d.next = self.rs.y.val();
         }
         // The reciprocal of l (two stages) and its output register: two cycles after the last
         // update it is ready.
@@ -301,10 +292,11 @@ impl Logic for DotAcc {
 /// `fin`, shown in the cycle after it (the product and the shift are registered every cycle,
 /// the rounding shift works on the registers). One 32 x 16 multiplier serves the rescale and,
 /// when `fin`, the division: `fin` never meets a rescale (it meets only the first update of the
-/// next query, which does not rescale). The rescale (`rshift_round(acc_u * alpha, 15)`, mod
-/// 2^32) is formed from the multiplier's uncorrected sum, its sign correction moved into the
-/// `p v` term and its rounding bit into the carry of the final add, so the `acc` recurrence
-/// (one cycle at P = 1) holds two carry chains after the multiplier instead of four.
+/// next query, which does not rescale). The rescale and add are [`RescaleAdd`] (as the head's
+/// `l`): `rshift_round(acc_u * alpha, 15)`, mod 2^32, from the multiplier's uncorrected sum, its
+/// sign correction moved into the `p v` term and its rounding bit into the carry of the final
+/// add, so the `acc` recurrence (one cycle at P = 1) holds two carry chains after the
+/// multiplier instead of four.
 #[derive(Clone, Debug, LogicBlock)]
 pub struct AccUnit {
     pub clock: Signal<In, Clock>,
@@ -328,19 +320,10 @@ pub struct AccUnit {
     div_round: Rsr,
     pv: MulSU16,
     pv_round: Rsr,
+    rs: RescaleAdd,
     ext: Signal<Local, Bits<48>>,
-    rnd: Signal<Local, Bits<32>>,
-    cin: Signal<Local, Bit>,
-    corr: Signal<Local, Bits<32>>,
-    pvc: Signal<Local, Bits<32>>,
-    scaled: Signal<Local, Bits<32>>,
-    base: Signal<Local, Bits<32>>,
-    aa: Signal<Local, Bits<33>>,
-    bb: Signal<Local, Bits<33>>,
-    s33: Signal<Local, Bits<33>>,
     hi: Constant<Bits<48>>,
     seven: Constant<Bits<8>>,
-    one33: Constant<Bits<33>>,
 }
 
 impl Default for AccUnit {
@@ -365,19 +348,10 @@ impl Default for AccUnit {
             div_round: Default::default(),
             pv: Default::default(),
             pv_round: Default::default(),
+            rs: Default::default(),
             ext: Default::default(),
-            rnd: Default::default(),
-            cin: Default::default(),
-            corr: Default::default(),
-            pvc: Default::default(),
-            scaled: Default::default(),
-            base: Default::default(),
-            aa: Default::default(),
-            bb: Default::default(),
-            s33: Default::default(),
             hi: Constant::new(0xffff_0000_0000u64.to_bits()),
             seven: Constant::new(7u64.to_bits()),
-            one33: Constant::new(1u64.to_bits()),
         }
     }
 }
@@ -396,26 +370,6 @@ impl Logic for AccUnit {
         self.dshift.d.next = self.shift.val();
         self.div_round.x.next = self.dprod.q.val();
         self.div_round.s.next = self.dshift.q.val();
-        // The rescale `rshift_round(acc_u * alpha, 15)`, mod 2^32, from the uncorrected product
-        // `pu` (acc_u read as unsigned): `(pu >> 15) + pu[14] - (acc_u < 0 ? alpha << 17 : 0)`
-        // (the correction `alpha * 2^32` of a negative `acc_u` is a multiple of 2^15, so it
-        // passes the shift exactly and leaves bit 14 alone). The correction joins `p v`, which
-        // does not depend on `acc`, and the rounding bit is the carry into the final add: the
-        // loop `acc -> product -> acc` holds one sum of the product's halves and one add.
-        self.rnd.next = self.mul.pu.val().get_bits::<32>(15);
-        self.cin.next = self.gt.val() & !self.first.val() & self.mul.pu.val().get_bit(14);
-        self.corr.next = 0.into();
-        if self.gt.val() & !self.first.val() & self.acc_u.val().get_bit(31) {
-            self.corr.next = bit_cast::<32, 16>(self.alpha.val()) << 17;
-        }
-        self.scaled.next = self.acc_u.val();
-        if self.gt.val() {
-            self.scaled.next = self.rnd.val();
-        }
-        self.base.next = self.scaled.val();
-        if self.first.val() {
-            self.base.next = 0.into();
-        }
         self.pv.a.next = self.v.val();
         self.pv.b.next = self.p.val();
         self.ext.next = bit_cast::<48, 32>(self.pv.p.val());
@@ -424,17 +378,16 @@ impl Logic for AccUnit {
         }
         self.pv_round.x.next = self.ext.val();
         self.pv_round.s.next = self.seven.val();
-        self.pvc.next = self.pv_round.y.val().get_bits::<32>(0) - self.corr.val();
-        // `base + pvc + cin` as one 33-bit add: `(2 base + cin) + (2 pvc + cin) = 2 (base + pvc
-        // + cin)`.
-        self.aa.next = bit_cast::<33, 32>(self.base.val()) << 1;
-        self.bb.next = bit_cast::<33, 32>(self.pvc.val()) << 1;
-        if self.cin.val() {
-            self.aa.next = (bit_cast::<33, 32>(self.base.val()) << 1) | self.one33.val();
-            self.bb.next = (bit_cast::<33, 32>(self.pvc.val()) << 1) | self.one33.val();
-        }
-        self.s33.next = self.aa.val() + self.bb.val();
-        self.new_acc.next = self.s33.val().get_bits::<32>(1);
+        // The rescale `rshift_round(acc_u * alpha, 15)` from the multiplier's uncorrected sum,
+        // plus `p v` (`RescaleAdd`: its sign correction and rounding bit folded into the add, so
+        // the loop `acc -> product -> acc` holds the product's sum and one add).
+        self.rs.x.next = self.acc_u.val();
+        self.rs.alpha.next = self.alpha.val();
+        self.rs.pu.next = self.mul.pu.val();
+        self.rs.gt.next = self.gt.val();
+        self.rs.first.next = self.first.val();
+        self.rs.add.next = self.pv_round.y.val().get_bits::<32>(0);
+        self.new_acc.next = self.rs.y.val();
         self.div.next = self.div_round.sat.val();
     }
 }
