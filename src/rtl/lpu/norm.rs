@@ -82,10 +82,11 @@ pub fn model(x: &[i16], k: &NormConsts) -> Vec<i16> {
     out
 }
 
-/// One lane of Norm: element `x` (as read, registered: `xr` is the previous cycle's `x`), its
-/// multiplier and its output rounding.
+/// One lane of Norm: element `x` (as read, registered as its magnitude and sign: `|xr|` and the
+/// sign of the previous cycle's `x`, so no carry chain lies between the register and the
+/// multiplier), its multiplier and its output rounding.
 /// - `mp = a * b` (combinational): `|xr| * |xr|`, or `|xr| * c` with `scale`, or `oa * ob` with
-///   `ov`.
+///   `ov` (`|xr|` is the register `xa`).
 /// - `sq` is the previous cycle's `mp`, zero-extended to 48 bits (pass 1's square).
 /// - `y` is `sat_i16(shift_round(±p, s))` of the product `p` of two cycles earlier (negated when
 ///   that cycle's `xr` was negative), with `s = rsh` or a left shift by `lsh` (`neg_s`), as a
@@ -106,7 +107,8 @@ pub struct NormLane<const KW: usize> {
     pub mp: Signal<Out, Bits<32>>,
     pub sq: Signal<Out, Bits<48>>,
     pub y: Signal<Out, Bits<KW>>,
-    xr: DFF<Bits<16>>,
+    xa: DFF<Bits<16>>,
+    xs: DFF<Bit>,
     sqr: DFF<Bits<32>>,
     prod: DFF<Bits<32>>,
     yr: DFF<Bits<16>>,
@@ -137,7 +139,8 @@ impl<const KW: usize> Default for NormLane<KW> {
             mp: Default::default(),
             sq: Default::default(),
             y: Default::default(),
-            xr: Default::default(),
+            xa: Default::default(),
+            xs: Default::default(),
             sqr: Default::default(),
             prod: Default::default(),
             yr: Default::default(),
@@ -157,16 +160,18 @@ impl<const KW: usize> Default for NormLane<KW> {
 impl<const KW: usize> Logic for NormLane<KW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, xr, sqr, prod, yr);
-        // The element registered as it arrives (a block RAM's output does not reach the
-        // multiplier).
-        self.xr.d.next = self.x.val();
-        self.absx.next = self.xr.q.val();
-        if self.xr.q.val().get_bit(15) {
-            self.absx.next = !self.xr.q.val() + 1;
+        dff_setup!(self, clock, xa, xs, sqr, prod, yr);
+        // The element registered as it arrives, as magnitude and sign (a block RAM's output
+        // does not reach the multiplier, and the absolute value's carry chain is before the
+        // register; |-32768| is 0x8000 as an unsigned 16-bit value).
+        self.absx.next = self.x.val();
+        if self.x.val().get_bit(15) {
+            self.absx.next = !self.x.val() + 1;
         }
-        self.ma.next = self.absx.val();
-        self.mb.next = self.absx.val();
+        self.xa.d.next = self.absx.val();
+        self.xs.d.next = self.x.val().get_bit(15);
+        self.ma.next = self.xa.q.val();
+        self.mb.next = self.xa.q.val();
         if self.scale.val() {
             self.mb.next = self.c.val();
         }
@@ -178,7 +183,7 @@ impl<const KW: usize> Logic for NormLane<KW> {
         self.sqr.d.next = self.mp.val();
         self.sq.next = bit_cast::<48, 32>(self.sqr.q.val());
         self.prod.d.next = self.mp.val();
-        if self.xr.q.val().get_bit(15) {
+        if self.xs.q.val() {
             self.prod.d.next = !self.mp.val() + 1;
         }
         self.p48.next = bit_cast::<48, 32>(self.prod.q.val());

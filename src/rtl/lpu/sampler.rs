@@ -145,7 +145,7 @@ end
 
 /// The score of lane `j >= 1` of the temperature pass 2 (lane 0 is the sampler's own pipeline,
 /// not a `ScoreLane`: its multiplier also forms the two halves of `r * sum` for the target, so
-/// one multiplier serves both and a one-lane sampler needs only one), in step with it: stage Q registers the logit `x` (as it arrives from the scratchpad), stage P
+/// one multiplier serves both and a one-lane sampler needs only one), in step with it: stage Q registers the logit `x` (as it arrives from the scratchpad, as magnitude and sign: the absolute value's carry chain is before the register), stage P
 /// `pr = l * k` (signed), stage Z `zr = rshift_round(pr, sh)` (the output, registered).
 #[derive(LogicBlock)]
 pub struct ScoreLane {
@@ -154,7 +154,8 @@ pub struct ScoreLane {
     pub temp_k: Signal<In, Bits<16>>,
     pub sh: Signal<In, Bits<8>>,
     pub zr: Signal<Out, Bits<32>>,
-    xr: DFF<Bits<16>>,
+    xa: DFF<Bits<16>>,
+    xs: DFF<Bit>,
     pr: DFF<Bits<32>>,
     z: DFF<Bits<32>>,
     rsr: Rsr,
@@ -172,7 +173,8 @@ impl Default for ScoreLane {
             temp_k: Default::default(),
             sh: Default::default(),
             zr: Default::default(),
-            xr: Default::default(),
+            xa: Default::default(),
+            xs: Default::default(),
             pr: Default::default(),
             z: Default::default(),
             rsr: Default::default(),
@@ -187,15 +189,16 @@ impl Default for ScoreLane {
 impl Logic for ScoreLane {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, xr, pr, z);
-        self.xr.d.next = self.x.val();
-        self.absx.next = self.xr.q.val();
-        if self.xr.q.val().get_bit(15) {
-            self.absx.next = !self.xr.q.val() + 1;
+        dff_setup!(self, clock, xa, xs, pr, z);
+        self.absx.next = self.x.val();
+        if self.x.val().get_bit(15) {
+            self.absx.next = !self.x.val() + 1;
         }
-        self.mp.next = self.absx.val() * self.temp_k.val();
+        self.xa.d.next = self.absx.val();
+        self.xs.d.next = self.x.val().get_bit(15);
+        self.mp.next = self.xa.q.val() * self.temp_k.val();
         self.pr.d.next = self.mp.val();
-        if self.xr.q.val().get_bit(15) {
+        if self.xs.q.val() {
             self.pr.d.next = !self.mp.val() + 1;
         }
         self.p48.next = bit_cast::<48, 32>(self.pr.q.val());
