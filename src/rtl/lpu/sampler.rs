@@ -394,7 +394,23 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     mb: Signal<Local, Bits<16>>,
     mp: Signal<Local, Bits<32>>,
     p48: Signal<Local, Bits<48>>,
-    run: Signal<Local, Bits<32>>,
+    /// Stage F's prefix sums of the group (levels at distance 1, 2, 4 and 8 lanes; `pf4[j]` is
+    /// `p` of lanes 0 ..= 1 + j), the window of the previous lanes' values, the carried base
+    /// and the group's total.
+    pf1: Vec<Signal<Local, Bits<32>>>,
+    pf2: Vec<Signal<Local, Bits<32>>>,
+    pf3: Vec<Signal<Local, Bits<32>>>,
+    pf4: Vec<Signal<Local, Bits<32>>>,
+    w1: Signal<Local, Bits<32>>,
+    w2: Signal<Local, Bits<32>>,
+    w3: Signal<Local, Bits<32>>,
+    w4: Signal<Local, Bits<32>>,
+    w5: Signal<Local, Bits<32>>,
+    w6: Signal<Local, Bits<32>>,
+    w7: Signal<Local, Bits<32>>,
+    w8: Signal<Local, Bits<32>>,
+    base: Signal<Local, Bits<32>>,
+    last: Signal<Local, Bits<32>>,
     pword: Signal<Local, Bits<16>>,
     plane: Signal<Local, Bits<16>>,
     rsel: Signal<Local, Bits<32>>,
@@ -516,7 +532,20 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             mb: Default::default(),
             mp: Default::default(),
             p48: Default::default(),
-            run: Default::default(),
+            pf1: (0..KM).map(|_| Default::default()).collect(),
+            pf2: (0..KM).map(|_| Default::default()).collect(),
+            pf3: (0..KM).map(|_| Default::default()).collect(),
+            pf4: (0..KM).map(|_| Default::default()).collect(),
+            w1: Default::default(),
+            w2: Default::default(),
+            w3: Default::default(),
+            w4: Default::default(),
+            w5: Default::default(),
+            w6: Default::default(),
+            w7: Default::default(),
+            w8: Default::default(),
+            base: Default::default(),
+            last: Default::default(),
             pword: Default::default(),
             plane: Default::default(),
             rsel: Default::default(),
@@ -728,7 +757,11 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         self.el.d.next = self.zl.q.val();
         self.ei.d.next = self.zi.q.val();
         // Stage E: each lane's p_i (0 past len), registered. Stage F: their running sums into
-        // the lanes' banks at the group's address; the sum of the group carried on.
+        // the lanes' banks at the group's address; the sum of the group carried on. The group's
+        // own prefix sums are a tree (Hillis-Steele: level d adds the value 2^(d-1) lanes back,
+        // kept in a window of locals since a lane's neighbours cannot be indexed; lanes before
+        // 0 count 0, and an add of 0 is no adder after synthesis), so each lane's sum is
+        // log2 K + 1 adds deep, not K.
         self.head.m.next = (self.ei.q.val() << self.lgk.val()) < self.len.val();
         for j in 0..KM {
             self.tail[j].m.next = ((self.ei.q.val() << self.lgk.val()) + self.lane16[j].val()) < self.len.val();
@@ -736,19 +769,61 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         self.fv.d.next = self.ev.q.val();
         self.fl.d.next = self.el.q.val();
         self.fi.d.next = self.ei.q.val();
-        self.run.next = self.sum.q.val();
-        if self.fi.q.val() == 0 {
-            self.run.next = 0.into();
+        self.w1.next = self.head.e32.val();
+        for j in 0..KM {
+            self.pf1[j].next = self.tail[j].e32.val() + self.w1.val();
+            self.w1.next = self.tail[j].e32.val();
         }
-        self.run.next = self.run.val() + self.head.e32.val();
+        self.w1.next = self.head.e32.val();
+        self.w2.next = 0.into();
+        for j in 0..KM {
+            self.pf2[j].next = self.pf1[j].val() + self.w2.val();
+            self.w2.next = self.w1.val();
+            self.w1.next = self.pf1[j].val();
+        }
+        self.w1.next = self.head.e32.val();
+        self.w2.next = 0.into();
+        self.w3.next = 0.into();
+        self.w4.next = 0.into();
+        for j in 0..KM {
+            self.pf3[j].next = self.pf2[j].val() + self.w4.val();
+            self.w4.next = self.w3.val();
+            self.w3.next = self.w2.val();
+            self.w2.next = self.w1.val();
+            self.w1.next = self.pf2[j].val();
+        }
+        self.w1.next = self.head.e32.val();
+        self.w2.next = 0.into();
+        self.w3.next = 0.into();
+        self.w4.next = 0.into();
+        self.w5.next = 0.into();
+        self.w6.next = 0.into();
+        self.w7.next = 0.into();
+        self.w8.next = 0.into();
+        for j in 0..KM {
+            self.pf4[j].next = self.pf3[j].val() + self.w8.val();
+            self.w8.next = self.w7.val();
+            self.w7.next = self.w6.val();
+            self.w6.next = self.w5.val();
+            self.w5.next = self.w4.val();
+            self.w4.next = self.w3.val();
+            self.w3.next = self.w2.val();
+            self.w2.next = self.w1.val();
+            self.w1.next = self.pf3[j].val();
+        }
+        self.base.next = self.sum.q.val();
+        if self.fi.q.val() == 0 {
+            self.base.next = 0.into();
+        }
         self.head.we.next = self.fv.q.val();
         self.head.waddr.next = self.fi.q.val().get_bits::<8>(0);
-        self.head.wdata.next = self.run.val();
+        self.head.wdata.next = self.base.val() + self.head.e32.val();
+        self.last.next = self.head.e32.val();
         for j in 0..KM {
-            self.run.next = self.run.val() + self.tail[j].e32.val();
             self.tail[j].we.next = self.fv.q.val();
             self.tail[j].waddr.next = self.fi.q.val().get_bits::<8>(0);
-            self.tail[j].wdata.next = self.run.val();
+            self.tail[j].wdata.next = self.base.val() + self.pf4[j].val();
+            self.last.next = self.pf4[j].val();
         }
         if self.zv.q.val()
             & !self.zp2.q.val()
@@ -757,7 +832,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
             self.zmax.d.next = self.zr.q.val();
         }
         if self.fv.q.val() {
-            self.sum.d.next = self.run.val();
+            self.sum.d.next = self.base.val() + self.last.val();
         }
         // The random number and the target: lo half, then hi half of r * sum.
         self.t1.d.next = self.fv.q.val() & self.fl.q.val();
