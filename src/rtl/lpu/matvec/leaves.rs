@@ -15,7 +15,8 @@
 //!    `last` the complete sum goes straight into the row's hold register (edge ending cycle
 //!    `L_t = 3 + t*P + chunks`).
 //! 3. In cycles `L_t + 1 + i`, `i < R_t`, `cap` is high: the hold registers shift by one row
-//!    towards row 0 and [`Rq`] captures row `i`'s sum (`h0`); `rq_en` reads its requant word.
+//!    towards row 0 and [`Rq`] captures row `i`'s sum (`h0`). `rq_en` reads row `i`'s requant
+//!    word one cycle earlier (`L_t + i`), so that [`Rq`] registers it with the capture.
 //!    Since `P >= R`, the next tile's sums reach the hold registers at the earliest at the edge
 //!    ending the cycle of the last `cap` (the latch wins; `cap` still captured the old row 0).
 //! 4. [`Rq`] multiplies (edge ending `L_t + 2 + i`), adds the rounding half (edge ending
@@ -100,6 +101,8 @@ pub struct Ctrl {
     issue: Signal<Local, Bit>,
     qact: Signal<Local, Bit>,
     lend: Signal<Local, Bits<16>>,
+    nq: Signal<Local, Bits<16>>,
+    nqe: Signal<Local, Bits<16>>,
     // 16-bit constants: rust-hdl writes integer literals as 32 bits (a WIDTH lint warning).
     one: Constant<Bits<16>>,
     zero: Constant<Bits<16>>,
@@ -172,6 +175,8 @@ impl Default for Ctrl {
             issue: Default::default(),
             qact: Default::default(),
             lend: Default::default(),
+            nq: Default::default(),
+            nqe: Default::default(),
             one: Constant::new(1u64.to_bits()),
             zero: Constant::new(0u64.to_bits()),
         }
@@ -228,22 +233,33 @@ impl Logic for Ctrl {
         self.first.next = self.f3.q.val();
         self.last.next = self.l3.q.val();
         // Requant side: rows qrow .. qend-1 of the latched tile, one (W when wide) per cycle.
+        // The requant word of the row captured next cycle is read now, from the next state
+        // (`nq`, `nqe`), so that the requantiser can register it (the word's wires cross the
+        // chip to the W requantisers; the 8x8 two-lane core's path at a8cd667).
         self.lend.next = self.lrow.q.val() + self.rr.val();
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
         self.cap.next = self.qact.val();
-        self.rq_en.next = self.qact.val();
-        self.rq_addr.next = self.rq_base.val() + self.qrow.q.val();
+        self.nq.next = self.qrow.q.val();
+        self.nqe.next = self.qend.q.val();
         if self.qact.val() {
-            self.qrow.d.next = self.qrow.q.val() + self.step.val();
+            self.nq.next = self.qrow.q.val() + self.step.val();
         }
         if self.v3.q.val() & self.l3.q.val() {
             self.lrow.d.next = self.lend.val();
-            self.qrow.d.next = self.lrow.q.val();
-            self.qend.d.next = self.lend.val();
+            self.nq.next = self.lrow.q.val();
+            self.nqe.next = self.lend.val();
             if self.lend.val() > self.rows.val() {
-                self.qend.d.next = self.rows.val();
+                self.nqe.next = self.rows.val();
             }
         }
+        if self.start.val() | self.reset.val() {
+            self.nq.next = self.zero.val();
+            self.nqe.next = self.zero.val();
+        }
+        self.qrow.d.next = self.nq.val();
+        self.qend.d.next = self.nqe.val();
+        self.rq_en.next = self.nq.val() < self.nqe.val();
+        self.rq_addr.next = self.rq_base.val() + self.nq.val();
         self.c1.d.next = self.qact.val();
         self.e1.d.next = (self.qrow.q.val() + self.step.val()) >= self.rows.val();
         self.r1.d.next = self.qrow.q.val();
@@ -270,8 +286,6 @@ impl Logic for Ctrl {
             self.wp.d.next = self.w_base.val();
             self.trow.d.next = self.zero.val();
             self.lrow.d.next = self.zero.val();
-            self.qrow.d.next = self.zero.val();
-            self.qend.d.next = self.zero.val();
         }
         if self.reset.val() {
             self.run.d.next = false;
@@ -279,8 +293,6 @@ impl Logic for Ctrl {
             self.v1.d.next = false;
             self.v2.d.next = false;
             self.v3.d.next = false;
-            self.qrow.d.next = self.zero.val();
-            self.qend.d.next = self.zero.val();
             self.c1.d.next = false;
             self.c2.d.next = false;
             self.c3.d.next = false;
@@ -373,8 +385,9 @@ impl Logic for Acc {
 }
 
 /// The requantiser, three stages after `cap` captured a row's sum `h0`:
-/// 1. `prod = sum * mult` (the requant word read meanwhile: `mult` bits 15..0, `shift` bits
-///    21..16) and `half = 2^(shift-1)` (0 for shift 0) registered;
+/// 1. `prod = sum * mult` (the requant word, read the cycle before `cap` and registered in
+///    `word` with the capture: `mult` bits 15..0, `shift` bits 21..16) and
+///    `half = 2^(shift-1)` (0 for shift 0) registered;
 /// 2. `biased = (prod + half) ^ 2^47` registered (the offset makes the arithmetic shift a
 ///    logical one, the rule of [`crate::rtl::arith::Rsr`] cut in two for timing),
 ///    and two masks that depend on the shift only: `mpos = 2^47 >> shift`, `mneg = ones <<
@@ -400,6 +413,7 @@ pub struct Rq {
     pub res: Signal<In, Bits<16>>,
     pub y: Signal<Out, Bits<16>>,
     sel: DFF<Bits<32>>,
+    word: DFF<Bits<24>>,
     prod: DFF<Bits<48>>,
     half: DFF<Bits<48>>,
     sh: DFF<Bits<8>>,
@@ -434,6 +448,7 @@ impl Default for Rq {
             res: Default::default(),
             y: Default::default(),
             sel: Default::default(),
+            word: Default::default(),
             prod: Default::default(),
             half: Default::default(),
             sh: Default::default(),
@@ -459,14 +474,15 @@ impl Default for Rq {
 impl Logic for Rq {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sel, prod, half, sh, biased, sh2, mpos, mneg);
+        dff_setup!(self, clock, sel, word, prod, half, sh, biased, sh2, mpos, mneg);
         if self.cap.val() {
             self.sel.d.next = self.h0.val();
         }
+        self.word.d.next = self.rq_data.val();
         // Stage 1.
-        self.shamt.next = bit_cast::<8, 6>(self.rq_data.val().get_bits::<6>(16));
+        self.shamt.next = bit_cast::<8, 6>(self.word.q.val().get_bits::<6>(16));
         self.mul.a.next = self.sel.q.val();
-        self.mul.b.next = self.rq_data.val().get_bits::<16>(0);
+        self.mul.b.next = self.word.q.val().get_bits::<16>(0);
         self.prod.d.next = self.mul.p.val();
         self.half.d.next = (self.one.val() << self.shamt.val()) >> 1;
         self.sh.d.next = self.shamt.val();
