@@ -1,6 +1,6 @@
 //! The scratchpad (`spad_module`) alone in Verilator against a Rust model of its contract: a read
 //! sees every write of an earlier cycle and not that of its own cycle. Random element and chunk
-//! writes and random reads of both ports over a small memory, so that a read of the word written
+//! writes (with random lane masks) and random reads of both ports over a small memory, so that a read of the word written
 //! in the cycle before (the registered write still pending, forwarded) happens often.
 
 use llmpu::manifest::Port;
@@ -27,6 +27,7 @@ fn run(c: usize, k: usize, words: usize, seed: u64) -> u64 {
             Port::input("a_waddr", 16, ""),
             Port::input("a_wdata", 16, ""),
             Port::input("k_we", 1, ""),
+            Port::input("k_wm", k as u32, ""),
             Port::input("k_waddr", 16, ""),
             Port::input("k_wdata", (c * 16) as u32, ""),
         ],
@@ -43,6 +44,7 @@ fn run(c: usize, k: usize, words: usize, seed: u64) -> u64 {
         sim.set(p, 0).unwrap();
     }
     sim.set_words("k_wdata", &vec![0u32; (c * 16).div_ceil(32)]).unwrap();
+    sim.set("k_wm", 0).unwrap();
     for (a, &x) in mem.iter().enumerate() {
         sim.set("a_we", 1).unwrap();
         sim.set("a_waddr", a as u64).unwrap();
@@ -87,14 +89,20 @@ fn run(c: usize, k: usize, words: usize, seed: u64) -> u64 {
             _ => {
                 let a = rng.random_range(0..n / k) * k;
                 let xs: Vec<u16> = (0..k).map(|_| rng.random()).collect();
+                // All lanes half of the time, else a random lane mask (the lanes whose bit is
+                // clear keep their elements).
+                let m: u64 = if rng.random_range(0..2) == 0 { (1 << k) - 1 } else { rng.random_range(0..1u64 << k) };
                 let mut packed = vec![0u32; (c * 16).div_ceil(32)];
                 for (j, &x) in xs.iter().enumerate() {
                     packed[j / 2] |= (x as u32) << (16 * (j % 2));
-                    mem[a + j] = x;
-                    last_write.push(a + j);
+                    if m >> j & 1 == 1 {
+                        mem[a + j] = x;
+                        last_write.push(a + j);
+                    }
                 }
                 sim.set("a_we", 0).unwrap();
                 sim.set("k_we", 1).unwrap();
+                sim.set("k_wm", m).unwrap();
                 sim.set("k_waddr", a as u64).unwrap();
                 sim.set_words("k_wdata", &packed).unwrap();
             }

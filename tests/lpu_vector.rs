@@ -11,7 +11,7 @@ use llmpu::numeric::{NormConsts, Temperature, XorShift32};
 use llmpu::rtl::lpu::vector::Leaf;
 use llmpu::rtl::lpu::{embed, norm, sampler, vec_add as add};
 use llmpu::sim::lpu_vector::{
-    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, snoop, snoop_chunks, Memories, WeightStore,
+    add_inputs, build, check, embed_inputs, load_seed, norm_inputs, reset, run, sampler_inputs, snoop, snoop_chunks, snoop_masked_chunks, Memories, WeightStore,
 };
 use llmpu::sim::{BuildOptions, Model, Sim};
 use rand::{RngExt, SeedableRng};
@@ -360,6 +360,36 @@ fn pre_sampler_takes_the_maximum_and_the_argmax_from_the_snooped_writes() {
     );
 }
 
+/// [`sample_hw_pre`] after chunk writes: `logits` at `src` written `K` lanes at a time, the last
+/// group's lanes past the end masked (and holding 32767), the chunks in a random order; checks
+/// the model with those writes as element writes in lane order against the plain model.
+#[allow(clippy::too_many_arguments)]
+fn sample_hw_pre_chunks(leaf: Leaf, sim: &mut Sim, mem: &mut Memories, logits: &[i16], src: usize, frac: u32, k: u16, seed: u64, rng: &mut ChaCha8Rng) -> usize {
+    let Leaf::SamplerWide(lanes) = leaf else { panic!("chunk writes need a wide sampler") };
+    let lanes = lanes as usize;
+    mem.scratch[src..src + logits.len()].copy_from_slice(logits);
+    let mut chunks: Vec<(u16, Vec<i16>, u64)> = logits
+        .chunks(lanes)
+        .enumerate()
+        .map(|(g, c)| {
+            let mut v = c.to_vec();
+            v.resize(lanes, i16::MAX);
+            ((src + g * lanes) as u16, v, (1u64 << c.len()) - 1)
+        })
+        .collect();
+    for i in (1..chunks.len()).rev() {
+        chunks.swap(i, rng.random_range(0..=i));
+    }
+    let w: Vec<(u16, i16)> = chunks.iter().flat_map(|(a, v, m)| (0..lanes).filter(|j| m >> j & 1 == 1).map(|j| (a + j as u16, v[j])).collect::<Vec<_>>()).collect();
+    let mut st = XorShift32::new(1);
+    let mut st2 = XorShift32::new(1);
+    assert_eq!(sampler::model_pre(logits, src as u16, &w, frac, 0, &mut st), sampler::model(logits, frac, 0, &mut st2), "the chunk writes are the logits");
+    snoop_masked_chunks(sim, &chunks, (seed % 3) as usize, seed).unwrap();
+    let r = run(sim, leaf, &sampler_inputs(src, logits.len(), frac, k, true), mem, seed).unwrap();
+    assert_eq!(r.cycles, sampler::cycles_pre(logits.len(), k, lanes), "pre chunks {} len {} k {k}", leaf.module(), logits.len());
+    r.token.unwrap() as usize
+}
+
 /// The sampler with K = 2, 4, 8 lanes in its temperature pass 2: greedy and temperature draws
 /// over real and random logits of several lengths (full groups and partial last groups), with
 /// and without `pre`, equal `numeric::sample` with the state carried, in the cycles of the
@@ -394,9 +424,17 @@ fn wide_sampler_equals_the_model() {
                 let w = shuffled(l, src, &mut rng);
                 let got = sample_hw_pre(leaf, &mut sim, &mut mem, l, &w, src, *frac, k, draws);
                 assert_eq!(got, sampler::model(l, *frac, k, &mut state), "pre {} T {t} case {i} len {}", leaf.module(), l.len());
-                draws += 2;
+                // pre after chunk writes (the matrix unit's wide lm_head), in a random order.
+                let got = sample_hw_pre_chunks(leaf, &mut sim, &mut mem, l, src, *frac, k, draws, &mut rng);
+                assert_eq!(got, sampler::model(l, *frac, k, &mut state), "pre chunks {} T {t} case {i} len {}", leaf.module(), l.len());
+                draws += 3;
             }
         }
+        // The chunk snoop takes only the written lanes: the masked lanes of the last group
+        // carry 32767, larger than every logit, and greedy still picks the logits' maximum.
+        let l: Vec<i16> = (0..27).map(|i| [3i16, -7, 40, 12][i % 4]).collect();
+        let got = sample_hw_pre_chunks(leaf, &mut sim, &mut mem, &l, 512, 8, 0, 1, &mut rng);
+        assert_eq!(got, 2, "{}: greedy after chunk writes with masked lanes of 32767", leaf.module());
         println!(
             "{}: {draws} draws bit-exact; vocab {} cycles with pre: temperature {} (one lane {})",
             leaf.module(),

@@ -290,8 +290,9 @@ fn head_program(cfg: &LpuConfig, lay: &Layout) -> Vec<Instr> {
 /// whether through the chunk port (`true`: EMBED and NORM when they write more than one
 /// element per cycle, [`LpuConfig::vector_chunk`], and a MATVEC with [`FLAG_WIDE`]) or the
 /// element port: EMBED's and NORM's `n_embd` elements, MATVEC's rows (from its tensor-table
-/// entry in `table`); `None` for the others. Norm's snoop watches both ports, the Sampler's
-/// only the element port.
+/// entry in `table`; a wide MATVEC's last chunk write holds the rows left, its other lanes
+/// masked); `None` for the others. Norm's snoop watches both ports, the Sampler's the chunk
+/// port only with more than one lane ([`LpuConfig::sampler_lanes`], the chunk's width then).
 pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, usize, bool)> {
     let n_embd = cfg.model.n_embd;
     let wide = cfg.vector_chunk() > 1;
@@ -304,10 +305,12 @@ pub fn full_write(cfg: &LpuConfig, table: &[u64], i: &Instr) -> Option<(usize, u
 }
 
 /// Whether `i` may take `pre` after an instruction that wrote `w` ([`full_write`]): it wrote
-/// exactly `i`'s source, through a port `i`'s unit watches.
-fn pre_ok(n_embd: usize, i: &Instr, w: Option<(usize, usize, bool)>) -> bool {
-    match (pre_source(n_embd, i), w) {
-        (Some(src), Some((at, n, chunk))) => src == (at, n) && !(chunk && i.op == Op::Sample),
+/// exactly `i`'s source, through a port `i`'s unit watches. (Norm's snoop does not read lane
+/// masks; a masked write never covers its source exactly: NORM reads `n_embd` elements, a
+/// multiple of the chunk.)
+fn pre_ok(cfg: &LpuConfig, i: &Instr, w: Option<(usize, usize, bool)>) -> bool {
+    match (pre_source(cfg.model.n_embd, i), w) {
+        (Some(src), Some((at, n, chunk))) => src == (at, n) && !(chunk && i.op == Op::Sample && cfg.sampler_lanes() == 1),
         _ => false,
     }
 }
@@ -322,22 +325,17 @@ fn pre_source(n_embd: usize, i: &Instr) -> Option<(usize, usize)> {
 }
 
 /// Sets [`FLAG_WIDE`] on every MATVEC that can write [`LpuConfig::mv_write`] rows per cycle
-/// (more than 1; its rows and destination multiples of it) and is not followed by a SAMPLE,
-/// whose snoop watches only the element port (lm_head keeps the one-row writes and SAMPLE its
-/// `pre`).
+/// (more than 1; its destination a multiple of it): lm_head's 27 rows too, whose last write
+/// holds the rows left and which SAMPLE's chunk snoop sees (the Sampler has `W` lanes then).
 pub fn mark_wide(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
     let w = cfg.mv_write();
     if w == 1 {
         return;
     }
-    for k in 0..p.len() {
-        let next_samples = p.get(k + 1).is_some_and(|n| n.op == Op::Sample);
-        if p[k].op != Op::Matvec || next_samples {
-            continue;
-        }
-        let rows = table.get(p[k].aux as usize).map_or(0, |&e| table_fields(e).2);
-        if rows > 0 && rows.is_multiple_of(w) && (p[k].b as usize).is_multiple_of(w) {
-            p[k].flags |= FLAG_WIDE;
+    for i in p.iter_mut().filter(|i| i.op == Op::Matvec) {
+        let rows = table.get(i.aux as usize).map_or(0, |&e| table_fields(e).2);
+        if rows > 0 && (i.b as usize).is_multiple_of(w) {
+            i.flags |= FLAG_WIDE;
         }
     }
 }
@@ -347,7 +345,7 @@ pub fn mark_wide(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
 /// writes (docs/isa.md).
 pub fn mark_pre(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
     for k in 1..p.len() {
-        if pre_ok(cfg.model.n_embd, &p[k], full_write(cfg, table, &p[k - 1])) {
+        if pre_ok(cfg, &p[k], full_write(cfg, table, &p[k - 1])) {
             p[k].flags |= FLAG_PRE;
         }
     }
@@ -583,7 +581,7 @@ impl<'a> Interpreter<'a> {
         let (a, b, cc, d) = (i.a as usize, i.b as usize, i.c as usize, i.d as usize);
         let before = self.last_write.take();
         if let Some(src) = pre_source(e, i).filter(|_| i.flags & FLAG_PRE != 0) {
-            if !pre_ok(e, i, before) {
+            if !pre_ok(&c.cfg, i, before) {
                 return Err(Error::Mismatch(format!(
                     "{} with the pre flag reads {} elements at {}, but the previous instruction wrote {}",
                     i.op.mnemonic(),
@@ -618,11 +616,11 @@ impl<'a> Interpreter<'a> {
             Op::Matvec => {
                 let w = c.cfg.mv_write();
                 let rows = c.table.get(i.aux as usize).map_or(0, |&e| table_fields(e).2);
-                if i.flags & FLAG_WIDE != 0 && (w == 1 || !rows.is_multiple_of(w) || !b.is_multiple_of(w)) {
+                if i.flags & FLAG_WIDE != 0 && (w == 1 || !b.is_multiple_of(w)) {
                     return Err(Error::invalid(
                         "MATVEC wide flag",
                         format!("{rows} rows to {b}"),
-                        format!("allowed: rows and destination multiples of the unit's wide write ({w} rows per cycle, more than 1)"),
+                        format!("allowed: a destination that is a multiple of the unit's wide write ({w} rows per cycle, more than 1)"),
                     ));
                 }
                 self.matvec(i.aux as usize, a, b, i.flags & FLAG_RELU != 0, i.flags & FLAG_ACC != 0)
@@ -858,7 +856,7 @@ mod tests {
 
     /// Every NORM and SAMPLE of MicroGPT's program gets the pre flag, with element writes (1x1)
     /// and with EMBED and NORM writing chunks (4x4: 4 elements per cycle, which Norm's snoop
-    /// sees and the Sampler's does not). The interpreter refuses a pre instruction whose source
+    /// sees and, with its 4 lanes, the Sampler's; at 2x2 its one lane does not). The interpreter refuses a pre instruction whose source
     /// the previous instruction did not write completely through a port its unit watches.
     #[test]
     fn pre_flags_where_the_source_was_just_written_and_nowhere_else() {
@@ -871,15 +869,25 @@ mod tests {
         let c = mesh(&q, (1, 1));
         assert_eq!(c.cfg.vector_chunk(), 4);
         assert_eq!(pre_of(&c), vec![true; 2 * 2 + 2]);
-        // A SAMPLE right after a chunk write (a wide NORM of the logits' range) is refused: the
-        // Sampler watches only the element port.
-        let mut bad = c.clone();
-        let k = bad.program.iter().position(|i| i.op == Op::Sample).unwrap();
-        bad.program[k - 1] = Instr { a: bad.program[k].a, b: bad.program[k].a, ..Instr::new(Op::Norm) };
-        bad.program[k].b = q.cfg.n_embd as u16;
-        let mut rng = XorShift32::new(5);
-        let e = Interpreter::new(&bad).step(q.cfg.bos(), Some((100, &mut rng))).unwrap_err().to_string();
-        assert!(e.contains("SAMPLE with the pre flag reads 16 elements at 176, but the previous instruction wrote 16 elements at 176 through the chunk port"), "{e}");
+        // A SAMPLE right after a chunk write (a wide NORM of the logits' range): taken at 4x4
+        // (4 sampler lanes), refused at 2x2 (chunks of 2, one sampler lane on the element port).
+        let two = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, 2, 2, "ecp5-85k")).unwrap(), &q).unwrap();
+        assert_eq!((two.cfg.vector_chunk(), two.cfg.sampler_lanes(), c.cfg.sampler_lanes()), (2, 1, 4));
+        for (cc, ok) in [(&c, true), (&two, false)] {
+            let mut bad = cc.clone();
+            let k = bad.program.iter().position(|i| i.op == Op::Sample).unwrap();
+            bad.program[k - 1] = Instr { a: bad.program[k].a, b: bad.program[k].a, ..Instr::new(Op::Norm) };
+            bad.program[k].b = q.cfg.n_embd as u16;
+            let mut rng = XorShift32::new(5);
+            let r = Interpreter::new(&bad).step(q.cfg.bos(), Some((100, &mut rng)));
+            if ok {
+                r.unwrap();
+            } else {
+                let e = r.unwrap_err().to_string();
+                let at = bad.program[k].a;
+                assert!(e.contains(&format!("SAMPLE with the pre flag reads 16 elements at {at}, but the previous instruction wrote 16 elements at {at} through the chunk port")), "{e}");
+            }
+        }
         let mut rng = XorShift32::new(5);
         let run = |c: &Compiled, rng: &mut XorShift32| Interpreter::new(c).step(q.cfg.bos(), Some((100, rng)));
         run(&c, &mut rng).unwrap();
@@ -906,9 +914,10 @@ mod tests {
         assert!(m.tiles[1].iter().any(|i| i.op == Op::Norm && i.flags & FLAG_PRE == 0));
     }
 
-    /// The wide flag: on every MATVEC but lm_head (followed by SAMPLE) where the unit has a wide
-    /// mode (4x4, 8x8: W = 4), nowhere at 1x1 and 2x2; the interpreter refuses it where the unit
-    /// could not honour it, and a program with it computes what the golden model does.
+    /// The wide flag: on every MATVEC, lm_head (27 rows, a partial last write) included, where
+    /// the unit has a wide mode (4x4, 8x8: W = 4), nowhere at 1x1 and 2x2; the interpreter
+    /// refuses it where the unit could not honour it, and a program with it computes what the
+    /// golden model does.
     #[test]
     fn wide_flags_where_the_unit_writes_w_rows_per_cycle() {
         let q = random_model(2, 3);
@@ -918,21 +927,22 @@ mod tests {
             assert_eq!(cfg.mv_write(), w, "{r}x{cc}");
             let c = Compiled::new(&cfg, &q).unwrap();
             // Per layer: qkv (fused), wo, fc1, fc2; then lm_head.
-            let mut want = vec![w > 1; 4 * 2];
-            want.push(false);
+            let want = vec![w > 1; 4 * 2 + 1];
             assert_eq!(wide_of(&c), want, "{r}x{cc}");
             mesh_vs_golden(&q, &c, 40, 4).unwrap_or_else(|e| panic!("{r}x{cc}: {e}"));
         }
         let c = mesh(&q, (1, 1));
         let l = c.listing();
         assert!(l.contains("layer0.qkv src=16 dst=32 wide"), "{l}");
-        // lm_head (27 rows) with the flag: refused, naming the rows and the destination.
+        assert!(l.contains("lm_head src=0 dst=176 wide"), "{l}");
+        // lm_head (27 rows) wide to a destination that is not a multiple of W: refused, naming
+        // the rows and the destination.
         let mut bad = c.clone();
         let k = bad.program.iter().rposition(|i| i.op == Op::Matvec).unwrap();
-        bad.program[k].flags |= FLAG_WIDE;
+        bad.program[k].b += 1;
         let mut rng = XorShift32::new(5);
         let e = Interpreter::new(&bad).step(q.cfg.bos(), Some((100, &mut rng))).unwrap_err().to_string();
-        assert_eq!(e, "MATVEC wide flag 27 rows to 176 is not allowed (allowed: rows and destination multiples of the unit's wide write (4 rows per cycle, more than 1))");
+        assert_eq!(e, "MATVEC wide flag 27 rows to 177 is not allowed (allowed: a destination that is a multiple of the unit's wide write (4 rows per cycle, more than 1))");
     }
 
     fn random_model(layers: usize, seed: u64) -> QuantModel {

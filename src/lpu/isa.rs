@@ -55,8 +55,9 @@ pub const FLAG_RELU: u8 = 1;
 pub const FLAG_ACC: u8 = 2;
 
 /// `flags & 4` of MATVEC: the wide write, [`crate::lpu::LpuConfig::mv_write`] rows per cycle
-/// through the scratchpad's chunk port (rows and destination multiples of it). Same result,
-/// fewer cycles; Norm's snoop sees these writes, the Sampler's does not.
+/// through the scratchpad's chunk port (the destination a multiple of it; the last write holds
+/// the rows left, its other lanes masked). Same result, fewer cycles; Norm's snoop and a
+/// Sampler with more than one lane see these writes.
 pub const FLAG_WIDE: u8 = 4;
 
 /// `flags & 2` of NORM and SAMPLE: the previous instruction (EMBED, NORM or MATVEC) wrote exactly the

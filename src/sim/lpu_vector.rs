@@ -171,6 +171,9 @@ pub fn run(sim: &mut Sim, leaf: Leaf, inputs: &[(&str, u64)], mem: &mut Memories
     if snoops {
         sim.set("sn_we", 0)?;
     }
+    if sim.port("sk_we").is_ok() {
+        sim.set("sk_we", 0)?;
+    }
     loop {
         sim.set("start", (cycle == 0) as u64)?;
         if snoops {
@@ -310,11 +313,20 @@ pub fn snoop(sim: &mut Sim, writes: &[(u16, i16)], noise: usize, seed: u64) -> R
 /// them (garbage on the data inputs), the last in the cycle just before the next [`run`]'s
 /// start. Returns the cycles driven.
 pub fn snoop_chunks(sim: &mut Sim, chunks: &[Vec<i16>], noise: usize, seed: u64) -> Result<u64> {
+    let all: Vec<(u16, Vec<i16>, u64)> = chunks.iter().map(|c| (0, c.clone(), (1u64 << c.len()) - 1)).collect();
+    snoop_masked_chunks(sim, &all, noise, seed)
+}
+
+/// [`snoop_chunks`] with each chunk's element address and lane mask `(addr, lanes, mask)`
+/// (bit `j` of `mask`: lane `j` written; the Sampler's `sk_addr`, `sk_wm`, set where the leaf
+/// has them), as the matrix unit's wide writes with a partial last group.
+pub fn snoop_masked_chunks(sim: &mut Sim, chunks: &[(u16, Vec<i16>, u64)], noise: usize, seed: u64) -> Result<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xc4u64);
-    let k = chunks.first().map_or(1, |c| c.len());
+    let k = chunks.first().map_or(1, |c| c.1.len());
+    let has_addr = sim.port("sk_addr").is_ok();
     let words = |v: &[i16]| -> Vec<u32> { v.chunks(2).map(|p| p[0] as u16 as u32 | p.get(1).map_or(0, |&h| (h as u16 as u32) << 16)).collect() };
     // (clear, element write, chunk write) per cycle.
-    let mut plan: Vec<(bool, bool, Option<&Vec<i16>>)> = (0..noise).map(|_| (false, true, None)).collect();
+    let mut plan: Vec<(bool, bool, Option<&(u16, Vec<i16>, u64)>)> = (0..noise).map(|_| (false, true, None)).collect();
     plan.push((true, false, None));
     for (i, c) in chunks.iter().enumerate() {
         plan.push((false, false, Some(c)));
@@ -328,7 +340,11 @@ pub fn snoop_chunks(sim: &mut Sim, chunks: &[Vec<i16>], noise: usize, seed: u64)
         sim.set("sn_data", rng.random::<u16>() as u64)?;
         sim.set("sk_we", chunk.is_some() as u64)?;
         let garbage: Vec<i16> = (0..k).map(|_| rng.random()).collect();
-        sim.set_words("sk_data", &words(chunk.unwrap_or(&garbage)))?;
+        sim.set_words("sk_data", &words(chunk.map_or(&garbage, |c| &c.1)))?;
+        if has_addr {
+            sim.set("sk_addr", chunk.map_or_else(|| rng.random::<u16>(), |c| c.0) as u64)?;
+            sim.set("sk_wm", chunk.map_or_else(|| rng.random::<u16>() as u64, |c| c.2))?;
+        }
         sim.tick();
     }
     sim.set("sn_clear", 0)?;

@@ -28,10 +28,12 @@
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
 //!    `XorShift32::new(s).0`); `reset` sets it to `XorShift32::new(0).0` and returns to idle.
 //! 6. While idle `a_ren` is low; a `start` while busy is ignored. `logit_frac` is at most 40.
-//! 7. Snoop (the core wires the scratchpad's write port to `sn_we`, `sn_addr`, `sn_data` and
-//!    pulses `sn_clear` with every unit's start): the sampler keeps the largest value written
-//!    since the last `sn_clear` and the lowest address holding it (the first write after a
-//!    clear restarts both; [`crate::rtl::lpu::snoop`]).
+//! 7. Snoop (the core wires the scratchpad's element write port to `sn_we`, `sn_addr`,
+//!    `sn_data`, with K > 1 its chunk write port of K elements to `sk_we`, `sk_wm` (lane mask),
+//!    `sk_addr`, `sk_data`, and pulses `sn_clear` with every unit's start): the sampler keeps
+//!    the largest value written since the last `sn_clear` and the lowest address holding it
+//!    (a chunk write's written lanes count as element writes in lane order; the first write
+//!    after a clear restarts both; [`crate::rtl::lpu::snoop`]).
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
@@ -316,6 +318,12 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     pub sn_we: Signal<In, Bit>,
     pub sn_addr: Signal<In, Bits<16>>,
     pub sn_data: Signal<In, Bits<16>>,
+    /// Snoop: the scratchpad's chunk write enable, lane mask (bit `j`: lane `j` written),
+    /// address and data (K elements; tied low with K = 1).
+    pub sk_we: Signal<In, Bit>,
+    pub sk_wm: Signal<In, Bits<16>>,
+    pub sk_addr: Signal<In, Bits<16>>,
+    pub sk_data: Signal<In, Bits<KW>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
     /// Elements `a_raddr + j` at bits `[16j +: 16]` (lanes `j >= 1` are read only in the
@@ -374,6 +382,10 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     snoop: WriteSnoop,
     mx: DFF<Bits<16>>,
     mxa: DFF<Bits<16>>,
+    skv: DFF<Bit>,
+    skm: DFF<Bits<16>>,
+    ska: DFF<Bits<16>>,
+    skd: DFF<Bits<KW>>,
     pg: DFF<Bit>,
     inj: DFF<Bit>,
     /// Lane 0's stages D, E and bank (its score is this pipeline's), lanes `1 + j`'s score and
@@ -429,6 +441,16 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     lm1: Signal<Local, Bits<17>>,
     ld: Signal<Local, Bits<16>>,
     take: Signal<Local, Bit>,
+    /// The snooped chunk: lane `j` is the group's largest (lowest lane on ties) (`win`), its
+    /// value and lane (`gv`, `gl`), any lane written (`gany`); the candidate of this cycle's
+    /// write, chunk or element (`cv`, `ca`, `cok`).
+    win: Vec<Signal<Local, Bit>>,
+    gv: Signal<Local, Bits<16>>,
+    gl: Signal<Local, Bits<16>>,
+    gany: Signal<Local, Bit>,
+    cv: Signal<Local, Bits<16>>,
+    ca: Signal<Local, Bits<16>>,
+    cok: Signal<Local, Bit>,
     sign16: Constant<Bits<16>>,
     sign32: Constant<Bits<32>>,
     hi48: Constant<Bits<48>>,
@@ -438,6 +460,8 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     kmask: Constant<Bits<16>>,
     lane16: Vec<Constant<Bits<16>>>,
     lane8: Vec<Constant<Bits<8>>>,
+    /// The index `j` of chunk lane `j`.
+    lidx: Vec<Constant<Bits<16>>>,
 }
 
 impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW, KM> {
@@ -458,6 +482,10 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             sn_we: Default::default(),
             sn_addr: Default::default(),
             sn_data: Default::default(),
+            sk_we: Default::default(),
+            sk_wm: Default::default(),
+            sk_addr: Default::default(),
+            sk_data: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
             a_rdata: Default::default(),
@@ -514,6 +542,10 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             snoop: Default::default(),
             mx: Default::default(),
             mxa: Default::default(),
+            skv: Default::default(),
+            skm: Default::default(),
+            ska: Default::default(),
+            skd: Default::default(),
             pg: Default::default(),
             inj: Default::default(),
             head: Default::default(),
@@ -564,6 +596,13 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             lm1: Default::default(),
             ld: Default::default(),
             take: Default::default(),
+            win: (0..K).map(|_| Default::default()).collect(),
+            gv: Default::default(),
+            gl: Default::default(),
+            gany: Default::default(),
+            cv: Default::default(),
+            ca: Default::default(),
+            cok: Default::default(),
             sign16: Constant::new(0x8000u64.to_bits()),
             sign32: Constant::new(0x8000_0000u64.to_bits()),
             hi48: Constant::new(0xffff_0000_0000u64.to_bits()),
@@ -572,6 +611,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             kmask: Constant::new(((K - 1) as u64).to_bits()),
             lane16: (0..KM).map(|j| Constant::new((j as u64 + 1).to_bits())).collect(),
             lane8: (0..KM).map(|j| Constant::new((j as u64 + 1).to_bits())).collect(),
+            lidx: (0..K).map(|j| Constant::new((j as u64).to_bits())).collect(),
         }
     }
 }
@@ -581,21 +621,63 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, qv, qp2, ql, qi, qx, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei,
-            fv, fl, fi, sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj, rl
+            fv, fl, fi, sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, skv, skm, ska, skd, pg, inj, rl
         );
-        // Snoop: the largest written value and the lowest address holding it.
+        // Snoop: the largest written value and the lowest address holding it. A chunk write
+        // (registered beside the snoop's) offers its largest written lane, the lowest on ties:
+        // lane j wins when it beats every written lane before it and is not below one after it
+        // (all pairs compared at once, one comparison deep).
         self.snoop.clock.next = self.clock.val();
         self.snoop.reset.next = self.reset.val();
         self.snoop.clear.next = self.sn_clear.val();
-        self.snoop.we.next = self.sn_we.val();
+        self.snoop.we.next = self.sn_we.val() | self.sk_we.val();
         self.snoop.waddr.next = self.sn_addr.val();
         self.snoop.wdata.next = self.sn_data.val();
+        self.skv.d.next = self.sk_we.val();
+        self.skm.d.next = self.sk_wm.val();
+        self.ska.d.next = self.sk_addr.val();
+        self.skd.d.next = self.sk_data.val();
+        self.gv.next = 0.into();
+        self.gl.next = 0.into();
+        self.gany.next = false;
+        for j in 0..K {
+            self.win[j].next = self.skm.q.val().get_bit(j);
+            for i in 0..K {
+                if i < j {
+                    if self.skm.q.val().get_bit(i)
+                        & ((self.skd.q.val().get_bits::<16>(16 * j) ^ self.sign16.val()) <= (self.skd.q.val().get_bits::<16>(16 * i) ^ self.sign16.val()))
+                    {
+                        self.win[j].next = false;
+                    }
+                }
+                if i > j {
+                    if self.skm.q.val().get_bit(i)
+                        & ((self.skd.q.val().get_bits::<16>(16 * i) ^ self.sign16.val()) > (self.skd.q.val().get_bits::<16>(16 * j) ^ self.sign16.val()))
+                    {
+                        self.win[j].next = false;
+                    }
+                }
+            }
+            if self.win[j].val() {
+                self.gv.next = self.skd.q.val().get_bits::<16>(16 * j);
+                self.gl.next = self.lidx[j].val();
+                self.gany.next = true;
+            }
+        }
+        self.cv.next = self.snoop.data.val();
+        self.ca.next = self.snoop.addr.val();
+        self.cok.next = self.snoop.v.val();
+        if self.skv.q.val() {
+            self.cv.next = self.gv.val();
+            self.ca.next = self.ska.q.val() + self.gl.val();
+            self.cok.next = self.gany.val();
+        }
         self.take.next = self.snoop.first.val()
-            | ((self.snoop.data.val() ^ self.sign16.val()) > (self.mx.q.val() ^ self.sign16.val()))
-            | ((self.snoop.data.val() == self.mx.q.val()) & (self.snoop.addr.val() < self.mxa.q.val()));
-        if self.snoop.v.val() & self.take.val() {
-            self.mx.d.next = self.snoop.data.val();
-            self.mxa.d.next = self.snoop.addr.val();
+            | ((self.cv.val() ^ self.sign16.val()) > (self.mx.q.val() ^ self.sign16.val()))
+            | ((self.cv.val() == self.mx.q.val()) & (self.ca.val() < self.mxa.q.val()));
+        if self.cok.val() & self.take.val() {
+            self.mx.d.next = self.cv.val();
+            self.mxa.d.next = self.ca.val();
         }
         self.greedy.next = self.temp_k.val() == 0;
         self.go.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
@@ -905,6 +987,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         if self.reset.val() {
             self.act.d.next = false;
             self.zdone.d.next = false;
+            self.skv.d.next = false;
             self.rd.d.next = false;
             self.dv.d.next = false;
             self.gdone.d.next = false;

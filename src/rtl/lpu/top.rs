@@ -119,7 +119,8 @@ pub fn rq_module(name: &str, w: usize, words: &[u64]) -> String {
 /// word holding that element, every bank read at the same word), a word read port for the
 /// matrix unit (`s_en`, `s_addr` -> `s_data` the cycle after, bank c at `[16c +: 16]`), an
 /// element write port and a chunk write port of `k` elements (`k` divides C; `k_we`,
-/// `k_waddr` a multiple of `k`, element `k_waddr + j` from `k_wdata[16j +: 16]`; the two write
+/// `k_waddr` a multiple of `k`, element `k_waddr + j` from `k_wdata[16j +: 16]` where bit `j`
+/// of the lane mask `k_wm` is set; the two write
 /// ports are never used in the same cycle). The two read ports are independent: an
 /// accumulating matrix product reads its destination elements while it reads the next tile's
 /// `x` words. A read sees every write of an earlier cycle and not that of its own cycle. For
@@ -135,8 +136,9 @@ pub fn spad_module(name: &str, c: usize, k: usize, words: usize) -> String {
     let _ = writeln!(s, "/* verilator lint_off UNUSED */");
     let _ = writeln!(
         s,
-        "module {name}(input wire clock, input wire a_ren, input wire [15:0] a_raddr, output wire [15:0] a_rdata, output wire [{cw}:0] a_word, input wire s_en, input wire [15:0] s_addr, output wire [{cw}:0] s_data, input wire a_we, input wire [15:0] a_waddr, input wire [15:0] a_wdata, input wire k_we, input wire [15:0] k_waddr, input wire [{cw}:0] k_wdata);",
-        cw = c * 16 - 1
+        "module {name}(input wire clock, input wire a_ren, input wire [15:0] a_raddr, output wire [15:0] a_rdata, output wire [{cw}:0] a_word, input wire s_en, input wire [15:0] s_addr, output wire [{cw}:0] s_data, input wire a_we, input wire [15:0] a_waddr, input wire [15:0] a_wdata, input wire k_we, input wire [{kw}:0] k_wm, input wire [15:0] k_waddr, input wire [{cw}:0] k_wdata);",
+        cw = c * 16 - 1,
+        kw = k - 1
     );
     let word = |a: &str| if lg == 0 { format!("{a}[{}:0]", ab - 1) } else { format!("{a}[{}:{lg}]", lg + ab - 1) };
     for b in 0..c {
@@ -145,12 +147,13 @@ pub fn spad_module(name: &str, c: usize, k: usize, words: usize) -> String {
         let _ = writeln!(s, "reg [15:0] mem{b} [0:{}];\nreg [15:0] rm{b};\nreg [15:0] ra{b};", words - 1);
         let _ = writeln!(
             s,
-            "wire we{b} = (a_we && {sel}) || (k_we && {ksel});\nwire [{a1}:0] wa{b} = a_we ? {wa} : {wk};\nwire [15:0] wd{b} = a_we ? a_wdata : k_wdata[{lane}:{lane0}];",
+            "wire we{b} = (a_we && {sel}) || (k_we && {ksel} && k_wm[{kl}]);\nwire [{a1}:0] wa{b} = a_we ? {wa} : {wk};\nwire [15:0] wd{b} = a_we ? a_wdata : k_wdata[{lane}:{lane0}];",
             a1 = ab - 1,
             wa = word("a_waddr"),
             wk = word("k_waddr"),
             lane = (b % k) * 16 + 15,
-            lane0 = (b % k) * 16
+            lane0 = (b % k) * 16,
+            kl = b % k
         );
         // The write registered (pw, pa, pd), the memory written one cycle later; a read of the
         // pending word in that cycle takes pd instead (fs / fe, fd), so readers see each write
@@ -429,11 +432,14 @@ wire ad_we;
 wire [15:0] ad_waddr;
 wire [{aw1}:0] ad_wdata;
 {nmk}wire mv_kwe;
+wire [{mw1}:0] mv_kwm;
 wire [{mww}:0] mv_wdata_w;
 wire k_we = {kwe};
+// the lane mask: the matrix unit's last wide write holds the rows left; the others write all lanes
+wire [{kc1}:0] k_wm = mv_kwe ? {{{kr}{{mv_kwm}}}} : {{{k}{{1'b1}}}};
 wire [15:0] k_waddr = {kwa};
 wire [{cw}:0] k_wdata = {kwd};
-{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .a_word(sp_aword), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata), .k_we(k_we), .k_waddr(k_waddr), .k_wdata(k_wdata));
+{spad} spad(.clock(clock), .a_ren(sp_ren), .a_raddr(sp_raddr), .a_rdata(sp_rdata), .a_word(sp_aword), .s_en(sp_sen), .s_addr(sp_saddr), .s_data(sp_sdata), .a_we(sp_we), .a_waddr(sp_waddr), .a_wdata(sp_wdata), .k_we(k_we), .k_wm(k_wm), .k_waddr(k_waddr), .k_wdata(k_wdata));
 {lanes}wire [{cw}:0] sp_ash = {ash};
 wire [{cw}:0] ad_bsh = {bsh};
 wire [{kw1}:0] sp_kdata = sp_ash[{kw1}:0];
@@ -473,6 +479,9 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
         kwa = if nk > 1 { "(ad_we ? ad_waddr : 16'd0) | (nm_we ? nm_waddr : 16'd0) | (em_we ? em_waddr : 16'd0) | (mv_kwe ? mv_waddr : 16'd0)" } else { "ad_waddr" },
         kwd = if nk > 1 { "(ad_we ? ad_wdata[KW1:0] : 0) | (nm_we ? nm_wdata : 0) | (em_we ? em_wdata : 0) | (mv_kwe ? mv_wdata_w : 0)".replace("KW1", &(16 * kch - 1).to_string()) } else { format!("ad_wdata[{}:0]", 16 * kch - 1) },
         mww = 16 * mw - 1,
+        mw1 = mw - 1,
+        kc1 = kch - 1,
+        kr = kch / mw,
         rqw = 24 * mw - 1,
         bsh = if kch == cc { "sp_sdata" } else { "sp_sdata >> (ad_blane_q * 16)" },
         spad_mux = spad_mux(tile.is_some(), nk == 1),
@@ -518,17 +527,25 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
     );
     let _ = writeln!(
         s,
-        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .k_we(mv_kwe), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];",
+        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .k_we(mv_kwe), .k_wm(mv_kwm), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];",
         n.matvec,
         wide = if mw > 1 { "op_flags[2]" } else { "1'b0" },
         mrd = if mw > 1 { format!("{{sp_kdata[{}:16], sp_rdata}}", 16 * mw - 1) } else { "sp_rdata".to_string() }
     );
+    let sl = cfg.sampler_lanes();
+    assert!(sl == 1 || sl == kch, "the Sampler's lanes ({sl}) are the chunk port's ({kch}) when more than 1");
     let _ = writeln!(
         s,
-        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_addr(sp_waddr), .sn_data(sp_wdata), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata({srd}));",
+        "{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(op_a), .len(op_b), .logit_frac(8'd{lf}), .temp_k(cmd_temp_k), .seed_load(seed_load), .seed(cmd_seed), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_addr(sp_waddr), .sn_data(sp_wdata), .sk_we({skwe}), .sk_wm({skwm}), .sk_addr({ska}), .sk_data({skd}), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata({srd}));",
         n.sampler,
         lf = c.consts.logit_frac,
-        srd = if cfg.sampler_lanes() > 1 { format!("{{sp_kdata[{}:16], sp_rdata}}", 16 * cfg.sampler_lanes() - 1) } else { "sp_rdata".to_string() }
+        srd = if sl > 1 { format!("{{sp_kdata[{}:16], sp_rdata}}", 16 * sl - 1) } else { "sp_rdata".to_string() },
+        // The chunk snoop (K > 1 lanes, the chunk port's width then): every chunk write with its
+        // lane mask (the matrix unit's wide lm_head writes the logits through it).
+        skwe = if sl > 1 { "k_we" } else { "1'b0" },
+        skwm = if sl > 1 { if sl == 16 { "k_wm".to_string() } else { format!("{{{}'d0, k_wm}}", 16 - sl) } } else { "16'd0".to_string() },
+        ska = if sl > 1 { "k_waddr" } else { "16'd0" },
+        skd = if sl > 1 { format!("k_wdata[{}:0]", 16 * sl - 1) } else { "16'd0".to_string() }
     );
     // Attention: adapter and the unit (kv_layer = q_layer = the instruction's layer).
     let _ = writeln!(

@@ -269,6 +269,11 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
                 Port::input("sn_addr", 16, "snoop: scratchpad write address"),
                 Port::input("sn_data", 16, "snoop: scratchpad write data"),
             ]);
+            let k = if let Leaf::SamplerWide(k) = leaf { k as u32 } else { 1 };
+            p.push(Port::input("sk_we", 1, "snoop: scratchpad chunk write enable (K elements; low with K = 1)"));
+            p.push(Port::input("sk_wm", 16, "snoop: the chunk write's lane mask (bit j: lane j written)"));
+            p.push(Port::input("sk_addr", 16, "snoop: the chunk write's element address"));
+            p.push(Port::input("sk_data", 16 * k, "snoop: scratchpad chunk write data"));
             if let Leaf::SamplerWide(k) = leaf {
                 p.extend([
                     Port::output("a_ren", 1, "scratchpad read enable"),

@@ -53,7 +53,7 @@ pub fn top_verilog(cfg: &MatvecConfig, store: &Store) -> String {
     }
     let _ = writeln!(
         s,
-        "    wire [{}:0] mv_rq_data;\n    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .wide(wide), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(mv_rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .k_we(k_we), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
+        "    wire [{}:0] mv_rq_data;\n    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .wide(wide), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(mv_rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .k_we(k_we), .k_wm(k_wm), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
         24 * cfg.write - 1,
         cfg.top_name()
     );
@@ -224,13 +224,21 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
         if a_we || k_we {
             let a = sim.get("a_waddr")? as usize;
             let data = sim.get_words("a_wdata")?;
-            if a != dst + next_row || next_row + step > t.rows {
+            // The lanes written: all W but in the last write, which holds the rows left.
+            let n = step.min(t.rows.saturating_sub(next_row));
+            if a != dst + next_row || n == 0 {
                 return bad(format!("cycle {cyc} writes {step} element(s) at {a}, expected row {next_row} at {}", dst + next_row));
             }
-            for j in 0..step {
+            if k_we {
+                let m = sim.get("k_wm")?;
+                if m != (1u64 << n) - 1 {
+                    return bad(format!("cycle {cyc} writes lanes {m:#b} at {a}, expected {:#b} (rows {next_row} .. {})", (1u64 << n) - 1, next_row + n - 1));
+                }
+            }
+            for j in 0..n {
                 y[next_row + j] = Some((data[j / 2] >> (16 * (j % 2))) as u16 as i16);
             }
-            next_row += step;
+            next_row += n;
         }
         if sim.get("done")? == 1 {
             if next_row != t.rows {
@@ -270,7 +278,7 @@ pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product)
         return Err(Error::Mismatch(format!("{} on {}: took {} cycles, the formula says {want}", t.name, cfg.top_name(), got.cycles)));
     }
     let reads = t.tiles * t.chunks;
-    let writes = if got.wide { t.rows / cfg.write as usize } else { t.rows };
+    let writes = if got.wide { t.rows.div_ceil(cfg.write as usize) } else { t.rows };
     let a_want = if got.acc { writes } else { 0 };
     if (got.w_reads, got.s_reads, got.rq_reads, got.a_reads) != (reads, reads, writes, a_want) {
         return Err(Error::Mismatch(format!(

@@ -62,6 +62,9 @@ pub struct Ctrl {
     pub rq_addr: Signal<Out, Bits<16>>,
     pub a_we: Signal<Out, Bit>,
     pub k_we: Signal<Out, Bit>,
+    /// Wide: lane `j` of the write is a row of the tensor (bit `j`; rows past its last are
+    /// not written). All ones otherwise.
+    pub k_wm: Signal<Out, Bits<16>>,
     pub a_waddr: Signal<Out, Bits<16>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
@@ -95,6 +98,7 @@ pub struct Ctrl {
     c3: DFF<Bit>,
     e3: DFF<Bit>,
     r3: DFF<Bits<16>>,
+    m3: DFF<Bits<16>>,
     per: Signal<Local, Bits<16>>,
     tper: Signal<Local, Bits<16>>,
     step: Signal<Local, Bits<16>>,
@@ -103,9 +107,12 @@ pub struct Ctrl {
     lend: Signal<Local, Bits<16>>,
     nq: Signal<Local, Bits<16>>,
     nqe: Signal<Local, Bits<16>>,
+    rem: Signal<Local, Bits<16>>,
     // 16-bit constants: rust-hdl writes integer literals as 32 bits (a WIDTH lint warning).
     one: Constant<Bits<16>>,
     zero: Constant<Bits<16>>,
+    ones: Constant<Bits<16>>,
+    c16: Constant<Bits<16>>,
 }
 
 impl Default for Ctrl {
@@ -136,6 +143,7 @@ impl Default for Ctrl {
             rq_addr: Default::default(),
             a_we: Default::default(),
             k_we: Default::default(),
+            k_wm: Default::default(),
             a_waddr: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
@@ -169,6 +177,7 @@ impl Default for Ctrl {
             c3: Default::default(),
             e3: Default::default(),
             r3: Default::default(),
+            m3: Default::default(),
             per: Default::default(),
             tper: Default::default(),
             step: Default::default(),
@@ -177,8 +186,11 @@ impl Default for Ctrl {
             lend: Default::default(),
             nq: Default::default(),
             nqe: Default::default(),
+            rem: Default::default(),
             one: Constant::new(1u64.to_bits()),
             zero: Constant::new(0u64.to_bits()),
+            ones: Constant::new(0xffffu64.to_bits()),
+            c16: Constant::new(16u64.to_bits()),
         }
     }
 }
@@ -186,7 +198,7 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3);
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3, m3);
         // Issue side: tile after tile, chunks reads then P - chunks idle cycles (P = max(chunks,
         // the tile's write cycles: R, or R / W when wide).
         self.tper.next = self.rr.val();
@@ -269,6 +281,13 @@ impl Logic for Ctrl {
         self.c3.d.next = self.c2.q.val();
         self.e3.d.next = self.e2.q.val();
         self.r3.d.next = self.r2.q.val();
+        // The write's lane mask: the rows left from the write's first, up to 16.
+        self.rem.next = self.rows.val() - self.r2.q.val();
+        self.m3.d.next = self.ones.val();
+        if self.rem.val() < self.c16.val() {
+            self.m3.d.next = (self.one.val() << self.rem.val()) - self.one.val();
+        }
+        self.k_wm.next = self.m3.q.val();
         self.a_ren.next = self.c2.q.val() & self.acc.val();
         self.a_raddr.next = self.dst.val() + self.r2.q.val();
         self.a_we.next = self.c3.q.val() & !self.wide.val();

@@ -24,7 +24,7 @@ pub fn ports(cfg: &MatvecConfig) -> Vec<Port> {
         Port::input("dst", 16, "element address of y: row r is written to dst + r"),
         Port::input("relu", 1, "write max(0, y) instead of y"),
         Port::input("acc", 1, "accumulate: write sat16(old + y), old the element at dst + r (read through a_ren the cycle before)"),
-        Port::input("wide", 1, &format!("write {w} rows per cycle through k_we (rows and dst multiples of {w}); 0: one row per cycle through a_we")),
+        Port::input("wide", 1, &format!("write {w} rows per cycle through k_we (dst a multiple of {w}; the last write holds the rows left); 0: one row per cycle through a_we")),
         Port::output("busy", 1, "a product runs (cycle after start to done)"),
         Port::output("done", 1, "one-cycle pulse with the last write"),
         Port::output("w_en", 1, "read the weight word at w_addr"),
@@ -38,6 +38,7 @@ pub fn ports(cfg: &MatvecConfig) -> Vec<Port> {
         Port::input("s_data", c * 16, "scratchpad word, the cycle after s_en: bank c at bits [16c +: 16]"),
         Port::output("a_we", 1, "write a_wdata[15:0] to element a_waddr at this edge"),
         Port::output("k_we", 1, &format!("wide: write a_wdata (row j at bits [16j +: 16]) to elements a_waddr .. a_waddr + {} at this edge", w - 1)),
+        Port::output("k_wm", w, "wide: lane j of the k_we write is a row of the tensor (bit j; the last write's lanes past the tensor's last row are low)"),
         Port::output("a_waddr", 16, "element address of the write"),
         Port::output("a_wdata", w * 16, "the rows' results (one row: bits 15..0)"),
         Port::output("a_ren", 1, "read element a_raddr (acc only: the destination of the next write)"),
@@ -66,10 +67,12 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
             let _ = writeln!(s, "    {dir} wire [{}:0] {};", p.width - 1, p.name);
         }
     }
-    s.push_str("    wire v, first, last, cap;\n");
+    // The controller's lane mask has 16 bits; the unit uses W of them.
+    s.push_str("    wire v, first, last, cap;\n    /* verilator lint_off UNUSED */\n    wire [15:0] kwm;\n    /* verilator lint_on UNUSED */\n");
+    let _ = writeln!(s, "    assign k_wm = kwm[{}:0];", w - 1);
     let _ = writeln!(
         s,
-        "    {} ctrl(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .rr(16'd{r}), .lg_c(8'd{}), .acc(acc), .wide(wide), .ww(16'd{w}), .gg(16'd{g}), .busy(busy), .done(done), .w_en(w_en), .w_addr(w_addr), .s_en(s_en), .s_addr(s_addr), .rq_en(rq_en), .rq_addr(rq_addr), .a_we(a_we), .k_we(k_we), .a_waddr(a_waddr), .a_ren(a_ren), .a_raddr(a_raddr), .v(v), .first(first), .last(last), .cap(cap));",
+        "    {} ctrl(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .rr(16'd{r}), .lg_c(8'd{}), .acc(acc), .wide(wide), .ww(16'd{w}), .gg(16'd{g}), .busy(busy), .done(done), .w_en(w_en), .w_addr(w_addr), .s_en(s_en), .s_addr(s_addr), .rq_en(rq_en), .rq_addr(rq_addr), .a_we(a_we), .k_we(k_we), .k_wm(kwm), .a_waddr(a_waddr), .a_ren(a_ren), .a_raddr(a_raddr), .v(v), .first(first), .last(last), .cap(cap));",
         LEAVES.ctrl,
         cfg.lg_c(),
         g = r / w
