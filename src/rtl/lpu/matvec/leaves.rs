@@ -89,6 +89,8 @@ pub struct Ctrl {
     lrow: DFF<Bits<16>>,
     qrow: DFF<Bits<16>>,
     qend: DFF<Bits<16>>,
+    pr: DFF<Bits<16>>,
+    pe: DFF<Bits<16>>,
     c1: DFF<Bit>,
     e1: DFF<Bit>,
     r1: DFF<Bits<16>>,
@@ -105,8 +107,8 @@ pub struct Ctrl {
     issue: Signal<Local, Bit>,
     qact: Signal<Local, Bit>,
     lend: Signal<Local, Bits<16>>,
-    nq: Signal<Local, Bits<16>>,
-    nqe: Signal<Local, Bits<16>>,
+    lendc: Signal<Local, Bits<16>>,
+    pact: Signal<Local, Bit>,
     rem: Signal<Local, Bits<16>>,
     // 16-bit constants: rust-hdl writes integer literals as 32 bits (a WIDTH lint warning).
     one: Constant<Bits<16>>,
@@ -168,6 +170,8 @@ impl Default for Ctrl {
             lrow: Default::default(),
             qrow: Default::default(),
             qend: Default::default(),
+            pr: Default::default(),
+            pe: Default::default(),
             c1: Default::default(),
             e1: Default::default(),
             r1: Default::default(),
@@ -184,8 +188,8 @@ impl Default for Ctrl {
             issue: Default::default(),
             qact: Default::default(),
             lend: Default::default(),
-            nq: Default::default(),
-            nqe: Default::default(),
+            lendc: Default::default(),
+            pact: Default::default(),
             rem: Default::default(),
             one: Constant::new(1u64.to_bits()),
             zero: Constant::new(0u64.to_bits()),
@@ -198,7 +202,7 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, c1, e1, r1, c2, e2, r2, c3, e3, r3, m3);
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, pr, pe, c1, e1, r1, c2, e2, r2, c3, e3, r3, m3);
         // Issue side: tile after tile, chunks reads then P - chunks idle cycles (P = max(chunks,
         // the tile's write cycles: R, or R / W when wide).
         self.tper.next = self.rr.val();
@@ -245,33 +249,36 @@ impl Logic for Ctrl {
         self.first.next = self.f3.q.val();
         self.last.next = self.l3.q.val();
         // Requant side: rows qrow .. qend-1 of the latched tile, one (W when wide) per cycle.
-        // The requant word of the row captured next cycle is read now, from the next state
-        // (`nq`, `nqe`), so that the requantiser can register it (the word's wires cross the
-        // chip to the W requantisers; the 8x8 two-lane core's path at a8cd667).
         self.lend.next = self.lrow.q.val() + self.rr.val();
+        self.lendc.next = self.lend.val();
+        if self.lend.val() > self.rows.val() {
+            self.lendc.next = self.rows.val();
+        }
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
         self.cap.next = self.qact.val();
-        self.nq.next = self.qrow.q.val();
-        self.nqe.next = self.qend.q.val();
         if self.qact.val() {
-            self.nq.next = self.qrow.q.val() + self.step.val();
+            self.qrow.d.next = self.qrow.q.val() + self.step.val();
+        }
+        // The same rows one cycle earlier (pr .. pe-1; the tile's first with the latch): each
+        // row's requant word is read the cycle before its capture, so that the requantiser
+        // registers it (the word's wires cross the chip to the W requantisers: the 8x8 two-lane
+        // core's path at a8cd667). Registers and one compare, not the next state (at c77242e
+        // start -> the next state -> rq_addr -> the memory was 21.40 ns).
+        self.pact.next = self.pr.q.val() < self.pe.q.val();
+        self.rq_en.next = self.pact.val();
+        self.rq_addr.next = self.rq_base.val() + self.pr.q.val();
+        if self.pact.val() {
+            self.pr.d.next = self.pr.q.val() + self.step.val();
         }
         if self.v3.q.val() & self.l3.q.val() {
             self.lrow.d.next = self.lend.val();
-            self.nq.next = self.lrow.q.val();
-            self.nqe.next = self.lend.val();
-            if self.lend.val() > self.rows.val() {
-                self.nqe.next = self.rows.val();
-            }
+            self.qrow.d.next = self.lrow.q.val();
+            self.qend.d.next = self.lendc.val();
+            self.rq_en.next = true;
+            self.rq_addr.next = self.rq_base.val() + self.lrow.q.val();
+            self.pr.d.next = self.lrow.q.val() + self.step.val();
+            self.pe.d.next = self.lendc.val();
         }
-        if self.start.val() | self.reset.val() {
-            self.nq.next = self.zero.val();
-            self.nqe.next = self.zero.val();
-        }
-        self.qrow.d.next = self.nq.val();
-        self.qend.d.next = self.nqe.val();
-        self.rq_en.next = self.nq.val() < self.nqe.val();
-        self.rq_addr.next = self.rq_base.val() + self.nq.val();
         self.c1.d.next = self.qact.val();
         self.e1.d.next = (self.qrow.q.val() + self.step.val()) >= self.rows.val();
         self.r1.d.next = self.qrow.q.val();
@@ -305,6 +312,10 @@ impl Logic for Ctrl {
             self.wp.d.next = self.w_base.val();
             self.trow.d.next = self.zero.val();
             self.lrow.d.next = self.zero.val();
+            self.qrow.d.next = self.zero.val();
+            self.qend.d.next = self.zero.val();
+            self.pr.d.next = self.zero.val();
+            self.pe.d.next = self.zero.val();
         }
         if self.reset.val() {
             self.run.d.next = false;
@@ -312,6 +323,10 @@ impl Logic for Ctrl {
             self.v1.d.next = false;
             self.v2.d.next = false;
             self.v3.d.next = false;
+            self.qrow.d.next = self.zero.val();
+            self.qend.d.next = self.zero.val();
+            self.pr.d.next = self.zero.val();
+            self.pe.d.next = self.zero.val();
             self.c1.d.next = false;
             self.c2.d.next = false;
             self.c3.d.next = false;
