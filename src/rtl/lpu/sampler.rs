@@ -32,8 +32,8 @@
 //!    `sn_data`, with K > 1 its chunk write port of K elements to `sk_we`, `sk_wm` (lane mask),
 //!    `sk_addr`, `sk_data`, and pulses `sn_clear` with every unit's start): the sampler keeps
 //!    the largest value written since the last `sn_clear` and the lowest address holding it
-//!    (a chunk write's written lanes count as element writes in lane order; the first write
-//!    after a clear restarts both; [`crate::rtl::lpu::snoop`]).
+//!    (a chunk write's written lanes count as element writes in lane order; `sk_addr` is a
+//!    multiple of K; the first write after a clear restarts both; [`crate::rtl::lpu::snoop`]).
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
@@ -669,7 +669,10 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         self.cok.next = self.snoop.v.val();
         if self.skv.q.val() {
             self.cv.next = self.gv.val();
-            self.ca.next = self.ska.q.val() + self.gl.val();
+            // The chunk's address is a multiple of K (the scratchpad's chunk port): its lane
+            // index fills the low bits, no add (the add was on the 8x8 two-lane core's path
+            // at c5b3970: the lane select -> ska + gl -> the tie compare -> mxa, 22.20 ns).
+            self.ca.next = self.ska.q.val() | self.gl.val();
             self.cok.next = self.gany.val();
         }
         self.take.next = self.snoop.first.val()
