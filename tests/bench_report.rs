@@ -173,6 +173,13 @@ fn lanes_get_their_own_board_report_and_old_reports_read_as_one_lane() {
     two.points[0].size.lanes = 2;
     assert_eq!(report_file(&two), "benchmarks-board-ulx3s-85f-l2.json");
     assert_eq!(report_file(&board()), "benchmarks-board-ulx3s-85f.json");
+    // Other sizes get their own file too (an 8x8 bench must not replace the default 4x4's).
+    let mut big = board();
+    big.points[0].size.rows = 8;
+    big.points[0].size.cols = 8;
+    assert_eq!(report_file(&big), "benchmarks-board-ulx3s-85f-8x8.json");
+    big.points[0].size.lanes = 2;
+    assert_eq!(report_file(&big), "benchmarks-board-ulx3s-85f-8x8-l2.json");
     // A report stored before lanes were a parameter (no "lanes" key) reads as one lane.
     let json = serde_json::to_string(&board()).unwrap().replace(",\"lanes\":1", "");
     assert!(!json.contains("lanes"), "{json}");

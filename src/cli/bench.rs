@@ -48,10 +48,10 @@ pub struct BenchArgs {
     #[arg(long)]
     pub board: String,
     /// Rows R of the matrix unit (1, 2, 4, 8 or 16)
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = BENCH_SIZE.0)]
     pub rows: usize,
     /// Columns C of the matrix unit (1, 2, 4, 8 or 16)
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = BENCH_SIZE.1)]
     pub cols: usize,
     /// Attention heads processed in parallel (must divide the head count)
     #[arg(long, default_value_t = 1)]
@@ -108,11 +108,22 @@ fn progress(json: bool) -> Progress {
     }
 }
 
-/// The name of a report's JSON file in a docs folder (a board's with `-lL` when its size has
-/// `L > 1` attention lanes, so it sits beside the one-lane report).
+/// `llmpu bench`'s default size, `R x C`.
+pub const BENCH_SIZE: (usize, usize) = (4, 4);
+
+/// The name of a report's JSON file in a docs folder: a board's with `-RxC` when its size is
+/// not the default [`BENCH_SIZE`] and `-lL` when it has `L > 1` attention lanes, so that every
+/// size's report sits beside the others (`benchmarks-board-ulx3s-85f.json`,
+/// `...-8x8.json`, `...-8x8-l2.json`).
 pub fn report_file(r: &BenchReport) -> String {
     match &r.board {
-        Some(b) => format!("benchmarks-board-{b}{}.json", r.points.first().map(|p| p.size.lanes_tag('-')).unwrap_or_default()),
+        Some(b) => {
+            let tag = r.points.first().map_or(String::new(), |p| {
+                let size = if (p.size.rows, p.size.cols) == BENCH_SIZE { String::new() } else { format!("-{}x{}", p.size.rows, p.size.cols) };
+                size + &p.size.lanes_tag('-')
+            });
+            format!("benchmarks-board-{b}{tag}.json")
+        }
         None => format!("benchmarks-sweep-{}.json", r.target),
     }
 }
