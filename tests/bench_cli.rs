@@ -14,7 +14,7 @@ fn bad_input_is_one_line_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("docs");
     let o = out.to_str().unwrap();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["bench", "--board", "de1-soc", "--out", o], "error: board 'de1-soc' is not allowed (allowed: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f, ulx3s-25f)"),
         (&["bench", "--board", "ulx3s-85f", "--rows", "3", "--out", o], "error: rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)"),
         (&["bench", "--board", "ulx3s-85f", "--tokens", "100", "--out", o], "error: tokens 100 is not allowed (allowed: 200..=10000)"),
@@ -24,6 +24,7 @@ fn bad_input_is_one_line_and_writes_nothing() {
         (&["sweep", "--target", "ecp5-85k", "--sizes", "4x4,8x8l3", "--out", o], "error: lanes 3 is not allowed (must divide n_head = 4 (allowed: 1, 2, 4))"),
         (&["sweep", "--target", "ecp5-85k", "--sizes", "2x2,2x2", "--out", o], "error: sizes '2x2,2x2' is not allowed (each size once (2x2 is repeated))"),
         (&["sweep", "--target", "ecp5-85k", "--jobs", "0", "--out", o], "error: jobs 0 is not allowed (allowed: 1..=64)"),
+        (&["bench", "--board", "ulx3s-85f", "--pnr-seed", "2147483648", "--out", o], "error: seed 2147483648 is not allowed (allowed: 0..=2147483647)"),
     ];
     for (args, want) in cases {
         let (code, stdout, err) = llmpu(args);
@@ -51,12 +52,16 @@ fn dry_run_prints_the_plan() {
     assert_eq!(code, 0, "{err}");
     assert!(stdout.starts_with("# bench plan: model microgpt-names on ecp5-85k (board ulx3s-85f); placed design: core only"), "{stdout}");
     assert!(stdout.contains("  2. Verilator 4x4: 300 sampled tokens (T 0, seed 1), compared with the integer reference\n"), "{stdout}");
-    assert!(stdout.contains("  3. place and route 4x4 on ecp5-85k: yosys + nextpnr at 50 MHz requested in build/bench/llmpu_core_r4c4-ecp5-85k\n"), "{stdout}");
+    assert!(stdout.contains("  3. place and route 4x4 on ecp5-85k: yosys + nextpnr (seed 1) at 50 MHz requested in build/bench/llmpu_core_r4c4-ecp5-85k\n"), "{stdout}");
     // Attention lanes: their own size name and build folder.
     let (code, stdout, err) = llmpu(&["bench", "--board", "ulx3s-85f", "--rows", "8", "--cols", "8", "--lanes", "2", "--dry-run"]);
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("  2. Verilator 8x8l2: 200 sampled tokens"), "{stdout}");
-    assert!(stdout.contains("  3. place and route 8x8l2 on ecp5-85k: yosys + nextpnr at 50 MHz requested in build/bench/llmpu_core_r8c8_l2-ecp5-85k\n"), "{stdout}");
+    assert!(stdout.contains("  3. place and route 8x8l2 on ecp5-85k: yosys + nextpnr (seed 1) at 50 MHz requested in build/bench/llmpu_core_r8c8_l2-ecp5-85k\n"), "{stdout}");
+    // Another placement seed: its own build folder, so a seed-1 build is never taken for it.
+    let (code, stdout, err) = llmpu(&["bench", "--board", "ulx3s-85f", "--rows", "8", "--cols", "8", "--lanes", "2", "--pnr-seed", "5", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("  3. place and route 8x8l2 on ecp5-85k: yosys + nextpnr (seed 5) at 50 MHz requested in build/bench/llmpu_core_r8c8_l2-ecp5-85k-s5\n"), "{stdout}");
     // A sweep places the largest size first (the simulations, short, go before in size order).
     let (code, stdout, err) = llmpu(&["sweep", "--target", "ecp5-85k", "--sizes", "1x1,4x4,4x4l2", "--dry-run"]);
     assert_eq!(code, 0, "{err}");

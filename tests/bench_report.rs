@@ -67,6 +67,7 @@ fn sweep() -> BenchReport {
             failed,
             big,
         ],
+        pnr_seed: 1,
     }
 }
 
@@ -120,8 +121,8 @@ fn benchmarks_markdown() {
 fn plots_of_a_sweep() {
     let ps = plots(&sweep()).unwrap();
     let names: Vec<&str> = ps.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["resources", "fmax", "cycles", "tokens", "simspeed"].map(|w| plot_name("ecp5-85k", w)));
-    let get = |w: &str| &ps.iter().find(|(n, _)| *n == plot_name("ecp5-85k", w)).unwrap().1;
+    assert_eq!(names, ["resources", "fmax", "cycles", "tokens", "simspeed"].map(|w| plot_name(&sweep(), w)));
+    let get = |w: &str| &ps.iter().find(|(n, _)| *n == plot_name(&sweep(), w)).unwrap().1;
     // fmax: points for the two placed sizes only; cycles: first and mean for the three simulated.
     assert_eq!(get("fmax").matches("<circle").count(), 2);
     assert_eq!(get("cycles").matches("<circle").count(), 6);
@@ -188,4 +189,34 @@ fn lanes_get_their_own_board_report_and_old_reports_read_as_one_lane() {
     assert!(text(&two).contains("4x4l2"), "{}", text(&two));
     assert!(markdown(std::slice::from_ref(&two)).contains("`RxClL` has `L` attention lanes"));
     assert!(!markdown(&[board()]).contains("attention lanes"));
+}
+
+#[test]
+fn other_placement_seeds_get_their_own_files_and_old_reports_read_as_seed_1() {
+    let mut s3 = sweep();
+    s3.pnr_seed = 3;
+    assert_eq!(report_file(&s3), "benchmarks-sweep-ecp5-85k-s3.json");
+    assert_eq!(plot_name(&s3, "fmax"), "bench-ecp5-85k-s3-fmax.svg");
+    assert_eq!(plot_name(&sweep(), "fmax"), "bench-ecp5-85k-fmax.svg");
+    let mut b3 = board();
+    b3.pnr_seed = 3;
+    b3.points[0].size.lanes = 2;
+    assert_eq!(report_file(&b3), "benchmarks-board-ulx3s-85f-l2-s3.json");
+    assert!(text(&s3).contains("; nextpnr seed 3\n"), "{}", text(&s3));
+    let md = markdown(&[sweep(), s3.clone()]);
+    assert!(md.contains("commit 0123abc, nextpnr seed 3)"), "{md}");
+    assert!(md.contains("commit 0123abc, nextpnr seed 1)"), "{md}");
+    assert!(md.contains("(`sweep` run on ecp5-85k, nextpnr seed 3)"), "{md}");
+    assert!(md.contains("![fmax](bench-ecp5-85k-s3-fmax.svg)"), "{md}");
+    // Both seeds' files sit side by side in a docs folder.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    docs_files(d, &sweep()).unwrap().write_to(d).unwrap();
+    docs_files(d, &s3).unwrap().write_to(d).unwrap();
+    let all = reports_in(d, &s3).unwrap();
+    assert_eq!(all.iter().map(|r| r.pnr_seed).collect::<Vec<_>>(), [3, 1]);
+    // A report stored before the seed was recorded reads as seed 1.
+    let json = serde_json::to_string(&sweep()).unwrap().replace(",\"pnr_seed\":1", "");
+    assert!(!json.contains("pnr_seed"), "{json}");
+    assert_eq!(serde_json::from_str::<BenchReport>(&json).unwrap(), sweep());
 }

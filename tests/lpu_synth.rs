@@ -14,7 +14,7 @@ fn lpu(r: usize, c: usize) -> LpuArgs {
 }
 
 fn target(t: &str) -> TargetArgs {
-    TargetArgs { target: t.into(), freq: None, json: false, dry_run: true, build_dir: None }
+    TargetArgs { target: t.into(), freq: None, json: false, dry_run: true, build_dir: None, seed: 1 }
 }
 
 fn tools() -> Tools {

@@ -6,7 +6,7 @@ use llmpu::rtl::matmul::SystolicConfig;
 use llmpu::synth::{run, Tools};
 
 fn build(target: &str, dir: &std::path::Path) -> llmpu::synth::SynthReport {
-    let args = TargetArgs { target: target.into(), freq: None, json: false, dry_run: false, build_dir: Some(dir.to_path_buf()) };
+    let args = TargetArgs { target: target.into(), freq: None, json: false, dry_run: false, build_dir: Some(dir.to_path_buf()), seed: 1 };
     let (plan, _) = plan_systolic(&SystolicConfig::new(2, 2).unwrap(), &args, &Tools::discover()).unwrap();
     match run::run(&plan, false) {
         Ok(r) => r,

@@ -88,7 +88,7 @@ fn row_status(p: &Point) -> String {
 /// The terminal table of one report.
 pub fn text(r: &BenchReport) -> String {
     let mut s = format!(
-        "{} on {}{}; model {}; {} tokens at T {} (seed {})\nplaced design: {}\n",
+        "{} on {}{}; model {}; {} tokens at T {} (seed {})\nplaced design: {}; nextpnr seed {}\n",
         r.points.iter().map(|p| p.size.to_string()).collect::<Vec<_>>().join(", "),
         r.target,
         r.board.as_ref().map(|b| format!(" (board {b})")).unwrap_or_default(),
@@ -96,7 +96,8 @@ pub fn text(r: &BenchReport) -> String {
         r.workload.tokens,
         r.workload.temperature,
         r.workload.seed,
-        r.placed
+        r.placed,
+        r.pnr_seed
     );
     for p in &r.points {
         s += &format!("\n{} ({})\n", p.size, p.top);
@@ -136,9 +137,10 @@ pub fn text(r: &BenchReport) -> String {
     s
 }
 
-/// File name of one of a report's plots.
-pub fn plot_name(target: &str, what: &str) -> String {
-    format!("bench-{target}-{what}.svg")
+/// File name of one of a report's plots (`bench-ecp5-85k-fmax.svg`; placed with a seed other
+/// than 1: `bench-ecp5-85k-s3-fmax.svg`).
+pub fn plot_name(r: &BenchReport, what: &str) -> String {
+    format!("bench-{}{}-{what}.svg", r.target, super::sweep::seed_tag(r.pnr_seed))
 }
 
 /// The plots of a sweep: resources (% of the part), fmax, cycles per token, tokens/s,
@@ -154,7 +156,7 @@ pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
     let x = "matrix unit R x C";
     let mut out = Vec::new();
     out.push((
-        plot_name(t, "resources"),
+        plot_name(r, "resources"),
         line_plot(
             &format!("Resources of the placed core on {t}"),
             x,
@@ -170,11 +172,11 @@ pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
         )?,
     ));
     out.push((
-        plot_name(t, "fmax"),
+        plot_name(r, "fmax"),
         line_plot(&format!("fmax (nextpnr) on {t}"), x, "MHz", &xs, &[ser("fmax achieved", col(&|p| p.pnr.as_ref().and_then(|q| q.fmax_mhz)))], false)?,
     ));
     out.push((
-        plot_name(t, "cycles"),
+        plot_name(r, "cycles"),
         line_plot(
             "Cycles per token (Verilator)",
             x,
@@ -193,9 +195,9 @@ pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
     for g in TARGETS.iter().filter(|g| !g.batched && t.starts_with(g.target_prefix)) {
         tok.push(ser("target (issue #9)", flat(Some(g.tokens_per_s))));
     }
-    out.push((plot_name(t, "tokens"), line_plot(&format!("Tokens/s on {t}"), x, "tokens/s (log)", &xs, &tok, true)?));
+    out.push((plot_name(r, "tokens"), line_plot(&format!("Tokens/s on {t}"), x, "tokens/s (log)", &xs, &tok, true)?));
     out.push((
-        plot_name(t, "simspeed"),
+        plot_name(r, "simspeed"),
         line_plot("Verilator speed of the core", x, "simulated cycles/s (log)", &xs, &[ser("cycles/s", col(&|p| p.sim.as_ref().map(|m| m.sim_cycles_per_s)))], true)?,
     ));
     Ok(out)
@@ -313,9 +315,18 @@ fn run_name(r: &BenchReport) -> String {
     match &r.board {
         Some(b) => {
             let sizes: Vec<String> = r.points.iter().map(|p| p.size.to_string()).collect();
-            format!("`bench` run on {b}, {}", sizes.join(", "))
+            format!("`bench` run on {b}, {}{}", sizes.join(", "), seed_note(r))
         }
-        None => format!("`sweep` run on {}", r.target),
+        None => format!("`sweep` run on {}{}", r.target, seed_note(r)),
+    }
+}
+
+/// `", nextpnr seed N"` for a seed other than 1 (two runs that differ only in the seed).
+fn seed_note(r: &BenchReport) -> String {
+    if r.pnr_seed == crate::synth::plan::DEFAULT_SEED {
+        String::new()
+    } else {
+        format!(", nextpnr seed {}", r.pnr_seed)
     }
 }
 
@@ -324,7 +335,13 @@ fn section(r: &BenchReport) -> String {
         Some(b) => format!("`llmpu bench` on board {b} ({})", r.target),
         None => format!("Sweep on {}", r.target),
     };
-    let mut s = format!("\n## {title}\n\n`{}` ({}, commit {})\n\n", r.command, r.date_utc, r.commit.as_deref().unwrap_or("not recorded"));
+    let mut s = format!(
+        "\n## {title}\n\n`{}` ({}, commit {}, nextpnr seed {})\n\n",
+        r.command,
+        r.date_utc,
+        r.commit.as_deref().unwrap_or("not recorded"),
+        r.pnr_seed
+    );
     s += "| R x C | LUT4 | flip-flops | DSPs | block RAMs | fmax (requested) | first token | mean cycles/token | tokens/s | P&R time | status |\n";
     s += "|---|---|---|---|---|---|---|---|---|---|---|\n";
     for p in &r.points {
@@ -348,7 +365,7 @@ fn section(r: &BenchReport) -> String {
     if r.board.is_none() && measured(r) {
         s += "\n";
         for what in ["resources", "fmax", "cycles", "tokens", "simspeed"] {
-            s += &format!("![{what}]({})\n", plot_name(&r.target, what));
+            s += &format!("![{what}]({})\n", plot_name(r, what));
         }
     }
     // Per-stage breakdown: the union of stage names in order of appearance.

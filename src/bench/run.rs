@@ -159,8 +159,9 @@ pub struct PnrResult {
     pub build_dir: PathBuf,
 }
 
-/// The synthesis plan of the core of `c` (as `llmpu synth lpu` plans it) in `dir`.
-pub fn pnr_plan(c: &Compiled, model_name: &str, dir: &Path, tools: &Tools) -> Result<BuildPlan> {
+/// The synthesis plan of the core of `c` (as `llmpu synth lpu` plans it) in `dir`, nextpnr
+/// placing with `seed`.
+pub fn pnr_plan(c: &Compiled, model_name: &str, dir: &Path, seed: u64, tools: &Tools) -> Result<BuildPlan> {
     let target = c.cfg.target;
     let (files, manifest) = crate::rtl::lpu::generate(c, model_name)?;
     let fit = crate::rtl::lpu::fit::estimate(c)?;
@@ -171,11 +172,12 @@ pub fn pnr_plan(c: &Compiled, model_name: &str, dir: &Path, tools: &Tools) -> Re
         }
     }
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: fit.multipliers };
-    Ok(BuildPlan::synth(&design, target, target.default_mhz as f64, dir, tools))
+    Ok(BuildPlan::synth(&design, target, target.default_mhz as f64, seed, dir, tools))
 }
 
 /// `true` when `plan.dir` holds every file of `plan` byte for byte and both reports: a finished
-/// build of this very plan (nextpnr runs with a fixed seed).
+/// build of this very plan. The placement seed is not in a file: the folder names it
+/// (`sweep::build_dir`), so a folder is only ever placed with one seed.
 pub fn is_built(plan: &BuildPlan) -> bool {
     let same = plan.files.names().iter().all(|n| match (std::fs::read(plan.dir.join(n)), plan.files.get(n)) {
         (Ok(disk), Some(want)) => disk == want,
@@ -199,10 +201,10 @@ fn build_seconds(plan: &BuildPlan) -> Option<f64> {
     r.duration_since(s).ok().map(|d| d.as_secs_f64())
 }
 
-/// Places and routes the design of `c` (see [`PLACED_DESIGN`]) in `dir`, or reads the reports
-/// of an identical finished build there.
-pub fn pnr(c: &Compiled, model_name: &str, dir: &Path, tools: &Tools, progress: bool) -> Result<PnrResult> {
-    let plan = pnr_plan(c, model_name, dir, tools)?;
+/// Places and routes the design of `c` (see [`PLACED_DESIGN`]) in `dir` with placement seed
+/// `seed`, or reads the reports of an identical finished build there.
+pub fn pnr(c: &Compiled, model_name: &str, dir: &Path, seed: u64, tools: &Tools, progress: bool) -> Result<PnrResult> {
+    let plan = pnr_plan(c, model_name, dir, seed, tools)?;
     let reused = is_built(&plan);
     let r: SynthReport = if reused {
         SynthReport::read(&plan.top, &plan.target, plan.freq_mhz, &plan.dir)?

@@ -90,6 +90,14 @@ pub struct BenchReport {
     /// CPU tokens/s of the float and integer models (one thread), measured in the same run.
     pub cpu: Option<CpuRates>,
     pub points: Vec<Point>,
+    /// nextpnr's placement seed of every size (`--pnr-seed`; reports stored before it was an
+    /// option were placed with seed 1).
+    #[serde(default = "default_seed")]
+    pub pnr_seed: u64,
+}
+
+fn default_seed() -> u64 {
+    crate::synth::plan::DEFAULT_SEED
 }
 
 /// One step of a plan.
@@ -122,14 +130,26 @@ pub struct BenchPlan {
     pub cpu_budget: Duration,
     pub points: Vec<PlannedPoint>,
     pub tasks: Vec<Task>,
+    /// nextpnr's placement seed.
+    pub pnr_seed: u64,
     pub tools: Tools,
 }
 
-/// The default folder of the builds: `build/bench/<top><lanes>-<target>` (one per size, lanes
-/// and part, shared by `bench` and `sweep`, so one reuses the other's finished place and route;
-/// `<lanes>` is [`Size::lanes_tag`]`('_')`).
-pub fn build_dir(root: &std::path::Path, top: &str, size: Size, target: &Target) -> PathBuf {
-    root.join(format!("{top}{}-{}", size.lanes_tag('_'), target.name))
+/// The default folder of the builds: `build/bench/<top><lanes>-<target><seed>` (one per size,
+/// lanes, part and placement seed, shared by `bench` and `sweep`, so one reuses the other's
+/// finished place and route; `<lanes>` is [`Size::lanes_tag`]`('_')`, `<seed>` is [`seed_tag`]).
+pub fn build_dir(root: &std::path::Path, top: &str, size: Size, target: &Target, seed: u64) -> PathBuf {
+    root.join(format!("{top}{}-{}{}", size.lanes_tag('_'), target.name, seed_tag(seed)))
+}
+
+/// `""` for the default placement seed, else `-sN`: builds and stored reports of other seeds
+/// sit beside the default's instead of replacing them.
+pub fn seed_tag(seed: u64) -> String {
+    if seed == crate::synth::plan::DEFAULT_SEED {
+        String::new()
+    } else {
+        format!("-s{seed}")
+    }
 }
 
 impl BenchPlan {
@@ -144,15 +164,17 @@ impl BenchPlan {
         sizes: &[Size],
         workload: Workload,
         build_root: &std::path::Path,
+        pnr_seed: u64,
         tools: Tools,
     ) -> Result<Self> {
+        let pnr_seed = crate::synth::plan::check_seed(pnr_seed)?;
         let quant = QuantModel::from_float(&float)?;
         let mut points = Vec::new();
         for &size in sizes {
             let compiled = compile(&quant, size, &target)?;
             let top = compiled.cfg.top_name();
             let does_not_fit = crate::rtl::lpu::fit::check(&compiled).err().map(|e| e.to_string());
-            points.push(PlannedPoint { size, build_dir: build_dir(build_root, &top, size, &target), top, compiled, does_not_fit });
+            points.push(PlannedPoint { size, build_dir: build_dir(build_root, &top, size, &target, pnr_seed), top, compiled, does_not_fit });
         }
         let fitting: Vec<usize> = (0..points.len()).filter(|&i| points[i].does_not_fit.is_none()).collect();
         let mut tasks = vec![Task::Cpu];
@@ -172,6 +194,7 @@ impl BenchPlan {
             cpu_budget: Duration::from_secs(2),
             points,
             tasks,
+            pnr_seed,
             tools,
         })
     }
@@ -207,7 +230,7 @@ impl BenchPlan {
                 Task::Sim(_) => format!("{} sampled tokens (T {}, seed {}), compared with the integer reference", w.tokens, w.temperature, w.seed),
                 Task::Pnr(i) => {
                     let p = &self.points[i];
-                    format!("yosys + nextpnr at {} MHz requested in {}", self.target.default_mhz, p.build_dir.display())
+                    format!("yosys + nextpnr (seed {}) at {} MHz requested in {}", self.pnr_seed, self.target.default_mhz, p.build_dir.display())
                 }
             };
             s += &format!("  {}. {}: {what}\n", k + 1, self.task_name(t));
@@ -239,7 +262,7 @@ fn run_task(plan: &BenchPlan, t: Task) -> Result<Outcome> {
         Task::Sim(i) => Outcome::Sim(i, simulate(&plan.quant, &plan.points[i].compiled, &plan.workload, false)?),
         Task::Pnr(i) => {
             let p = &plan.points[i];
-            Outcome::Pnr(i, pnr(&p.compiled, &plan.model_name, &p.build_dir, &plan.tools, false)?)
+            Outcome::Pnr(i, pnr(&p.compiled, &plan.model_name, &p.build_dir, plan.pnr_seed, &plan.tools, false)?)
         }
     })
 }
@@ -343,6 +366,7 @@ pub fn execute(plan: &BenchPlan, jobs: usize, progress: Progress, command: &str)
         workload: plan.workload,
         cpu: cpu_rates,
         points,
+        pnr_seed: plan.pnr_seed,
     }
 }
 

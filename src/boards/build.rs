@@ -107,12 +107,7 @@ pub fn plan_with(
         Family::Ice40 => "--pcf",
         Family::Ecp5 => "--lpf",
     };
-    let mut nextpnr = nextpnr_step(&target, freq, tools, vec![], vec![cons_flag.into(), cons]);
-    if let Some(i) = nextpnr.args.iter().position(|a| a == "--seed") {
-        if let Some(v) = nextpnr.args.get_mut(i + 1) {
-            *v = opts.seed.to_string();
-        }
-    }
+    let nextpnr = nextpnr_step(&target, freq, opts.seed, tools, vec![], vec![cons_flag.into(), cons]);
     let mut p = BuildPlan {
         top: design_top.to_string(),
         target,

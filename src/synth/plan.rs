@@ -23,6 +23,14 @@ pub const NETLIST: &str = "synth.json";
 pub const YOSYS_STAT: &str = "yosys_stat.json";
 pub const NEXTPNR_REPORT: &str = "nextpnr_report.json";
 
+/// nextpnr's placement seed unless one is asked for (`--seed`, `--pnr-seed`).
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Checks a placement seed: nextpnr takes a non-negative 32-bit signed integer.
+pub fn check_seed(seed: u64) -> crate::error::Result<u64> {
+    crate::error::check_range("seed", seed, 0, i32::MAX as u64)
+}
+
 /// Where the external programs are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
@@ -91,8 +99,9 @@ pub struct Design<'a> {
 }
 
 impl BuildPlan {
-    /// Plans synthesis and place-and-route of `design` for `target` at `freq_mhz` in `dir`.
-    pub fn synth(design: &Design, target: Target, freq_mhz: f64, dir: &Path, tools: &Tools) -> Self {
+    /// Plans synthesis and place-and-route of `design` for `target` at `freq_mhz` in `dir`,
+    /// nextpnr placing with `seed`.
+    pub fn synth(design: &Design, target: Target, freq_mhz: f64, seed: u64, dir: &Path, tools: &Tools) -> Self {
         let top = design.manifest.top.clone();
         let place_top = super::wrapper::wrapper_name(&top);
         let mut files = FileSet::new();
@@ -120,7 +129,7 @@ impl BuildPlan {
         files.add(YOSYS_SCRIPT, script);
 
         let yosys = yosys_step(tools);
-        let nextpnr = nextpnr_step(&target, freq_mhz, tools, vec!["--pcf-allow-unconstrained".to_string()], vec![]);
+        let nextpnr = nextpnr_step(&target, freq_mhz, seed, tools, vec!["--pcf-allow-unconstrained".to_string()], vec![]);
         BuildPlan { top, target, place_top, freq_mhz, dir: dir.to_path_buf(), files, steps: vec![yosys, nextpnr] }
     }
 
@@ -158,9 +167,10 @@ pub fn yosys_step(tools: &Tools) -> Step {
     Step { name: "yosys".into(), program: tools.yosys.clone(), args: vec!["-s".into(), YOSYS_SCRIPT.into()], log: "yosys.log".into() }
 }
 
-/// nextpnr for `target` at `freq_mhz`; `ice40_extra` is appended on iCE40 only (e.g.
-/// `--pcf-allow-unconstrained`), `extra` on both families (e.g. `--pcf FILE`, `--asc FILE`).
-pub fn nextpnr_step(target: &Target, freq_mhz: f64, tools: &Tools, ice40_extra: Vec<String>, extra: Vec<String>) -> Step {
+/// nextpnr for `target` at `freq_mhz`, placing with `seed`; `ice40_extra` is appended on iCE40
+/// only (e.g. `--pcf-allow-unconstrained`), `extra` on both families (e.g. `--pcf FILE`,
+/// `--asc FILE`).
+pub fn nextpnr_step(target: &Target, freq_mhz: f64, seed: u64, tools: &Tools, ice40_extra: Vec<String>, extra: Vec<String>) -> Step {
     let (program, family_flags) = match target.family {
         Family::Ice40 => (tools.nextpnr_ice40.clone(), ice40_extra),
         Family::Ecp5 => (tools.nextpnr_ecp5.clone(), vec![]),
@@ -177,7 +187,7 @@ pub fn nextpnr_step(target: &Target, freq_mhz: f64, tools: &Tools, ice40_extra: 
         format_mhz(freq_mhz),
         "--timing-allow-fail".into(),
         "--seed".into(),
-        "1".into(),
+        seed.to_string(),
     ];
     args.extend(family_flags);
     args.extend(extra);
@@ -328,7 +338,7 @@ mod tests {
         let mut v = FileSet::new();
         v.add("mac8.v", "module mac8(); endmodule\n");
         let d = Design { manifest: &m, verilog: &v, multipliers: 1 };
-        BuildPlan::synth(&d, target.parse().unwrap(), mhz, Path::new("build/synth/mac8-x"), &tools())
+        BuildPlan::synth(&d, target.parse().unwrap(), mhz, DEFAULT_SEED, Path::new("build/synth/mac8-x"), &tools())
     }
 
     #[test]
@@ -338,7 +348,7 @@ mod tests {
         v.add("mac8.v", "module mac8(); endmodule\n");
         v.add("mac8_w0.hex", "05\n");
         let d = Design { manifest: &m, verilog: &v, multipliers: 1 };
-        let p = BuildPlan::synth(&d, "ecp5-85k".parse().unwrap(), 50.0, Path::new("b"), &tools());
+        let p = BuildPlan::synth(&d, "ecp5-85k".parse().unwrap(), 50.0, DEFAULT_SEED, Path::new("b"), &tools());
         assert_eq!(p.files.get("rtl/mac8_w0.hex"), Some(&b"05\n"[..]));
         let script = String::from_utf8_lossy(p.files.get(YOSYS_SCRIPT).unwrap()).to_string();
         assert!(script.contains("read_verilog rtl/mac8.v\n"), "{script}");
