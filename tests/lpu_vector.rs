@@ -212,15 +212,25 @@ fn wide_norm_k_elements_per_cycle_with_and_without_pre() {
                         let dst = if runs % 2 == 1 { src } else { 4096 + 16 * runs };
                         mem.scratch[src..src + n].copy_from_slice(&x);
                         // pre: the vector's writes snooped as element writes (a MATVEC) in
-                        // even runs, as chunk writes (a wide EMBED or NORM) in odd runs.
+                        // even runs, as chunk writes (a wide EMBED, NORM or MATVEC) in odd runs:
+                        // each chunk as two writes with complementary random lane masks (one
+                        // may be empty), the lanes outside a write's mask holding garbage.
                         if pre && runs % 4 < 2 {
                             snoop(&mut sim, &shuffled(&x, src, &mut rng), runs % 3, runs as u64).unwrap();
                         } else if pre {
-                            let mut chunks: Vec<Vec<i16>> = x.chunks(k).map(|c| c.to_vec()).collect();
+                            let all = (1u64 << k) - 1;
+                            let mut chunks: Vec<(u16, Vec<i16>, u64)> = Vec::new();
+                            for (g, c) in x.chunks(k).enumerate() {
+                                let m = rng.random_range(0..=all);
+                                for mask in [m, !m & all] {
+                                    let v = (0..k).map(|j| if mask >> j & 1 == 1 { c[j] } else { rng.random() }).collect();
+                                    chunks.push(((src + g * k) as u16, v, mask));
+                                }
+                            }
                             for i in (1..chunks.len()).rev() {
                                 chunks.swap(i, rng.random_range(0..=i));
                             }
-                            snoop_chunks(&mut sim, &chunks, runs % 3, runs as u64).unwrap();
+                            snoop_masked_chunks(&mut sim, &chunks, runs % 3, runs as u64).unwrap();
                         }
                         let r = run(&mut sim, leaf, &norm_inputs(nc, src, dst, n, pre), &mut mem, runs as u64).unwrap();
                         let what = format!("norm K {k} consts {ki} len {n} {class} pre {pre}");
@@ -380,6 +390,14 @@ fn sample_hw_pre_chunks(leaf: Leaf, sim: &mut Sim, mem: &mut Memories, logits: &
     for i in (1..chunks.len()).rev() {
         chunks.swap(i, rng.random_range(0..=i));
     }
+    // Chunk writes with an empty mask write nothing (their lanes hold the largest value): one
+    // right after the clear, one at a random place.
+    let empty = |rng: &mut ChaCha8Rng| ((src + lanes * rng.random_range(0..logits.len().div_ceil(lanes))) as u16, vec![i16::MAX; lanes], 0u64);
+    let at = rng.random_range(0..=chunks.len());
+    let e = empty(rng);
+    chunks.insert(at, e);
+    let e = empty(rng);
+    chunks.insert(0, e);
     let w: Vec<(u16, i16)> = chunks.iter().flat_map(|(a, v, m)| (0..lanes).filter(|j| m >> j & 1 == 1).map(|j| (a + j as u16, v[j])).collect::<Vec<_>>()).collect();
     let mut st = XorShift32::new(1);
     let mut st2 = XorShift32::new(1);
@@ -435,6 +453,11 @@ fn wide_sampler_equals_the_model() {
         let l: Vec<i16> = (0..27).map(|i| [3i16, -7, 40, 12][i % 4]).collect();
         let got = sample_hw_pre_chunks(leaf, &mut sim, &mut mem, &l, 512, 8, 0, 1, &mut rng);
         assert_eq!(got, 2, "{}: greedy after chunk writes with masked lanes of 32767", leaf.module());
+        // Chunk writes with an empty mask write nothing (sample_hw_pre_chunks adds two): with
+        // every logit negative, one that counted as a write would offer a value above them all.
+        let l: Vec<i16> = (0..27).map(|i| -1000 + i as i16).collect();
+        let got = sample_hw_pre_chunks(leaf, &mut sim, &mut mem, &l, 512, 8, 0, 1, &mut rng);
+        assert_eq!(got, 26, "{}: greedy after chunk writes with empty masks", leaf.module());
         println!(
             "{}: {draws} draws bit-exact; vocab {} cycles with pre: temperature {} (one lane {})",
             leaf.module(),

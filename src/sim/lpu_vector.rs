@@ -318,8 +318,8 @@ pub fn snoop_chunks(sim: &mut Sim, chunks: &[Vec<i16>], noise: usize, seed: u64)
 }
 
 /// [`snoop_chunks`] with each chunk's element address and lane mask `(addr, lanes, mask)`
-/// (bit `j` of `mask`: lane `j` written; the Sampler's `sk_addr`, `sk_wm`, set where the leaf
-/// has them), as the matrix unit's wide writes with a partial last group.
+/// (bit `j` of `mask`: lane `j` written, `sk_wm`; the address on `sk_addr` where the leaf has
+/// it, the Sampler), as the matrix unit's wide writes with a partial last group.
 pub fn snoop_masked_chunks(sim: &mut Sim, chunks: &[(u16, Vec<i16>, u64)], noise: usize, seed: u64) -> Result<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xc4u64);
     let k = chunks.first().map_or(1, |c| c.1.len());
@@ -343,8 +343,8 @@ pub fn snoop_masked_chunks(sim: &mut Sim, chunks: &[(u16, Vec<i16>, u64)], noise
         sim.set_words("sk_data", &words(chunk.map_or(&garbage, |c| &c.1)))?;
         if has_addr {
             sim.set("sk_addr", chunk.map_or_else(|| rng.random::<u16>(), |c| c.0) as u64)?;
-            sim.set("sk_wm", chunk.map_or_else(|| rng.random::<u16>() as u64, |c| c.2))?;
         }
+        sim.set("sk_wm", chunk.map_or_else(|| rng.random::<u16>() as u64, |c| c.2))?;
         sim.tick();
     }
     sim.set("sn_clear", 0)?;

@@ -29,11 +29,12 @@
 //!    (synchronous) returns to idle.
 //! 6. `rsqrt(0)` is treated as 1, as in the numeric module (only reachable with `eps_term = 0`).
 //! 7. Snoop (the core wires the scratchpad's element write port to `sn_we`, `sn_data`, its
-//!    chunk write port of K elements to `sk_we`, `sk_data` (K > 1) and pulses `sn_clear` with
-//!    every unit's start; the two ports are never written in the same cycle): Norm squares
-//!    every element written through either port (K squarers: a chunk's K elements, or an
-//!    element write's one) and keeps `S = sum w^2` over the writes since the last `sn_clear`
-//!    (the first write after a clear restarts the sum). Its own writes are included.
+//!    chunk write port of K elements to `sk_we`, `sk_wm` (lane mask), `sk_data` (K > 1) and
+//!    pulses `sn_clear` with every unit's start; the two ports are never written in the same
+//!    cycle): Norm squares every element written through either port (K squarers: a chunk's
+//!    written lanes, or an element write's one) and keeps `S = sum w^2` over the writes since
+//!    the last `sn_clear` (the first write after a clear restarts the sum; a chunk write with
+//!    an empty mask is no write; [`crate::rtl::lpu::snoop`]). Its own writes are included.
 //! 8. With `pre` (the previous instruction wrote exactly `x`, once per element, at least one
 //!    element, its last write in cycle -1 or earlier): pass 1 is
 //!    skipped and `V = eps_term + S`; pass 2 reads `src + K i` in cycle `4 + i`, writes
@@ -254,8 +255,10 @@ pub struct Norm<const K: usize, const KW: usize> {
     /// Snoop: the scratchpad's element write enable and data (every writer's).
     pub sn_we: Signal<In, Bit>,
     pub sn_data: Signal<In, Bits<16>>,
-    /// Snoop: the scratchpad's chunk write enable and data (K elements; tied low with K = 1).
+    /// Snoop: the scratchpad's chunk write enable, lane mask and data (K elements; tied low
+    /// with K = 1).
     pub sk_we: Signal<In, Bit>,
+    pub sk_wm: Signal<In, Bits<16>>,
     pub sk_data: Signal<In, Bits<KW>>,
     pub a_ren: Signal<Out, Bit>,
     pub a_raddr: Signal<Out, Bits<16>>,
@@ -303,11 +306,9 @@ pub struct Norm<const K: usize, const KW: usize> {
     yv: DFF<Bit>,
     yl: DFF<Bit>,
     yi: DFF<Bits<16>>,
-    snoop: WriteSnoop,
+    snoop: WriteSnoop<KW>,
     snv: DFF<Bit>,
     snf: DFF<Bit>,
-    skv: DFF<Bit>,
-    skd: DFF<Bits<KW>>,
     ssq: DFF<Bits<48>>,
     pe1: DFF<Bit>,
     pe2: DFF<Bit>,
@@ -370,6 +371,7 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             sn_we: Default::default(),
             sn_data: Default::default(),
             sk_we: Default::default(),
+            sk_wm: Default::default(),
             sk_data: Default::default(),
             a_ren: Default::default(),
             a_raddr: Default::default(),
@@ -420,8 +422,6 @@ impl<const K: usize, const KW: usize> Default for Norm<K, KW> {
             snoop: Default::default(),
             snv: Default::default(),
             snf: Default::default(),
-            skv: Default::default(),
-            skd: Default::default(),
             ssq: Default::default(),
             pe1: Default::default(),
             pe2: Default::default(),
@@ -473,30 +473,33 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, p1, p2, k, cnt, d1, dl1, d1b, dl1b, sqv, sql, acc, fn_, ft, fc, ta, td, frac, kk, vz, mant, c, neg_s, rsh,
-            lsh, d2, dl2, i2, d2b, dl2b, i2b, wv, wl, wi, yv, yl, yi, snv, snf, skv, skd, ssq, pe1, pe2
+            lsh, d2, dl2, i2, d2b, dl2b, i2b, wv, wl, wi, yv, yl, yi, snv, snf, ssq, pe1, pe2
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
         self.zdone.d.next = self.idle_start.val() & (self.len.val() == 0);
         // Snoop: each element write or chunk write (registered, first since a clear or not),
-        // its element(s) squared (chunk: one squarer per element; element: squarer 0), summed.
+        // its written element(s) squared (chunk: one squarer per lane, lanes outside the mask
+        // give 0; element: squarer 0), summed.
         self.snoop.clock.next = self.clock.val();
         self.snoop.reset.next = self.reset.val();
         self.snoop.clear.next = self.sn_clear.val();
-        self.snoop.we.next = self.sn_we.val() | self.sk_we.val();
+        self.snoop.we.next = self.sn_we.val();
         self.snoop.waddr.next = 0.into();
         self.snoop.wdata.next = self.sn_data.val();
-        self.skv.d.next = self.sk_we.val();
-        self.skd.d.next = self.sk_data.val();
+        self.snoop.kwe.next = self.sk_we.val();
+        self.snoop.kwm.next = self.sk_wm.val();
+        self.snoop.kaddr.next = 0.into();
+        self.snoop.kdata.next = self.sk_data.val();
         self.snsum.next = 0.into();
         for j in 0..K {
             self.sq_lanes[j].clock.next = self.clock.val();
             self.sq_lanes[j].x.next = 0.into();
-            if self.skv.q.val() {
-                self.sq_lanes[j].x.next = self.skd.q.val().get_bits::<16>(16 * j);
+            if self.snoop.kv.val() & self.snoop.km.val().get_bit(j) {
+                self.sq_lanes[j].x.next = self.snoop.kd.val().get_bits::<16>(16 * j);
             }
             self.snsum.next = self.snsum.val() + self.sq_lanes[j].sq.val();
         }
-        if !self.skv.q.val() {
+        if !self.snoop.kv.val() {
             self.sq_lanes[0].x.next = self.snoop.data.val();
         }
         self.snv.d.next = self.snoop.v.val();
@@ -686,7 +689,6 @@ impl<const K: usize, const KW: usize> Logic for Norm<K, KW> {
             self.pe1.d.next = false;
             self.pe2.d.next = false;
             self.snv.d.next = false;
-            self.skv.d.next = false;
             self.d1.d.next = false;
             self.dl1.d.next = false;
             self.d1b.d.next = false;

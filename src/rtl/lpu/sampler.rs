@@ -33,7 +33,8 @@
 //!    `sk_addr`, `sk_data`, and pulses `sn_clear` with every unit's start): the sampler keeps
 //!    the largest value written since the last `sn_clear` and the lowest address holding it
 //!    (a chunk write's written lanes count as element writes in lane order; `sk_addr` is a
-//!    multiple of K; the first write after a clear restarts both; [`crate::rtl::lpu::snoop`]).
+//!    multiple of K; the first write after a clear restarts both; a chunk write with an empty
+//!    mask is no write; [`crate::rtl::lpu::snoop`]).
 //! 8. With `pre` (the previous instruction wrote exactly the `len` logits, once each, its last
 //!    write in cycle -1 or earlier): greedy reads nothing, `token` = that address - `src`,
 //!    `done` in cycle 2; with a temperature the first pass is skipped (its maximum is the
@@ -379,13 +380,9 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     pos: DFF<Bits<16>>,
     inr: DFF<Bit>,
     rng: DFF<Bits<32>>,
-    snoop: WriteSnoop,
+    snoop: WriteSnoop<KW>,
     mx: DFF<Bits<16>>,
     mxa: DFF<Bits<16>>,
-    skv: DFF<Bit>,
-    skm: DFF<Bits<16>>,
-    ska: DFF<Bits<16>>,
-    skd: DFF<Bits<KW>>,
     pg: DFF<Bit>,
     inj: DFF<Bit>,
     /// Lane 0's stages D, E and bank (its score is this pipeline's), lanes `1 + j`'s score and
@@ -441,13 +438,12 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     lm1: Signal<Local, Bits<17>>,
     ld: Signal<Local, Bits<16>>,
     take: Signal<Local, Bit>,
-    /// The snooped chunk: lane `j` is the group's largest (lowest lane on ties) (`win`), its
-    /// value and lane (`gv`, `gl`), any lane written (`gany`); the candidate of this cycle's
-    /// write, chunk or element (`cv`, `ca`, `cok`).
+    /// The snooped chunk: lane `j` is the largest written lane (lowest lane on ties) (`win`),
+    /// its value and lane (`gv`, `gl`); the candidate of this cycle's write, chunk or element
+    /// (`cv`, `ca`, `cok`).
     win: Vec<Signal<Local, Bit>>,
     gv: Signal<Local, Bits<16>>,
     gl: Signal<Local, Bits<16>>,
-    gany: Signal<Local, Bit>,
     cv: Signal<Local, Bits<16>>,
     ca: Signal<Local, Bits<16>>,
     cok: Signal<Local, Bit>,
@@ -542,10 +538,6 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             snoop: Default::default(),
             mx: Default::default(),
             mxa: Default::default(),
-            skv: Default::default(),
-            skm: Default::default(),
-            ska: Default::default(),
-            skd: Default::default(),
             pg: Default::default(),
             inj: Default::default(),
             head: Default::default(),
@@ -599,7 +591,6 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             win: (0..K).map(|_| Default::default()).collect(),
             gv: Default::default(),
             gl: Default::default(),
-            gany: Default::default(),
             cv: Default::default(),
             ca: Default::default(),
             cok: Default::default(),
@@ -621,7 +612,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
     fn update(&mut self) {
         dff_setup!(
             self, clock, act, zdone, rd, pass2, cnt, dv, dp2, dl, di, best, gdone, qv, qp2, ql, qi, qx, pv, pp2, pl, pi, pr, zv, zp2, zl, zi, zr, zmax, ev, el, ei,
-            fv, fl, fi, sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, skv, skm, ska, skd, pg, inj, rl
+            fv, fl, fi, sum, t1, t2, rr, lo, target, prime, srch, st, step, pos, inr, rng, mx, mxa, pg, inj, rl
         );
         // Snoop: the largest written value and the lowest address holding it. A chunk write
         // (registered beside the snoop's) offers its largest written lane, the lowest on ties:
@@ -630,50 +621,48 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         self.snoop.clock.next = self.clock.val();
         self.snoop.reset.next = self.reset.val();
         self.snoop.clear.next = self.sn_clear.val();
-        self.snoop.we.next = self.sn_we.val() | self.sk_we.val();
+        self.snoop.we.next = self.sn_we.val();
         self.snoop.waddr.next = self.sn_addr.val();
         self.snoop.wdata.next = self.sn_data.val();
-        self.skv.d.next = self.sk_we.val();
-        self.skm.d.next = self.sk_wm.val();
-        self.ska.d.next = self.sk_addr.val();
-        self.skd.d.next = self.sk_data.val();
+        self.snoop.kwe.next = self.sk_we.val();
+        self.snoop.kwm.next = self.sk_wm.val();
+        self.snoop.kaddr.next = self.sk_addr.val();
+        self.snoop.kdata.next = self.sk_data.val();
         self.gv.next = 0.into();
         self.gl.next = 0.into();
-        self.gany.next = false;
         for j in 0..K {
-            self.win[j].next = self.skm.q.val().get_bit(j);
+            self.win[j].next = self.snoop.km.val().get_bit(j);
             for i in 0..K {
                 if i < j {
-                    if self.skm.q.val().get_bit(i)
-                        & ((self.skd.q.val().get_bits::<16>(16 * j) ^ self.sign16.val()) <= (self.skd.q.val().get_bits::<16>(16 * i) ^ self.sign16.val()))
+                    if self.snoop.km.val().get_bit(i)
+                        & ((self.snoop.kd.val().get_bits::<16>(16 * j) ^ self.sign16.val()) <= (self.snoop.kd.val().get_bits::<16>(16 * i) ^ self.sign16.val()))
                     {
                         self.win[j].next = false;
                     }
                 }
                 if i > j {
-                    if self.skm.q.val().get_bit(i)
-                        & ((self.skd.q.val().get_bits::<16>(16 * i) ^ self.sign16.val()) > (self.skd.q.val().get_bits::<16>(16 * j) ^ self.sign16.val()))
+                    if self.snoop.km.val().get_bit(i)
+                        & ((self.snoop.kd.val().get_bits::<16>(16 * i) ^ self.sign16.val()) > (self.snoop.kd.val().get_bits::<16>(16 * j) ^ self.sign16.val()))
                     {
                         self.win[j].next = false;
                     }
                 }
             }
             if self.win[j].val() {
-                self.gv.next = self.skd.q.val().get_bits::<16>(16 * j);
+                self.gv.next = self.snoop.kd.val().get_bits::<16>(16 * j);
                 self.gl.next = self.lidx[j].val();
-                self.gany.next = true;
             }
         }
         self.cv.next = self.snoop.data.val();
         self.ca.next = self.snoop.addr.val();
+        // Every write the snoop shows writes a value: a chunk write has a lane, so one wins.
         self.cok.next = self.snoop.v.val();
-        if self.skv.q.val() {
+        if self.snoop.kv.val() {
             self.cv.next = self.gv.val();
             // The chunk's address is a multiple of K (the scratchpad's chunk port): its lane
             // index fills the low bits, no add (the add was on the 8x8 two-lane core's path
             // at c5b3970: the lane select -> ska + gl -> the tie compare -> mxa, 22.20 ns).
-            self.ca.next = self.ska.q.val() | self.gl.val();
-            self.cok.next = self.gany.val();
+            self.ca.next = self.snoop.ka.val() | self.gl.val();
         }
         self.take.next = self.snoop.first.val()
             | ((self.cv.val() ^ self.sign16.val()) > (self.mx.q.val() ^ self.sign16.val()))
@@ -990,7 +979,6 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         if self.reset.val() {
             self.act.d.next = false;
             self.zdone.d.next = false;
-            self.skv.d.next = false;
             self.rd.d.next = false;
             self.dv.d.next = false;
             self.gdone.d.next = false;

@@ -510,7 +510,7 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
     );
     let _ = writeln!(
         s,
-        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_data(sp_wdata), .sk_we({skwe}), .sk_data({skd}), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata({nrd}), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
+        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_data(sp_wdata), .sk_we({skwe}), .sk_wm({skwm}), .sk_data({skd}), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata({nrd}), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
         n.norm,
         e = m.n_embd,
         le = nl.eps_term,
@@ -523,6 +523,7 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
         eo = ne.out_frac,
         nrd = if nk > 1 { "sp_kdata" } else { "sp_rdata" },
         skwe = if nk > 1 { "k_we" } else { "1'b0" },
+        skwm = if nk > 1 { if nk == 16 { "k_wm[15:0]".to_string() } else { format!("{{{}'d0, k_wm[{}:0]}}", 16 - nk, nk - 1) } } else { "16'd0".to_string() },
         skd = if nk > 1 { format!("k_wdata[{}:0]", 16 * nk - 1) } else { "16'd0".to_string() }
     );
     let _ = writeln!(

@@ -247,6 +247,7 @@ pub fn ports(leaf: Leaf) -> Vec<Port> {
             ]);
             let k = if let Leaf::NormWide(k) = leaf { k as u32 } else { 1 };
             p.push(Port::input("sk_we", 1, "snoop: scratchpad chunk write enable (K elements; low with K = 1)"));
+            p.push(Port::input("sk_wm", 16, "snoop: the chunk write's lane mask (bit j: lane j written)"));
             p.push(Port::input("sk_data", 16 * k, "snoop: scratchpad chunk write data"));
             if let Leaf::NormWide(k) = leaf {
                 p.extend(wide(k as u32));
