@@ -452,14 +452,17 @@ fn gap(reports: &[BenchReport]) -> String {
 
 const GAP_NOTE: &str = "\nWhat would close it, from the numbers above: (1) the clock — where fmax hardly changes\n\
 with the matrix unit's size, the limit is a path common to all sizes, not the matrix unit's\n\
-width; nextpnr names it in each build folder's `nextpnr.log`\n\
-(docs/lpu.md, \"Synthesis\", found the requantiser and the product-to-accumulator path\n\
-before), and it needs pipeline registers; (2) the cycles — the units run one after another\n\
-(embed, norms, matrix products, attention, adds and sampling never overlap), and every stage\n\
-but the matrix products costs the same at every size, so a larger matrix unit only shrinks\n\
-`matvec`: overlapping a unit's start with the previous unit's drain and moving C elements per\n\
-cycle in the vector and attention paths (docs/lpu.md, \"Measured cycles per token\") are the\n\
-next steps.\n";
+width; nextpnr names it in each build folder's `nextpnr.log` (docs/lpu.md, \"Synthesis\": the\n\
+attention unit's score and accumulator paths and the Sampler's chunk snoop came first lately),\n\
+and it needs pipeline registers. One place and route is one sample: the same netlist placed\n\
+with another seed (`--pnr-seed N`, reported beside the seed-1 run) moves by several MHz;\n\
+(2) the cycles — the units run one after another (embed, norms, matrix products, attention,\n\
+adds and sampling never overlap), and every stage but the matrix products costs about the same\n\
+at every size (Embed, Norm and the Sampler already move a scratchpad chunk per cycle, attention\n\
+one position per cycle per lane), so a larger matrix unit only shrinks `matvec`; each unit's\n\
+fixed pipeline latency is paid once per instruction, 12 times per MicroGPT token: overlapping a\n\
+unit's start with the previous unit's drain is the next step (docs/lpu.md, \"Measured cycles\n\
+per token\").\n";
 
 const BATCHED: &str = "\n## Batched mode\n\nNot built: the hardware runs one sequence at a time, so there is no aggregate tokens/s to\n\
 report and the 2,000,000 tokens/s target is not met. What it would take: per-sequence KV cache\n\
