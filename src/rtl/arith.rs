@@ -42,6 +42,39 @@ impl<const N: usize> Logic for Add<N> {
     }
 }
 
+/// A pipeline register: `q` takes `d` at every rising edge (one leaf module per width, e.g. the
+/// matrix unit's operand and pair registers, `llmpu_mv_pipe<N>`).
+#[derive(Clone, Debug, Default, LogicBlock)]
+pub struct Pipe<const N: usize> {
+    pub clock: Signal<In, Clock>,
+    pub d: Signal<In, Bits<N>>,
+    pub q: Signal<Out, Bits<N>>,
+    r: DFF<Bits<N>>,
+}
+
+impl<const N: usize> Logic for Pipe<N> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, r);
+        self.r.d.next = self.d.val();
+        self.q.next = self.r.q.val();
+    }
+}
+
+/// The Verilog of [`Pipe`]`<n>` as module `name`, for the widths a generator needs (powers of
+/// two from 8 to 2048 bits).
+pub fn pipe_verilog(n: usize, name: &str) -> crate::error::Result<String> {
+    macro_rules! pipe {
+        ($($n:literal),*) => {
+            match n {
+                $($n => crate::rtl::emit::block_verilog(&mut Pipe::<$n>::default(), name),)*
+                _ => Err(crate::error::Error::invalid("pipeline register width", n, "allowed: 8, 16, 32, ..., 2048 bits")),
+            }
+        };
+    }
+    pipe!(8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+}
+
 /// `y = floor((x + 2^(s-1)) / 2^s)` on 48-bit two's complement (`s = 0`: identity), and
 /// `sat = clamp(y, -32768, 32767)` as 16 bits, for `s` in 0..=47 (every 48-bit `x`).
 /// Computed as `(x >> s, arithmetic) + x[s-1]` (the bit shifted out last rounds: the same

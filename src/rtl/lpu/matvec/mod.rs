@@ -173,7 +173,15 @@ pub fn modules(cfg: &MatvecConfig) -> Result<Emitted> {
     raw.push_str(&block_verilog(&mut crate::rtl::arith::Add::<32>::default(), LEAVES.add)?);
     raw.push_str(&block_verilog(&mut leaves::Acc::default(), LEAVES.acc)?);
     raw.push_str(&block_verilog(&mut leaves::Rq::default(), LEAVES.rq)?);
-    let mut e = dedup(&raw, &[LEAVES.ctrl, LEAVES.mac, LEAVES.add, LEAVES.acc, LEAVES.rq])?;
+    // Pipeline registers: the operands (weight word, x chunk) and each row's pair sums.
+    let widths: std::collections::BTreeSet<usize> = top::pipe_widths(cfg).into_iter().collect();
+    let pipes: Vec<String> = widths.iter().map(|&n| top::pipe_name(n)).collect();
+    for (&n, name) in widths.iter().zip(&pipes) {
+        raw.push_str(&crate::rtl::arith::pipe_verilog(n, name)?);
+    }
+    let mut keep = vec![LEAVES.ctrl, LEAVES.mac, LEAVES.add, LEAVES.acc, LEAVES.rq];
+    keep.extend(pipes.iter().map(String::as_str));
+    let mut e = dedup(&raw, &keep)?;
     // rust-hdl 0.46 writes `bit_cast` (sign extension, field extraction) as a masked AND of
     // mixed widths and integer literals as 32 bits: WIDTH warnings by construction in the
     // product and requant leaves, whose bit-exactness Verilator checks (tests/lpu_matvec.rs).

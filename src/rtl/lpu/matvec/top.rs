@@ -47,6 +47,17 @@ pub fn ports(cfg: &MatvecConfig) -> Vec<Port> {
     ]
 }
 
+/// The module name of the `n`-bit pipeline register leaf ([`crate::rtl::arith::Pipe`]).
+pub fn pipe_name(n: usize) -> String {
+    format!("llmpu_mv_pipe{n}")
+}
+
+/// The widths of the pipeline registers the top instantiates: the weight word (`8 R C`), the x
+/// chunk (`16 C`) and the pair sums (32).
+pub fn pipe_widths(cfg: &MatvecConfig) -> [usize; 3] {
+    [8 * (cfg.rows * cfg.cols) as usize, 16 * cfg.cols as usize, 32]
+}
+
 /// The top module text.
 pub fn top_verilog(cfg: &MatvecConfig) -> String {
     let name = cfg.top_name();
@@ -81,9 +92,11 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
     // read data would otherwise run through the products and the adder tree in one cycle).
     let _ = writeln!(
         s,
-        "    reg [{}:0] w_q;\n    reg [{}:0] x_q;\n    always @(posedge clock) begin\n        w_q <= w_data;\n        x_q <= s_data;\n    end",
+        "    wire [{}:0] w_q;\n    wire [{}:0] x_q;\n    {} w_reg(.clock(clock), .d(w_data), .q(w_q));\n    {} x_reg(.clock(clock), .d(s_data), .q(x_q));",
         r * c * 8 - 1,
-        c * 16 - 1
+        c * 16 - 1,
+        pipe_name(r * c * 8),
+        pipe_name(c * 16)
     );
     for row in 0..r + w {
         let _ = writeln!(s, "    wire [31:0] hold_{row};");
@@ -96,7 +109,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
         // Level 0: the products in pairs (mac 2i + mac 2i+1), m_{row}_i, registered as t_{row}_0_i.
         let pairs = c.div_ceil(2);
         for i in 0..pairs {
-            let _ = writeln!(s, "    wire [31:0] p_{row}_{i}, m_{row}_{i};\n    reg [31:0] t_{row}_0_{i};");
+            let _ = writeln!(s, "    wire [31:0] p_{row}_{i}, m_{row}_{i}, t_{row}_0_{i};");
             for k in [2 * i, 2 * i + 1].into_iter().filter(|&k| k < c) {
                 let l = row * c + k;
                 let (sin, sout) = if k % 2 == 0 { ("32'd0".to_string(), format!("p_{row}_{i}")) } else { (format!("p_{row}_{i}"), format!("m_{row}_{i}")) };
@@ -114,7 +127,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
                 let _ = writeln!(s, "    assign m_{row}_0 = p_{row}_0;");
             }
             // The pair's sum registered (the multipliers and the adder tree are not in one cycle).
-            let _ = writeln!(s, "    always @(posedge clock) t_{row}_0_{i} <= m_{row}_{i};");
+            let _ = writeln!(s, "    {} pair_{row}_{i}(.clock(clock), .d(m_{row}_{i}), .q(t_{row}_0_{i}));", pipe_name(32));
         }
         // Levels 1..: a tree of adders, t_{row}_{lv}_i = t_{row}_{lv-1}_{2i} + t_{row}_{lv-1}_{2i+1}.
         let (mut n, mut lv) = (pairs, 0);
