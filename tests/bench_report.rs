@@ -214,7 +214,11 @@ fn other_placement_seeds_get_their_own_files_and_old_reports_read_as_seed_1() {
     docs_files(d, &sweep()).unwrap().write_to(d).unwrap();
     docs_files(d, &s3).unwrap().write_to(d).unwrap();
     let all = reports_in(d, &s3).unwrap();
-    assert_eq!(all.iter().map(|r| r.pnr_seed).collect::<Vec<_>>(), [3, 1]);
+    assert_eq!(all.iter().map(|r| r.pnr_seed).collect::<Vec<_>>(), [1, 3], "by seed, whichever ran last");
+    assert!(markdown(&all).contains("## Sweep on ecp5-85k\n"), "{}", markdown(&all));
+    let md = markdown(&[board(), b3.clone()]);
+    assert!(md.contains("## `llmpu bench` on board ulx3s-85f (ecp5-85k), 4x4\n"), "{md}");
+    assert!(md.contains("## `llmpu bench` on board ulx3s-85f (ecp5-85k), 4x4l2, nextpnr seed 3\n"), "{md}");
     // A report stored before the seed was recorded reads as seed 1.
     let json = serde_json::to_string(&sweep()).unwrap().replace(",\"pnr_seed\":1", "");
     assert!(!json.contains("pnr_seed"), "{json}");

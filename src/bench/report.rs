@@ -332,7 +332,10 @@ fn seed_note(r: &BenchReport) -> String {
 
 fn section(r: &BenchReport) -> String {
     let title = match &r.board {
-        Some(b) => format!("`llmpu bench` on board {b} ({})", r.target),
+        Some(b) => {
+            let sizes: Vec<String> = r.points.iter().map(|p| p.size.to_string()).collect();
+            format!("`llmpu bench` on board {b} ({}), {}{}", r.target, sizes.join(", "), seed_note(r))
+        }
         None => format!("Sweep on {}", r.target),
     };
     let mut s = format!(

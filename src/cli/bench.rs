@@ -134,7 +134,7 @@ pub fn report_file(r: &BenchReport) -> String {
 }
 
 /// Every stored report of `dir` (`benchmarks-*.json`) with `r` in place of its namesake:
-/// sweeps by target name, then boards.
+/// sweeps by target name, then boards; each by size, then placement seed.
 pub fn reports_in(dir: &Path, r: &BenchReport) -> crate::Result<Vec<BenchReport>> {
     let mine = report_file(r);
     let mut out = vec![r.clone()];
@@ -148,7 +148,9 @@ pub fn reports_in(dir: &Path, r: &BenchReport) -> crate::Result<Vec<BenchReport>
             out.push(other);
         }
     }
-    out.sort_by(|a, b| (a.board.is_some(), &a.board, &a.target).cmp(&(b.board.is_some(), &b.board, &b.target)));
+    // Sweeps, then boards; per board or part by size (the first point's), then placement seed.
+    let key = |r: &BenchReport| (r.board.is_some(), r.board.clone(), r.target.clone(), r.points.first().map(|p| p.size), r.pnr_seed);
+    out.sort_by_key(key);
     Ok(out)
 }
 
