@@ -121,8 +121,8 @@ fn every_context_length_and_head_other_shape_three_layers() {
 fn every_context_length_one_element_per_cycle_two_layers() {
     let cfg = micro_serial();
     assert_eq!((cfg.chunks(), cfg.multipliers()), (4, 7));
-    assert_eq!(cfg.query_latency(16), 16 * 4 + 14);
-    assert_eq!(cfg.token_cycles(16), 2 * (4 * (16 * 4 + 3) - 1) + 14);
+    assert_eq!(cfg.query_latency(16), 16 * 4 + 15);
+    assert_eq!(cfg.token_cycles(16), 2 * (4 * (16 * 4 + 3) - 1) + 15);
     every_length(&cfg, 17);
 }
 
@@ -137,7 +137,7 @@ fn extreme_values_one_element_per_cycle() {
 #[test]
 fn every_context_length_two_layers_interleaved() {
     let cfg = micro_layers();
-    assert_eq!(cfg.token_cycles(16), 2 * (4 * 19 - 1) + 8);
+    assert_eq!(cfg.token_cycles(16), 2 * (4 * 19 - 1) + 9);
     every_length(&cfg, 14);
 }
 

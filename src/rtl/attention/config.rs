@@ -181,17 +181,18 @@ impl AttentionConfig {
         bits_for(self.chunks())
     }
 
-    /// The constant part of the query latency, `2P + 6` (P = chunks; 8 when P = 1): from the last
-    /// read of a query, its data (1), the score register (1), the compare and exp register (1),
+    /// The constant part of the query latency, `2P + 7` (P = chunks; 9 when P = 1): from the last
+    /// read of a query, its data (1), the pair products' register (1), the score register (1),
+    /// the compare and exp register (1),
     /// the updates of the last position (P), the reciprocal's two stages (2), the division's
     /// products (P) and the registered product's rounding shift (1), whose last chunk's output
     /// register is `out_valid`.
     pub fn pipeline(&self) -> u32 {
-        2 * self.chunks() + 6
+        2 * self.chunks() + 7
     }
 
     /// Cycles from the acceptance of a query beat to its `out_valid`, for a cache of `len`
-    /// positions: `len * P + 2P + 6` (P = chunks; `len + 8` with all elements per cycle).
+    /// positions: `len * P + 2P + 7` (P = chunks; `len + 9` with all elements per cycle).
     pub fn query_latency(&self, len: u32) -> u32 {
         len * self.chunks() + self.pipeline()
     }
@@ -206,7 +207,7 @@ impl AttentionConfig {
     /// inclusive, with `len` positions cached including its own: per layer `groups` kv beats and
     /// `groups` queries [`Self::query_interval`] apart, the last one `len * P + 1` cycles before
     /// the next layer's kv beats (no gap before a kv beat), layer after layer, and the last
-    /// query's latency: `layers * (groups * (len * P + 3) - 1) + 2P + 6`.
+    /// query's latency: `layers * (groups * (len * P + 3) - 1) + 2P + 7`.
     pub fn token_cycles(&self, len: u32) -> u32 {
         self.layers * (self.groups() * (len * self.chunks() + 3) - 1) + self.pipeline()
     }

@@ -20,16 +20,19 @@
 //!    query from cycle `a+nP+2` on (the one-cycle `gap` keeps the next query's first updates of
 //!    `acc` and its first rescale after this query's division, which starts one cycle later since
 //!    the reciprocal takes two stages).
-//! 4. The memory data of the read of chunk c is valid one cycle later, with `d_ck = c`
-//!    (`d_ck0` for c = 0); `d_end` marks the last chunk (the score register takes the position
-//!    at its edge; the value memories, read one cycle later, give `v_end` one cycle later). The next cycle the head compares the score with `m` and
+//! 4. The memory data of the read of chunk c is valid one cycle later, with `d_ck = c` (the
+//!    operand select of the products); the products, summed in pairs, are registered at its
+//!    edge. One cycle after that the registered pairs of chunk c are summed, with `d_ck0` for
+//!    c = 0 (the dot product's chunk accumulator restarts); `d_end` marks the last chunk (the
+//!    score register takes the position at its edge; the value memories, read two cycles after
+//!    the key memories, give `v_end` one cycle later). The next cycle the head compares the score with `m` and
 //!    registers the exp (`h_upd`, `h_first` for j = 0); in the P cycles after that (`s_valid`,
 //!    `a_ck` = 0..P-1, `s_first` for j = 0) the elements update, and `l` on chunk 0 (`h_l`).
 //!    For the last position of a query, the two cycles after its last chunk compute the
 //!    reciprocal of `l` (two stages), then `fin` is high for P cycles (`f_ck` = 0..P-1, `rec_en` low after the first),
 //!    `dfin`/`df_ck` repeat `fin`/`f_ck` one cycle later (the division's rounding shift, after
 //!    its registered product: the output registers take chunk `df_ck` when `dfin`), then
-//!    `out_valid` and `out_group`: `a + nP + 2P + 6`.
+//!    `out_valid` and `out_group`: `a + nP + 2P + 7`.
 //!    A division can meet only updates of the next query's first position (which do not rescale).
 //! 5. `reset` (synchronous) empties the cache of every layer and cancels any query.
 
@@ -67,7 +70,7 @@ pub struct Control {
     pub d_ck: Signal<Out, Bits<8>>,
     pub d_ck0: Signal<Out, Bit>,
     pub d_end: Signal<Out, Bit>,
-    /// `d_end` one cycle later: the value memories are read one cycle after the key memories.
+    /// `d_end` one cycle later: the value memories are read two cycles after the key memories.
     pub v_end: Signal<Out, Bit>,
     pub s_valid: Signal<Out, Bit>,
     pub s_first: Signal<Out, Bit>,
@@ -99,6 +102,12 @@ pub struct Control {
     e2: DFF<Bit>,
     c1: DFF<Bits<8>>,
     g1: DFF<Bits<8>>,
+    v2: DFF<Bit>,
+    f2: DFF<Bit>,
+    l2: DFF<Bit>,
+    e12: DFF<Bit>,
+    c2: DFF<Bits<8>>,
+    g2: DFF<Bits<8>>,
     aact: DFF<Bit>,
     ac: DFF<Bits<8>>,
     af: DFF<Bit>,
@@ -192,6 +201,12 @@ impl Default for Control {
             e2: Default::default(),
             c1: Default::default(),
             g1: Default::default(),
+            v2: Default::default(),
+            f2: Default::default(),
+            l2: Default::default(),
+            e12: Default::default(),
+            c2: Default::default(),
+            g2: Default::default(),
             aact: Default::default(),
             ac: Default::default(),
             af: Default::default(),
@@ -236,7 +251,7 @@ impl Logic for Control {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fpend2, gap, fg, fact, fc, fgr, fd, fcd, ov, og,
+            self, clock, qn, qlay, pending, busy, j, ck, grp, v1, f1, l1, e1, e2, c1, g1, v2, f2, l2, e12, c2, g2, aact, ac, af, al, ag, aact_d, ac_d, af_d, al_d, ag_d, fpend, fpend2, gap, fg, fact, fc, fgr, fd, fcd, ov, og,
             ov2, og2
         );
         for i in 0..MAX_LAYERS {
@@ -316,9 +331,16 @@ impl Logic for Control {
         self.c1.d.next = self.ck.q.val();
         self.g1.d.next = self.grp.q.val();
         self.d_ck.next = self.c1.q.val();
-        self.d_ck0.next = !self.c1.q.val().any();
-        self.d_end.next = self.v1.q.val() & self.e1.q.val();
-        self.e2.d.next = self.v1.q.val() & self.e1.q.val();
+        // Stage 2: the registered pair products (the dot product and the score).
+        self.v2.d.next = self.v1.q.val();
+        self.f2.d.next = self.f1.q.val();
+        self.l2.d.next = self.l1.q.val();
+        self.e12.d.next = self.e1.q.val();
+        self.c2.d.next = self.c1.q.val();
+        self.g2.d.next = self.g1.q.val();
+        self.d_ck0.next = !self.c2.q.val().any();
+        self.d_end.next = self.v2.q.val() & self.e12.q.val();
+        self.e2.d.next = self.v2.q.val() & self.e12.q.val();
         self.v_end.next = self.e2.q.val();
         // Update burst: the P chunks of a position after its score.
         if self.aact.q.val() {
@@ -327,12 +349,12 @@ impl Logic for Control {
                 self.aact.d.next = false;
             }
         }
-        if self.v1.q.val() & self.e1.q.val() {
+        if self.v2.q.val() & self.e12.q.val() {
             self.aact.d.next = true;
             self.ac.d.next = self.zero8.val();
-            self.af.d.next = self.f1.q.val();
-            self.al.d.next = self.l1.q.val();
-            self.ag.d.next = self.g1.q.val();
+            self.af.d.next = self.f2.q.val();
+            self.al.d.next = self.l2.q.val();
+            self.ag.d.next = self.g2.q.val();
         }
         // The head's compare and exp on chunk 0 of the burst; one cycle later (registered exp)
         // the update burst of the elements and, on its chunk 0, of l.
@@ -382,6 +404,7 @@ impl Logic for Control {
             self.pending.d.next = false;
             self.busy.d.next = false;
             self.v1.d.next = false;
+            self.v2.d.next = false;
             self.e2.d.next = false;
             self.aact.d.next = false;
             self.aact_d.d.next = false;

@@ -30,6 +30,7 @@ pub struct LeafNames {
     pub acc: String,
     pub hold32: String,
     pub dot: String,
+    pub pair: String,
     pub kvram: String,
 }
 
@@ -45,6 +46,7 @@ impl LeafNames {
             acc: "llmpu_att_acc".into(),
             hold32: "llmpu_att_hold32".into(),
             dot: "llmpu_att_dot".into(),
+            pair: "llmpu_att_pipe48".into(),
             kvram: format!("llmpu_att_kvram_a{}", cfg.addr_bits()),
         }
     }
@@ -69,6 +71,7 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
     raw.push_str(&block_verilog(&mut control::Control::default(), &leaf.control)?);
     raw.push_str(&block_verilog(&mut lane::Hold16::default(), &leaf.hold)?);
     raw.push_str(&block_verilog(&mut lane::Mac::default(), &leaf.mac)?);
+    raw.push_str(&block_verilog(&mut crate::rtl::arith::Pipe::<48>::default(), &leaf.pair)?);
     if cfg.elements_per_cycle > 2 {
         raw.push_str(&block_verilog(&mut crate::rtl::arith::Add::<48>::default(), &leaf.add)?);
     }
@@ -84,6 +87,7 @@ pub fn verilog(cfg: &AttentionConfig) -> Result<Emitted> {
         leaf.control.as_str(),
         leaf.hold.as_str(),
         leaf.mac.as_str(),
+        leaf.pair.as_str(),
         leaf.rsr.as_str(),
         leaf.head.as_str(),
         leaf.acc.as_str(),

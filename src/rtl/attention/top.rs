@@ -1,9 +1,9 @@
 //! The top module: structural Verilog (only wiring and selection by chunk are generated here)
 //! instantiating the controller, per lane and head element the query register, the key and value
 //! memories, the value register and the `acc` and output registers, and per lane the E
-//! dot-product steps (products added in pairs, the pairs in a balanced adder tree), the chunk
-//! accumulator of the dot product (P > 1), the score rounding, the head state and the E
-//! accumulator units. Element e = c*E + i is served by unit i in chunk c.
+//! dot-product steps (products added in pairs, the pairs registered and then summed in a balanced
+//! adder tree), the chunk accumulator of the dot product (P > 1), the score rounding, the head
+//! state and the E accumulator units. Element e = c*E + i is served by unit i in chunk c.
 //!
 //! ```text
 //!                  +------------------------------------------------------+
@@ -120,11 +120,12 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
     };
     let _ = writeln!(s, "    wire [{}:0] waddr = {{{wl}kv_group, wpos[{}:0]}};", a - 1, pb - 1);
     let _ = writeln!(s, "    wire [{}:0] raddr = {{{rl}rgrp[{}:0], rpos[{}:0]}};", a - 1, gb - 1, pb - 1);
-    // The value memories are read one cycle after the key memories (the exp is registered
-    // between the score and the updates that weigh the values).
-    s.push_str("    /* verilator lint_off UNUSED */\n    wire [15:0] vraddr16;\n    /* verilator lint_on UNUSED */\n");
+    // The value memories are read two cycles after the key memories (the pair products and
+    // the exp are registered between the key data and the updates that weigh the values).
+    s.push_str("    /* verilator lint_off UNUSED */\n    wire [15:0] vraddr1, vraddr16;\n    /* verilator lint_on UNUSED */\n");
     let pad16 = if a == 16 { "raddr".to_string() } else { format!("{{{}'d0, raddr}}", 16 - a) };
-    let _ = writeln!(s, "    {} vraddr_reg(.clock(clock), .en(1'b1), .d({pad16}), .q(vraddr16));", leaf.hold);
+    let _ = writeln!(s, "    {} vraddr_reg1(.clock(clock), .en(1'b1), .d({pad16}), .q(vraddr1));", leaf.hold);
+    let _ = writeln!(s, "    {} vraddr_reg(.clock(clock), .en(1'b1), .d(vraddr1), .q(vraddr16));", leaf.hold);
     let _ = writeln!(s, "    wire [{m}:0] vraddr = vraddr16[{m}:0];", m = a - 1);
     let _ = writeln!(s, "    assign out_group = out_group8[{}:0];", gb - 1);
     let _ = writeln!(s, "    assign cache_len = len8[{}:0];", lb - 1);
@@ -173,8 +174,13 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
             let _ = writeln!(s, "    wire [47:0] pr_{ln}_{i};");
             let _ = writeln!(s, "    {} mac_{ln}_{i}(.q(qm_{ln}_{i}), .k(km_{ln}_{i}), .sin({sin}), .sout(pr_{ln}_{i}));", leaf.mac);
         }
-        // The pairs' sums (and an odd last product) added in a balanced tree.
-        let mut terms: Vec<String> = (0..ep).filter(|i| i % 2 == 1 || *i == ep - 1).map(|i| format!("pr_{ln}_{i}")).collect();
+        // The pairs' sums (and an odd last product) registered, then added in a balanced tree.
+        let mut terms: Vec<String> = Vec::new();
+        for i in (0..ep).filter(|i| i % 2 == 1 || *i == ep - 1) {
+            let _ = writeln!(s, "    wire [47:0] prr_{ln}_{i};");
+            let _ = writeln!(s, "    {} prg_{ln}_{i}(.clock(clock), .d(pr_{ln}_{i}), .q(prr_{ln}_{i}));", leaf.pair);
+            terms.push(format!("prr_{ln}_{i}"));
+        }
         let mut level = 0;
         while terms.len() > 1 {
             let mut next = Vec::new();
