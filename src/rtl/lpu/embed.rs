@@ -36,7 +36,9 @@
 //! byte, the product and the 48-bit shift in one cycle were the core's ECP5 critical path
 //! (docs/lpu.md, "Synthesis"); and each lane registers its byte before the product (the
 //! store's block RAM output, the byte select from its wide word and the product in one cycle
-//! were the 8x8 core's).
+//! were the 8x8 core's), and the requant multiplier the lanes share is selected (wte or wpe)
+//! one stage early into its own register (the select in front of the lanes was the 8x8
+//! two-lane core's).
 
 use crate::model::quant::QuantModel;
 use crate::numeric::{sat_i16, Requant};
@@ -214,7 +216,7 @@ pub struct Embed<const K: usize, const KW: usize, const BW: usize> {
     base: Signal<Local, Bits<16>>,
     rmask: Signal<Local, Bits<8>>,
     cmask: Signal<Local, Bits<8>>,
-    mult1: Signal<Local, Bits<16>>,
+    mb: DFF<Bits<16>>,
     wword: Signal<Local, Bits<KW>>,
     lane_sh: Vec<Constant<Bits<8>>>,
     lg_k: Constant<Bits<4>>,
@@ -292,7 +294,7 @@ impl<const K: usize, const KW: usize, const BW: usize> Default for Embed<K, KW, 
             base: Default::default(),
             rmask: Default::default(),
             cmask: Default::default(),
-            mult1: Default::default(),
+            mb: Default::default(),
             wword: Default::default(),
             lane_sh: crate::rtl::lpu::vector::lane_shifts(K),
             lg_k: Constant::new((K.trailing_zeros() as u64).to_bits()),
@@ -305,7 +307,7 @@ impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vb, phb, lb, ib, vp, php, lp, ip, sp, v2, ph2,
+            self, clock, act, zdone, run, k, rq2, rqv2, mult_t, shift_t, mult_p, shift_p, v1, ph1, l1, i1, vb, phb, lb, ib, vp, php, lp, ip, sp, mb, v2, ph2,
             l2, i2, v3, l3, i3
         );
         self.idle_start.next = self.start.val() & !self.act.q.val() & !self.zdone.q.val();
@@ -372,10 +374,15 @@ impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW
         self.phb.d.next = self.ph1.q.val();
         self.lb.d.next = self.l1.q.val();
         self.ib.d.next = self.i1.q.val();
-        self.mult1.next = self.mult_t.q.val();
+        // The table's multiplier for stage b is selected and registered in stage 1 (`mb`): one
+        // register drives the K lanes' products, with no select between it and them (the
+        // select by `phb` in front of the lanes was the 8x8 two-lane core's ECP5 critical path).
+        self.mb.d.next = self.mult_t.q.val();
+        if self.ph1.q.val() {
+            self.mb.d.next = self.mult_p.q.val();
+        }
         self.sp.d.next = self.shift_t.q.val();
         if self.phb.q.val() {
-            self.mult1.next = self.mult_p.q.val();
             self.sp.d.next = self.shift_p.q.val();
         }
         self.vp.d.next = self.vb.q.val();
@@ -390,7 +397,7 @@ impl<const K: usize, const KW: usize, const BW: usize> Logic for Embed<K, KW, BW
         for j in 0..K {
             self.lanes[j].clock.next = self.clock.val();
             self.lanes[j].wb.next = self.w_byte.val().get_bits::<8>(8 * j);
-            self.lanes[j].mult.next = self.mult1.val();
+            self.lanes[j].mult.next = self.mb.q.val();
             self.lanes[j].s.next = self.sp.q.val();
             self.lanes[j].keep_t.next = self.v2.q.val() & !self.ph2.q.val();
             self.wword.next = self.wword.val() | (self.lanes[j].y.val() << self.lane_sh[j].val());
