@@ -257,16 +257,16 @@ mod tests {
         assert_eq!(c.score_shift(), 12);
         assert_eq!(c.group_width(), 128);
         assert_eq!((c.layer_bits(), c.layer_addr_bits()), (1, 0));
-        assert_eq!(c.token_cycles(3), 2 * 6 - 1 + 8);
+        assert_eq!(c.token_cycles(3), 2 * 6 - 1 + 9);
         let c3 = AttentionConfig::try_from(AttentionParams { layers: 3, ..p(4, 4, 16, 2) }).unwrap();
         assert_eq!(c3.top_name(), "llmpu_attention_d4h4t16l2_y3");
         assert_eq!((c3.layer_bits(), c3.layer_addr_bits(), c3.addr_bits()), (2, 2, 7));
-        assert_eq!(c3.token_cycles(3), 3 * (2 * 6 - 1) + 8);
-        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 8, 2 * 19, 11));
+        assert_eq!(c3.token_cycles(3), 3 * (2 * 6 - 1) + 9);
+        assert_eq!((c.chunks(), c.pipeline(), c.multipliers(), c.query_latency(3)), (1, 9, 2 * 19, 12));
         let s = AttentionConfig::try_from(AttentionParams { elements_per_cycle: 1, ..p(4, 4, 16, 1) }).unwrap();
         assert_eq!(s.top_name(), "llmpu_attention_d4h4t16l1_e1");
-        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 14, 7));
-        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (26, 14, 4 * 15 - 1 + 14));
+        assert_eq!((s.chunks(), s.chunk_bits(), s.pipeline(), s.multipliers()), (4, 2, 15, 7));
+        assert_eq!((s.query_latency(3), s.query_interval(3), s.token_cycles(3)), (27, 14, 4 * 15 - 1 + 15));
         assert_eq!(bits_for(1), 1);
         assert_eq!(bits_for(17), 5);
     }
