@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Contract (cycle 0 = the cycle `start` is high while idle; inputs stable until `done`):
-//! 1. `len` is 1..=256 (the cumulative-sum memory has 256 entries); `len = 0`: no memory
+//! 1. `len` is 1..=256 (the cumulative sums have 256 entries, in K banks); `len = 0`: no memory
 //!    access, no random number, `done` in cycle 1 with `token = 0`.
 //! 2. Greedy (`temp_k = 0`): reads `src + i` in cycle `i`; `done` in cycle `len + 1`; no random
 //!    number is drawn.
@@ -110,19 +110,23 @@ pub fn model_pre(logits: &[i16], src: u16, w: &[(u16, i16)], logit_frac: u32, te
     crate::numeric::sample_with_max(logits, lmax, logit_frac, Temperature { value: 1.0, k: temp_k }, rng)
 }
 
-/// The 256 x 32-bit memory of cumulative sums: one synchronous write port, one synchronous
-/// read port (`rdata <= mem[raddr]` at every edge), no reset.
+/// A bank of cumulative sums: `2^A` x 32 bits, one synchronous write port, one synchronous
+/// read port (`rdata <= mem[raddr]` at every edge), no reset. The Sampler with `K` lanes has `K`
+/// banks of `256 / K` entries (`A = 8 - log2 K`): entry `i` of the 256 is word `i / K` of bank
+/// `i % K`. Small banks (K >= 4) become LUT RAM on ECP5 instead of block RAM: the search reads a
+/// bank and compares its word with the target in one cycle, and a block RAM's clock-to-output
+/// (5.6 ns on ECP5) was most of the 4x4 core's critical path.
 #[derive(Clone, Debug, Default, LogicBlock)]
-pub struct CumRam {
+pub struct CumRam<const A: usize> {
     pub clock: Signal<In, Clock>,
     pub we: Signal<In, Bit>,
-    pub waddr: Signal<In, Bits<8>>,
+    pub waddr: Signal<In, Bits<A>>,
     pub wdata: Signal<In, Bits<32>>,
-    pub raddr: Signal<In, Bits<8>>,
+    pub raddr: Signal<In, Bits<A>>,
     pub rdata: Signal<Out, Bits<32>>,
 }
 
-impl Logic for CumRam {
+impl<const A: usize> Logic for CumRam<A> {
     fn update(&mut self) {}
 
     fn connect(&mut self) {
@@ -130,9 +134,9 @@ impl Logic for CumRam {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(
+        Verilog::Custom(format!(
             "\
-reg [31:0] mem [0:255];
+reg [31:0] mem [0:{}];
 
 always @(posedge clock) begin
     if (we) begin
@@ -140,9 +144,9 @@ always @(posedge clock) begin
     end
     rdata <= mem[raddr];
 end
-"
-            .into(),
-        )
+",
+            (1usize << A) - 1
+        ))
     }
 }
 
@@ -223,31 +227,31 @@ impl Logic for ScoreLane {
 /// later; the search's first read comes three cycles after the last write, `t1`, `t2`, `prime`)
 /// and read through `raddr` -> `rdata`.
 #[derive(LogicBlock)]
-pub struct SumLane {
+pub struct SumLane<const A: usize> {
     pub clock: Signal<In, Clock>,
     pub zr: Signal<In, Bits<32>>,
     pub zmax: Signal<In, Bits<32>>,
     pub m: Signal<In, Bit>,
     pub e32: Signal<Out, Bits<32>>,
     pub we: Signal<In, Bit>,
-    pub waddr: Signal<In, Bits<8>>,
+    pub waddr: Signal<In, Bits<A>>,
     pub wdata: Signal<In, Bits<32>>,
-    pub raddr: Signal<In, Bits<8>>,
+    pub raddr: Signal<In, Bits<A>>,
     pub rdata: Signal<Out, Bits<32>>,
     ez: DFF<Bits<16>>,
     er: DFF<Bits<32>>,
     /// The write, registered before the bank (the running sum's chain ends at these
     /// registers, not at the banks spread over the chip).
     wq: DFF<Bit>,
-    wa: DFF<Bits<8>>,
+    wa: DFF<Bits<A>>,
     wd: DFF<Bits<32>>,
-    ram: CumRam,
+    ram: CumRam<A>,
     exp: Exp2,
     dz: Signal<Local, Bits<32>>,
     ones16: Constant<Bits<16>>,
 }
 
-impl Default for SumLane {
+impl<const A: usize> Default for SumLane<A> {
     fn default() -> Self {
         Self {
             clock: Default::default(),
@@ -273,7 +277,7 @@ impl Default for SumLane {
     }
 }
 
-impl Logic for SumLane {
+impl<const A: usize> Logic for SumLane<A> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, ez, er, wq, wa, wd);
@@ -301,7 +305,7 @@ impl Logic for SumLane {
 }
 
 #[derive(LogicBlock)]
-pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
+pub struct Sampler<const K: usize, const KW: usize, const KM: usize, const A: usize> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub start: Signal<In, Bit>,
@@ -387,9 +391,9 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     inj: DFF<Bit>,
     /// Lane 0's stages D, E and bank (its score is this pipeline's), lanes `1 + j`'s score and
     /// stages D, E and bank (`KM = K - 1` of each).
-    head: SumLane,
+    head: SumLane<A>,
     score: Vec<ScoreLane>,
-    tail: Vec<SumLane>,
+    tail: Vec<SumLane<A>>,
     rsr: Rsr,
     greedy: Signal<Local, Bit>,
     go: Signal<Local, Bit>,
@@ -460,9 +464,12 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize> {
     lidx: Vec<Constant<Bits<16>>>,
 }
 
-impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW, KM> {
+impl<const K: usize, const KW: usize, const KM: usize, const A: usize> Default for Sampler<K, KW, KM, A> {
     fn default() -> Self {
-        assert!(K.is_power_of_two() && K <= 16 && KW == 16 * K && KM + 1 == K, "Sampler<K, 16 K, K - 1> with K a power of two up to 16");
+        assert!(
+            K.is_power_of_two() && K <= 16 && KW == 16 * K && KM + 1 == K && (1 << A) * K == 256,
+            "Sampler<K, 16 K, K - 1, 8 - log2 K> with K a power of two up to 16"
+        );
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -542,7 +549,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
             inj: Default::default(),
             head: Default::default(),
             score: (0..KM).map(|_| ScoreLane::default()).collect(),
-            tail: (0..KM).map(|_| SumLane::default()).collect(),
+            tail: (0..KM).map(|_| SumLane::<A>::default()).collect(),
             rsr: Default::default(),
             greedy: Default::default(),
             go: Default::default(),
@@ -607,7 +614,7 @@ impl<const K: usize, const KW: usize, const KM: usize> Default for Sampler<K, KW
     }
 }
 
-impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, KM> {
+impl<const K: usize, const KW: usize, const KM: usize, const A: usize> Logic for Sampler<K, KW, KM, A> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
@@ -890,12 +897,12 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
             self.base.next = 0.into();
         }
         self.head.we.next = self.fv.q.val();
-        self.head.waddr.next = self.fi.q.val().get_bits::<8>(0);
+        self.head.waddr.next = self.fi.q.val().get_bits::<A>(0);
         self.head.wdata.next = self.base.val() + self.head.e32.val();
         self.last.next = self.head.e32.val();
         for j in 0..KM {
             self.tail[j].we.next = self.fv.q.val();
-            self.tail[j].waddr.next = self.fi.q.val().get_bits::<8>(0);
+            self.tail[j].waddr.next = self.fi.q.val().get_bits::<A>(0);
             self.tail[j].wdata.next = self.base.val() + self.pf4[j].val();
             self.last.next = self.pf4[j].val();
         }
@@ -951,9 +958,9 @@ impl<const K: usize, const KW: usize, const KM: usize> Logic for Sampler<K, KW, 
         }
         self.pword.next = self.probe.val() >> self.lgk.val();
         self.plane.next = self.probe.val() & self.kmask.val();
-        self.head.raddr.next = self.pword.val().get_bits::<8>(0);
+        self.head.raddr.next = self.pword.val().get_bits::<A>(0);
         for j in 0..KM {
-            self.tail[j].raddr.next = self.pword.val().get_bits::<8>(0);
+            self.tail[j].raddr.next = self.pword.val().get_bits::<A>(0);
         }
         self.rl.d.next = self.plane.val().get_bits::<8>(0);
         self.inr.d.next = self.pin.val();

@@ -124,11 +124,11 @@ impl Leaf {
             Leaf::NormWide(8) => block_verilog(&mut Norm::<8, 128>::default(), self.module()),
             Leaf::NormWide(16) => block_verilog(&mut Norm::<16, 256>::default(), self.module()),
             Leaf::NormWide(k) => Err(crate::error::Error::invalid("norm elements per cycle", k, "allowed: 1, 2, 4, 8 or 16")),
-            Leaf::Sampler => block_verilog(&mut Sampler::<1, 16, 0>::default(), self.module()),
-            Leaf::SamplerWide(2) => block_verilog(&mut Sampler::<2, 32, 1>::default(), self.module()),
-            Leaf::SamplerWide(4) => block_verilog(&mut Sampler::<4, 64, 3>::default(), self.module()),
-            Leaf::SamplerWide(8) => block_verilog(&mut Sampler::<8, 128, 7>::default(), self.module()),
-            Leaf::SamplerWide(16) => block_verilog(&mut Sampler::<16, 256, 15>::default(), self.module()),
+            Leaf::Sampler => block_verilog(&mut Sampler::<1, 16, 0, 8>::default(), self.module()),
+            Leaf::SamplerWide(2) => block_verilog(&mut Sampler::<2, 32, 1, 7>::default(), self.module()),
+            Leaf::SamplerWide(4) => block_verilog(&mut Sampler::<4, 64, 3, 6>::default(), self.module()),
+            Leaf::SamplerWide(8) => block_verilog(&mut Sampler::<8, 128, 7, 5>::default(), self.module()),
+            Leaf::SamplerWide(16) => block_verilog(&mut Sampler::<16, 256, 15, 4>::default(), self.module()),
             Leaf::SamplerWide(k) => Err(crate::error::Error::invalid("sampler lanes", k, "allowed: 1, 2, 4, 8 or 16")),
             Leaf::Add => block_verilog(&mut VecAdd::default(), self.module()),
         }
@@ -137,7 +137,7 @@ impl Leaf {
     /// This leaf alone, deduplicated, with the standard header (one Verilator build per leaf).
     pub fn verilog(self) -> Result<Emitted> {
         let e = match self {
-            Leaf::Sampler => emit_block(&mut Sampler::<1, 16, 0>::default(), self.module())?,
+            Leaf::Sampler => emit_block(&mut Sampler::<1, 16, 0, 8>::default(), self.module())?,
             Leaf::Add => emit_block(&mut VecAdd::default(), self.module())?,
             Leaf::Embed | Leaf::EmbedWide(_) | Leaf::Norm | Leaf::NormWide(_) | Leaf::SamplerWide(_) => dedup(&self.raw()?, &[self.module()])?,
         };
