@@ -138,14 +138,18 @@ pub struct Controller {
     busy: DFF<Bit>,
     op: Signal<Local, Bits<4>>,
     unit_done: Signal<Local, Bit>,
-    forced: Signal<Local, Bit>,
+    /// `pos < cmd_prompt_len`, registered: `pos` changes at least two cycles before the
+    /// instruction and the step end that read it, so the comparison need not be in series with
+    /// the units' start pulses (the 4x4 core's ECP5 critical path at `ccfd031` went from `pos`
+    /// through this comparison and `smp_start` into the Sampler).
+    forced: DFF<Bit>,
     finished: Signal<Local, Bit>,
 }
 
 impl Logic for Controller {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, pcr, ir, tokr, posr, steps, names, sampled, cycles, stall, busy);
+        dff_setup!(self, clock, state, pcr, ir, tokr, posr, steps, names, sampled, cycles, stall, busy, forced);
         self.op.next = self.ir.q.val().get_bits::<4>(60);
         self.op_flags.next = self.ir.q.val().get_bits::<4>(56);
         self.op_aux.next = self.ir.q.val().get_bits::<8>(48);
@@ -161,7 +165,7 @@ impl Logic for Controller {
             self.pc.next = self.pcr.q.val() + 1;
         }
         self.prompt_idx.next = self.posr.q.val() - 1;
-        self.forced.next = self.posr.q.val() < self.cmd_prompt_len.val();
+        self.forced.d.next = self.posr.q.val() < self.cmd_prompt_len.val();
         self.finished.next = (self.cmd_names.val() & (self.names.q.val() == self.cmd_count.val()))
             | (!self.cmd_names.val() & (self.sampled.q.val() == self.cmd_count.val()));
         self.unit_done.next = false;
@@ -272,7 +276,7 @@ impl Logic for Controller {
                 } else if self.op.val() == 0 {
                     self.dbg_op.next = 8.into();
                     self.state.d.next = CtlState::StepEnd;
-                } else if (self.op.val() == 6) & self.forced.val() {
+                } else if (self.op.val() == 6) & self.forced.q.val() {
                     self.dbg_op.next = 8.into();
                     self.pcr.d.next = self.pcr.q.val() + 1;
                     self.state.d.next = CtlState::Fetch;
@@ -297,7 +301,7 @@ impl Logic for Controller {
             }
             CtlState::StepEnd => {
                 self.steps.d.next = self.steps.q.val() + 1;
-                if self.forced.val() {
+                if self.forced.q.val() {
                     self.posr.d.next = self.posr.q.val() + 1;
                     self.state.d.next = CtlState::StepStart;
                 } else {
