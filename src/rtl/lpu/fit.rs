@@ -126,7 +126,7 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
     let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
-    let sampler_brams = c.cfg.sampler_lanes() as u32 * brams_for(&k, 32, 256 / c.cfg.sampler_lanes());
+    let sampler_brams = c.cfg.sampler_lanes() as u32 * brams_for(&k, 32, super::sampler::bank_entries(c.cfg.sampler_lanes()));
     let multipliers = r * cc + 2 * c.cfg.mv_write() as u32 + ac.multipliers() + VECTOR_MULTIPLIERS + VECTOR_MULTIPLIERS_PER_LANE * (c.cfg.vector_chunk() as u32 - 1) + (c.cfg.sampler_lanes() as u32 - 1);
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);

@@ -55,6 +55,14 @@ use crate::rtl::arith::{Exp2, Rsr};
 use crate::rtl::lpu::snoop::WriteSnoop;
 use rust_hdl::prelude::*;
 
+/// Entries of the cumulative sums (the longest `len`), spread over the `K` banks.
+pub const CUM_ENTRIES: usize = 256;
+
+/// Entries of each of the `k` banks: `CUM_ENTRIES / k` (entry `i` is word `i / k` of bank `i % k`).
+pub fn bank_entries(k: usize) -> usize {
+    CUM_ENTRIES / k
+}
+
 /// Cycles from `start` (cycle 0) to `done` of the sampler with `k` lanes: `len + 1` greedy,
 /// `len + ceil(len / k) + 9 + ceil(log2 len)` with a temperature.
 pub fn cycles(len: usize, temp_k: u16, k: usize) -> u64 {
@@ -467,7 +475,7 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize, const A: us
 impl<const K: usize, const KW: usize, const KM: usize, const A: usize> Default for Sampler<K, KW, KM, A> {
     fn default() -> Self {
         assert!(
-            K.is_power_of_two() && K <= 16 && KW == 16 * K && KM + 1 == K && (1 << A) * K == 256,
+            K.is_power_of_two() && K <= 16 && KW == 16 * K && KM + 1 == K && (1 << A) == bank_entries(K),
             "Sampler<K, 16 K, K - 1, 8 - log2 K> with K a power of two up to 16"
         );
         Self {
