@@ -94,6 +94,7 @@ pub fn plan_build(a: &BuildArgs, tools: &Tools, pack: &PackTools) -> crate::Resu
         lanes: 1,
         tiles: "1x1".into(),
         attention_elements: None,
+        batch: 1,
     };
     let (_, name, c) = lpu.compile(b.target)?;
     let req = lpu_build::BuildRequest { freq_mhz: a.freq, seed: a.seed, baud: a.baud, dir: a.build_dir.clone() };

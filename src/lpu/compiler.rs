@@ -342,8 +342,12 @@ pub fn mark_wide(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
 
 /// Sets [`FLAG_PRE`] on every NORM and SAMPLE whose source the previous instruction wrote
 /// completely ([`full_write`]): the unit then takes its sum of squares or maximum from those
-/// writes (docs/isa.md).
+/// writes (docs/isa.md). Not in a batched core: there the previous instruction of the same
+/// sequence may run while Norm or the Sampler serves another sequence, so no snoop is kept.
 pub fn mark_pre(cfg: &LpuConfig, table: &[u64], p: &mut [Instr]) {
+    if cfg.batch > 1 {
+        return;
+    }
     for k in 1..p.len() {
         if pre_ok(cfg, &p[k], full_write(cfg, table, &p[k - 1])) {
             p[k].flags |= FLAG_PRE;

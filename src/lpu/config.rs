@@ -12,6 +12,8 @@ use serde::Serialize;
 pub const MAX_DIM: usize = 16;
 /// Largest side of the tile mesh.
 pub const MAX_SIDE: usize = 4;
+/// Batch sizes (independent sequences interleaved through one core) the core can be generated for.
+pub const BATCHES: [usize; 3] = [1, 2, 4];
 
 /// Unvalidated parameters as a user gives them; turn into an [`LpuConfig`] with `try_from`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +30,15 @@ pub struct LpuParams {
     /// Head elements the attention unit processes per cycle (must divide `head_dim`); 0 = chosen
     /// by the target: 1 on iCE40 (fewest multipliers), `head_dim` (all at once) on ECP5.
     pub attention_elements: usize,
+    /// Independent sequences the core interleaves ([`BATCHES`]; 1 = one sequence, the core of
+    /// docs/lpu.md; more: docs/lpu.md, "Batched mode").
+    pub batch: usize,
 }
 
 impl LpuParams {
     /// MicroGPT on an R x C matrix unit, one attention lane, one tile, for `target`.
     pub fn new(model: ModelConfig, rows: usize, cols: usize, target: &str) -> Self {
-        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string(), attention_elements: 0 }
+        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string(), attention_elements: 0, batch: 1 }
     }
 }
 
@@ -49,6 +54,13 @@ pub struct LpuConfig {
     pub target: Target,
     /// Head elements per cycle of the attention unit (divides `head_dim`).
     pub attention_elements: usize,
+    /// Sequences interleaved through the core (one of [`BATCHES`]).
+    #[serde(skip_serializing_if = "is_one")]
+    pub batch: usize,
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 fn target_name<S: serde::Serializer>(t: &Target, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -105,7 +117,21 @@ impl TryFrom<LpuParams> for LpuConfig {
                 format!("must divide head_dim = {hd} (allowed: {})", ok.join(", ")),
             ));
         }
-        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target, attention_elements })
+        if !BATCHES.contains(&p.batch) {
+            return Err(Error::invalid("batch", p.batch, "allowed: 1, 2 or 4"));
+        }
+        if p.batch > 1 && p.tiles != (1, 1) {
+            return Err(Error::invalid("batch", p.batch, format!("allowed: 1 with tiles {name} (a batch runs on one tile)")));
+        }
+        let layers = p.model.n_layer * p.batch;
+        if layers > crate::rtl::attention::control::MAX_LAYERS {
+            return Err(Error::invalid(
+                "batch",
+                p.batch,
+                format!("allowed: n_layer x batch up to {} (the attention unit's caches); n_layer is {}", crate::rtl::attention::control::MAX_LAYERS, p.model.n_layer),
+            ));
+        }
+        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target, attention_elements, batch: p.batch })
     }
 }
 
@@ -214,8 +240,11 @@ impl LpuConfig {
         start(t)..start(t + 1)
     }
     /// The name of the generated core top, e.g. `llmpu_core_r4c4` (`llmpu_core_r4c4_2x1` for
-    /// a mesh of tiles).
+    /// a mesh of tiles, `llmpu_core_r4c4_b2` for a batch of 2).
     pub fn top_name(&self) -> String {
+        if self.batch > 1 {
+            return format!("llmpu_core_r{}c{}_b{}", self.rows, self.cols, self.batch);
+        }
         if self.tiles != (1, 1) {
             return format!("llmpu_core_r{}c{}_{}x{}", self.rows, self.cols, self.tiles.0, self.tiles.1);
         }
@@ -255,6 +284,9 @@ mod tests {
         );
         assert_eq!(e(LpuParams { tiles: (5, 1), ..p() }), "tiles 5x1 is not allowed (allowed: W and H in 1..=4)");
         assert_eq!(e(LpuParams { tiles: (1, 0), ..p() }), "tiles 1x0 is not allowed (allowed: W and H in 1..=4)");
+        assert_eq!(e(LpuParams { batch: 3, ..p() }), "batch 3 is not allowed (allowed: 1, 2 or 4)");
+        assert_eq!(e(LpuParams { batch: 2, tiles: (1, 2), ..p() }), "batch 2 is not allowed (allowed: 1 with tiles 1x2 (a batch runs on one tile))");
+        assert_eq!(LpuConfig::try_from(LpuParams { batch: 2, ..p() }).unwrap().top_name(), "llmpu_core_r4c4_b2");
         assert!(e(LpuParams { target: "xc7".into(), ..p() }).starts_with("target 'xc7' is not allowed (allowed: ice40-up5k"));
     }
 

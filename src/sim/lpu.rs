@@ -15,7 +15,7 @@
 use crate::error::{Error, Result};
 use crate::lpu::compiler::Compiled;
 use crate::lpu::reference::{GenRequest, Generation};
-use crate::sim::verilator::{BuildOptions, Design, Model, Sim};
+use crate::sim::verilator::{BuildOptions, Design, Model, PortId, Sim};
 
 /// The core of `c` as a Verilator design.
 pub fn design(c: &Compiled) -> Result<Design> {
@@ -23,7 +23,7 @@ pub fn design(c: &Compiled) -> Result<Design> {
     Ok(Design {
         top: c.cfg.top_name(),
         sources: vec![(crate::rtl::lpu::verilog_file(c), v.text)],
-        ports: crate::rtl::lpu::top::ports(),
+        ports: crate::rtl::lpu::core_ports(c),
         clock: "clock".into(),
     })
 }
@@ -45,6 +45,7 @@ pub fn class_name(v: usize) -> &'static str {
         8 => "control",
         9 => "noc send",
         10 => "noc recv",
+        11 => "unit wait",
         15 => "idle",
         _ => "other",
     }
@@ -158,4 +159,125 @@ pub fn compare(want: &Generation, got: &RunResult) -> std::result::Result<(), St
         ));
     }
     Ok(())
+}
+
+/// What a batched run produced: one [`RunResult`] per sequence (its `step_cycles` left empty)
+/// and the cycles until the last sequence's `gen_done`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchResult {
+    pub runs: Vec<RunResult>,
+    /// Cycles from the `cmd_start` cycle (every sequence starts in the same cycle) to the last
+    /// `gen_done` cycle.
+    pub cycles: u64,
+}
+
+impl BatchResult {
+    /// Forward passes of every sequence together.
+    pub fn steps(&self) -> u64 {
+        self.runs.iter().map(|r| r.gen.steps as u64).sum()
+    }
+    /// Aggregate cycles per token: `cycles / steps`.
+    pub fn cycles_per_token(&self) -> f64 {
+        self.cycles as f64 / self.steps().max(1) as f64
+    }
+}
+
+/// Runs one command per sequence on a batched core (`reqs.len()` = its batch): the same
+/// rules as [`run`] for each sequence on its `cC_` ports, every `cmd_start` in the same cycle;
+/// ends when every sequence has reported `gen_done`.
+pub fn run_batch(sim: &mut Sim, reqs: &[GenRequest], mut out_ready: impl FnMut(usize, u64) -> bool, max_cycles: u64) -> Result<BatchResult> {
+    let b = reqs.len();
+    let id = |s: &Sim, q: usize, n: &str| s.port(&format!("c{q}_{n}"));
+    let reset = sim.port("reset")?;
+    struct Ports {
+        start: PortId,
+        ready: PortId,
+        ptok: PortId,
+        ovalid: PortId,
+        obyte: PortId,
+        done: PortId,
+        pidx: PortId,
+        dbg: PortId,
+        st: [PortId; 4],
+    }
+    let mut ps = Vec::new();
+    for (q, req) in reqs.iter().enumerate() {
+        let s: &Sim = sim;
+        let p = Ports {
+            start: id(s, q, "cmd_start")?,
+            ready: id(s, q, "out_ready")?,
+            ptok: id(s, q, "prompt_tok")?,
+            ovalid: id(s, q, "out_valid")?,
+            obyte: id(s, q, "out_byte")?,
+            done: id(s, q, "gen_done")?,
+            pidx: id(s, q, "prompt_idx")?,
+            dbg: id(s, q, "dbg_op")?,
+            st: [id(s, q, "st_tokens")?, id(s, q, "st_names")?, id(s, q, "st_cycles")?, id(s, q, "st_stall")?],
+        };
+        sim.set(&format!("c{q}_cmd_seed"), req.seed as u64)?;
+        sim.set(&format!("c{q}_cmd_temp_k"), req.temp_k as u64)?;
+        sim.set(&format!("c{q}_cmd_count"), req.count as u64)?;
+        sim.set(&format!("c{q}_cmd_names"), req.names as u64)?;
+        sim.set(&format!("c{q}_cmd_quiet"), req.quiet as u64)?;
+        sim.set(&format!("c{q}_cmd_prompt_len"), req.prompt.len() as u64)?;
+        sim.set_id(p.ptok, 0)?;
+        sim.set_id(p.ready, 1)?;
+        sim.set_id(p.start, 0)?;
+        ps.push(p);
+    }
+    sim.set_id(reset, 1)?;
+    sim.tick();
+    sim.tick();
+    sim.set_id(reset, 0)?;
+    for p in &ps {
+        sim.set_id(p.start, 1)?;
+    }
+    sim.tick();
+    for p in &ps {
+        sim.set_id(p.start, 0)?;
+    }
+    let mut r = BatchResult { runs: vec![RunResult::default(); b], cycles: 0 };
+    let mut finished = vec![false; b];
+    for cyc in 0..max_cycles {
+        let mut rdy = vec![false; b];
+        for (q, p) in ps.iter().enumerate() {
+            rdy[q] = out_ready(q, cyc);
+            sim.set_id(p.ready, rdy[q] as u64)?;
+        }
+        sim.eval();
+        for (q, p) in ps.iter().enumerate() {
+            if finished[q] {
+                continue;
+            }
+            let run = &mut r.runs[q];
+            run.per_class[sim.get_id(p.dbg)? as usize & 15] += 1;
+            if sim.get_id(p.ovalid)? == 1 && rdy[q] {
+                run.gen.text.push(sim.get_id(p.obyte)? as u8);
+            }
+            if sim.get_id(p.done)? == 1 {
+                run.gen.steps = sim.get_id(p.st[0])? as u32;
+                run.gen.names = sim.get_id(p.st[1])? as u16;
+                run.cycles = sim.get_id(p.st[2])?;
+                run.stall = sim.get_id(p.st[3])?;
+                finished[q] = true;
+                r.cycles = r.cycles.max(run.cycles);
+            }
+        }
+        if finished.iter().all(|&f| f) {
+            sim.tick();
+            return Ok(r);
+        }
+        let idx: Vec<usize> = ps.iter().map(|p| sim.get_id(p.pidx).map(|v| v as usize)).collect::<Result<_>>()?;
+        sim.tick();
+        for ((p, req), i) in ps.iter().zip(reqs).zip(idx) {
+            sim.set_id(p.ptok, req.prompt.get(i).copied().unwrap_or(0) as u64)?;
+        }
+    }
+    let done: Vec<String> = r.runs.iter().map(|x| format!("{} bytes", x.gen.text.len())).collect();
+    Err(Error::Mismatch(format!("the batched core did not finish within {max_cycles} cycles (sequences so far: {})", done.join(", "))))
+}
+
+/// The requests of a batch: sequence `q` is `req` with the xorshift32 seed `XorShift32::new(seed + q)`.
+pub fn batch_requests(req: &GenRequest, seed: u64, b: usize) -> Vec<GenRequest> {
+    (0..b).map(|q| GenRequest { seed: crate::numeric::XorShift32::new(seed + q as u64).0, ..req.clone() }).collect()
 }

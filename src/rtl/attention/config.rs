@@ -35,10 +35,19 @@ pub struct AttentionConfig {
     /// Head elements processed per cycle (divides `head_dim`; `head_dim` = all at once).
     #[serde(default)]
     pub elements_per_cycle: u32,
+    /// Independent sequences sharing the unit ([`Self::with_contexts`]): `layers` counts every
+    /// sequence's layers, sequence `c` owns layers `c * layers / contexts ..`; `clear` has one
+    /// bit per sequence, emptying only that sequence's caches.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub contexts: u32,
 }
 
 fn one() -> u32 {
     1
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
 }
 
 /// Unvalidated parameters as a user gives them; turn into an [`AttentionConfig`] with `try_from`.
@@ -93,7 +102,7 @@ impl TryFrom<AttentionParams> for AttentionConfig {
                 format!("must be at least {SCORE_FRAC} (scores keep {SCORE_FRAC} fraction bits)"),
             ));
         }
-        Ok(AttentionConfig { head_dim: p.head_dim, heads: p.heads, context: p.context, lanes: p.lanes, q_frac: p.q_frac, k_frac: p.k_frac, layers: p.layers, elements_per_cycle: epc })
+        Ok(AttentionConfig { head_dim: p.head_dim, heads: p.heads, context: p.context, lanes: p.lanes, q_frac: p.q_frac, k_frac: p.k_frac, layers: p.layers, elements_per_cycle: epc, contexts: 1 })
     }
 }
 
@@ -112,13 +121,28 @@ impl AttentionConfig {
         AttentionParams { head_dim, heads, context, lanes, ..Default::default() }.try_into()
     }
 
-    /// Name of the emitted top module, e.g. `llmpu_attention_d4h4t16l1` (`_y2` appended for 2 layers).
+    /// The unit shared by `b` independent sequences (the batched core, docs/lpu.md): `b` times
+    /// the layers (sequence `c`'s layer `y` is `c * layers + y`) and a `clear` bit per sequence.
+    pub fn with_contexts(self, b: u32) -> Result<Self> {
+        check_range("sequences x layers", self.layers * b, 1, MAX_LAYERS)?;
+        check_range("sequences", b, 1, MAX_LAYERS)?;
+        Ok(AttentionConfig { layers: self.layers * b, contexts: self.contexts * b, ..self })
+    }
+
+    /// Layers of one sequence: `layers / contexts`.
+    pub fn layers_per_context(&self) -> u32 {
+        self.layers / self.contexts
+    }
+
+    /// Name of the emitted top module, e.g. `llmpu_attention_d4h4t16l1` (`_y2` appended for 2
+    /// layers, `_b2` for 2 sequences).
     pub fn top_name(&self) -> String {
         let d = AttentionParams::default();
         let fmt = if (self.q_frac, self.k_frac) == (d.q_frac, d.k_frac) { String::new() } else { format!("_q{}k{}", self.q_frac, self.k_frac) };
         let lay = if self.layers == 1 { String::new() } else { format!("_y{}", self.layers) };
         let epc = if self.chunks() == 1 { String::new() } else { format!("_e{}", self.elements_per_cycle) };
-        format!("llmpu_attention_d{}h{}t{}l{}{fmt}{lay}{epc}", self.head_dim, self.heads, self.context, self.lanes)
+        let ctx = if self.contexts == 1 { String::new() } else { format!("_b{}", self.contexts) };
+        format!("llmpu_attention_d{}h{}t{}l{}{fmt}{lay}{epc}{ctx}", self.head_dim, self.heads, self.context, self.lanes)
     }
 
     /// Head groups processed one after the other: heads / lanes.

@@ -6,8 +6,9 @@
 //! Contract (cycle numbers: a query accepted at the edge ending cycle `a`; one length register
 //! `len[y]` per layer `y`, [`MAX_LAYERS`] of them; `len_kv = len[kv_layer]`, `len_q = len[q_layer]`;
 //! `P = p_last + 1` cycles per position, chunk `c` of a position covering elements cE..cE+E-1):
-//! 1. `clear` may be pulsed at any time: it is remembered (`pending`) and takes effect (every
-//!    `len[y] = 0`) at the first edge with no query running. With `clr = clear || pending`:
+//! 1. `clear` (one bit per layer) may be pulsed at any time: it is remembered (`pending`, per
+//!    layer) and takes effect (`len[y] = 0` for every layer `y` whose bit was set) at the first
+//!    edge with no query running. With `clr` = any bit of `clear | pending`:
 //!    `kv_ready = !busy && !clr && len_kv < t_max`; `q_ready = !busy && !gap && !clr && !kv_valid && len_q > 0`
 //!    (an append offered together with a query goes first; `gap` is the cycle right after a
 //!    query's last read, see 3). `len_out = len_q`.
@@ -45,7 +46,9 @@ pub const MAX_LAYERS: usize = 16;
 pub struct Control {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
-    pub clear: Signal<In, Bit>,
+    /// One bit per layer (the top sets all of them for its one-bit `clear`, or a sequence's
+    /// layers in a batched core).
+    pub clear: Signal<In, Bits<MAX_LAYERS>>,
     pub kv_valid: Signal<In, Bit>,
     pub kv_last: Signal<In, Bit>,
     pub q_valid: Signal<In, Bit>,
@@ -90,7 +93,7 @@ pub struct Control {
     lens: Vec<DFF<Bits<8>>>,
     qn: DFF<Bits<8>>,
     qlay: DFF<Bits<8>>,
-    pending: DFF<Bit>,
+    pending: DFF<Bits<MAX_LAYERS>>,
     busy: DFF<Bit>,
     j: DFF<Bits<8>>,
     ck: DFF<Bits<8>>,
@@ -132,6 +135,8 @@ pub struct Control {
     ov2: DFF<Bit>,
     og2: DFF<Bits<8>>,
     clr: Signal<Local, Bit>,
+    /// `clear | pending`: the layers to empty.
+    clrm: Signal<Local, Bits<MAX_LAYERS>>,
     kv_ok: Signal<Local, Bit>,
     q_ok: Signal<Local, Bit>,
     ck_last: Signal<Local, Bit>,
@@ -231,6 +236,7 @@ impl Default for Control {
             ov2: Default::default(),
             og2: Default::default(),
             clr: Default::default(),
+            clrm: Default::default(),
             kv_ok: Default::default(),
             q_ok: Default::default(),
             ck_last: Default::default(),
@@ -271,7 +277,8 @@ impl Logic for Control {
                 self.len_q.next = self.lens[i].q.val();
             }
         }
-        self.clr.next = self.clear.val() | self.pending.q.val();
+        self.clrm.next = self.clear.val() | self.pending.q.val();
+        self.clr.next = self.clrm.val().any();
         self.kv_ok.next = !self.busy.q.val() & !self.clr.val() & (self.len_kv.val() < self.t_max.val());
         self.q_ok.next = !self.busy.q.val() & !self.gap.q.val() & !self.clr.val() & !self.kv_valid.val() & self.len_q.val().any();
         self.kv_ready.next = self.kv_ok.val();
@@ -294,14 +301,14 @@ impl Logic for Control {
                 }
             }
         }
-        if self.clear.val() {
-            self.pending.d.next = true;
-        }
+        self.pending.d.next = self.pending.q.val() | self.clear.val();
         if self.clr.val() & !self.busy.q.val() {
             for i in 0..MAX_LAYERS {
-                self.lens[i].d.next = self.zero8.val();
+                if self.clrm.val().get_bit(i) {
+                    self.lens[i].d.next = self.zero8.val();
+                }
             }
-            self.pending.d.next = false;
+            self.pending.d.next = 0.into();
         }
         // Query: stream j = 0 .. qn-1 of layer qlay, chunks 0 .. p_last of each.
         if self.busy.q.val() {
@@ -401,7 +408,7 @@ impl Logic for Control {
             for i in 0..MAX_LAYERS {
                 self.lens[i].d.next = self.zero8.val();
             }
-            self.pending.d.next = false;
+            self.pending.d.next = 0.into();
             self.busy.d.next = false;
             self.v1.d.next = false;
             self.v2.d.next = false;

@@ -43,7 +43,11 @@ pub fn ports(cfg: &AttentionConfig) -> Vec<Port> {
     vec![
         Port::input("clock", 1, "clock; everything changes on its rising edge"),
         Port::input("reset", 1, "synchronous, active high: empties the cache and cancels a running query"),
-        Port::input("clear", 1, "one-cycle pulse, any time: empties the cache (cache_len = 0) at the first edge with no query running; kv_ready and q_ready stay low until then"),
+        if cfg.contexts == 1 {
+            Port::input("clear", 1, "one-cycle pulse, any time: empties the cache (cache_len = 0) at the first edge with no query running; kv_ready and q_ready stay low until then")
+        } else {
+            Port::input("clear", cfg.contexts, "bit c a one-cycle pulse, any time: empties sequence c's caches (layers c * layers/contexts ..) at the first edge with no query running; kv_ready and q_ready stay low until then")
+        },
         Port::input("kv_valid", 1, "a kv beat (one head group of the current token's k and v) is offered"),
         Port::output("kv_ready", 1, "a kv beat is accepted: no query running, clear low, cache_len < context"),
         Port::input("kv_last", 1, "this kv beat is the token's last group: cache_len advances after it"),
@@ -103,9 +107,16 @@ pub fn top_verilog(cfg: &AttentionConfig, leaf: &LeafNames) -> String {
         let yb = cfg.layer_bits();
         (format!("{{{}'d0, kv_layer}}", 8 - yb), format!("{{{}'d0, q_layer}}", 8 - yb))
     };
+    // The control's clear mask: every layer for the one-bit clear; with several sequences,
+    // clear bit c empties sequence c's layers.
+    let mask: Vec<String> = (0..crate::rtl::attention::control::MAX_LAYERS as u32)
+        .rev()
+        .map(|y| if y < cfg.layers { if cfg.contexts == 1 { "clear".to_string() } else { format!("clear[{}]", y / cfg.layers_per_context()) } } else { "1'b0".to_string() })
+        .collect();
+    let _ = writeln!(s, "    wire [{}:0] clear_mask = {{{}}};", crate::rtl::attention::control::MAX_LAYERS - 1, mask.join(", "));
     let _ = writeln!(
         s,
-        "    {} control(.clock(clock), .reset(reset), .clear(clear), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .v_end(v_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_first(h_first), .h_l(h_l), .fin(fin), .f_ck(f_ck8), .dfin(dfin), .df_ck(df_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
+        "    {} control(.clock(clock), .reset(reset), .clear(clear_mask), .kv_valid(kv_valid), .kv_last(kv_last), .q_valid(q_valid), .q_group({}), .kv_layer({kv_layer}), .q_layer({q_layer}), .t_max(8'd{}), .p_last(8'd{}), .kv_ready(kv_ready), .q_ready(q_ready), .we(we), .wpos(wpos), .rlay(rlay), .rgrp(rgrp), .rpos(rpos), .q_en(q_en), .d_ck(d_ck8), .d_ck0(d_ck0), .d_end(d_end), .v_end(v_end), .s_valid(s_valid), .s_first(s_first), .a_ck(a_ck8), .h_upd(h_upd), .h_first(h_first), .h_l(h_l), .fin(fin), .f_ck(f_ck8), .dfin(dfin), .df_ck(df_ck8), .rec_en(rec_en), .out_valid(out_valid), .out_group(out_group8), .len_out(len8));",
         leaf.control,
         pad("q_group"),
         cfg.context,

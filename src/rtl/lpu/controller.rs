@@ -44,6 +44,10 @@
 //!    host tile) the controller runs no token loop: out of reset it runs the program from
 //!    address 0, and END starts it again; `attn_clear` pulses with a header of position 0.
 //!    With `follower` low and no SEND/RECV in the program it behaves exactly as 1..8 say.
+//! 10. Batched core (docs/lpu.md, "Batched mode"): a `*_start` (or `send_start`/`recv_start`)
+//!    is a request; in a cycle where `hold` is high it was not granted, the controller stays in
+//!    Exec and repeats it the next cycle (`dbg_op` 11), `op_*` unchanged. With `hold` tied low
+//!    (every core but a batched one) each request is a start, as 3 says.
 
 use rust_hdl::prelude::*;
 
@@ -125,6 +129,9 @@ pub struct Controller {
     pub rx_pos: Signal<In, Bits<8>>,
     pub rx_tok_valid: Signal<In, Bit>,
     pub rx_tok: Signal<In, Bits<8>>,
+    /// Batched core: the unit this cycle's `*_start` asks for is not granted (another
+    /// sequence's instruction holds it); the controller stays in Exec, repeating the request.
+    pub hold: Signal<In, Bit>,
     state: DFF<CtlState>,
     pcr: DFF<Bits<8>>,
     ir: DFF<Bits<64>>,
@@ -288,7 +295,11 @@ impl Logic for Controller {
                     self.smp_start.next = self.op.val() == 6;
                     self.send_start.next = self.op.val() == 9;
                     self.recv_start.next = self.op.val() == 10;
-                    self.state.d.next = CtlState::Wait;
+                    if self.hold.val() {
+                        self.dbg_op.next = 11.into();
+                    } else {
+                        self.state.d.next = CtlState::Wait;
+                    }
                 }
             }
             CtlState::Wait => {

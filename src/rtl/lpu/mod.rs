@@ -3,6 +3,7 @@
 //! `docs/lpu.md` describes the whole.
 
 pub mod attn_adapter;
+pub mod batch;
 pub mod controller;
 pub mod embed;
 pub mod fit;
@@ -77,8 +78,18 @@ pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
     let roms = top::rom_modules(c, &n);
     e.push_module(n.prog.clone(), &roms);
     e.modules.extend([n.ttab.clone(), n.chars.clone(), n.wrom.clone(), n.rqrom.clone(), n.spad.clone()]);
-    e.push_module(n.top.clone(), &top::top_verilog(c, &n)?);
+    let t = if c.cfg.batch > 1 { batch::top_verilog(c, &n)? } else { top::top_verilog(c, &n)? };
+    e.push_module(n.top.clone(), &t);
     Ok(e.with_header(&n.top))
+}
+
+/// The core's top-level ports ([`top::ports`]; a batched core's: [`batch::batch_ports`]).
+pub fn core_ports(c: &Compiled) -> Vec<crate::manifest::Port> {
+    if c.cfg.batch > 1 {
+        batch::batch_ports(c.cfg.batch)
+    } else {
+        top::ports()
+    }
 }
 
 /// File name of the core's Verilog.
@@ -88,6 +99,15 @@ pub fn verilog_file(c: &Compiled) -> String {
 
 /// The manifest of a generated core.
 pub fn manifest(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[String]) -> crate::manifest::Manifest {
+    let mut m = manifest_single(c, fit, model_name, modules);
+    if c.cfg.batch > 1 {
+        m.config["batch"] = serde_json::json!(c.cfg.batch);
+        m.latency.notes.push(format!("{} sequences, each on its own cC_ ports with the rules above; docs/lpu.md, \"Batched mode\"", c.cfg.batch));
+    }
+    m
+}
+
+fn manifest_single(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[String]) -> crate::manifest::Manifest {
     use crate::manifest::{Latency, Manifest, MANIFEST_FILE};
     Manifest {
         generator: Manifest::generator_id(),
@@ -105,7 +125,7 @@ pub fn manifest(c: &Compiled, fit: &fit::LpuFit, model_name: &str, modules: &[St
         }),
         clock: "clock".into(),
         reset: "reset".into(),
-        ports: top::ports(),
+        ports: core_ports(c),
         latency: Latency {
             formula: "per forward pass: the sum over the program of each unit's cycle formula (docs/lpu.md) plus 3 control cycles per instruction; llmpu sim lpu measures it".into(),
             notes: vec![

@@ -27,6 +27,8 @@
 //! 4. `token` holds the result from `done` until the next `start`.
 //! 5. `seed_load` (any cycle, the core uses it while idle) sets the state to `seed` (non-zero,
 //!    `XorShift32::new(s).0`); `reset` sets it to `XorShift32::new(0).0` and returns to idle.
+//!    `state` shows it; it changes only in the xorshift step of a temperature SAMPLE (before
+//!    `done`), so a `seed_load` in a `start` cycle sets the state that SAMPLE draws from.
 //! 6. While idle `a_ren` is low; a `start` while busy is ignored. `logit_frac` is at most 40.
 //! 7. Snoop (the core wires the scratchpad's element write port to `sn_we`, `sn_addr`,
 //!    `sn_data`, with K > 1 its chunk write port of K elements to `sk_we`, `sk_wm` (lane mask),
@@ -323,6 +325,9 @@ pub struct Sampler<const K: usize, const KW: usize, const KM: usize, const A: us
     pub temp_k: Signal<In, Bits<16>>,
     pub seed_load: Signal<In, Bit>,
     pub seed: Signal<In, Bits<32>>,
+    /// The xorshift32 state (contract 5): the batched core saves it per sequence after each
+    /// SAMPLE and loads it back with `seed_load` in the start cycle of that sequence's next one.
+    pub state: Signal<Out, Bits<32>>,
     /// Take the maximum (greedy: the token) from the snooped writes (contract 8).
     pub pre: Signal<In, Bit>,
     /// Snoop: pulsed with every unit's start; the next write restarts the maximum.
@@ -488,6 +493,7 @@ impl<const K: usize, const KW: usize, const KM: usize, const A: usize> Default f
             temp_k: Default::default(),
             seed_load: Default::default(),
             seed: Default::default(),
+            state: Default::default(),
             pre: Default::default(),
             sn_clear: Default::default(),
             sn_we: Default::default(),
@@ -988,6 +994,7 @@ impl<const K: usize, const KW: usize, const KM: usize, const A: usize> Logic for
         self.done.next = self.fin.val();
         self.token.next = self.pos.q.val().get_bits::<8>(0);
         self.busy.next = self.act.q.val();
+        self.state.next = self.rng.q.val();
         if self.seed_load.val() {
             self.rng.d.next = self.seed.val();
         }

@@ -43,6 +43,13 @@ pub fn verilog_file(c: &Compiled) -> String {
 /// The host link configuration of the system of `c` for a clock and baud rate: the given
 /// buffer and timeout, prompts up to `block_size - 1` tokens (at most 255).
 pub fn hostlink_config(c: &Compiled, clock_hz: u64, baud: u32, buffer: u32, timeout_bytes: u32) -> Result<HostLinkConfig> {
+    if c.cfg.batch > 1 {
+        return Err(crate::Error::invalid(
+            "batch",
+            c.cfg.batch,
+            "allowed: 1 with the host link (UART); a batched core is generated with --core-only, simulated with sim lpu --direct and measured with synth lpu / bench",
+        ));
+    }
     let max_prompt = (c.cfg.model.block_size.saturating_sub(1)).clamp(1, 255) as u32;
     HostLinkConfig::try_from(HostLinkParams { clock_hz, baud, buffer, max_prompt, timeout_bytes })
 }

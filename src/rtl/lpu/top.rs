@@ -285,9 +285,11 @@ pub fn ports() -> Vec<Port> {
 }
 
 /// Attention configuration of a compiled model: head_dim, heads, context = block_size, lanes.
+/// In a batched core the unit is shared by the sequences
+/// ([`crate::rtl::attention::AttentionConfig::with_contexts`]).
 pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::AttentionConfig> {
     let m = c.cfg.model;
-    crate::rtl::attention::AttentionConfig::try_from(crate::rtl::attention::config::AttentionParams {
+    let a = crate::rtl::attention::AttentionConfig::try_from(crate::rtl::attention::config::AttentionParams {
         head_dim: m.head_dim() as u32,
         heads: m.n_head as u32,
         context: m.block_size as u32,
@@ -296,7 +298,12 @@ pub fn attention_config(c: &Compiled) -> crate::Result<crate::rtl::attention::At
         k_frac: c.consts.k_frac,
         layers: m.n_layer as u32,
         elements_per_cycle: c.cfg.attention_elements as u32,
-    })
+    })?;
+    if c.cfg.batch > 1 {
+        a.with_contexts(c.cfg.batch as u32)
+    } else {
+        Ok(a)
+    }
 }
 
 /// The AND-OR muxes of the scratchpad's element ports over the units (and the network
@@ -405,9 +412,9 @@ wire unit_start = embed_start | norm_start | mv_start | attn_start | smp_start;
         bos = m.bos(),
         block = m.block_size,
         noc = if tile.is_some() {
-            ".follower(follower), .send_start(send_start), .recv_start(recv_start), .ni_done(ni_done), .rx_hdr(rx_hdr), .rx_pos(rx_pos), .rx_tok_valid(rx_tok_valid), .rx_tok(rx_tok)"
+            ".follower(follower), .send_start(send_start), .recv_start(recv_start), .ni_done(ni_done), .rx_hdr(rx_hdr), .rx_pos(rx_pos), .rx_tok_valid(rx_tok_valid), .rx_tok(rx_tok), .hold(1'b0)"
         } else {
-            ".follower(1'b0), .send_start(), .recv_start(), .ni_done(1'b0), .rx_hdr(1'b0), .rx_pos(8'd0), .rx_tok_valid(1'b0), .rx_tok(8'd0)"
+            ".follower(1'b0), .send_start(), .recv_start(), .ni_done(1'b0), .rx_hdr(1'b0), .rx_pos(8'd0), .rx_tok_valid(1'b0), .rx_tok(8'd0), .hold(1'b0)"
         }
     );
     let _ = writeln!(s, "{} prog(.clock(clock), .en(1'b1), .addr(pc[{}:0]), .data(instr));", n.prog, pab - 1);
