@@ -37,16 +37,23 @@ pub struct Size {
     /// Reports written before lanes were a benchmark parameter hold one lane.
     #[serde(default = "one_lane")]
     pub lanes: usize,
+    /// Sequences interleaved through the core (`--batch`; 1 = one stream, the other reports).
+    #[serde(default = "one_lane", skip_serializing_if = "is_one")]
+    pub batch: usize,
 }
 
 fn one_lane() -> usize {
     1
 }
 
+fn is_one(v: &usize) -> bool {
+    *v == 1
+}
+
 impl Size {
     /// `rows x cols` with one attention lane.
     pub fn new(rows: usize, cols: usize) -> Self {
-        Size { rows, cols, lanes: 1 }
+        Size { rows, cols, lanes: 1, batch: 1 }
     }
 
     /// The suffix that tells builds and reports of more than one lane apart: `""` with one
@@ -59,6 +66,16 @@ impl Size {
             format!("{sep}l{}", self.lanes)
         }
     }
+
+    /// [`Self::lanes_tag`] plus, for a batch, `sep` then `bB` (`"-l2-b4"`): a report file's
+    /// suffix (a build folder is told apart by its top's name, which ends in `_bB`).
+    pub fn report_tag(&self, sep: char) -> String {
+        let mut t = self.lanes_tag(sep);
+        if self.batch != 1 {
+            t += &format!("{sep}b{}", self.batch);
+        }
+        t
+    }
 }
 
 impl std::fmt::Display for Size {
@@ -67,24 +84,31 @@ impl std::fmt::Display for Size {
         if self.lanes != 1 {
             write!(f, "l{}", self.lanes)?;
         }
+        if self.batch != 1 {
+            write!(f, "b{}", self.batch)?;
+        }
         Ok(())
     }
 }
 
-const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16), e.g. 4x4 or 8x8l2";
+const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16) and bB for a batch of B sequences (2 or 4), e.g. 4x4, 8x8l2 or 8x8l2b4";
 
 impl std::str::FromStr for Size {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let bad = || Error::invalid("size", format!("'{s}'"), SIZE_ALLOWED);
         let t = s.trim().to_ascii_lowercase();
+        let (t, batch) = match t.split_once('b') {
+            Some((d, b)) => (d.to_string(), b.parse::<usize>().ok().filter(|v| [2, 4].contains(v)).ok_or_else(bad)?),
+            None => (t.clone(), 1),
+        };
         let (dims, lanes) = match t.split_once('l') {
             Some((d, l)) => (d.to_string(), l.parse::<usize>().ok().filter(|v| (1..=16).contains(v)).ok_or_else(bad)?),
             None => (t.clone(), 1),
         };
         let (r, c) = dims.split_once('x').ok_or_else(bad)?;
         let dim = |t: &str| t.trim().parse::<usize>().ok().filter(|v| [1, 2, 4, 8, 16].contains(v)).ok_or_else(bad);
-        Ok(Size { rows: dim(r)?, cols: dim(c)?, lanes })
+        Ok(Size { rows: dim(r)?, cols: dim(c)?, lanes, batch })
     }
 }
 
@@ -112,7 +136,7 @@ pub fn tokens_per_s(fmax_mhz: f64, cycles_per_token: f64) -> Option<f64> {
 
 /// Compiles `q` for a matrix unit of `size` (and its attention lanes) on `target`.
 pub fn compile(q: &QuantModel, size: Size, target: &Target) -> Result<Compiled> {
-    let cfg = LpuConfig::try_from(LpuParams { lanes: size.lanes, ..LpuParams::new(q.cfg, size.rows, size.cols, target.name) })?;
+    let cfg = LpuConfig::try_from(LpuParams { lanes: size.lanes, batch: size.batch, ..LpuParams::new(q.cfg, size.rows, size.cols, target.name) })?;
     Compiled::new(&cfg, q)
 }
 
@@ -288,8 +312,47 @@ pub struct SimResult {
 /// Builds the core of `c` in Verilator, runs `w` and checks it token for token against the
 /// integer reference (`lpu::reference`): a difference is an error, not a number.
 pub fn simulate(q: &QuantModel, c: &Compiled, w: &Workload, progress: bool) -> Result<SimResult> {
+    if c.cfg.batch > 1 {
+        return simulate_batch(q, c, w, progress);
+    }
     let want = generate(q, &w.request()?)?;
     simulate_against(&want, c, w, progress)
+}
+
+/// [`simulate`] for a batched core: sequence `i` runs the workload with seed `seed + i`
+/// ([`crate::sim::lpu::batch_requests`]), each checked against the reference. `tokens` counts
+/// every sequence's forward passes, `mean_cycles` is the aggregate `cycles / tokens` (cycles
+/// to the last sequence's end), `first_cycles` is 0 (no single first pass) and `stages` give
+/// each class's cycles summed over the sequences per token (a sequence waiting for a unit
+/// another one holds is `unit wait`).
+pub fn simulate_batch(q: &QuantModel, c: &Compiled, w: &Workload, progress: bool) -> Result<SimResult> {
+    let reqs = crate::sim::lpu::batch_requests(&w.request()?, w.seed, c.cfg.batch);
+    let t0 = Instant::now();
+    let model = crate::sim::lpu::build(c, &crate::sim::BuildOptions { trace: false, progress, cache_dir: None })?;
+    let build_seconds = t0.elapsed().as_secs_f64();
+    let mut sim = model.sim(w.seed);
+    let t1 = Instant::now();
+    let got = crate::sim::lpu::run_batch(&mut sim, &reqs, |_, _| true, 2_000_000_000)?;
+    let seconds = t1.elapsed().as_secs_f64();
+    for (i, (r, run)) in reqs.iter().zip(&got.runs).enumerate() {
+        let want = generate(q, r)?;
+        crate::sim::lpu::compare(&want, run).map_err(|e| Error::Mismatch(format!("{} sequence {i}: {e}", c.cfg.top_name())))?;
+    }
+    let steps = got.steps().max(1) as f64;
+    let stages = (0..16)
+        .filter(|&v| v != 15 && got.runs.iter().any(|r| r.per_class[v] > 0))
+        .map(|v| Stage { stage: crate::sim::lpu::class_name(v).into(), cycles_per_token: got.runs.iter().map(|r| r.per_class[v]).sum::<u64>() as f64 / steps })
+        .collect();
+    Ok(SimResult {
+        tokens: got.steps() as u32,
+        first_cycles: 0,
+        mean_cycles: got.cycles_per_token(),
+        stages,
+        cycles: got.cycles,
+        seconds,
+        sim_cycles_per_s: got.cycles as f64 / seconds.max(1e-9),
+        build_seconds,
+    })
 }
 
 /// [`simulate`] against a given expected generation (the reference's, or a corrupted one in

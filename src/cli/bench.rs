@@ -60,6 +60,10 @@ pub struct BenchArgs {
     /// Attention heads processed in parallel (must divide the head count)
     #[arg(long, default_value_t = 1)]
     pub lanes: usize,
+    /// Independent sequences interleaved through the core (1, 2 or 4); tokens/s is then the
+    /// aggregate of all sequences (seeds seed, seed + 1, ...)
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -125,7 +129,7 @@ pub fn report_file(r: &BenchReport) -> String {
         Some(b) => {
             let tag = r.points.first().map_or(String::new(), |p| {
                 let size = if (p.size.rows, p.size.cols) == BENCH_SIZE { String::new() } else { format!("-{}x{}", p.size.rows, p.size.cols) };
-                size + &p.size.lanes_tag('-')
+                size + &p.size.report_tag('-')
             });
             format!("benchmarks-board-{b}{tag}{seed}.json")
         }
@@ -188,7 +192,7 @@ fn finish(r: &BenchReport, run: &RunArgs) -> anyhow::Result<()> {
 
 pub fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
     let board: Board = a.board.parse()?;
-    let size = Size { rows: a.rows, cols: a.cols, lanes: a.lanes };
+    let size = Size { rows: a.rows, cols: a.cols, lanes: a.lanes, batch: a.batch };
     let p = plan(&a.run, board.target(), Some(board.name.to_string()), &[size])?;
     if a.run.dry_run {
         print!("{}", p.render());

@@ -149,6 +149,7 @@ pub struct Control {
     one: Constant<Bits<16>>,
     one8: Constant<Bits<8>>,
     zero8: Constant<Bits<8>>,
+    zero_l: Constant<Bits<MAX_LAYERS>>,
 }
 
 impl Default for Control {
@@ -249,6 +250,7 @@ impl Default for Control {
             one: Constant::new(1u64.to_bits()),
             one8: Constant::new(1u64.to_bits()),
             zero8: Constant::new(0u64.to_bits()),
+            zero_l: Constant::new(0u64.to_bits()),
         }
     }
 }
@@ -308,7 +310,7 @@ impl Logic for Control {
                     self.lens[i].d.next = self.zero8.val();
                 }
             }
-            self.pending.d.next = 0.into();
+            self.pending.d.next = self.zero_l.val();
         }
         // Query: stream j = 0 .. qn-1 of layer qlay, chunks 0 .. p_last of each.
         if self.busy.q.val() {
@@ -408,7 +410,7 @@ impl Logic for Control {
             for i in 0..MAX_LAYERS {
                 self.lens[i].d.next = self.zero8.val();
             }
-            self.pending.d.next = 0.into();
+            self.pending.d.next = self.zero_l.val();
             self.busy.d.next = false;
             self.v1.d.next = false;
             self.v2.d.next = false;

@@ -59,6 +59,12 @@ pub const ADAPTER_LUTS_PER_ELEMENT: u32 = 1086 / 4;
 pub const ATTENTION_FIXED_LUTS: u32 = 665 + 8 * 22;
 pub const ATTENTION_LANE_LUTS: u32 = 6078 - 665 - 8 * 22 - 1779;
 pub const ATTENTION_ELEMENT_LUTS: u32 = (11416 - 6078) / 3;
+/// Each further sequence of a batched core ([`crate::lpu::LpuConfig::batch`]): its controller
+/// (785, above), its program and character ROMs and xorshift register (about 60), its share of
+/// the operand multiplexers in front of the units and of the scratchpad port multiplexers in
+/// front of its bank (about 400: 7 operand fields and 12 port fields of 16 bits, 1 to 2 LUT4
+/// per bit); not measured on its own (docs/lpu.md, "Batched mode", gives the placed ECP5 figure).
+pub const BATCH_LUTS_PER_SEQUENCE: u32 = 785 + 60 + 400;
 /// The host link (UART receiver and transmitter, parser, sender, prompt and TX memories).
 pub const HOSTLINK_LUTS: u32 = 1062;
 /// The system 1x1, E = 1: nextpnr-ice40 packed it into 11329 ICESTORM_LC ...
@@ -111,6 +117,7 @@ pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) 
         + ADAPTER_LUTS_PER_ELEMENT * lanes * head_dim
         + ATTENTION_FIXED_LUTS
         + lanes * (ATTENTION_LANE_LUTS + elements * ATTENTION_ELEMENT_LUTS)
+        + BATCH_LUTS_PER_SEQUENCE * (c.cfg.batch as u32 - 1)
 }
 
 pub fn estimate(c: &Compiled) -> Result<LpuFit> {
@@ -120,11 +127,13 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     let weight_brams = brams_for(&k, r * cc * 8, c.map.depth);
     let mw = c.cfg.mv_write();
     let rq_brams = if mw == 1 { brams_for(&k, 24, c.map.rq_depth) } else { mw as u32 * brams_for(&k, 24, c.map.rq_depth.div_ceil(mw) + 1) };
-    let spad_brams = cc * brams_for(&k, 16, c.layout.size / cc as usize);
+    // One scratchpad per sequence of a batch.
+    let spad_brams = c.cfg.batch as u32 * cc * brams_for(&k, 16, c.layout.size / cc as usize);
     let ac = super::top::attention_config(c)?;
     let m = c.cfg.model;
-    // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words.
-    let kv_words = m.n_layer * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
+    // 2 * lanes * head_dim memories of 16 bits, layers * (heads/lanes) * block_size words
+    // (the layers of every sequence of a batch).
+    let kv_words = ac.layers as usize * (ac.heads / ac.lanes) as usize * (m.block_size.next_power_of_two());
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
     let sampler_brams = c.cfg.sampler_lanes() as u32 * brams_for(&k, 32, super::sampler::bank_entries(c.cfg.sampler_lanes()));
     let multipliers = r * cc + 2 * c.cfg.mv_write() as u32 + ac.multipliers() + VECTOR_MULTIPLIERS + VECTOR_MULTIPLIERS_PER_LANE * (c.cfg.vector_chunk() as u32 - 1) + (c.cfg.sampler_lanes() as u32 - 1);
