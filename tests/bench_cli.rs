@@ -19,7 +19,7 @@ fn bad_input_is_one_line_and_writes_nothing() {
         (&["bench", "--board", "ulx3s-85f", "--rows", "3", "--out", o], "error: rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)"),
         (&["bench", "--board", "ulx3s-85f", "--tokens", "100", "--out", o], "error: tokens 100 is not allowed (allowed: 200..=10000)"),
         (&["sweep", "--target", "xc7a35t", "--out", o], "error: target 'xc7a35t' is not allowed (allowed: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k, ecp5-45k)"),
-        (&["sweep", "--target", "ecp5-85k", "--sizes", "1x1,5x5", "--out", o], "error: size '5x5' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16), e.g. 4x4 or 8x8l2)"),
+        (&["sweep", "--target", "ecp5-85k", "--sizes", "1x1,5x5", "--out", o], "error: size '5x5' is not allowed (allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16) and bB for a batch of B sequences (2 or 4), e.g. 4x4, 8x8l2 or 8x8l2b4)"),
         (&["bench", "--board", "ulx3s-85f", "--lanes", "3", "--out", o], "error: lanes 3 is not allowed (must divide n_head = 4 (allowed: 1, 2, 4))"),
         (&["sweep", "--target", "ecp5-85k", "--sizes", "4x4,8x8l3", "--out", o], "error: lanes 3 is not allowed (must divide n_head = 4 (allowed: 1, 2, 4))"),
         (&["sweep", "--target", "ecp5-85k", "--sizes", "2x2,2x2", "--out", o], "error: sizes '2x2,2x2' is not allowed (each size once (2x2 is repeated))"),

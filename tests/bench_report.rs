@@ -107,7 +107,7 @@ fn benchmarks_markdown() {
         "| MicroGPT on FPGA (published) | Cyclone V (DE1-SoC) | 56.25 MHz | 867 first, +20 per further position | about 51,000 | 25,851 ALMs | 38 DSP blocks |",
         "| MicroGPT, single stream, ECP5-85F | 500,000 tokens/s | 25,710 (4x4 on ecp5-85k) | no |",
         "| MicroGPT, single stream, an iCE40 part | 50,000 tokens/s | nothing placed: 1x1: llmpu_core_r1c1 needs 22 multipliers",
-        "| MicroGPT, batched (aggregate), ECP5-85F | 2,000,000 tokens/s | no batched mode in the hardware yet (see below) | no |",
+        "| MicroGPT, batched (aggregate), ECP5-85F | 2,000,000 tokens/s | no batched run stored (`llmpu bench ... --batch B --out docs`) | no |",
         "does not fit: llmpu_core_r16c16 needs 277 multipliers",
         "FAILED: place and route 8x8 on ecp5-85k: nextpnr-ecp5 failed",
         "![tokens](bench-ecp5-85k-tokens.svg)",
@@ -166,6 +166,27 @@ fn out_folder_keeps_other_reports_and_replaces_its_own() {
     std::fs::write(d.join("benchmarks-bad.json"), "{").unwrap();
     let e = reports_in(d, &changed).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}: not a benchmark report:", d.join("benchmarks-bad.json").display())), "{e}");
+}
+
+#[test]
+fn a_batched_bench_counts_for_the_aggregate_target_only() {
+    let mut b4 = board();
+    b4.points[0].size.batch = 4;
+    b4.points[0].sim.as_mut().unwrap().mean_cycles = 100.0;
+    b4.points[0].tokens_per_s = tokens_per_s(17.57, 100.0);
+    assert_eq!(report_file(&b4), "benchmarks-board-ulx3s-85f-b4.json");
+    let md = markdown(&[sweep(), b4.clone()]);
+    for want in [
+        "| MicroGPT, single stream, ECP5-85F | 500,000 tokens/s | 25,710 (4x4 on ecp5-85k) | no |",
+        "| MicroGPT, batched (aggregate), ECP5-85F | 2,000,000 tokens/s | 175,700 (4x4b4 on ecp5-85k, aggregate) | no |",
+        "- ecp5-85k 4x4b4 (`bench` run on ulx3s-85f, 4x4b4): 175,700 tokens/s aggregate of 2,000,000 (100.0 cycles per token over 4 sequences at 17.57 MHz). The matrix unit alone takes 259.0 cycles per token",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+    // A batch-1 report stored before batches (no "batch" key) reads as one sequence.
+    let json = serde_json::to_string(&board()).unwrap();
+    assert!(!json.contains("batch"), "{json}");
+    assert!(serde_json::to_string(&b4).unwrap().contains("\"batch\":4"));
 }
 
 #[test]

@@ -8,8 +8,9 @@
 //!      |  requests   |
 //!      v             v
 //!   arbiter per unit group: ROM (Embed + matrix unit, they share the weight store), Norm,
-//!   attention (adapter + unit), Sampler; a free group is granted to one requesting sequence
-//!   (rotating priority) and owned by it until the unit's done
+//!   attention (adapter + unit), Sampler; a group that is free (or whose unit is done this
+//!   cycle) is granted to one requesting sequence (rotating priority), its unit starts the
+//!   cycle after (from registers), and the sequence owns it until the unit's done
 //!      |
 //!   Embed  Norm  matrix unit  Sampler  attention adapter -> attention unit (caches per sequence)
 //!      |     |       |          |          |
@@ -117,8 +118,10 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         let _ = writeln!(s, "{} chars{q}(.addr(c{q}_chr_tok[{}:0]), .data(c{q}_chr));", n.chars, cab - 1);
     }
 
-    // Arbiters: per group, the owner and a busy flag; rotating priority from the last grant.
-    s += "\n// arbiters: a free group goes to one requesting sequence, which owns it until the unit's done\n";
+    // Arbiters: per group, a registered owner; rotating priority from the last grant. The
+    // decision is registered (`pend`) and the unit starts the cycle after, so the units' starts,
+    // operands and scratchpad routing come from registers, not from the requests.
+    s += "\n// arbiters: a free group (or one whose unit is done this cycle) goes to one requesting sequence;\n// the unit starts the next cycle (pend) and the sequence owns it until the unit's done\n";
     for (g, units) in GROUPS {
         for q in 0..b {
             let req: Vec<String> = units.iter().map(|u| format!("c{q}_{u}_start")).collect();
@@ -126,45 +129,46 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         }
         let reqs: Vec<String> = (0..b).rev().map(|q| format!("c{q}_req_{g}")).collect();
         let done: Vec<String> = units.iter().map(|u| format!("{u}_done")).collect();
+        for u in units.iter() {
+            let _ = writeln!(s, "wire {u}_done;");
+        }
         let _ = writeln!(
             s,
-            "wire [{b1}:0] req_{g} = {{{}}};\nreg [{o1}:0] own_{g}, last_{g}, gidx_{g};\nreg busy_{g}, gnt_{g};\ninitial begin own_{g} = 0; last_{g} = 0; busy_{g} = 1'b0; end",
+            "wire [{b1}:0] req_{g} = {{{}}};\nwire done_{g} = {};\nreg [{o1}:0] own_{g}, dsel_{g}, last_{g}, gidx_{g};\nreg busy_{g}, pend_{g}, gnt_{g};\ninitial begin own_{g} = 0; dsel_{g} = 0; last_{g} = 0; busy_{g} = 1'b0; pend_{g} = 1'b0; end",
             reqs.join(", "),
+            done.join(" | "),
             b1 = b - 1,
             o1 = ob - 1
         );
-        let _ = writeln!(s, "always @(*) begin\n    gnt_{g} = 1'b0;\n    gidx_{g} = own_{g};\n    if (!busy_{g}) begin");
+        let _ = writeln!(s, "always @(*) begin\n    gnt_{g} = 1'b0;\n    gidx_{g} = last_{g};\n    if (!pend_{g} && (!busy_{g} || done_{g})) begin");
         for i in (0..b).rev() {
             let _ = writeln!(s, "        if (req_{g}[last_{g} + {ob}'d{}]) begin gnt_{g} = 1'b1; gidx_{g} = last_{g} + {ob}'d{}; end", (i + 1) % b, (i + 1) % b);
         }
         let _ = writeln!(s, "    end\nend");
         let _ = writeln!(
             s,
-            "// the owner this cycle: the new one in a grant cycle\nwire [{o1}:0] sel_{g} = gidx_{g};\nalways @(posedge clock) begin\n    if (reset) begin busy_{g} <= 1'b0; own_{g} <= 0; last_{g} <= 0; end\n    else begin\n        if (gnt_{g}) begin busy_{g} <= 1'b1; own_{g} <= gidx_{g}; last_{g} <= gidx_{g}; end\n        else if ({}) busy_{g} <= 1'b0;\n    end\nend",
-            done.join(" | "),
-            o1 = ob - 1
+            "// own: the owner (changes at a grant's edge); dsel: the owner of the cycle before, whose reads answer now\nalways @(posedge clock) begin\n    if (reset) begin busy_{g} <= 1'b0; pend_{g} <= 1'b0; own_{g} <= 0; last_{g} <= 0; end\n    else begin\n        if (gnt_{g}) begin pend_{g} <= 1'b1; own_{g} <= gidx_{g}; last_{g} <= gidx_{g}; end\n        else pend_{g} <= 1'b0;\n        if (pend_{g}) busy_{g} <= 1'b1;\n        else if (done_{g}) busy_{g} <= 1'b0;\n    end\n    dsel_{g} <= own_{g};\nend"
         );
     }
-    s += "// unit starts (granted requests) and dones (to the owner only)\n";
+    s += "// unit starts (the owner's request, the cycle after its grant) and dones (to the owner only)\n";
     for (g, units) in GROUPS {
         for u in units.iter() {
-            let terms: Vec<String> = (0..b).map(|q| format!("(c{q}_{u}_start & gidx_{g} == {q})")).collect();
-            let _ = writeln!(s, "wire {u}_start = gnt_{g} & ({});", terms.join(" | "));
-            let _ = writeln!(s, "wire {u}_done;");
+            let terms: Vec<String> = (0..b).map(|q| format!("(c{q}_{u}_start & own_{g} == {q})")).collect();
+            let _ = writeln!(s, "wire {u}_start = pend_{g} & ({});", terms.join(" | "));
             for q in 0..b {
                 let _ = writeln!(s, "assign c{q}_{u}_done = {u}_done & (own_{g} == {q});");
             }
         }
     }
     for q in 0..b {
-        let held: Vec<String> = GROUPS.iter().map(|(g, _)| format!("(c{q}_req_{g} & !(gnt_{g} & gidx_{g} == {q}))")).collect();
+        let held: Vec<String> = GROUPS.iter().map(|(g, _)| format!("(c{q}_req_{g} & !(pend_{g} & own_{g} == {q}))")).collect();
         let _ = writeln!(s, "assign c{q}_hold = {};", held.join(" | "));
     }
 
     // Operands of each group's units from its owner.
     s += "\n// operands from the owner\n";
     let op = |g: &str, sig: &str, w: usize| -> String {
-        format!("wire [{}:0] {g}_{sig} = {};", w - 1, pick(&format!("sel_{g}"), b, |q| format!("c{q}_{sig}")))
+        format!("wire [{}:0] {g}_{sig} = {};", w - 1, pick(&format!("own_{g}"), b, |q| format!("c{q}_{sig}")))
     };
     for (g, sigs) in [
         ("rom", &[("op_a", 16), ("op_b", 16), ("op_flags", 4), ("op_aux", 8), ("tok", 8), ("pos", 8)][..]),
@@ -209,7 +213,7 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         u => format!("{u}_wdata"),
     };
     for q in 0..b {
-        let on = |u: &str| format!("(sel_{} == {q})", grp(u));
+        let on = |u: &str| format!("(own_{} == {q})", grp(u));
         let _ = writeln!(s, "// bank {q}");
         let en = |us: &[&str], e: &dyn Fn(&str) -> String| us.iter().map(|u| format!("({} & {})", e(u), on(u))).collect::<Vec<_>>().join(" | ");
         let mux = |us: &[&str], e: &dyn Fn(&str) -> String, d: &dyn Fn(&str) -> String, z: &str| {
@@ -261,12 +265,11 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         }
         let _ = writeln!(s, "wire [{kw1}:0] b{q}_kdata = b{q}_ash[{kw1}:0];\nwire [{kw1}:0] b{q}_bdata = b{q}_bsh[{kw1}:0];");
     }
-    // Read data back from the owner's bank: the owner registered at the grant is the owner of
-    // every read's answer (a unit reads from its start cycle, answered a cycle later, to its
-    // done cycle, answered before the next grant takes effect).
+    // Read data back from the bank of the owner of the cycle before (`dsel`): a read's answer
+    // comes the cycle after its port cycle, which may be the next owner's first cycle.
     s += "// read data from the owner's bank\n";
     for (u, g) in [("mv", "rom"), ("nm", "nm"), ("sm", "sm"), ("ad", "at")] {
-        let o = format!("own_{g}");
+        let o = format!("dsel_{g}");
         let _ = writeln!(
             s,
             "wire [15:0] {u}_rdata_b = {};\nwire [{kw1}:0] {u}_kdata_b = {};",
@@ -274,8 +277,8 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
             pick(&o, b, |q| format!("b{q}_kdata"))
         );
     }
-    let _ = writeln!(s, "wire [{cw}:0] mv_sdata_b = {};", pick("own_rom", b, |q| format!("b{q}_sdata")));
-    let _ = writeln!(s, "wire [{kw1}:0] ad_bdata_b = {};", pick("own_at", b, |q| format!("b{q}_bdata")));
+    let _ = writeln!(s, "wire [{cw}:0] mv_sdata_b = {};", pick("dsel_rom", b, |q| format!("b{q}_sdata")));
+    let _ = writeln!(s, "wire [{kw1}:0] ad_bdata_b = {};", pick("dsel_at", b, |q| format!("b{q}_bdata")));
 
     // Weight and requant store (Embed and the matrix unit, one group: never at the same time).
     let rqw = 24 * mw - 1;
@@ -340,14 +343,14 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         "wire [7:0] smp_token;\nwire [31:0] smp_state;\n{} sampler(.clock(clock), .reset(reset), .start(smp_start), .busy(), .done(smp_done), .src(sm_op_a), .len(sm_op_b), .logit_frac(8'd{lf}), .temp_k(sm_cmd_temp_k), .seed_load(smp_start), .seed({seed}), .state(smp_state), .pre(1'b0), .sn_clear(1'b1), .sn_we(1'b0), .sn_addr(16'd0), .sn_data(16'd0), .sk_we(1'b0), .sk_wm(16'd0), .sk_addr(16'd0), .sk_data({skd}), .token(smp_token), .a_ren(sm_ren), .a_raddr(sm_raddr), .a_rdata({srd}));",
         n.sampler,
         lf = c.consts.logit_frac,
-        seed = pick("sel_sm", b, |q| format!("c{q}_rng")),
+        seed = pick("own_sm", b, |q| format!("c{q}_rng")),
         srd = if sl > 1 { format!("{{sm_kdata_b[{}:16], sm_rdata_b}}", 16 * sl - 1) } else { "sm_rdata_b".to_string() },
         skd = if sl > 1 { format!("{}'d0", 16 * sl) } else { "16'd0".to_string() }
     );
     // Attention: adapter and the unit; sequence q's layer y is q * n_layer + y.
     let yb = ac.layer_bits() as usize;
     let lpc = ac.layers_per_context();
-    let layer = if lpc == 1 { "sel_at".to_string() } else { format!("(sel_at * {lpc} + at_op_aux)") };
+    let layer = if lpc == 1 { "own_at".to_string() } else { format!("(own_at * {lpc} + at_op_aux)") };
     let clears: Vec<String> = (0..b).rev().map(|q| format!("c{q}_attn_clear")).collect();
     let _ = writeln!(
         s,
