@@ -52,7 +52,10 @@ fn two_sequences_2x2_each_equal_the_reference() {
     let q = microgpt();
     let c = compiled(&q, 2, 2, 1, 2);
     assert_eq!(c.cfg.top_name(), "llmpu_core_r2c2_b2");
-    assert!(c.program.iter().all(|i| i.flags & llmpu::lpu::isa::FLAG_PRE == 0), "no pre flag in a batched program");
+    use llmpu::lpu::{isa::FLAG_PRE, Op};
+    let pre = |c: &Compiled| c.program.iter().filter(|i| matches!(i.op, Op::Norm | Op::Sample) && i.flags & FLAG_PRE != 0).count();
+    assert_eq!(pre(&c), 0, "no NORM or SAMPLE takes its first pass from a snoop in a batched core");
+    assert_eq!(pre(&compiled(&q, 2, 2, 1, 1)), 4, "the single core's three NORMs and its SAMPLE do");
     let model = build(&c, &BuildOptions::default()).unwrap();
     // The same command, seeds 1 and 2 (what `sim lpu --batch 2` runs).
     let base = req(1, 0.5, 10, true);

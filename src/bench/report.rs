@@ -326,7 +326,7 @@ fn batched(reports: &[BenchReport]) -> String {
             any = true;
             let mv = m.stages.iter().find(|x| x.stage == "matvec").map_or(0.0, |x| x.cycles_per_token);
             s += &format!(
-                "- {} {} ({}): {} tokens/s aggregate of {} ({:.1} cycles per token over {} sequences at {f:.2} MHz). The matrix unit alone                  takes {mv:.1} cycles per token, so at this clock no batch can pass {} tokens/s with it; the target needs {:.0} MHz at {:.1} cycles.\n",
+                "- {} {} ({}): {} tokens/s aggregate of {} ({:.1} cycles per token over {} sequences at {f:.2} MHz). The matrix unit alone takes {mv:.1} cycles per token, so at this clock no batch can pass {} tokens/s with it; the target needs {:.0} MHz at {:.1} cycles.\n",
                 r.target,
                 p.size,
                 run_name(r),
