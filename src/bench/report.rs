@@ -499,13 +499,14 @@ width; nextpnr names it in each build folder's `nextpnr.log` (docs/lpu.md, \"Syn
 attention unit's score and accumulator paths and the Sampler's chunk snoop came first lately),\n\
 and it needs pipeline registers. One place and route is one sample: the same netlist placed\n\
 with another seed (`--pnr-seed N`, reported beside the seed-1 run) moves by several MHz;\n\
-(2) the cycles — the units run one after another (embed, norms, matrix products, attention,\n\
-adds and sampling never overlap), and every stage but the matrix products costs about the same\n\
+(2) the cycles — within one stream the units run one after another (each instruction needs\n\
+the result of the one before), and every stage but the matrix products costs about the same\n\
 at every size (Embed, Norm and the Sampler already move a scratchpad chunk per cycle, attention\n\
-one position per cycle per lane), so a larger matrix unit only shrinks `matvec`; each unit's\n\
-fixed pipeline latency is paid once per instruction, 12 times per MicroGPT token: overlapping a\n\
-unit's start with the previous unit's drain is the next step (docs/lpu.md, \"Measured cycles\n\
-per token\").\n";
+one position per cycle per lane), so a larger matrix unit only shrinks `matvec`. At 8x8 a\n\
+vector is two chunks, so most of a token's cycles are the units' pipeline latencies along that\n\
+chain of 12 instructions: overlapping a unit's start with the previous one's drain saves only\n\
+the few cycles of data movement. One stream is latency-bound; several streams are not (the\n\
+batched mode below keeps the units busy with other sequences' instructions).\n";
 
 const BATCHED: &str = "\n## Batched mode\n\n`--batch B` (docs/lpu.md, \"Batched mode\") interleaves B independent sequences through one\n\
 core: one controller per sequence, and each unit group (Embed with the matrix unit, Norm, attention,\n\
