@@ -352,6 +352,121 @@ pub fn tile_ports() -> Vec<Port> {
     ]
 }
 
+/// `module NAME(ports);` and the port declarations.
+pub(crate) fn module_header(name: &str, ps: &[Port]) -> String {
+    let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
+    let mut s = format!("module {name}({});\n", names.join(", "));
+    for p in ps {
+        let dir = if p.direction == crate::manifest::Direction::Input { "input" } else { "output" };
+        let w = if p.width == 1 { String::new() } else { format!("[{}:0] ", p.width - 1) };
+        let _ = writeln!(s, "    {dir} wire {w}{};", p.name);
+    }
+    s
+}
+
+/// Widths and counts both core tops derive from a compiled model and its attention unit.
+pub(crate) struct Dims {
+    /// Bits of an attention beat: lanes x head_dim x 16.
+    pub aw: usize,
+    /// Bits of the attention unit's group fields.
+    pub gb: usize,
+    /// Rows the matrix unit writes per cycle (`LpuConfig::mv_write`).
+    pub mw: usize,
+    /// Address bits of the program ROM, the tensor table and the character ROM.
+    pub pab: usize,
+    pub tab: usize,
+    pub cab: usize,
+    /// Elements the attention adapter moves per cycle, the chunk port's width.
+    pub kch: usize,
+    /// Elements Embed and Norm move per cycle.
+    pub nk: usize,
+}
+
+impl Dims {
+    pub(crate) fn new(c: &Compiled, ac: &crate::rtl::attention::AttentionConfig) -> Self {
+        Dims {
+            aw: (ac.lanes * ac.head_dim * 16) as usize,
+            gb: ac.group_bits() as usize,
+            mw: c.cfg.mv_write(),
+            pab: bits_for(c.program.len()),
+            tab: bits_for(c.table.len()),
+            cab: bits_for(c.cfg.model.vocab),
+            kch: c.cfg.spad_chunk(),
+            nk: c.cfg.vector_chunk(),
+        }
+    }
+}
+
+/// The weight and requant store of a core top with the AND-OR multiplexers of its two readers,
+/// Embed and the matrix unit (never at the same time: in the batched core they are one unit
+/// group), and Embed's byte select.
+pub(crate) fn store_section(c: &Compiled, n: &Names) -> String {
+    let (cfg, mw, nk) = (&c.cfg, c.cfg.mv_write(), c.cfg.vector_chunk());
+    format!(
+        "\n// weight and requant store\nwire mv_wen, em_wen, mv_rqen, em_rqen;\nwire [15:0] mv_waddr_w, em_waddr_w, mv_rqaddr, em_rqaddr;\nwire [7:0] em_wlane;\nwire w_en = mv_wen | em_wen;\nwire [15:0] w_addr = (mv_wen ? mv_waddr_w : 16'd0) | (em_wen ? em_waddr_w : 16'd0);\nwire [{rw}:0] w_data;\nwire rq_en = mv_rqen | em_rqen;\nwire [15:0] rq_addr = (mv_rqen ? mv_rqaddr : 16'd0) | (em_rqen ? em_rqaddr : 16'd0);\nwire [{rqw}:0] rq_data;\n{wrom} wrom(.clock(clock), .en(w_en), .addr(w_addr[{wab}:0]), .data(w_data));\n{rqrom} rqrom(.clock(clock), .en(rq_en), .addr(rq_addr[{rqab}:0]), .data(rq_data));\nreg [7:0] em_lane_q;\nalways @(posedge clock) if (em_wen) em_lane_q <= em_wlane;\nwire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];\n",
+        rw = cfg.rows * cfg.cols * 8 - 1,
+        rqw = 24 * mw - 1,
+        wrom = n.wrom,
+        rqrom = n.rqrom,
+        wab = bits_for(c.map.depth) - 1,
+        rqab = rq_addr_bits(mw, c.map.rq_depth) - 1,
+        eb = 8 * nk,
+        ebw = 8 * nk - 1
+    )
+}
+
+/// The Embed instance of a core top; its operands are the wires `{p}tok`, `{p}pos`, `{p}op_a`
+/// (`p` = "" in the single core: the controller's; "rom_" in the batched core: the owner's).
+pub(crate) fn embed_instance(c: &Compiled, n: &Names, p: &str) -> String {
+    let (cfg, m) = (&c.cfg, c.cfg.model);
+    let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
+    format!(
+        "{} embed(.clock(clock), .reset(reset), .start(embed_start), .busy(), .done(embed_done), .tok({p}tok), .pos({p}pos), .len(16'd{e}), .dst({p}op_a), .wte_base(16'd{wb}), .wpe_base(16'd{pb}), .chunks(16'd{ch}), .wte_rq(16'd{wr}), .wpe_rq(16'd{pr}), .lg_r(4'd{lr}), .lg_c(4'd{lc}), .w_en(em_wen), .w_addr(em_waddr_w), .w_lane(em_wlane), .w_byte(em_wbyte), .rq_en(em_rqen), .rq_addr(em_rqaddr), .rq_data(rq_data[23:0]), .a_we(em_we), .a_waddr(em_waddr), .a_wdata(em_wdata));\n",
+        n.embed,
+        e = m.n_embd,
+        wb = wte.base,
+        pb = wpe.base,
+        ch = wte.chunks,
+        wr = wte.rq_base,
+        pr = wpe.rq_base,
+        lr = cfg.lg_r(),
+        lc = cfg.lg_c()
+    )
+}
+
+/// The Norm instance (and its `nsel` wire) of a core top: operands `{p}op_flags`, `{p}op_a`,
+/// `{p}op_b`; `pre`, the snoop connections and the read data as given.
+pub(crate) fn norm_instance(c: &Compiled, n: &Names, p: &str, pre: &str, snoop: &str, rdata: &str) -> String {
+    let m = c.cfg.model;
+    let [ne, nl] = c.consts.norm;
+    format!(
+        "wire nsel = {p}op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src({p}op_a), .dst({p}op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .pre({pre}), {snoop}, .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata({rdata}), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));\n",
+        n.norm,
+        e = m.n_embd,
+        le = nl.eps_term,
+        ee = ne.eps_term,
+        lg = nl.gain,
+        eg = ne.gain,
+        ls = nl.gain_shift,
+        es = ne.gain_shift,
+        lo = nl.out_frac,
+        eo = ne.out_frac
+    )
+}
+
+/// The matrix unit instance of a core top: operands `{p}op_a`, `{p}op_b`, `{p}op_flags` and the
+/// tensor table's `tentry`; the word port's data `s_data`, the element port's `rdata` (with the
+/// wide mode's further rows from the chunk data `kdata`).
+pub(crate) fn matvec_instance(c: &Compiled, n: &Names, p: &str, s_data: &str, kdata: &str, rdata: &str) -> String {
+    let mw = c.cfg.mv_write();
+    format!(
+        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src({p}op_a), .dst({p}op_b), .relu({p}op_flags[0]), .acc({p}op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data({s_data}), .a_we(mv_we), .k_we(mv_kwe), .k_wm(mv_kwm), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];\n",
+        n.matvec,
+        wide = if mw > 1 { format!("{p}op_flags[2]") } else { "1'b0".to_string() },
+        mrd = if mw > 1 { format!("{{{kdata}[{}:16], {rdata}}}", 16 * mw - 1) } else { rdata.to_string() }
+    )
+}
+
 /// The structural core top.
 pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
     top_verilog_tile(c, n, None)
@@ -360,39 +475,17 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
 /// The structural core top; with `tile`, a tile of the mesh: the core plus its network
 /// interface and the local port of its mesh node ([`tile_ports`]).
 pub fn top_verilog_tile(c: &Compiled, n: &Names, tile: Option<TilePlace>) -> crate::Result<String> {
-    let cfg = &c.cfg;
-    let m = cfg.model;
+    let (cfg, m, ac) = (&c.cfg, c.cfg.model, attention_config(c)?);
     let (r, cc) = (cfg.rows, cfg.cols);
-    let rc8 = r * cc * 8;
-    let ac = attention_config(c)?;
-    let aw = (ac.lanes * ac.head_dim * 16) as usize;
-    let gb = ac.group_bits() as usize;
-    let wab = bits_for(c.map.depth);
-    let mw = cfg.mv_write();
-    let rqab = rq_addr_bits(mw, c.map.rq_depth);
-    let pab = bits_for(c.program.len());
-    let tab = bits_for(c.table.len());
-    let cab = bits_for(m.vocab);
-    let (wte, wpe) = (&c.map.tensors[0], &c.map.tensors[1]);
-    let [ne, nl] = c.consts.norm;
-    // Elements the attention adapter moves per cycle, the chunk port's width.
-    let kch = cfg.spad_chunk();
-    let nk = cfg.vector_chunk();
+    let Dims { aw, gb, mw, pab, tab, cab, kch, nk } = Dims::new(c, &ac);
     let mut s = String::new();
     let _ = writeln!(s, "// The processing unit core: {m:?} on a {r}x{cc} matrix unit, generated by llmpu.");
     s += "/* verilator lint_off UNUSED */\n/* verilator lint_off WIDTH */\n";
-    let _ = write!(s, "module {}(", n.top);
     let mut ps = ports();
     if tile.is_some() {
         ps.extend(tile_ports());
     }
-    let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
-    let _ = writeln!(s, "{});", names.join(", "));
-    for p in &ps {
-        let dir = if p.direction == crate::manifest::Direction::Input { "input" } else { "output" };
-        let w = if p.width == 1 { String::new() } else { format!("[{}:0] ", p.width - 1) };
-        let _ = writeln!(s, "    {dir} wire {w}{};", p.name);
-    }
+    s += &module_header(&n.top, &ps);
     s += r#"
 // controller
 wire [7:0] pc, chr_tok, chr, tok, pos, op_aux, smp_token;
@@ -452,23 +545,7 @@ wire [{cw}:0] ad_bsh = {bsh};
 wire [{kw1}:0] sp_kdata = sp_ash[{kw1}:0];
 wire [{aw1}:0] ad_adata = sp_kdata;
 wire [{aw1}:0] ad_bdata = ad_bsh[{kw1}:0];
-
-// weight and requant store
-wire mv_wen, em_wen, mv_rqen, em_rqen;
-wire [15:0] mv_waddr_w, em_waddr_w, mv_rqaddr, em_rqaddr;
-wire [7:0] em_wlane;
-wire w_en = mv_wen | em_wen;
-wire [15:0] w_addr = (mv_wen ? mv_waddr_w : 16'd0) | (em_wen ? em_waddr_w : 16'd0);
-wire [{rw}:0] w_data;
-wire rq_en = mv_rqen | em_rqen;
-wire [15:0] rq_addr = (mv_rqen ? mv_rqaddr : 16'd0) | (em_rqen ? em_rqaddr : 16'd0);
-wire [{rqw}:0] rq_data;
-{wrom} wrom(.clock(clock), .en(w_en), .addr(w_addr[{wab}:0]), .data(w_data));
-{rqrom} rqrom(.clock(clock), .en(rq_en), .addr(rq_addr[{rqab}:0]), .data(rq_data));
-reg [7:0] em_lane_q;
-always @(posedge clock) if (em_wen) em_lane_q <= em_wlane;
-wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
-"#,
+{store}"#,
         cw = cc * 16 - 1,
         lgc = cc.trailing_zeros(),
         k = kch,
@@ -489,57 +566,21 @@ wire [{ebw}:0] em_wbyte = w_data[em_lane_q * 8 +: {eb}];
         mw1 = mw - 1,
         kc1 = kch - 1,
         kr = kch / mw,
-        rqw = 24 * mw - 1,
         bsh = if kch == cc { "sp_sdata" } else { "sp_sdata >> (ad_blane_q * 16)" },
         spad_mux = spad_mux(tile.is_some(), nk == 1),
         spad = n.spad,
-        rw = rc8 - 1,
-        wrom = n.wrom,
-        rqrom = n.rqrom,
-        wab = wab - 1,
-        eb = 8 * nk,
-        ebw = 8 * nk - 1,
-        rqab = rqab - 1,
+        store = store_section(c, n),
     );
     // Units.
-    let _ = writeln!(
-        s,
-        "{} embed(.clock(clock), .reset(reset), .start(embed_start), .busy(), .done(embed_done), .tok(tok), .pos(pos), .len(16'd{e}), .dst(op_a), .wte_base(16'd{wb}), .wpe_base(16'd{pb}), .chunks(16'd{ch}), .wte_rq(16'd{wr}), .wpe_rq(16'd{pr}), .lg_r(4'd{lr}), .lg_c(4'd{lc}), .w_en(em_wen), .w_addr(em_waddr_w), .w_lane(em_wlane), .w_byte(em_wbyte), .rq_en(em_rqen), .rq_addr(em_rqaddr), .rq_data(rq_data[23:0]), .a_we(em_we), .a_waddr(em_waddr), .a_wdata(em_wdata));",
-        n.embed,
-        e = m.n_embd,
-        wb = wte.base,
-        pb = wpe.base,
-        ch = wte.chunks,
-        wr = wte.rq_base,
-        pr = wpe.rq_base,
-        lr = cfg.lg_r(),
-        lc = cfg.lg_c()
+    s += &embed_instance(c, n, "");
+    let snoop = format!(
+        ".sn_clear(unit_start), .sn_we(sp_we), .sn_data(sp_wdata), .sk_we({}), .sk_wm({}), .sk_data({})",
+        if nk > 1 { "k_we" } else { "1'b0" },
+        if nk > 1 { if nk == 16 { "k_wm[15:0]".to_string() } else { format!("{{{}'d0, k_wm[{}:0]}}", 16 - nk, nk - 1) } } else { "16'd0".to_string() },
+        if nk > 1 { format!("k_wdata[{}:0]", 16 * nk - 1) } else { "16'd0".to_string() }
     );
-    let _ = writeln!(
-        s,
-        "wire nsel = op_flags[0];\n{} norm(.clock(clock), .reset(reset), .start(norm_start), .busy(), .done(norm_done), .src(op_a), .dst(op_b), .len(16'd{e}), .eps_term(nsel ? 32'd{le} : 32'd{ee}), .gain(nsel ? 16'd{lg} : 16'd{eg}), .gain_shift(nsel ? 8'd{ls} : 8'd{es}), .out_frac(nsel ? 8'd{lo} : 8'd{eo}), .pre(op_flags[1]), .sn_clear(unit_start), .sn_we(sp_we), .sn_data(sp_wdata), .sk_we({skwe}), .sk_wm({skwm}), .sk_data({skd}), .a_ren(nm_ren), .a_raddr(nm_raddr), .a_rdata({nrd}), .a_we(nm_we), .a_waddr(nm_waddr), .a_wdata(nm_wdata));",
-        n.norm,
-        e = m.n_embd,
-        le = nl.eps_term,
-        ee = ne.eps_term,
-        lg = nl.gain,
-        eg = ne.gain,
-        ls = nl.gain_shift,
-        es = ne.gain_shift,
-        lo = nl.out_frac,
-        eo = ne.out_frac,
-        nrd = if nk > 1 { "sp_kdata" } else { "sp_rdata" },
-        skwe = if nk > 1 { "k_we" } else { "1'b0" },
-        skwm = if nk > 1 { if nk == 16 { "k_wm[15:0]".to_string() } else { format!("{{{}'d0, k_wm[{}:0]}}", 16 - nk, nk - 1) } } else { "16'd0".to_string() },
-        skd = if nk > 1 { format!("k_wdata[{}:0]", 16 * nk - 1) } else { "16'd0".to_string() }
-    );
-    let _ = writeln!(
-        s,
-        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src(op_a), .dst(op_b), .relu(op_flags[0]), .acc(op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data(sp_sdata), .a_we(mv_we), .k_we(mv_kwe), .k_wm(mv_kwm), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];",
-        n.matvec,
-        wide = if mw > 1 { "op_flags[2]" } else { "1'b0" },
-        mrd = if mw > 1 { format!("{{sp_kdata[{}:16], sp_rdata}}", 16 * mw - 1) } else { "sp_rdata".to_string() }
-    );
+    s += &norm_instance(c, n, "", "op_flags[1]", &snoop, if nk > 1 { "sp_kdata" } else { "sp_rdata" });
+    s += &matvec_instance(c, n, "", "sp_sdata", "sp_kdata", "sp_rdata");
     let sl = cfg.sampler_lanes();
     assert!(sl == 1 || sl == kch, "the Sampler's lanes ({sl}) are the chunk port's ({kch}) when more than 1");
     let _ = writeln!(
