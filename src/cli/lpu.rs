@@ -100,7 +100,7 @@ pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
     files.write_to(&a.out)?;
     let f = &m.extra["fit"];
     println!(
-        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs), about {} logic cells (core; {} with the host link) of {} on {}",
+        "{}: wrote {} to {}; {} instructions per token; at least {} of {} {} and {} multipliers ({} in DSPs), about {} logic cells (core{}) of {} on {}",
         m.top,
         m.files.join(", "),
         a.out.display(),
@@ -111,7 +111,7 @@ pub fn run_generate(a: GenerateLpu) -> anyhow::Result<()> {
         f["multipliers"],
         f["in_dsps"],
         f["core_luts"],
-        f["system_luts"],
+        if c.cfg.batch > 1 { String::new() } else { format!("; {} with the host link", f["system_luts"]) },
         f["luts_available"],
         a.target
     );
