@@ -115,7 +115,11 @@ pub fn text(r: &BenchReport) -> String {
             );
         }
         if let Some(m) = &p.sim {
-            s += &format!("  cycles per token: first {}, mean {:.1} over {} tokens\n", m.first_cycles, m.mean_cycles, m.tokens);
+            if p.size.batch > 1 {
+                s += &format!("  cycles per token: {:.1} aggregate over {} tokens of {} sequences\n", m.mean_cycles, m.tokens, p.size.batch);
+            } else {
+                s += &format!("  cycles per token: first {}, mean {:.1} over {} tokens\n", m.first_cycles, m.mean_cycles, m.tokens);
+            }
             let st: Vec<String> = m.stages.iter().map(|x| format!("{} {:.1}", x.stage, x.cycles_per_token)).collect();
             s += &format!("  per stage (cycles per token): {}\n", st.join(", "));
             s += &format!("  Verilator: {} cycles in {:.2} s = {} cycles/s (model build {:.1} s)\n", m.cycles, m.seconds, grouped(m.sim_cycles_per_s), m.build_seconds);
@@ -270,13 +274,12 @@ pub fn markdown(reports: &[BenchReport]) -> String {
         for p in r.points.iter().filter(|p| p.tokens_per_s.is_some()) {
             let (Some(q), Some(m)) = (&p.pnr, &p.sim) else { continue };
             s += &format!(
-                "| llmpu {} ({}) | {} | {} MHz (fmax) | {} first, {:.1} mean | {} | {} LUT4 | {} |\n",
+                "| llmpu {} ({}) | {} | {} MHz (fmax) | {} | {} | {} LUT4 | {} |\n",
                 p.size,
                 run_name(r),
                 r.target,
                 opt(q.fmax_mhz, |f| format!("{f:.2}")),
-                m.first_cycles,
-                m.mean_cycles,
+                if p.size.batch > 1 { format!("{:.1} aggregate ({} sequences)", m.mean_cycles, p.size.batch) } else { format!("{} first, {:.1} mean", m.first_cycles, m.mean_cycles) },
                 opt(p.tokens_per_s, grouped),
                 q.luts.used,
                 opt(q.dsps, |d| d.used.to_string())
@@ -395,7 +398,7 @@ fn section(r: &BenchReport) -> String {
             opt(q.and_then(|q| q.dsps.as_ref()), use_cell),
             opt(q, |q| use_cell(&q.brams)),
             opt(q, |q| format!("{} MHz ({})", opt(q.fmax_mhz, |f| format!("{f:.2}")), q.requested_mhz)),
-            opt(m, |m| m.first_cycles.to_string()),
+            opt(m.filter(|_| p.size.batch == 1), |m| m.first_cycles.to_string()),
             opt(m, |m| format!("{:.1}", m.mean_cycles)),
             opt(p.tokens_per_s, grouped),
             opt(q.and_then(|q| q.seconds), |t| format!("{t:.0} s")),
