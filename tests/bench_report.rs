@@ -175,6 +175,7 @@ fn a_batched_bench_counts_for_the_aggregate_target_only() {
     b4.points[0].sim.as_mut().unwrap().mean_cycles = 100.0;
     b4.points[0].tokens_per_s = tokens_per_s(17.57, 100.0);
     assert_eq!(report_file(&b4), "benchmarks-board-ulx3s-85f-b4.json");
+    assert!(text(&b4).contains("  tokens/s (aggregate of 4 sequences) = fmax / aggregate cycles per token = 175,700\n"), "{}", text(&b4));
     let md = markdown(&[sweep(), b4.clone()]);
     for want in [
         // The batched 4x4 (175,700) is not a single stream: the sweep's best is.

@@ -125,7 +125,11 @@ pub fn text(r: &BenchReport) -> String {
             s += &format!("  Verilator: {} cycles in {:.2} s = {} cycles/s (model build {:.1} s)\n", m.cycles, m.seconds, grouped(m.sim_cycles_per_s), m.build_seconds);
         }
         if let Some(t) = p.tokens_per_s {
-            s += &format!("  tokens/s (one stream) = fmax / mean cycles per token = {}\n", grouped(t));
+            if p.size.batch > 1 {
+                s += &format!("  tokens/s (aggregate of {} sequences) = fmax / aggregate cycles per token = {}\n", p.size.batch, grouped(t));
+            } else {
+                s += &format!("  tokens/s (one stream) = fmax / mean cycles per token = {}\n", grouped(t));
+            }
         }
     }
     if let Some(c) = &r.cpu {
