@@ -96,8 +96,9 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
     }
 
     // Arbiters: per group, a registered owner; rotating priority from the last grant. The
-    // decision is registered (`pend`) and the unit starts the cycle after, so the units' starts,
-    // operands and scratchpad routing come from registers, not from the requests.
+    // decision is registered (`pend`, and which unit was asked for) and the unit starts the cycle
+    // after, so the units' starts, operands and scratchpad routing come from registers, not from
+    // the requests (the controllers' state).
     s += "\n// arbiters: a free group (or one whose unit is done this cycle) goes to one requesting sequence;\n// the unit starts the next cycle (pend) and the sequence owns it until the unit's done\n";
     for (g, units) in GROUPS {
         for q in 0..b {
@@ -127,11 +128,12 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
             "// own: the owner (changes at a grant's edge); dsel: the owner of the cycle before, whose reads answer now\nalways @(posedge clock) begin\n    if (reset) begin busy_{g} <= 1'b0; pend_{g} <= 1'b0; own_{g} <= 0; last_{g} <= 0; end\n    else begin\n        if (gnt_{g}) begin pend_{g} <= 1'b1; own_{g} <= gidx_{g}; last_{g} <= gidx_{g}; end\n        else pend_{g} <= 1'b0;\n        if (pend_{g}) busy_{g} <= 1'b1;\n        else if (done_{g}) busy_{g} <= 1'b0;\n    end\n    dsel_{g} <= own_{g};\nend"
         );
     }
-    s += "// unit starts (the owner's request, the cycle after its grant) and dones (to the owner only)\n";
+    s += "// unit starts (registered at the grant: which of the group's units the owner asked for) and dones (to the owner only)\n";
     for (g, units) in GROUPS {
         for u in units.iter() {
-            let terms: Vec<String> = (0..b).map(|q| format!("(c{q}_{u}_start & own_{g} == {q})")).collect();
-            let _ = writeln!(s, "wire {u}_start = pend_{g} & ({});", terms.join(" | "));
+            let terms: Vec<String> = (0..b).map(|q| format!("(c{q}_{u}_start & gidx_{g} == {q})")).collect();
+            let _ = writeln!(s, "reg {u}_asked;\ninitial {u}_asked = 1'b0;\nalways @(posedge clock) if (gnt_{g}) {u}_asked <= {};", terms.join(" | "));
+            let _ = writeln!(s, "wire {u}_start = pend_{g} & {u}_asked;");
             for q in 0..b {
                 let _ = writeln!(s, "assign c{q}_{u}_done = {u}_done & (own_{g} == {q});");
             }
