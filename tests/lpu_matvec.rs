@@ -132,8 +132,47 @@ fn every_tensor_at_every_size_equals_the_model() {
         let pr = bench::run(&mut sim, &cfg, &t, &scratch(&mut rng, &x[..16]), SRC, DST, true, false, w > 1).unwrap();
         bench::check(&cfg, &t, &expected(qtensor(&q, "layer0.mlp_fc1"), &x[..16], true), &pr).unwrap_or_else(|e| panic!("seed {seed} after reset: {e}"));
         table += &format!("{r}x{c} w{w} | wq+wk+wv fused | {} x {} | {} x {} | {} | wide {}\n", f.rows, f.cols, f.tiles, f.chunks, p.cycles, pw.cycles);
+        // Overlap (the batched core): the tensors back to back, each started as soon as the
+        // one before raises `ready`, with different x, destinations and flags.
+        let (chain_cycles, sum) = chain(&q, &store, &cfg, &mut sim, &mut rng, seed);
+        table += &format!("{r}x{c} w{w} | the 7 tensors chained | - | - | {chain_cycles} (one after another: {sum})\n");
     }
     eprintln!("{table}");
+}
+
+/// The 7 tensors as one chain ([`bench::run_chain`]): product `i` reads its x at `SRC + 64 i`
+/// and writes at `DST + 64 i`, with ReLU on odd `i`, acc on `i % 3 == 1`, wide on even `i`
+/// where the unit has it. Every product must equal the model, every start but the first
+/// come before the product before is done, and the chain take fewer cycles than the products
+/// one after another. Returns the chain's cycles (last done + 1) and the sum of the products'
+/// own cycles.
+fn chain(q: &QuantModel, store: &Store, cfg: &MatvecConfig, sim: &mut Sim, rng: &mut ChaCha8Rng, seed: u64) -> (u64, u64) {
+    let ts: Vec<map::Placement> = TENSORS.iter().map(|(n, _)| store.tensor(n).unwrap().clone()).collect();
+    let mut s: Vec<i16> = (0..1024).map(|_| rng.random_range(i16::MIN..=i16::MAX)).collect();
+    let mut jobs = Vec::new();
+    let mut want = Vec::new();
+    for (i, t) in ts.iter().enumerate() {
+        let (src, dst) = (SRC + 64 * i, DST + 64 * i);
+        let x = random_x(rng, t.cols, if i % 2 == 0 { 2048 } else { 32768 });
+        s[src..src + t.cols].copy_from_slice(&x);
+        let (relu, acc, wide) = (i % 2 == 1, i % 3 == 1, i % 2 == 0 && cfg.write > 1);
+        let y = expected(qtensor(q, TENSORS[i].0), &x, relu);
+        want.push((y, acc, dst));
+        jobs.push(bench::Job { t, src, dst, relu, acc, wide });
+    }
+    let want: Vec<Vec<i16>> = want.into_iter().map(|(y, acc, dst)| if acc { accumulate(&s[dst..dst + y.len()], &y) } else { y }).collect();
+    let got = bench::run_chain(sim, cfg, &jobs, &s).unwrap_or_else(|e| panic!("seed {seed} chain: {e}"));
+    let mut sum = 0;
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(&g.y, w, "{} seed {seed}: chained product {i} ({}) differs from the model", cfg.top_name(), TENSORS[i].0);
+        if i > 0 {
+            assert!(g.start < got[i - 1].done, "{} chained product {i} started in cycle {}, not before product {} was done ({})", cfg.top_name(), g.start, i - 1, got[i - 1].done);
+        }
+        sum += llmpu::rtl::lpu::matvec::cycles(cfg, jobs[i].t.rows, jobs[i].t.chunks, jobs[i].wide);
+    }
+    let total = got.last().unwrap().done + 1;
+    assert!(total < sum, "{}: the chain took {total} cycles, the products one after another {sum}", cfg.top_name());
+    (total, sum)
 }
 
 /// Starts a product of `t`, lets it run `after` cycles, resets: everything idle at once.

@@ -19,6 +19,11 @@
 //!
 //! * A controller whose request is not granted waits (`hold`, controller contract 10); units of
 //!   different groups run at the same time for different sequences.
+//! * Matrix-unit overlap: once the owner's product has issued its reads (the unit's `ready`,
+//!   docs/lpu.md "Matrix unit"), the ROM group may go to another sequence's MATVEC while the
+//!   first product's last rows are still requantised and written; the unit tags each product
+//!   with its sequence and routes its element reads, writes and `done` by that tag (`rtag`,
+//!   `wtag`), its word reads by the owner. An Embed waits for the group to be free.
 //! * Each unit's operands (`op_*`, `tok`, `pos`, the temperature) come from its owner; its
 //!   `done` goes to its owner only.
 //! * Sequence `c` has its own scratchpad bank (same layout as the single core's), its own
@@ -27,7 +32,8 @@
 //!   and its own sampled token (latched at the Sampler's `done`).
 //! * No snooping: the program has no `pre` flags (compiler::mark_pre), Norm and the Sampler
 //!   make their first pass.
-//! * The units are those of the single core, unchanged; `B = 1` is the single core.
+//! * The units are those of the single core (the matrix unit's tag ports tied off there); `B = 1`
+//!   is the single core.
 
 use super::top::{attention_config, bits_for, embed_instance, matvec_instance, module_header, norm_instance, ports, store_section, Dims, Names};
 use crate::lpu::compiler::Compiled;
@@ -106,19 +112,40 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
             let _ = writeln!(s, "wire c{q}_req_{g} = {};", req.join(" | "));
         }
         let reqs: Vec<String> = (0..b).rev().map(|q| format!("c{q}_req_{g}")).collect();
-        let done: Vec<String> = units.iter().map(|u| format!("{u}_done")).collect();
+        // The group's done: its owner's unit finished (the matrix unit's done is that of the
+        // product tagged with the owner: an earlier sequence's product may finish after the
+        // next one started).
+        let done: Vec<String> = units.iter().map(|u| if *u == "mv" { format!("(mv_done & mv_wtag == own_{g})") } else { format!("{u}_done") }).collect();
         for u in units.iter() {
             let _ = writeln!(s, "wire {u}_done;");
         }
+        if g == "rom" {
+            s += "wire mv_ready;\nwire [1:0] mv_rtag, mv_wtag;\nreg mv_asked;\n";
+        }
         let _ = writeln!(
             s,
-            "wire [{b1}:0] req_{g} = {{{}}};\nwire done_{g} = {};\nreg [{o1}:0] own_{g}, dsel_{g}, last_{g}, gidx_{g};\nreg busy_{g}, pend_{g}, gnt_{g};\ninitial begin own_{g} = 0; dsel_{g} = 0; last_{g} = 0; busy_{g} = 1'b0; pend_{g} = 1'b0; end",
+            "wire [{b1}:0] req_{g}_all = {{{}}};\nwire done_{g} = {};\nreg [{o1}:0] own_{g}, dsel_{g}, last_{g}, gidx_{g};\nreg busy_{g}, pend_{g}, gnt_{g};\ninitial begin own_{g} = 0; dsel_{g} = 0; last_{g} = 0; busy_{g} = 1'b0; pend_{g} = 1'b0; end",
             reqs.join(", "),
             done.join(" | "),
             b1 = b - 1,
             o1 = ob - 1
         );
-        let _ = writeln!(s, "always @(*) begin\n    gnt_{g} = 1'b0;\n    gidx_{g} = last_{g};\n    if (!pend_{g} && (!busy_{g} || done_{g})) begin");
+        if g == "rom" {
+            // Overlap: once the owner's product has issued its reads (the matrix unit's
+            // `ready`), the group may go to another sequence's MATVEC (not to an Embed: it
+            // shares the stores with the product still being requantised).
+            let mvreq: Vec<String> = (0..b).rev().map(|q| format!("c{q}_mv_start")).collect();
+            let _ = writeln!(
+                s,
+                "wire ovl_rom = busy_rom & !done_rom & mv_asked & mv_ready;\nwire [{b1}:0] req_rom = ovl_rom ? {{{}}} : req_rom_all;",
+                mvreq.join(", "),
+                b1 = b - 1
+            );
+        } else {
+            let _ = writeln!(s, "wire [{}:0] req_{g} = req_{g}_all;", b - 1);
+        }
+        let ovl = if g == "rom" { " || ovl_rom" } else { "" };
+        let _ = writeln!(s, "always @(*) begin\n    gnt_{g} = 1'b0;\n    gidx_{g} = last_{g};\n    if (!pend_{g} && (!busy_{g} || done_{g}{ovl})) begin");
         for i in (0..b).rev() {
             let _ = writeln!(s, "        if (req_{g}[last_{g} + {ob}'d{}]) begin gnt_{g} = 1'b1; gidx_{g} = last_{g} + {ob}'d{}; end", (i + 1) % b, (i + 1) % b);
         }
@@ -132,10 +159,14 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
     for (g, units) in GROUPS {
         for u in units.iter() {
             let terms: Vec<String> = (0..b).map(|q| format!("(c{q}_{u}_start & gidx_{g} == {q})")).collect();
-            let _ = writeln!(s, "reg {u}_asked;\ninitial {u}_asked = 1'b0;\nalways @(posedge clock) if (gnt_{g}) {u}_asked <= {};", terms.join(" | "));
+            // (the matrix unit's is declared with the ROM group's arbiter, which reads it)
+            let decl = if *u == "mv" { String::new() } else { format!("reg {u}_asked;\n") };
+            let _ = writeln!(s, "{decl}initial {u}_asked = 1'b0;\nalways @(posedge clock) if (gnt_{g}) {u}_asked <= {};", terms.join(" | "));
             let _ = writeln!(s, "wire {u}_start = pend_{g} & {u}_asked;");
+            // The matrix unit's done goes to the sequence its product is tagged with.
+            let own = if *u == "mv" { "mv_wtag".to_string() } else { format!("own_{g}") };
             for q in 0..b {
-                let _ = writeln!(s, "assign c{q}_{u}_done = {u}_done & (own_{g} == {q});");
+                let _ = writeln!(s, "assign c{q}_{u}_done = {u}_done & ({own} == {q});");
             }
         }
     }
@@ -192,24 +223,29 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         u => format!("{u}_wdata"),
     };
     for q in 0..b {
+        // A unit's ports go to its owner's bank; the matrix unit's element reads and its writes
+        // to the bank of the sequence their product is tagged with (`rtag`, `wtag`), its word
+        // reads (x) to the owner's.
         let on = |u: &str| format!("(own_{} == {q})", grp(u));
+        let on_r = |u: &str| if u == "mv" { format!("(mv_rtag == {q})") } else { on(u) };
+        let on_w = |u: &str| if u == "mv" { format!("(mv_wtag == {q})") } else { on(u) };
         let _ = writeln!(s, "// bank {q}");
-        let en = |us: &[&str], e: &dyn Fn(&str) -> String| us.iter().map(|u| format!("({} & {})", e(u), on(u))).collect::<Vec<_>>().join(" | ");
-        let mux = |us: &[&str], e: &dyn Fn(&str) -> String, d: &dyn Fn(&str) -> String, z: &str| {
-            us.iter().map(|u| format!("(({} & {}) ? {} : {z})", e(u), on(u), d(u))).collect::<Vec<_>>().join(" | ")
+        let en = |us: &[&str], e: &dyn Fn(&str) -> String, o: &dyn Fn(&str) -> String| us.iter().map(|u| format!("({} & {})", e(u), o(u))).collect::<Vec<_>>().join(" | ");
+        let mux = |us: &[&str], e: &dyn Fn(&str) -> String, d: &dyn Fn(&str) -> String, z: &str, o: &dyn Fn(&str) -> String| {
+            us.iter().map(|u| format!("(({} & {}) ? {} : {z})", e(u), o(u), d(u))).collect::<Vec<_>>().join(" | ")
         };
         let _ = writeln!(
             s,
             "wire b{q}_ren = {};\nwire [15:0] b{q}_raddr = {};",
-            en(&rd, &|u| format!("{u}_ren")),
-            mux(&rd, &|u| format!("{u}_ren"), &|u| format!("{u}_raddr"), "16'd0")
+            en(&rd, &|u| format!("{u}_ren"), &on_r),
+            mux(&rd, &|u| format!("{u}_ren"), &|u| format!("{u}_raddr"), "16'd0", &on_r)
         );
         let _ = writeln!(
             s,
             "wire b{q}_we = {};\nwire [15:0] b{q}_waddr = {};\nwire [15:0] b{q}_wdata = {};",
-            en(&wr, &|u| format!("{u}_we")),
-            mux(&wr, &|u| format!("{u}_we"), &|u| format!("{u}_waddr"), "16'd0"),
-            mux(&wr, &|u| format!("{u}_we"), &|u| format!("{u}_wdata"), "16'd0")
+            en(&wr, &|u| format!("{u}_we"), &on_w),
+            mux(&wr, &|u| format!("{u}_we"), &|u| format!("{u}_waddr"), "16'd0", &on_w),
+            mux(&wr, &|u| format!("{u}_we"), &|u| format!("{u}_wdata"), "16'd0", &on_w)
         );
         let _ = writeln!(
             s,
@@ -220,12 +256,12 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
         let _ = writeln!(
             s,
             "wire b{q}_kwe = {};\nwire [{kc1}:0] b{q}_kwm = (mv_kwe & {mo}) ? {{{kr}{{mv_kwm}}}} : {{{kch}{{1'b1}}}};\nwire [15:0] b{q}_kwaddr = {};\nwire [{cw}:0] b{q}_kwdata = {};",
-            en(&kw, &kwe),
-            mux(&kw, &kwe, &|u| format!("{u}_waddr"), "16'd0"),
-            mux(&kw, &kwe, &kwd, "0"),
+            en(&kw, &kwe, &on_w),
+            mux(&kw, &kwe, &|u| format!("{u}_waddr"), "16'd0", &on_w),
+            mux(&kw, &kwe, &kwd, "0", &on_w),
             kc1 = kch - 1,
             kr = kch / mw,
-            mo = on("mv")
+            mo = on_w("mv")
         );
         let _ = writeln!(
             s,
@@ -246,9 +282,10 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
     }
     // Read data back from the bank of the owner of the cycle before (`dsel`): a read's answer
     // comes the cycle after its port cycle, which may be the next owner's first cycle.
+    // The matrix unit's element reads answer in its write stage: from the bank of `wtag`.
     s += "// read data from the owner's bank\n";
     for (u, g) in [("mv", "rom"), ("nm", "nm"), ("sm", "sm"), ("ad", "at")] {
-        let o = format!("dsel_{g}");
+        let o = if u == "mv" { "mv_wtag".to_string() } else { format!("dsel_{g}") };
         let _ = writeln!(
             s,
             "wire [15:0] {u}_rdata_b = {};\nwire [{kw1}:0] {u}_kdata_b = {};",
@@ -267,7 +304,7 @@ pub fn top_verilog(c: &Compiled, n: &Names) -> crate::Result<String> {
     s += &embed_instance(c, n, "rom_");
     let snoop = format!(".sn_clear(1'b1), .sn_we(1'b0), .sn_data(16'd0), .sk_we(1'b0), .sk_wm(16'd0), .sk_data({})", if nk > 1 { format!("{}'d0", 16 * nk) } else { "16'd0".to_string() });
     s += &norm_instance(c, n, "nm_", "1'b0", &snoop, if nk > 1 { "nm_kdata_b" } else { "nm_rdata_b" });
-    s += &matvec_instance(c, n, "rom_", "mv_sdata_b", "mv_kdata_b", "mv_rdata_b");
+    s += &matvec_instance(c, n, "rom_", "mv_sdata_b", "mv_kdata_b", "mv_rdata_b", ".tag(own_rom), .ready(mv_ready), .rtag(mv_rtag), .wtag(mv_wtag)");
     // Sampler: each sequence's xorshift32 state lives here, loaded with each of its SAMPLEs.
     for q in 0..b {
         let _ = writeln!(

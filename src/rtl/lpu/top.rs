@@ -456,11 +456,12 @@ pub(crate) fn norm_instance(c: &Compiled, n: &Names, p: &str, pre: &str, snoop: 
 
 /// The matrix unit instance of a core top: operands `{p}op_a`, `{p}op_b`, `{p}op_flags` and the
 /// tensor table's `tentry`; the word port's data `s_data`, the element port's `rdata` (with the
-/// wide mode's further rows from the chunk data `kdata`).
-pub(crate) fn matvec_instance(c: &Compiled, n: &Names, p: &str, s_data: &str, kdata: &str, rdata: &str) -> String {
+/// wide mode's further rows from the chunk data `kdata`); `tags` connects `tag`, `ready`,
+/// `rtag` and `wtag` (the batched core overlaps products of different sequences).
+pub(crate) fn matvec_instance(c: &Compiled, n: &Names, p: &str, s_data: &str, kdata: &str, rdata: &str, tags: &str) -> String {
     let mw = c.cfg.mv_write();
     format!(
-        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src({p}op_a), .dst({p}op_b), .relu({p}op_flags[0]), .acc({p}op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data({s_data}), .a_we(mv_we), .k_we(mv_kwe), .k_wm(mv_kwm), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];\n",
+        "{} matvec(.clock(clock), .reset(reset), .start(mv_start), {tags}, .busy(), .done(mv_done), .w_base(tentry[15:0]), .rq_base(tentry[31:16]), .rows(tentry[47:32]), .chunks(tentry[63:48]), .src({p}op_a), .dst({p}op_b), .relu({p}op_flags[0]), .acc({p}op_flags[1]), .wide({wide}), .w_en(mv_wen), .w_addr(mv_waddr_w), .w_data(w_data), .rq_en(mv_rqen), .rq_addr(mv_rqaddr), .rq_data(rq_data), .s_en(mv_sen), .s_addr(mv_saddr), .s_data({s_data}), .a_we(mv_we), .k_we(mv_kwe), .k_wm(mv_kwm), .a_waddr(mv_waddr), .a_wdata(mv_wdata_w), .a_ren(mv_ren), .a_raddr(mv_raddr), .a_rdata({mrd}));\nassign mv_wdata = mv_wdata_w[15:0];\n",
         n.matvec,
         wide = if mw > 1 { format!("{p}op_flags[2]") } else { "1'b0".to_string() },
         mrd = if mw > 1 { format!("{{{kdata}[{}:16], {rdata}}}", 16 * mw - 1) } else { rdata.to_string() }
@@ -580,7 +581,7 @@ wire [{aw1}:0] ad_bdata = ad_bsh[{kw1}:0];
         if nk > 1 { format!("k_wdata[{}:0]", 16 * nk - 1) } else { "16'd0".to_string() }
     );
     s += &norm_instance(c, n, "", "op_flags[1]", &snoop, if nk > 1 { "sp_kdata" } else { "sp_rdata" });
-    s += &matvec_instance(c, n, "", "sp_sdata", "sp_kdata", "sp_rdata");
+    s += &matvec_instance(c, n, "", "sp_sdata", "sp_kdata", "sp_rdata", ".tag(2'd0), .ready(), .rtag(), .wtag()");
     let sl = cfg.sampler_lanes();
     assert!(sl == 1 || sl == kch, "the Sampler's lanes ({sl}) are the chunk port's ({kch}) when more than 1");
     let _ = writeln!(

@@ -53,7 +53,7 @@ pub fn top_verilog(cfg: &MatvecConfig, store: &Store) -> String {
     }
     let _ = writeln!(
         s,
-        "    wire [{}:0] mv_rq_data;\n    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .wide(wide), .busy(busy), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(mv_rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .k_we(k_we), .k_wm(k_wm), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
+        "    wire [{}:0] mv_rq_data;\n    {} mv(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .relu(relu), .acc(acc), .wide(wide), .tag(tag), .busy(busy), .ready(ready), .rtag(rtag), .wtag(wtag), .done(done), .w_en(mv_w_en), .w_addr(mv_w_addr), .w_data(data), .rq_en(mv_rq_en), .rq_addr(mv_rq_addr), .rq_data(mv_rq_data), .s_en(s_en), .s_addr(s_addr), .s_data(s_data), .a_we(a_we), .k_we(k_we), .k_wm(k_wm), .a_waddr(a_waddr), .a_wdata(a_wdata), .a_ren(a_ren), .a_raddr(a_raddr), .a_rdata(a_rdata));",
         24 * cfg.write - 1,
         cfg.top_name()
     );
@@ -293,4 +293,149 @@ pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product)
         )));
     }
     Ok(())
+}
+
+/// One product of a chain ([`run_chain`]).
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    pub t: &'a Placement,
+    pub src: usize,
+    pub dst: usize,
+    pub relu: bool,
+    pub acc: bool,
+    pub wide: bool,
+}
+
+/// What a chain did, per product: the rows written, the start cycle and the `done` cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chained {
+    pub y: Vec<i16>,
+    pub start: u64,
+    pub done: u64,
+}
+
+/// Products back to back, as the batched core runs them: product 0 starts in cycle 0, product
+/// `i + 1` in the first cycle after product `i`'s start with `ready` high (its inputs set that
+/// cycle), tagged `i mod 4`. `scratch` is read only (each product's `x` at its `src`, its old
+/// destination for `acc`); the writes are collected per product. Checks on the way: word reads
+/// inside the product whose reads run, each write and element read tagged with the oldest
+/// product not done (`wtag`, `rtag`) and inside its destination, rows in order, each `done`
+/// tagged with that product after its last row, `busy` high until the last `done`.
+pub fn run_chain(sim: &mut Sim, cfg: &MatvecConfig, jobs: &[Job], scratch: &[i16]) -> Result<Vec<Chained>> {
+    let c = cfg.cols as usize;
+    let name = cfg.top_name();
+    let bad = |what: String, out: &[Chained]| Err(Error::Mismatch(format!("chain of {} products on {name}: {what} (starts: {:?})", jobs.len(), out.iter().map(|o| o.start).collect::<Vec<_>>())));
+    for (n, v) in [("reset", 0), ("en", 0), ("rq_en", 0), ("addr", 0), ("rq_addr", 0)] {
+        sim.set(n, v)?;
+    }
+    let set_inputs = |sim: &mut Sim, j: &Job, tag: usize| -> Result<()> {
+        for (n, v) in [
+            ("w_base", j.t.base),
+            ("rq_base", j.t.rq_base),
+            ("rows", j.t.rows),
+            ("chunks", j.t.chunks),
+            ("src", j.src),
+            ("dst", j.dst),
+            ("relu", j.relu as usize),
+            ("acc", j.acc as usize),
+            ("wide", j.wide as usize),
+            ("tag", tag),
+        ] {
+            sim.set(n, v as u64)?;
+        }
+        Ok(())
+    };
+    let limit: u64 = jobs.iter().map(|j| cycles(cfg, j.t.rows, j.t.chunks, j.wide) + 8).sum::<u64>() + 64;
+    let mut out: Vec<Chained> = Vec::new();
+    let mut rows: Vec<Vec<Option<i16>>> = jobs.iter().map(|j| vec![None; j.t.rows]).collect();
+    let mut next_row = vec![0usize; jobs.len()];
+    // The oldest product not done, the newest started.
+    let (mut oldest, mut started) = (0usize, 0usize);
+    let mut pending: Option<usize> = None;
+    let mut a_pending: Option<usize> = None;
+    let s_words = sim.port("s_data")?.width().div_ceil(32) as usize;
+    for cyc in 0..=limit {
+        let mut words = vec![0u32; s_words];
+        if let Some(a) = pending.take() {
+            for i in 0..c {
+                let v = scratch.get(a * c + i).copied().unwrap_or(0) as u16 as u32;
+                words[i / 2] |= v << (16 * (i % 2));
+            }
+        }
+        sim.set_words("s_data", &words)?;
+        let mut res = vec![0u32; (cfg.write as usize * 16).div_ceil(32)];
+        for j in 0..cfg.write as usize {
+            let v = match a_pending {
+                Some(a) => scratch.get(a + j).copied().unwrap_or(0) as u16 as u32,
+                None => (cyc as u32 * 7 + j as u32).wrapping_mul(0x9e37) & 0xffff,
+            };
+            res[j / 2] |= v << (16 * (j % 2));
+        }
+        a_pending = None;
+        sim.set_words("a_rdata", &res)?;
+        sim.set("start", 0)?;
+        sim.eval();
+        let go = if cyc == 0 { true } else { started < jobs.len() && sim.get("ready")? == 1 };
+        if go {
+            set_inputs(sim, &jobs[started], started % 4)?;
+            sim.set("start", 1)?;
+            sim.eval();
+            out.push(Chained { y: Vec::new(), start: cyc, done: 0 });
+            started += 1;
+        } else if cyc > 0 && sim.get("busy")? != 1 {
+            return bad(format!("busy is low in cycle {cyc} before the last done"), &out);
+        }
+        if sim.get("mv_w_en")? == 1 || sim.get("s_en")? == 1 {
+            let j = &jobs[started - 1];
+            let (w, s) = (sim.get("mv_w_addr")? as usize, sim.get("s_addr")? as usize);
+            if sim.get("mv_w_en")? != sim.get("s_en")? || w < j.t.base || w >= j.t.base + j.t.words || s < j.src / c || s >= j.src / c + j.t.chunks {
+                return bad(format!("cycle {cyc} reads weight word {w} / x word {s} outside product {}'s tensor or x", started - 1), &out);
+            }
+            pending = Some(s);
+        }
+        let step = |j: &Job| if j.wide { cfg.write as usize } else { 1 };
+        if sim.get("a_ren")? == 1 {
+            let (tag, a) = (sim.get("rtag")? as usize, sim.get("a_raddr")? as usize);
+            let j = &jobs[oldest];
+            if tag != oldest % 4 || !j.acc || a < j.dst || a >= j.dst + j.t.rows {
+                return bad(format!("cycle {cyc} reads element {a} tagged {tag}; product {oldest} (tag {}, acc {}) is being written", oldest % 4, j.acc), &out);
+            }
+            a_pending = Some(a);
+        }
+        let (a_we, k_we) = (sim.get("a_we")? == 1, sim.get("k_we")? == 1);
+        if a_we || k_we {
+            let (tag, a) = (sim.get("wtag")? as usize, sim.get("a_waddr")? as usize);
+            let j = &jobs[oldest];
+            let n = step(j).min(j.t.rows.saturating_sub(next_row[oldest]));
+            if tag != oldest % 4 || a != j.dst + next_row[oldest] || n == 0 || k_we != j.wide {
+                return bad(format!("cycle {cyc} writes at {a} tagged {tag} (k_we {k_we}); product {oldest} (tag {}) expects row {} at {}", oldest % 4, next_row[oldest], j.dst + next_row[oldest]), &out);
+            }
+            let data = sim.get_words("a_wdata")?;
+            for i in 0..n {
+                rows[oldest][next_row[oldest] + i] = Some((data[i / 2] >> (16 * (i % 2))) as u16 as i16);
+            }
+            next_row[oldest] += n;
+        }
+        if sim.get("done")? == 1 {
+            let tag = sim.get("wtag")? as usize;
+            if tag != oldest % 4 || next_row[oldest] != jobs[oldest].t.rows {
+                return bad(format!("done in cycle {cyc} tagged {tag}: product {oldest} has {} of {} rows", next_row[oldest], jobs[oldest].t.rows), &out);
+            }
+            out[oldest].done = cyc;
+            out[oldest].y = rows[oldest].iter().map(|v| v.unwrap_or(0)).collect();
+            oldest += 1;
+            if oldest == jobs.len() {
+                sim.tick();
+                sim.eval();
+                for n in ["busy", "mv_w_en", "mv_rq_en", "s_en", "a_we", "k_we", "a_ren", "done"] {
+                    if sim.get(n)? != 0 {
+                        return bad(format!("{n} is high the cycle after the last done"), &out);
+                    }
+                }
+                return Ok(out);
+            }
+        }
+        sim.tick();
+    }
+    bad(format!("no last done within {limit} cycles ({oldest} of {} products done)", jobs.len()), &out)
 }

@@ -24,6 +24,14 @@
 //!    `done` with the write of the tensor's last row.
 //! 5. With `acc`, [`Ctrl`] reads element `dst + t*R + i` (`a_ren`) in cycle `L_t + 3 + i`; its
 //!    data arrives with the write cycle and [`Rq`] adds it, saturating. Same cycles.
+//! 6. Overlap: `ready` (registered) rises once every read is issued and at most 3 capture
+//!    cycles of the last tile remain after the cycle before; a `start` in a cycle with `ready`
+//!    begins the next product while this one's rows are requantised and written. What the
+//!    requant side needs of a product (`rq_base`, `dst`, `rows`, `acc`, `relu`, `wide`, `tag`)
+//!    is latched with its reads and taken at each tile's hand-over, then carried with each row
+//!    through the three stages, so the inputs may change once `ready` is high; `rtag` and
+//!    `wtag` name the product of the `a_ren` and of the write (and `done`). Without a start
+//!    before `done`, the cycles are those above.
 
 use crate::rtl::arith::{MulQ, Sat16, SatAdd16};
 use rust_hdl::prelude::*;
@@ -52,7 +60,22 @@ pub struct Ctrl {
     pub ww: Signal<In, Bits<16>>,
     /// `R / W` (a constant from the configuration).
     pub gg: Signal<In, Bits<16>>,
+    /// Write `max(0, y)` (latched with each tile's hand-over, like `rq_base`, `rows`, `dst`,
+    /// `acc` and `wide`, so that the requant side of a product does not read the inputs).
+    pub relu: Signal<In, Bit>,
+    /// The product's tag (the batched core: its sequence), latched with each tile's hand-over
+    /// and carried with its rows to `rtag` (the `a_ren` stage) and `wtag` (the write and `done`).
+    pub tag: Signal<In, Bits<2>>,
     pub busy: Signal<Out, Bit>,
+    /// The next product may start: every read of this one is issued and its last tile handed
+    /// over, with at most 4 capture cycles left (registered; low the cycle after a start).
+    pub ready: Signal<Out, Bit>,
+    pub rtag: Signal<Out, Bits<2>>,
+    pub wtag: Signal<Out, Bits<2>>,
+    /// The hand-over's `wide` (the hold registers' shift), and `relu` / `acc` of the row written now.
+    pub qwide: Signal<Out, Bit>,
+    pub wrelu: Signal<Out, Bit>,
+    pub wacc: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     pub w_en: Signal<Out, Bit>,
     pub w_addr: Signal<Out, Bits<16>>,
@@ -91,19 +114,52 @@ pub struct Ctrl {
     qend: DFF<Bits<16>>,
     pr: DFF<Bits<16>>,
     pe: DFF<Bits<16>>,
+    pa: DFF<Bits<16>>,
+    prq: DFF<Bits<16>>,
+    pdst: DFF<Bits<16>>,
+    prows: DFF<Bits<16>>,
+    pacc: DFF<Bit>,
+    prelu: DFF<Bit>,
+    pwide: DFF<Bit>,
+    ptag: DFF<Bits<2>>,
+    cd: DFF<Bits<16>>,
+    tdst: DFF<Bits<16>>,
+    tlast: DFF<Bit>,
+    tacc: DFF<Bit>,
+    trelu: DFF<Bit>,
+    twide: DFF<Bit>,
+    ttag: DFF<Bits<2>>,
+    rdy: DFF<Bit>,
     c1: DFF<Bit>,
     e1: DFF<Bit>,
-    r1: DFF<Bits<16>>,
+    x1: DFF<Bits<16>>,
+    x2: DFF<Bits<16>>,
+    d1: DFF<Bits<16>>,
+    a1: DFF<Bit>,
+    u1: DFF<Bit>,
+    w1: DFF<Bit>,
+    t1: DFF<Bits<2>>,
     c2: DFF<Bit>,
     e2: DFF<Bit>,
-    r2: DFF<Bits<16>>,
+    d2: DFF<Bits<16>>,
+    a2: DFF<Bit>,
+    u2: DFF<Bit>,
+    w2: DFF<Bit>,
+    t2: DFF<Bits<2>>,
     c3: DFF<Bit>,
     e3: DFF<Bit>,
-    r3: DFF<Bits<16>>,
+    d3: DFF<Bits<16>>,
+    a3: DFF<Bit>,
+    u3: DFF<Bit>,
+    w3: DFF<Bit>,
+    t3: DFF<Bits<2>>,
     m3: DFF<Bits<16>>,
     per: Signal<Local, Bits<16>>,
     tper: Signal<Local, Bits<16>>,
-    step: Signal<Local, Bits<16>>,
+    tstep: Signal<Local, Bits<16>>,
+    hand: Signal<Local, Bit>,
+    hstep: Signal<Local, Bits<16>>,
+    front: Signal<Local, Bit>,
     issue: Signal<Local, Bit>,
     qact: Signal<Local, Bit>,
     lend: Signal<Local, Bits<16>>,
@@ -115,6 +171,7 @@ pub struct Ctrl {
     zero: Constant<Bits<16>>,
     ones: Constant<Bits<16>>,
     c16: Constant<Bits<16>>,
+    two: Constant<Bits<16>>,
 }
 
 impl Default for Ctrl {
@@ -135,7 +192,15 @@ impl Default for Ctrl {
             wide: Default::default(),
             ww: Default::default(),
             gg: Default::default(),
+            relu: Default::default(),
+            tag: Default::default(),
             busy: Default::default(),
+            ready: Default::default(),
+            rtag: Default::default(),
+            wtag: Default::default(),
+            qwide: Default::default(),
+            wrelu: Default::default(),
+            wacc: Default::default(),
             done: Default::default(),
             w_en: Default::default(),
             w_addr: Default::default(),
@@ -172,19 +237,52 @@ impl Default for Ctrl {
             qend: Default::default(),
             pr: Default::default(),
             pe: Default::default(),
+            pa: Default::default(),
+            prq: Default::default(),
+            pdst: Default::default(),
+            prows: Default::default(),
+            pacc: Default::default(),
+            prelu: Default::default(),
+            pwide: Default::default(),
+            ptag: Default::default(),
+            cd: Default::default(),
+            tdst: Default::default(),
+            tlast: Default::default(),
+            tacc: Default::default(),
+            trelu: Default::default(),
+            twide: Default::default(),
+            ttag: Default::default(),
+            rdy: Default::default(),
             c1: Default::default(),
             e1: Default::default(),
-            r1: Default::default(),
+            x1: Default::default(),
+            x2: Default::default(),
+            d1: Default::default(),
+            a1: Default::default(),
+            u1: Default::default(),
+            w1: Default::default(),
+            t1: Default::default(),
             c2: Default::default(),
             e2: Default::default(),
-            r2: Default::default(),
+            d2: Default::default(),
+            a2: Default::default(),
+            u2: Default::default(),
+            w2: Default::default(),
+            t2: Default::default(),
             c3: Default::default(),
             e3: Default::default(),
-            r3: Default::default(),
+            d3: Default::default(),
+            a3: Default::default(),
+            u3: Default::default(),
+            w3: Default::default(),
+            t3: Default::default(),
             m3: Default::default(),
             per: Default::default(),
             tper: Default::default(),
-            step: Default::default(),
+            tstep: Default::default(),
+            hand: Default::default(),
+            hstep: Default::default(),
+            front: Default::default(),
             issue: Default::default(),
             qact: Default::default(),
             lend: Default::default(),
@@ -195,6 +293,7 @@ impl Default for Ctrl {
             zero: Constant::new(0u64.to_bits()),
             ones: Constant::new(0xffffu64.to_bits()),
             c16: Constant::new(16u64.to_bits()),
+            two: Constant::new(2u64.to_bits()),
         }
     }
 }
@@ -202,14 +301,13 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, pr, pe, c1, e1, r1, c2, e2, r2, c3, e3, r3, m3);
-        // Issue side: tile after tile, chunks reads then P - chunks idle cycles (P = max(chunks,
-        // the tile's write cycles: R, or R / W when wide).
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, pr, pe, pa, prq, pdst, prows, pacc, prelu, pwide, ptag, cd, tdst, tlast, tacc, trelu, twide, ttag, rdy, c1, e1, x1, x2, d1, a1, u1, w1, t1, c2, e2, d2, a2, u2, w2, t2, c3, e3, d3, a3, u3, w3, t3, m3);
+        // Issue side (the inputs of the product that started): tile after tile, chunks reads
+        // then P - chunks idle cycles (P = max(chunks, the tile's write cycles: R, or R / W
+        // when wide).
         self.tper.next = self.rr.val();
-        self.step.next = self.one.val();
         if self.wide.val() {
             self.tper.next = self.gg.val();
-            self.step.next = self.ww.val();
         }
         self.per.next = self.chunks.val();
         if self.tper.val() > self.chunks.val() {
@@ -222,6 +320,19 @@ impl Logic for Ctrl {
         self.s_addr.next = (self.src.val() >> self.lg_c.val()) + self.k.q.val();
         if self.issue.val() {
             self.wp.d.next = self.wp.q.val() + self.one.val();
+            // What the requant side takes at a tile's hand-over, from the product whose reads
+            // are issued (three cycles before the hand-over: a next product's first read comes
+            // at least that late, so the last tile's hand-over still finds its own).
+            self.prq.d.next = self.rq_base.val();
+            self.pdst.d.next = self.dst.val();
+            self.prows.d.next = self.rows.val();
+            self.pacc.d.next = self.acc.val();
+            self.prelu.d.next = self.relu.val();
+            self.pwide.d.next = self.wide.val();
+            self.ptag.d.next = self.tag.val();
+        }
+        if self.cd.q.val() != self.zero.val() {
+            self.cd.d.next = self.cd.q.val() - self.one.val();
         }
         if self.run.q.val() {
             self.k.d.next = self.k.q.val() + self.one.val();
@@ -230,6 +341,8 @@ impl Logic for Ctrl {
                 self.trow.d.next = self.trow.q.val() + self.rr.val();
                 if (self.trow.q.val() + self.rr.val()) >= self.rows.val() {
                     self.run.d.next = false;
+                    // The last tile's capture cycles, at most R (R / W when wide).
+                    self.cd.d.next = self.tper.val();
                 }
             }
         }
@@ -248,78 +361,135 @@ impl Logic for Ctrl {
         self.v.next = self.v3.q.val();
         self.first.next = self.f3.q.val();
         self.last.next = self.l3.q.val();
-        // Requant side: rows qrow .. qend-1 of the latched tile, one (W when wide) per cycle.
+        // Requant side: rows qrow .. qend-1 of the tile handed over, one (W when wide) per
+        // cycle. What it needs of the product (rq_base as the address `pa`, dst, acc, relu,
+        // wide, the tag, whether the tile is the last) is latched with the hand-over and then
+        // carried with each row through the stages, so that a next product may start (and its
+        // inputs change) while this one's rows are still requantised and written.
+        self.hand.next = self.v3.q.val() & self.l3.q.val();
+        self.tstep.next = self.one.val();
+        if self.twide.q.val() {
+            self.tstep.next = self.ww.val();
+        }
+        self.qwide.next = self.twide.q.val();
         self.lend.next = self.lrow.q.val() + self.rr.val();
         self.lendc.next = self.lend.val();
-        if self.lend.val() > self.rows.val() {
-            self.lendc.next = self.rows.val();
+        if self.lend.val() > self.prows.q.val() {
+            self.lendc.next = self.prows.q.val();
+        }
+        self.hstep.next = self.one.val();
+        if self.pwide.q.val() {
+            self.hstep.next = self.ww.val();
         }
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
         self.cap.next = self.qact.val();
         if self.qact.val() {
-            self.qrow.d.next = self.qrow.q.val() + self.step.val();
+            self.qrow.d.next = self.qrow.q.val() + self.tstep.val();
         }
-        // The same rows one cycle earlier (pr .. pe-1; the tile's first with the latch): each
-        // row's requant word is read the cycle before its capture, so that the requantiser
-        // registers it (the word's wires cross the chip to the W requantisers: the 8x8 two-lane
-        // core's path at a8cd667). Registers and one compare, not the next state (at c77242e
-        // start -> the next state -> rq_addr -> the memory was 21.40 ns).
+        // The same rows one cycle earlier (pr .. pe-1; the tile's first with the hand-over):
+        // each row's requant word is read the cycle before its capture, so that the
+        // requantiser registers it (the word's wires cross the chip to the W requantisers: the
+        // 8x8 two-lane core's path at a8cd667). Registers and one compare, not the next state
+        // (at c77242e start -> the next state -> rq_addr -> the memory was 21.40 ns).
         self.pact.next = self.pr.q.val() < self.pe.q.val();
         self.rq_en.next = self.pact.val();
-        self.rq_addr.next = self.rq_base.val() + self.pr.q.val();
+        self.rq_addr.next = self.pa.q.val();
         if self.pact.val() {
-            self.pr.d.next = self.pr.q.val() + self.step.val();
+            self.pr.d.next = self.pr.q.val() + self.tstep.val();
+            self.pa.d.next = self.pa.q.val() + self.tstep.val();
         }
-        if self.v3.q.val() & self.l3.q.val() {
+        if self.hand.val() {
             self.lrow.d.next = self.lend.val();
+            if self.lend.val() >= self.prows.q.val() {
+                self.lrow.d.next = self.zero.val();
+            }
             self.qrow.d.next = self.lrow.q.val();
             self.qend.d.next = self.lendc.val();
             self.rq_en.next = true;
-            self.rq_addr.next = self.rq_base.val() + self.lrow.q.val();
-            self.pr.d.next = self.lrow.q.val() + self.step.val();
+            self.rq_addr.next = self.prq.q.val() + self.lrow.q.val();
+            self.pr.d.next = self.lrow.q.val() + self.hstep.val();
+            self.pa.d.next = self.prq.q.val() + self.lrow.q.val() + self.hstep.val();
             self.pe.d.next = self.lendc.val();
+            self.tdst.d.next = self.pdst.q.val();
+            self.tlast.d.next = self.lend.val() >= self.prows.q.val();
+            self.tacc.d.next = self.pacc.q.val();
+            self.trelu.d.next = self.prelu.q.val();
+            self.twide.d.next = self.pwide.q.val();
+            self.ttag.d.next = self.ptag.q.val();
         }
+        // Stage 1 (the row captured), 2 (multiplied; the accumulate read), 3 (rounded; written).
         self.c1.d.next = self.qact.val();
-        self.e1.d.next = (self.qrow.q.val() + self.step.val()) >= self.rows.val();
-        self.r1.d.next = self.qrow.q.val();
+        self.e1.d.next = self.tlast.q.val() & ((self.qrow.q.val() + self.tstep.val()) >= self.qend.q.val());
+        self.x1.d.next = self.qend.q.val() - self.qrow.q.val();
+        self.d1.d.next = self.tdst.q.val() + self.qrow.q.val();
+        self.a1.d.next = self.tacc.q.val();
+        self.u1.d.next = self.trelu.q.val();
+        self.w1.d.next = self.twide.q.val();
+        self.t1.d.next = self.ttag.q.val();
         self.c2.d.next = self.c1.q.val();
         self.e2.d.next = self.e1.q.val();
-        self.r2.d.next = self.r1.q.val();
+        self.x2.d.next = self.x1.q.val();
+        self.d2.d.next = self.d1.q.val();
+        self.a2.d.next = self.a1.q.val();
+        self.u2.d.next = self.u1.q.val();
+        self.w2.d.next = self.w1.q.val();
+        self.t2.d.next = self.t1.q.val();
         self.c3.d.next = self.c2.q.val();
         self.e3.d.next = self.e2.q.val();
-        self.r3.d.next = self.r2.q.val();
-        // The write's lane mask: the rows left from the write's first, up to 16.
-        self.rem.next = self.rows.val() - self.r2.q.val();
+        self.d3.d.next = self.d2.q.val();
+        self.a3.d.next = self.a2.q.val();
+        self.u3.d.next = self.u2.q.val();
+        self.w3.d.next = self.w2.q.val();
+        self.t3.d.next = self.t2.q.val();
+        // The write's lane mask: the tile's rows left from the write's first, up to 16 (for
+        // a tile before the last, at least the W lanes the write has).
+        self.rem.next = self.x2.q.val();
         self.m3.d.next = self.ones.val();
         if self.rem.val() < self.c16.val() {
             self.m3.d.next = (self.one.val() << self.rem.val()) - self.one.val();
         }
         self.k_wm.next = self.m3.q.val();
-        self.a_ren.next = self.c2.q.val() & self.acc.val();
-        self.a_raddr.next = self.dst.val() + self.r2.q.val();
-        self.a_we.next = self.c3.q.val() & !self.wide.val();
-        self.k_we.next = self.c3.q.val() & self.wide.val();
-        self.a_waddr.next = self.dst.val() + self.r3.q.val();
+        self.a_ren.next = self.c2.q.val() & self.a2.q.val();
+        self.a_raddr.next = self.d2.q.val();
+        self.rtag.next = self.t2.q.val();
+        self.a_we.next = self.c3.q.val() & !self.w3.q.val();
+        self.k_we.next = self.c3.q.val() & self.w3.q.val();
+        self.a_waddr.next = self.d3.q.val();
+        self.wrelu.next = self.u3.q.val();
+        self.wacc.next = self.a3.q.val();
+        self.wtag.next = self.t3.q.val();
         self.done.next = self.c3.q.val() & self.e3.q.val();
+        // Busy from start to the last product's done (a done of an earlier product, while a
+        // later one issues or requantises, leaves it high).
+        self.front.next = self.run.q.val() | self.v1.q.val() | self.v2.q.val() | self.v3.q.val() | self.qact.val() | self.c1.q.val() | self.c2.q.val();
         self.busy.next = self.bsy.q.val();
-        if self.c3.q.val() & self.e3.q.val() {
+        if self.c3.q.val() & self.e3.q.val() & !self.front.val() {
             self.bsy.d.next = false;
         }
+        // Ready for the next start: every read issued (`run` low) and the countdown of the
+        // last tile's capture cycles `n` (at most `cd`'s load) down to 3. The last tile's reads
+        // ended at `X` (`run` fell at `Y >= X` and loaded `cd`), its hand-over is at `X + 3`,
+        // its captures `X + 4 .. X + 3 + n`; `rdy` is high from `Y + 2 + max(0, n - 3)`, so a
+        // start in a cycle with `rdy` has its first hand-over (3 + chunks >= 4 cycles after the
+        // start) no earlier than the last capture (the hold registers take the new sums, the
+        // capture still the old row 0) and its first read (which replaces the `p*` registers)
+        // after the last hand-over.
+        self.rdy.d.next = !self.run.q.val() & (self.cd.q.val() <= (self.one.val() + self.two.val()));
+        self.ready.next = self.rdy.q.val();
         if self.start.val() {
             self.run.d.next = true;
             self.bsy.d.next = true;
+            self.rdy.d.next = false;
             self.k.d.next = self.zero.val();
             self.wp.d.next = self.w_base.val();
             self.trow.d.next = self.zero.val();
-            self.lrow.d.next = self.zero.val();
-            self.qrow.d.next = self.zero.val();
-            self.qend.d.next = self.zero.val();
-            self.pr.d.next = self.zero.val();
-            self.pe.d.next = self.zero.val();
         }
         if self.reset.val() {
+            self.lrow.d.next = self.zero.val();
+            self.cd.d.next = self.zero.val();
             self.run.d.next = false;
             self.bsy.d.next = false;
+            self.rdy.d.next = false;
             self.v1.d.next = false;
             self.v2.d.next = false;
             self.v3.d.next = false;

@@ -25,7 +25,11 @@ pub fn ports(cfg: &MatvecConfig) -> Vec<Port> {
         Port::input("relu", 1, "write max(0, y) instead of y"),
         Port::input("acc", 1, "accumulate: write sat16(old + y), old the element at dst + r (read through a_ren the cycle before)"),
         Port::input("wide", 1, &format!("write {w} rows per cycle through k_we (dst a multiple of {w}; the last write holds the rows left); 0: one row per cycle through a_we")),
+        Port::input("tag", 2, "the product's tag (the batched core: its sequence), returned with its rows as rtag and wtag"),
         Port::output("busy", 1, "a product runs (cycle after start to done)"),
+        Port::output("ready", 1, "a start is allowed in a cycle with ready high, also before the running product's done (its reads are issued and its last rows nearly captured); the inputs are read until ready rises, done goes with the product's last write"),
+        Port::output("rtag", 2, "the tag of the product whose a_ren this cycle is"),
+        Port::output("wtag", 2, "the tag of the product whose write (and done) this cycle is"),
         Port::output("done", 1, "one-cycle pulse with the last write"),
         Port::output("w_en", 1, "read the weight word at w_addr"),
         Port::output("w_addr", 16, "weight word address"),
@@ -79,11 +83,11 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
         }
     }
     // The controller's lane mask has 16 bits; the unit uses W of them.
-    s.push_str("    wire v, first, last, cap;\n    /* verilator lint_off UNUSED */\n    wire [15:0] kwm;\n    /* verilator lint_on UNUSED */\n");
+    s.push_str("    wire v, first, last, cap, qwide, wrelu, wacc;\n    /* verilator lint_off UNUSED */\n    wire [15:0] kwm;\n    /* verilator lint_on UNUSED */\n");
     let _ = writeln!(s, "    assign k_wm = kwm[{}:0];", w - 1);
     let _ = writeln!(
         s,
-        "    {} ctrl(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .rr(16'd{r}), .lg_c(8'd{}), .acc(acc), .wide(wide), .ww(16'd{w}), .gg(16'd{g}), .busy(busy), .done(done), .w_en(w_en), .w_addr(w_addr), .s_en(s_en), .s_addr(s_addr), .rq_en(rq_en), .rq_addr(rq_addr), .a_we(a_we), .k_we(k_we), .k_wm(kwm), .a_waddr(a_waddr), .a_ren(a_ren), .a_raddr(a_raddr), .v(v), .first(first), .last(last), .cap(cap));",
+        "    {} ctrl(.clock(clock), .reset(reset), .start(start), .w_base(w_base), .rq_base(rq_base), .rows(rows), .chunks(chunks), .src(src), .dst(dst), .rr(16'd{r}), .lg_c(8'd{}), .acc(acc), .wide(wide), .ww(16'd{w}), .gg(16'd{g}), .relu(relu), .tag(tag), .busy(busy), .ready(ready), .rtag(rtag), .wtag(wtag), .qwide(qwide), .wrelu(wrelu), .wacc(wacc), .done(done), .w_en(w_en), .w_addr(w_addr), .s_en(s_en), .s_addr(s_addr), .rq_en(rq_en), .rq_addr(rq_addr), .a_we(a_we), .k_we(k_we), .k_wm(kwm), .a_waddr(a_waddr), .a_ren(a_ren), .a_raddr(a_raddr), .v(v), .first(first), .last(last), .cap(cap));",
         LEAVES.ctrl,
         cfg.lg_c(),
         g = r / w
@@ -149,7 +153,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
         }
         let _ = writeln!(
             s,
-            "    {} acc_{row}(.clock(clock), .v(v), .first(first), .last(last), .cap(cap), .dot(t_{row}_{lv}_0), .hin(hold_{}), .wide(wide), .hinw(hold_{}), .hold(hold_{row}));",
+            "    {} acc_{row}(.clock(clock), .v(v), .first(first), .last(last), .cap(cap), .dot(t_{row}_{lv}_0), .hin(hold_{}), .wide(qwide), .hinw(hold_{}), .hold(hold_{row}));",
             LEAVES.acc,
             row + 1,
             row + w
@@ -159,7 +163,7 @@ pub fn top_verilog(cfg: &MatvecConfig) -> String {
     for j in 0..w {
         let _ = writeln!(
             s,
-            "    {} rq_{j}(.clock(clock), .cap(cap), .h0(hold_{j}), .rq_data(rq_data[{}:{}]), .relu(relu), .acc(acc), .res(a_rdata[{}:{}]), .y(a_wdata[{}:{}]));",
+            "    {} rq_{j}(.clock(clock), .cap(cap), .h0(hold_{j}), .rq_data(rq_data[{}:{}]), .relu(wrelu), .acc(wacc), .res(a_rdata[{}:{}]), .y(a_wdata[{}:{}]));",
             LEAVES.rq,
             24 * j + 23,
             24 * j,
