@@ -339,9 +339,10 @@ pub fn simulate_batch(q: &QuantModel, c: &Compiled, w: &Workload, progress: bool
         crate::sim::lpu::compare(&want, run).map_err(|e| Error::Mismatch(format!("{} sequence {i}: {e}", c.cfg.top_name())))?;
     }
     let steps = got.steps().max(1) as f64;
+    let per = got.per_class();
     let stages = (0..16)
-        .filter(|&v| v != 15 && got.runs.iter().any(|r| r.per_class[v] > 0))
-        .map(|v| Stage { stage: crate::sim::lpu::class_name(v).into(), cycles_per_token: got.runs.iter().map(|r| r.per_class[v]).sum::<u64>() as f64 / steps })
+        .filter(|&v| v != 15 && per[v] > 0)
+        .map(|v| Stage { stage: crate::sim::lpu::class_name(v).into(), cycles_per_token: per[v] as f64 / steps })
         .collect();
     Ok(SimResult {
         tokens: got.steps() as u32,

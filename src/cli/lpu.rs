@@ -250,13 +250,7 @@ fn run_sim_batch(a: &SimLpu, q: &QuantModel, c: &Compiled, req: &GenRequest) -> 
         got.cycles_per_token()
     );
     println!("per-sequence cycles by class (all sequences; per pass):");
-    let mut per = [0u64; 16];
-    for r in &got.runs {
-        for (v, n) in r.per_class.iter().enumerate() {
-            per[v] += n;
-        }
-    }
-    for (v, &n) in per.iter().enumerate() {
+    for (v, &n) in got.per_class().iter().enumerate() {
         if n > 0 && v != 15 {
             println!("  {:<13} {:>10} {:>8.1}", class_name(v), n, n as f64 / got.steps().max(1) as f64);
         }

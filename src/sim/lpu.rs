@@ -75,68 +75,139 @@ impl RunResult {
 
 /// Runs one command on `sim` (a fresh or previously used simulation of the core).
 pub fn run(sim: &mut Sim, req: &GenRequest, mut out_ready: impl FnMut(u64) -> bool, max_cycles: u64) -> Result<RunResult> {
-    let s: &Sim = sim;
-    let p = |n: &str| s.port(n);
-    let (reset, start, ready, ptok) = (p("reset")?, p("cmd_start")?, p("out_ready")?, p("prompt_tok")?);
-    let (ovalid, obyte, done, pidx, dbg) = (p("out_valid")?, p("out_byte")?, p("gen_done")?, p("prompt_idx")?, p("dbg_op")?);
-    let (st_tok, st_names, st_cyc, st_stall) = (p("st_tokens")?, p("st_names")?, p("st_cycles")?, p("st_stall")?);
-    sim.set("cmd_seed", req.seed as u64)?;
-    sim.set("cmd_temp_k", req.temp_k as u64)?;
-    sim.set("cmd_count", req.count as u64)?;
-    sim.set("cmd_names", req.names as u64)?;
-    sim.set("cmd_quiet", req.quiet as u64)?;
-    sim.set("cmd_prompt_len", req.prompt.len() as u64)?;
-    sim.set_id(ptok, 0)?;
-    sim.set_id(ready, 1)?;
-    sim.set_id(start, 0)?;
-    sim.set_id(reset, 1)?;
-    sim.tick();
-    sim.tick();
-    sim.set_id(reset, 0)?;
-    sim.set_id(start, 1)?;
-    sim.tick();
-    sim.set_id(start, 0)?;
-    let mut r = RunResult::default();
-    let mut last_embed: Option<u64> = None;
-    let mut prev_dbg = 0;
-    for cyc in 0..max_cycles {
-        let rdy = out_ready(cyc);
-        sim.set_id(ready, rdy as u64)?;
-        sim.eval();
-        let d = sim.get_id(dbg)? as usize & 15;
-        r.per_class[d] += 1;
-        // A forward pass starts with its first instruction: EMBED on one tile, SEND of the
-        // token on the host tile of a mesh (its only SEND).
-        if (d == 1 || d == 9) && prev_dbg != d {
-            if let Some(s) = last_embed {
-                r.step_cycles.push(cyc - s);
-            }
-            last_embed = Some(cyc);
-        }
-        prev_dbg = d;
-        if sim.get_id(ovalid)? == 1 && rdy {
-            r.gen.text.push(sim.get_id(obyte)? as u8);
-        }
-        if sim.get_id(done)? == 1 {
-            if let Some(s) = last_embed {
-                r.step_cycles.push(cyc - s);
-            }
-            r.gen.steps = sim.get_id(st_tok)? as u32;
-            r.gen.names = sim.get_id(st_names)? as u16;
-            r.cycles = sim.get_id(st_cyc)?;
-            r.stall = sim.get_id(st_stall)?;
-            sim.tick();
-            return Ok(r);
-        }
-        let idx = sim.get_id(pidx)? as usize;
-        sim.tick();
-        sim.set_id(ptok, req.prompt.get(idx).copied().unwrap_or(0) as u64)?;
+    let (mut runs, _, finished) = drive(sim, std::slice::from_ref(req), &|_, n| n.to_string(), &mut |_, cyc| out_ready(cyc), max_cycles)?;
+    let r = runs.remove(0);
+    if !finished {
+        return Err(Error::Mismatch(format!("the core did not finish within {max_cycles} cycles ({} bytes, {} forward passes started)", r.gen.text.len(), r.step_cycles.len() + (r.per_class[1] + r.per_class[9] > 0) as usize)));
     }
-    Err(Error::Mismatch(format!(
-        "the core did not finish within {max_cycles} cycles ({} bytes, {} forward passes started)",
-        r.gen.text.len(),
-        r.step_cycles.len() + last_embed.is_some() as usize
-    )))
+    Ok(r)
+}
+
+/// One sequence's host-link ports (named by the caller: `cmd_start` or `c1_cmd_start`).
+struct SeqPorts {
+    start: PortId,
+    ready: PortId,
+    ptok: PortId,
+    ovalid: PortId,
+    obyte: PortId,
+    done: PortId,
+    pidx: PortId,
+    dbg: PortId,
+    st: [PortId; 4],
+}
+
+/// Drives one command per sequence (`name(q, port)` names sequence `q`'s port): sets the
+/// commands, resets, pulses every `cmd_start` in the same cycle, then per cycle applies
+/// `out_ready`, collects the bytes, the `dbg_op` classes and the forward passes' cycles (a pass
+/// starts with its first instruction: EMBED on one tile, SEND of the token on the host tile of
+/// a mesh), and each sequence's status at its `gen_done`; ends when every sequence is done.
+/// Returns the runs, the cycles to the last `gen_done` and whether every sequence finished
+/// within `max_cycles` (if not, the runs so far).
+fn drive(
+    sim: &mut Sim,
+    reqs: &[GenRequest],
+    name: &dyn Fn(usize, &str) -> String,
+    out_ready: &mut dyn FnMut(usize, u64) -> bool,
+    max_cycles: u64,
+) -> Result<(Vec<RunResult>, u64, bool)> {
+    let b = reqs.len();
+    let mut runs = vec![RunResult::default(); b];
+    let setup = |sim: &mut Sim| -> Result<Vec<SeqPorts>> {
+        let mut ps = Vec::new();
+        for (q, req) in reqs.iter().enumerate() {
+            let s: &Sim = sim;
+            let id = |n: &str| s.port(&name(q, n));
+            let p = SeqPorts {
+                start: id("cmd_start")?,
+                ready: id("out_ready")?,
+                ptok: id("prompt_tok")?,
+                ovalid: id("out_valid")?,
+                obyte: id("out_byte")?,
+                done: id("gen_done")?,
+                pidx: id("prompt_idx")?,
+                dbg: id("dbg_op")?,
+                st: [id("st_tokens")?, id("st_names")?, id("st_cycles")?, id("st_stall")?],
+            };
+            for (n, v) in [("cmd_seed", req.seed as u64), ("cmd_temp_k", req.temp_k as u64), ("cmd_count", req.count as u64), ("cmd_names", req.names as u64), ("cmd_quiet", req.quiet as u64), ("cmd_prompt_len", req.prompt.len() as u64)] {
+                sim.set(&name(q, n), v)?;
+            }
+            sim.set_id(p.ptok, 0)?;
+            sim.set_id(p.ready, 1)?;
+            sim.set_id(p.start, 0)?;
+            ps.push(p);
+        }
+        let reset = sim.port("reset")?;
+        sim.set_id(reset, 1)?;
+        sim.tick();
+        sim.tick();
+        sim.set_id(reset, 0)?;
+        for p in &ps {
+            sim.set_id(p.start, 1)?;
+        }
+        sim.tick();
+        for p in &ps {
+            sim.set_id(p.start, 0)?;
+        }
+        Ok(ps)
+    };
+    let ps = setup(sim)?;
+    let mut cycles = 0;
+    let mut finished = vec![false; b];
+    let mut last_embed: Vec<Option<u64>> = vec![None; b];
+    let mut prev_dbg = vec![0usize; b];
+    let step = |sim: &mut Sim, runs: &mut [RunResult], finished: &mut [bool], last_embed: &mut [Option<u64>], prev_dbg: &mut [usize], cycles: &mut u64, cyc: u64, out_ready: &mut dyn FnMut(usize, u64) -> bool| -> Result<bool> {
+        let mut rdy = vec![false; b];
+        for (q, p) in ps.iter().enumerate() {
+            rdy[q] = out_ready(q, cyc);
+            sim.set_id(p.ready, rdy[q] as u64)?;
+        }
+        sim.eval();
+        for (q, p) in ps.iter().enumerate() {
+            if finished[q] {
+                continue;
+            }
+            let run = &mut runs[q];
+            let d = sim.get_id(p.dbg)? as usize & 15;
+            run.per_class[d] += 1;
+            if (d == 1 || d == 9) && prev_dbg[q] != d {
+                if let Some(s) = last_embed[q] {
+                    run.step_cycles.push(cyc - s);
+                }
+                last_embed[q] = Some(cyc);
+            }
+            prev_dbg[q] = d;
+            if sim.get_id(p.ovalid)? == 1 && rdy[q] {
+                run.gen.text.push(sim.get_id(p.obyte)? as u8);
+            }
+            if sim.get_id(p.done)? == 1 {
+                if let Some(s) = last_embed[q] {
+                    run.step_cycles.push(cyc - s);
+                }
+                run.gen.steps = sim.get_id(p.st[0])? as u32;
+                run.gen.names = sim.get_id(p.st[1])? as u16;
+                run.cycles = sim.get_id(p.st[2])?;
+                run.stall = sim.get_id(p.st[3])?;
+                finished[q] = true;
+                *cycles = (*cycles).max(run.cycles);
+            }
+        }
+        if finished.iter().all(|&f| f) {
+            sim.tick();
+            return Ok(true);
+        }
+        let idx: Vec<usize> = ps.iter().map(|p| sim.get_id(p.pidx).map(|v| v as usize)).collect::<Result<_>>()?;
+        sim.tick();
+        for ((p, req), i) in ps.iter().zip(reqs).zip(idx) {
+            sim.set_id(p.ptok, req.prompt.get(i).copied().unwrap_or(0) as u64)?;
+        }
+        Ok(false)
+    };
+    for cyc in 0..max_cycles {
+        if step(sim, &mut runs, &mut finished, &mut last_embed, &mut prev_dbg, &mut cycles, cyc, out_ready)? {
+            return Ok((runs, cycles, true));
+        }
+    }
+    Ok((runs, cycles, false))
 }
 
 /// Compares a run with the reference: `Ok` or a one-line message naming the first difference.
@@ -161,7 +232,7 @@ pub fn compare(want: &Generation, got: &RunResult) -> std::result::Result<(), St
     Ok(())
 }
 
-/// What a batched run produced: one [`RunResult`] per sequence (its `step_cycles` left empty)
+/// What a batched run produced: one [`RunResult`] per sequence
 /// and the cycles until the last sequence's `gen_done`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BatchResult {
@@ -180,101 +251,29 @@ impl BatchResult {
     pub fn cycles_per_token(&self) -> f64 {
         self.cycles as f64 / self.steps().max(1) as f64
     }
+    /// Each `dbg_op` class's cycles summed over the sequences (a sequence waiting for a unit
+    /// another holds counts as `unit wait`).
+    pub fn per_class(&self) -> [u64; 16] {
+        let mut per = [0u64; 16];
+        for r in &self.runs {
+            for (v, n) in r.per_class.iter().enumerate() {
+                per[v] += n;
+            }
+        }
+        per
+    }
 }
 
 /// Runs one command per sequence on a batched core (`reqs.len()` = its batch): the same
 /// rules as [`run`] for each sequence on its `cC_` ports, every `cmd_start` in the same cycle;
 /// ends when every sequence has reported `gen_done`.
 pub fn run_batch(sim: &mut Sim, reqs: &[GenRequest], mut out_ready: impl FnMut(usize, u64) -> bool, max_cycles: u64) -> Result<BatchResult> {
-    let b = reqs.len();
-    let id = |s: &Sim, q: usize, n: &str| s.port(&format!("c{q}_{n}"));
-    let reset = sim.port("reset")?;
-    struct Ports {
-        start: PortId,
-        ready: PortId,
-        ptok: PortId,
-        ovalid: PortId,
-        obyte: PortId,
-        done: PortId,
-        pidx: PortId,
-        dbg: PortId,
-        st: [PortId; 4],
+    let (runs, cycles, finished) = drive(sim, reqs, &|q, n| format!("c{q}_{n}"), &mut out_ready, max_cycles)?;
+    if !finished {
+        let done: Vec<String> = runs.iter().map(|x| format!("{} bytes", x.gen.text.len())).collect();
+        return Err(Error::Mismatch(format!("the batched core did not finish within {max_cycles} cycles (sequences so far: {})", done.join(", "))));
     }
-    let mut ps = Vec::new();
-    for (q, req) in reqs.iter().enumerate() {
-        let s: &Sim = sim;
-        let p = Ports {
-            start: id(s, q, "cmd_start")?,
-            ready: id(s, q, "out_ready")?,
-            ptok: id(s, q, "prompt_tok")?,
-            ovalid: id(s, q, "out_valid")?,
-            obyte: id(s, q, "out_byte")?,
-            done: id(s, q, "gen_done")?,
-            pidx: id(s, q, "prompt_idx")?,
-            dbg: id(s, q, "dbg_op")?,
-            st: [id(s, q, "st_tokens")?, id(s, q, "st_names")?, id(s, q, "st_cycles")?, id(s, q, "st_stall")?],
-        };
-        sim.set(&format!("c{q}_cmd_seed"), req.seed as u64)?;
-        sim.set(&format!("c{q}_cmd_temp_k"), req.temp_k as u64)?;
-        sim.set(&format!("c{q}_cmd_count"), req.count as u64)?;
-        sim.set(&format!("c{q}_cmd_names"), req.names as u64)?;
-        sim.set(&format!("c{q}_cmd_quiet"), req.quiet as u64)?;
-        sim.set(&format!("c{q}_cmd_prompt_len"), req.prompt.len() as u64)?;
-        sim.set_id(p.ptok, 0)?;
-        sim.set_id(p.ready, 1)?;
-        sim.set_id(p.start, 0)?;
-        ps.push(p);
-    }
-    sim.set_id(reset, 1)?;
-    sim.tick();
-    sim.tick();
-    sim.set_id(reset, 0)?;
-    for p in &ps {
-        sim.set_id(p.start, 1)?;
-    }
-    sim.tick();
-    for p in &ps {
-        sim.set_id(p.start, 0)?;
-    }
-    let mut r = BatchResult { runs: vec![RunResult::default(); b], cycles: 0 };
-    let mut finished = vec![false; b];
-    for cyc in 0..max_cycles {
-        let mut rdy = vec![false; b];
-        for (q, p) in ps.iter().enumerate() {
-            rdy[q] = out_ready(q, cyc);
-            sim.set_id(p.ready, rdy[q] as u64)?;
-        }
-        sim.eval();
-        for (q, p) in ps.iter().enumerate() {
-            if finished[q] {
-                continue;
-            }
-            let run = &mut r.runs[q];
-            run.per_class[sim.get_id(p.dbg)? as usize & 15] += 1;
-            if sim.get_id(p.ovalid)? == 1 && rdy[q] {
-                run.gen.text.push(sim.get_id(p.obyte)? as u8);
-            }
-            if sim.get_id(p.done)? == 1 {
-                run.gen.steps = sim.get_id(p.st[0])? as u32;
-                run.gen.names = sim.get_id(p.st[1])? as u16;
-                run.cycles = sim.get_id(p.st[2])?;
-                run.stall = sim.get_id(p.st[3])?;
-                finished[q] = true;
-                r.cycles = r.cycles.max(run.cycles);
-            }
-        }
-        if finished.iter().all(|&f| f) {
-            sim.tick();
-            return Ok(r);
-        }
-        let idx: Vec<usize> = ps.iter().map(|p| sim.get_id(p.pidx).map(|v| v as usize)).collect::<Result<_>>()?;
-        sim.tick();
-        for ((p, req), i) in ps.iter().zip(reqs).zip(idx) {
-            sim.set_id(p.ptok, req.prompt.get(i).copied().unwrap_or(0) as u64)?;
-        }
-    }
-    let done: Vec<String> = r.runs.iter().map(|x| format!("{} bytes", x.gen.text.len())).collect();
-    Err(Error::Mismatch(format!("the batched core did not finish within {max_cycles} cycles (sequences so far: {})", done.join(", "))))
+    Ok(BatchResult { runs, cycles })
 }
 
 /// The requests of a batch: sequence `q` is `req` with the xorshift32 seed `XorShift32::new(seed + q)`.
