@@ -132,6 +132,12 @@ fn plots_of_a_sweep() {
         assert!(get("tokens").contains(l), "{l}");
     }
     insta::assert_snapshot!("bench_fmax_svg", get("fmax"));
+    assert!(get("tokens").contains("this design, one stream"));
+    // A batched size in the sweep: the design's line says its points are aggregates there.
+    let mut b = sweep();
+    b.points[1].size.batch = 4;
+    let tokens = plots(&b).unwrap().into_iter().find(|(n, _)| *n == plot_name(&b, "tokens")).unwrap().1;
+    assert!(tokens.contains("this design (one stream; aggregate at the bB sizes)") && !tokens.contains("this design, one stream"), "{tokens}");
     assert!(plots(&ice40()).unwrap().is_empty(), "nothing placed or simulated: nothing to plot");
 }
 

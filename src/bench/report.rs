@@ -195,7 +195,9 @@ pub fn plots(r: &BenchReport) -> Result<Vec<(String, String)>> {
         )?,
     ));
     let flat = |v: Option<f64>| r.points.iter().map(|_| v).collect::<Vec<_>>();
-    let mut tok = vec![ser("this design, one stream", col(&|p| p.tokens_per_s)), ser("anchor (Cyclone V, published)", flat(Some(ANCHOR.tokens_per_s)))];
+    // A sweep with batched sizes (`RxClLbB`) plots their aggregate beside the one-stream sizes.
+    let ours = if r.points.iter().any(|p| p.size.batch > 1) { "this design (one stream; aggregate at the bB sizes)" } else { "this design, one stream" };
+    let mut tok = vec![ser(ours, col(&|p| p.tokens_per_s)), ser("anchor (Cyclone V, published)", flat(Some(ANCHOR.tokens_per_s)))];
     if let Some(c) = &r.cpu {
         tok.push(ser("CPU integer model", flat(Some(c.integer))));
         tok.push(ser("CPU float model", flat(Some(c.float))));
