@@ -24,11 +24,12 @@
 //!    `done` with the write of the tensor's last row.
 //! 5. With `acc`, [`Ctrl`] reads element `dst + t*R + i` (`a_ren`) in cycle `L_t + 3 + i`; its
 //!    data arrives with the write cycle and [`Rq`] adds it, saturating. Same cycles.
-//! 6. Overlap: `ready` (registered) rises once every read is issued and at most 3 capture
-//!    cycles of the last tile remain after the cycle before; a `start` in a cycle with `ready`
+//! 6. Overlap: `ready` (registered) rises the cycle after the last read's period ends when a
+//!    tile has at most 2 write cycles, else once at most 3 capture cycles of the last tile
+//!    remain after the cycle before; a `start` in a cycle with `ready`
 //!    begins the next product while this one's rows are requantised and written. What the
 //!    requant side needs of a product (`rq_base`, `dst`, `rows`, `acc`, `relu`, `wide`, `tag`)
-//!    is latched with its reads and taken at each tile's hand-over, then carried with each row
+//!    is latched with its reads, delayed to each tile's hand-over and taken there, then carried with each row
 //!    through the three stages, so the inputs may change once `ready` is high; `rtag` and
 //!    `wtag` name the product of the `a_ren` and of the write (and `done`). Without a start
 //!    before `done`, the cycles are those above.
@@ -122,6 +123,20 @@ pub struct Ctrl {
     prelu: DFF<Bit>,
     pwide: DFF<Bit>,
     ptag: DFF<Bits<2>>,
+    p2rq: DFF<Bits<16>>,
+    p2dst: DFF<Bits<16>>,
+    p2rows: DFF<Bits<16>>,
+    p2acc: DFF<Bit>,
+    p2relu: DFF<Bit>,
+    p2wide: DFF<Bit>,
+    p2tag: DFF<Bits<2>>,
+    p3rq: DFF<Bits<16>>,
+    p3dst: DFF<Bits<16>>,
+    p3rows: DFF<Bits<16>>,
+    p3acc: DFF<Bit>,
+    p3relu: DFF<Bit>,
+    p3wide: DFF<Bit>,
+    p3tag: DFF<Bits<2>>,
     cd: DFF<Bits<16>>,
     tdst: DFF<Bits<16>>,
     tlast: DFF<Bit>,
@@ -158,6 +173,7 @@ pub struct Ctrl {
     tper: Signal<Local, Bits<16>>,
     tstep: Signal<Local, Bits<16>>,
     hand: Signal<Local, Bit>,
+    fall: Signal<Local, Bit>,
     hstep: Signal<Local, Bits<16>>,
     front: Signal<Local, Bit>,
     issue: Signal<Local, Bit>,
@@ -245,6 +261,20 @@ impl Default for Ctrl {
             prelu: Default::default(),
             pwide: Default::default(),
             ptag: Default::default(),
+            p2rq: Default::default(),
+            p2dst: Default::default(),
+            p2rows: Default::default(),
+            p2acc: Default::default(),
+            p2relu: Default::default(),
+            p2wide: Default::default(),
+            p2tag: Default::default(),
+            p3rq: Default::default(),
+            p3dst: Default::default(),
+            p3rows: Default::default(),
+            p3acc: Default::default(),
+            p3relu: Default::default(),
+            p3wide: Default::default(),
+            p3tag: Default::default(),
             cd: Default::default(),
             tdst: Default::default(),
             tlast: Default::default(),
@@ -281,6 +311,7 @@ impl Default for Ctrl {
             tper: Default::default(),
             tstep: Default::default(),
             hand: Default::default(),
+            fall: Default::default(),
             hstep: Default::default(),
             front: Default::default(),
             issue: Default::default(),
@@ -301,7 +332,7 @@ impl Default for Ctrl {
 impl Logic for Ctrl {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, pr, pe, pa, prq, pdst, prows, pacc, prelu, pwide, ptag, cd, tdst, tlast, tacc, trelu, twide, ttag, rdy, c1, e1, x1, x2, d1, a1, u1, w1, t1, c2, e2, d2, a2, u2, w2, t2, c3, e3, d3, a3, u3, w3, t3, m3);
+        dff_setup!(self, clock, run, bsy, k, wp, trow, v1, f1, l1, v2, f2, l2, v3, f3, l3, lrow, qrow, qend, pr, pe, pa, prq, pdst, prows, pacc, prelu, pwide, ptag, p2rq, p2dst, p2rows, p2acc, p2relu, p2wide, p2tag, p3rq, p3dst, p3rows, p3acc, p3relu, p3wide, p3tag, cd, tdst, tlast, tacc, trelu, twide, ttag, rdy, c1, e1, x1, x2, d1, a1, u1, w1, t1, c2, e2, d2, a2, u2, w2, t2, c3, e3, d3, a3, u3, w3, t3, m3);
         // Issue side (the inputs of the product that started): tile after tile, chunks reads
         // then P - chunks idle cycles (P = max(chunks, the tile's write cycles: R, or R / W
         // when wide).
@@ -331,6 +362,23 @@ impl Logic for Ctrl {
             self.pwide.d.next = self.wide.val();
             self.ptag.d.next = self.tag.val();
         }
+        // ... and delayed to the hand-over of the tile whose last read that was (three cycles
+        // later): the next product may then start the cycle after this one's last read.
+        self.p2rq.d.next = self.prq.q.val();
+        self.p3rq.d.next = self.p2rq.q.val();
+        self.p2dst.d.next = self.pdst.q.val();
+        self.p3dst.d.next = self.p2dst.q.val();
+        self.p2rows.d.next = self.prows.q.val();
+        self.p3rows.d.next = self.p2rows.q.val();
+        self.p2acc.d.next = self.pacc.q.val();
+        self.p3acc.d.next = self.p2acc.q.val();
+        self.p2relu.d.next = self.prelu.q.val();
+        self.p3relu.d.next = self.p2relu.q.val();
+        self.p2wide.d.next = self.pwide.q.val();
+        self.p3wide.d.next = self.p2wide.q.val();
+        self.p2tag.d.next = self.ptag.q.val();
+        self.p3tag.d.next = self.p2tag.q.val();
+        self.fall.next = false;
         if self.cd.q.val() != self.zero.val() {
             self.cd.d.next = self.cd.q.val() - self.one.val();
         }
@@ -341,6 +389,7 @@ impl Logic for Ctrl {
                 self.trow.d.next = self.trow.q.val() + self.rr.val();
                 if (self.trow.q.val() + self.rr.val()) >= self.rows.val() {
                     self.run.d.next = false;
+                    self.fall.next = true;
                     // The last tile's capture cycles, at most R (R / W when wide).
                     self.cd.d.next = self.tper.val();
                 }
@@ -374,11 +423,11 @@ impl Logic for Ctrl {
         self.qwide.next = self.twide.q.val();
         self.lend.next = self.lrow.q.val() + self.rr.val();
         self.lendc.next = self.lend.val();
-        if self.lend.val() > self.prows.q.val() {
-            self.lendc.next = self.prows.q.val();
+        if self.lend.val() > self.p3rows.q.val() {
+            self.lendc.next = self.p3rows.q.val();
         }
         self.hstep.next = self.one.val();
-        if self.pwide.q.val() {
+        if self.p3wide.q.val() {
             self.hstep.next = self.ww.val();
         }
         self.qact.next = self.qrow.q.val() < self.qend.q.val();
@@ -400,22 +449,22 @@ impl Logic for Ctrl {
         }
         if self.hand.val() {
             self.lrow.d.next = self.lend.val();
-            if self.lend.val() >= self.prows.q.val() {
+            if self.lend.val() >= self.p3rows.q.val() {
                 self.lrow.d.next = self.zero.val();
             }
             self.qrow.d.next = self.lrow.q.val();
             self.qend.d.next = self.lendc.val();
             self.rq_en.next = true;
-            self.rq_addr.next = self.prq.q.val() + self.lrow.q.val();
+            self.rq_addr.next = self.p3rq.q.val() + self.lrow.q.val();
             self.pr.d.next = self.lrow.q.val() + self.hstep.val();
-            self.pa.d.next = self.prq.q.val() + self.lrow.q.val() + self.hstep.val();
+            self.pa.d.next = self.p3rq.q.val() + self.lrow.q.val() + self.hstep.val();
             self.pe.d.next = self.lendc.val();
-            self.tdst.d.next = self.pdst.q.val();
-            self.tlast.d.next = self.lend.val() >= self.prows.q.val();
-            self.tacc.d.next = self.pacc.q.val();
-            self.trelu.d.next = self.prelu.q.val();
-            self.twide.d.next = self.pwide.q.val();
-            self.ttag.d.next = self.ptag.q.val();
+            self.tdst.d.next = self.p3dst.q.val();
+            self.tlast.d.next = self.lend.val() >= self.p3rows.q.val();
+            self.tacc.d.next = self.p3acc.q.val();
+            self.trelu.d.next = self.p3relu.q.val();
+            self.twide.d.next = self.p3wide.q.val();
+            self.ttag.d.next = self.p3tag.q.val();
         }
         // Stage 1 (the row captured), 2 (multiplied; the accumulate read), 3 (rounded; written).
         self.c1.d.next = self.qact.val();
@@ -467,14 +516,15 @@ impl Logic for Ctrl {
             self.bsy.d.next = false;
         }
         // Ready for the next start: every read issued (`run` low) and the countdown of the
-        // last tile's capture cycles `n` (at most `cd`'s load) down to 3. The last tile's reads
-        // ended at `X` (`run` fell at `Y >= X` and loaded `cd`), its hand-over is at `X + 3`,
-        // its captures `X + 4 .. X + 3 + n`; `rdy` is high from `Y + 2 + max(0, n - 3)`, so a
-        // start in a cycle with `rdy` has its first hand-over (3 + chunks >= 4 cycles after the
-        // start) no earlier than the last capture (the hold registers take the new sums, the
-        // capture still the old row 0) and its first read (which replaces the `p*` registers)
-        // after the last hand-over.
-        self.rdy.d.next = !self.run.q.val() & (self.cd.q.val() <= (self.one.val() + self.two.val()));
+        // last tile's capture cycles `n` (at most `cd`'s load, `tper`) down to 3, or already
+        // in the cycle `run` falls when `tper <= 2`. The last tile's reads ended at `X` (`run`
+        // fell at `Y >= X` and loaded `cd`), its hand-over is at `X + 3`, its captures `X + 4 ..
+        // X + 3 + n`; `rdy` is high from `Y + 1` (`tper <= 2`) or `Y + 2 + max(0, n - 3)`, so
+        // a start in a cycle with `rdy` has its first hand-over (3 + chunks >= 4 cycles after
+        // the start) no earlier than the last capture (the hold registers take the new sums,
+        // the capture still the old row 0). The `p3*` registers give every hand-over the
+        // values of its own tile's last read whatever started since.
+        self.rdy.d.next = (!self.run.q.val() & (self.cd.q.val() <= (self.one.val() + self.two.val()))) | (self.fall.val() & (self.tper.val() <= self.two.val()));
         self.ready.next = self.rdy.q.val();
         if self.start.val() {
             self.run.d.next = true;
