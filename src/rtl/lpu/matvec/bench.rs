@@ -163,26 +163,9 @@ pub fn run(sim: &mut Sim, cfg: &MatvecConfig, t: &Placement, scratch: &[i16], sr
     let (mut w_reads, mut rq_reads, mut s_reads, mut a_reads) = (0, 0, 0, 0);
     let s_words = sim.port("s_data")?.width().div_ceil(32) as usize;
     for cyc in 1..=limit {
-        let mut words = vec![0u32; s_words];
-        if let Some(a) = pending.take() {
-            for i in 0..c {
-                let v = scratch.get(a * c + i).copied().unwrap_or(0) as u16 as u32;
-                words[i / 2] |= v << (16 * (i % 2));
-            }
-        }
-        sim.set_words("s_data", &words)?;
         // The element read port: the elements from the last cycle's a_ren (one, or W when
         // wide), garbage otherwise.
-        let mut res = vec![0u32; (cfg.write as usize * 16).div_ceil(32)];
-        for j in 0..cfg.write as usize {
-            let v = match a_pending {
-                Some(a) if j < step => scratch.get(a + j).copied().unwrap_or(0) as u16 as u32,
-                _ => (cyc as u32 * 7 + j as u32).wrapping_mul(0x9e37) & 0xffff,
-            };
-            res[j / 2] |= v << (16 * (j % 2));
-        }
-        a_pending = None;
-        sim.set_words("a_rdata", &res)?;
+        answer_reads(sim, cfg, scratch, s_words, pending.take(), a_pending.take(), step, cyc)?;
         sim.eval();
         if sim.get("busy")? != 1 {
             return bad(format!("busy is low in cycle {cyc} before done"));
@@ -295,6 +278,31 @@ pub fn check(cfg: &MatvecConfig, t: &Placement, expected: &[i16], got: &Product)
     Ok(())
 }
 
+/// The bench's scratchpad answers for one cycle: `s_data` holds word `s` of the last cycle's
+/// `s_en` (zeros without one), `a_rdata` the elements `a ..` of the last cycle's `a_ren` on its
+/// first `lanes` lanes and garbage on the others (all garbage without one).
+#[allow(clippy::too_many_arguments)]
+fn answer_reads(sim: &mut Sim, cfg: &MatvecConfig, scratch: &[i16], s_words: usize, s: Option<usize>, a: Option<usize>, lanes: usize, cyc: u64) -> Result<()> {
+    let c = cfg.cols as usize;
+    let mut words = vec![0u32; s_words];
+    if let Some(s) = s {
+        for i in 0..c {
+            let v = scratch.get(s * c + i).copied().unwrap_or(0) as u16 as u32;
+            words[i / 2] |= v << (16 * (i % 2));
+        }
+    }
+    sim.set_words("s_data", &words)?;
+    let mut res = vec![0u32; (cfg.write as usize * 16).div_ceil(32)];
+    for j in 0..cfg.write as usize {
+        let v = match a {
+            Some(a) if j < lanes => scratch.get(a + j).copied().unwrap_or(0) as u16 as u32,
+            _ => (cyc as u32 * 7 + j as u32).wrapping_mul(0x9e37) & 0xffff,
+        };
+        res[j / 2] |= v << (16 * (j % 2));
+    }
+    sim.set_words("a_rdata", &res)
+}
+
 /// One product of a chain ([`run_chain`]).
 #[derive(Debug, Clone)]
 pub struct Job<'a> {
@@ -355,24 +363,7 @@ pub fn run_chain(sim: &mut Sim, cfg: &MatvecConfig, jobs: &[Job], scratch: &[i16
     let mut a_pending: Option<usize> = None;
     let s_words = sim.port("s_data")?.width().div_ceil(32) as usize;
     for cyc in 0..=limit {
-        let mut words = vec![0u32; s_words];
-        if let Some(a) = pending.take() {
-            for i in 0..c {
-                let v = scratch.get(a * c + i).copied().unwrap_or(0) as u16 as u32;
-                words[i / 2] |= v << (16 * (i % 2));
-            }
-        }
-        sim.set_words("s_data", &words)?;
-        let mut res = vec![0u32; (cfg.write as usize * 16).div_ceil(32)];
-        for j in 0..cfg.write as usize {
-            let v = match a_pending {
-                Some(a) => scratch.get(a + j).copied().unwrap_or(0) as u16 as u32,
-                None => (cyc as u32 * 7 + j as u32).wrapping_mul(0x9e37) & 0xffff,
-            };
-            res[j / 2] |= v << (16 * (j % 2));
-        }
-        a_pending = None;
-        sim.set_words("a_rdata", &res)?;
+        answer_reads(sim, cfg, scratch, s_words, pending.take(), a_pending.take(), cfg.write as usize, cyc)?;
         sim.set("start", 0)?;
         sim.eval();
         let go = if cyc == 0 { true } else { started < jobs.len() && sim.get("ready")? == 1 };
