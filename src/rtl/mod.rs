@@ -7,6 +7,7 @@ pub mod attention;
 pub mod lpu;
 pub mod hostlink;
 pub mod matmul;
+pub mod micro;
 pub mod noc;
 pub mod rom;
 pub mod uart;

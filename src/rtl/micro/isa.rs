@@ -1,0 +1,245 @@
+//! The micro-instructions of the compact engine ([`super`]): what one cycle of the engine does,
+//! as data. A micro-op has three independent fields, all taking effect in the same cycle:
+//!
+//! * an **action** ([`Act`]) on the registers, or a write to a memory;
+//! * at most one **read** ([`Rd`]) of a memory, whose data register holds the word from the next
+//!   cycle on (until the next read of that memory);
+//! * a **control** ([`Ctl`]): next, jump, counted loop, conditional branch or done.
+//!
+//! Every field reads the state as it was at the start of the cycle (registers, data registers,
+//! pointers); the action's result, the read's data, the pointer increments and the next program
+//! counter all take effect at the end of it. One micro-op has one immediate (`Src::Imm`, an
+//! immediate read or write address); [`Uop::check`] refuses two.
+
+/// A 16-bit pointer register `P0..P5` (addresses of the memories).
+pub const POINTERS: usize = 6;
+/// Loop counters `N0..N2` (`N0` is also the count of [`Act::Dot`]).
+pub const COUNTERS: usize = 3;
+
+/// The engine's memories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mem {
+    /// The core's scratchpad (16-bit elements): data register `SD`.
+    S,
+    /// The weight store (one signed byte per word at 1x1): `WD`.
+    W,
+    /// The requant store (`mult` bits 15..0, `shift` 21..16): `QD`.
+    Q,
+    /// The engine's local RAM (32-bit words: the key / value cache and temporaries): `LD`.
+    L,
+}
+
+/// A memory address: a pointer register (optionally incremented after use) or the immediate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addr {
+    P(u8, bool),
+    Imm(u16),
+}
+
+/// A read: `mem[addr]` into the memory's data register (visible from the next cycle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rd {
+    pub mem: Mem,
+    pub addr: Addr,
+}
+
+/// An operand field of the controller's instruction and its tensor-table entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    A,
+    B,
+    C,
+    D,
+    Aux,
+    Tok,
+    Pos,
+    TempK,
+    WBase,
+    RqBase,
+    Rows,
+    Chunks,
+}
+
+/// A source operand (sign-extended to the 48-bit datapath unless said otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Src {
+    Imm(i32),
+    A,
+    B,
+    /// The shift register (unsigned 8 bits).
+    Sh,
+    /// A pointer (unsigned 16 bits).
+    P(u8),
+    /// The scratchpad data register (signed 16).
+    Sd,
+    /// The weight data register (signed 8).
+    Wd,
+    /// The requant data register's `mult` (unsigned 16) and `shift` (unsigned 6).
+    QdMult,
+    QdShift,
+    /// The local data register: the whole word (signed 32), its low / high half (signed 16).
+    Ld,
+    LdLo,
+    LdHi,
+    /// An operand of the running instruction (unsigned 16).
+    Op(Field),
+    /// The xorshift32 state (unsigned 32).
+    Rng,
+}
+
+/// Where [`Act::Set`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dst {
+    A,
+    B,
+    /// Low 8 bits.
+    Sh,
+    /// Low 16 bits.
+    P(u8),
+    /// Low 16 bits.
+    N(u8),
+    /// The sampled token (low 8 bits).
+    Tok,
+    /// The xorshift32 state (low 32 bits).
+    Rng,
+}
+
+/// The products a [`Act::Dot`] sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotKind {
+    /// `W[P0++] * S[P1++]` (weight byte times activation: a matrix row).
+    WS,
+    /// `S[P1++]^2` (a sum of squares).
+    SS,
+    /// `S[P1++] * L[P2++].lo` (query times cached key).
+    SL,
+}
+
+/// The action of a micro-op (`A`, `B` 48-bit two's complement, wrapping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Nop,
+    Set(Dst, Src),
+    /// `A = A + src`, `A = A - src`, `A = src - A`.
+    Add(Src),
+    Sub(Src),
+    RSub(Src),
+    /// `P[i] = P[i] + src` (16 bits, wrapping).
+    AddP(u8, Src),
+    /// `A = A[31:0] (signed) * src[15:0] (unsigned)`: the one multiplier of the datapath (two
+    /// 16 x 16 products, [`crate::rtl::arith::MulQ`]).
+    Mul(Src),
+    /// `A = rshift_round(A, src)` (`src` in 0..=47), then `sat_i16` with `sat`.
+    Rsr(Src, bool),
+    /// `A = max(A, 0)`.
+    Relu,
+    /// `A = exp2_neg(min(A, 65535))` (`A >= 0`).
+    Exp2,
+    /// `(A, Sh) = recip(A)` (`A` in 1..2^32; the mantissa and the shift). Two cycles.
+    Recip,
+    /// `(A, Sh) = rsqrt(A)` (`A` in 1..2^48). Two cycles.
+    Rsqrt,
+    /// `A = xorshift32(A[31:0])` (one step: shifts 13, 17, 5).
+    Xs,
+    /// `A = src[15:0] << 16 | A[15:0]` (a key and its value in one local word).
+    PackHi(Src),
+    /// `A = A + sum of N0 products` ([`DotKind`]); `N0` cycles of reads, then two for the
+    /// product and the add: `N0 + 2` cycles in all. Leaves `N0 = 0` and the data registers
+    /// holding the last words read. No read field beside it.
+    Dot(DotKind),
+    /// `S[addr] = A[15:0]`.
+    Ws(Addr),
+    /// `L[addr] = A[31:0]`.
+    Wl(Addr),
+}
+
+/// A branch condition, on the state at the start of the cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cond {
+    /// `A > B` (signed).
+    AGtB,
+    /// `SD > A` (signed).
+    SdGtA,
+    /// Bit `k` of the instruction's flags is set / clear.
+    Flag(u8),
+    NotFlag(u8),
+    /// The temperature operand is 0 (greedy sampling).
+    Greedy,
+}
+
+/// A label of the microcode (resolved by the assembler).
+pub type Label = &'static str;
+
+/// What follows a micro-op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ctl<L = usize> {
+    Next,
+    Jmp(L),
+    /// `N[i] -= 1`, then jump while it is not 0.
+    Djnz(u8, L),
+    Br(Cond, L),
+    /// The instruction is done (its `done` is high in this cycle); the engine idles.
+    Done,
+}
+
+/// One micro-op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uop<L = usize> {
+    pub act: Act,
+    pub rd: Option<Rd>,
+    pub ctl: Ctl<L>,
+}
+
+impl<L> Uop<L> {
+    /// The immediates this micro-op uses (at most one is allowed).
+    fn imms(&self) -> usize {
+        let src_imm = |s: &Src| matches!(s, Src::Imm(_)) as usize;
+        let addr_imm = |a: &Addr| matches!(a, Addr::Imm(_)) as usize;
+        let act = match &self.act {
+            Act::Set(_, s) | Act::Add(s) | Act::Sub(s) | Act::RSub(s) | Act::AddP(_, s) | Act::Mul(s) | Act::Rsr(s, _) | Act::PackHi(s) => src_imm(s),
+            Act::Ws(a) | Act::Wl(a) => addr_imm(a),
+            _ => 0,
+        };
+        act + self.rd.as_ref().map_or(0, |r| addr_imm(&r.addr))
+    }
+
+    /// Refuses what the hardware cannot do in one cycle: two immediates, a read beside a
+    /// [`Act::Dot`], a register number out of range.
+    pub fn check(&self) -> Result<(), String> {
+        if self.imms() > 1 {
+            return Err("two immediates".into());
+        }
+        if matches!(self.act, Act::Dot(_)) && self.rd.is_some() {
+            return Err("a read beside DOT".into());
+        }
+        let p_ok = |p: u8| (p as usize) < POINTERS;
+        let bad_src = |s: &Src| matches!(s, Src::P(p) if !p_ok(*p));
+        let ok = match &self.act {
+            Act::Set(Dst::P(p), s) => p_ok(*p) && !bad_src(s),
+            Act::Set(Dst::N(n), s) => (*n as usize) < COUNTERS && !bad_src(s),
+            Act::Set(_, s) | Act::Add(s) | Act::Sub(s) | Act::RSub(s) | Act::Mul(s) | Act::Rsr(s, _) | Act::PackHi(s) => !bad_src(s),
+            Act::AddP(p, s) => p_ok(*p) && !bad_src(s),
+            Act::Ws(Addr::P(p, _)) | Act::Wl(Addr::P(p, _)) => p_ok(*p),
+            _ => true,
+        } && self.rd.as_ref().is_none_or(|r| !matches!(r.addr, Addr::P(p, _) if !p_ok(p)))
+            && match &self.ctl {
+                Ctl::Djnz(n, _) => (*n as usize) < COUNTERS,
+                _ => true,
+            };
+        if !ok {
+            return Err("register out of range".into());
+        }
+        // A pointer incremented by the read and changed by the action in the same cycle.
+        if let (Some(Rd { addr: Addr::P(p, true), .. }), Act::AddP(q, _) | Act::Set(Dst::P(q), _)) = (&self.rd, &self.act) {
+            if p == q {
+                return Err(format!("P{p} changed twice"));
+            }
+        }
+        if let (Some(Rd { addr: Addr::P(p, true), .. }), Act::Ws(Addr::P(q, true)) | Act::Wl(Addr::P(q, true))) = (&self.rd, &self.act) {
+            if p == q {
+                return Err(format!("P{p} incremented twice"));
+            }
+        }
+        Ok(())
+    }
+}
