@@ -137,3 +137,34 @@ fn other_sizes_are_refused() {
     let e = MicroCore::new(&c).err().unwrap().to_string();
     assert_eq!(e, "compact engine size 2x2 is not allowed (allowed: 1x1 (one weight byte per store word))");
 }
+
+/// The engine's RTL in Verilator equals its model instruction by instruction (scratchpad,
+/// local RAM, token, xorshift32 state and the cycle of done) over whole names of MicroGPT.
+#[test]
+fn the_engine_rtl_equals_its_model() {
+    use llmpu::rtl::micro::bench::{build, RtlCore};
+    use llmpu::sim::verilator::BuildOptions;
+    let q = microgpt();
+    let c = compiled(&q);
+    let model = build(&BuildOptions::default()).unwrap();
+    for (temp, seed, names) in [(0.5, 1u64, 20), (0.0, 2, 8), (1.0, 3, 12)] {
+        let mut core = RtlCore::new(&c, &model, seed).unwrap();
+        let t = Temperature::try_from(temp).unwrap();
+        let mut rng = XorShift32::new(seed);
+        let bos = q.cfg.bos();
+        let mut steps = 0;
+        for _ in 0..names {
+            core.reset();
+            let mut tok = bos;
+            for _ in 0..q.cfg.block_size {
+                tok = core.step(tok, Some(t.k), &mut rng).unwrap_or_else(|e| panic!("T {temp}: {e}")).unwrap();
+                steps += 1;
+                if tok == bos {
+                    break;
+                }
+            }
+        }
+        let cy = core.cycles;
+        println!("engine RTL, T {temp}: {steps} steps equal to the model; {:.1} cycles per token", (cy.embed + cy.norm + cy.matvec + cy.attn + cy.sample) as f64 / steps as f64);
+    }
+}

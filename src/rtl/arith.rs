@@ -21,7 +21,7 @@
 //! cycle earlier) (checked in Verilator through the whole unit against
 //! [`crate::numeric::attention_head`]).
 
-use crate::numeric::{EXP2_TABLE, RECIP_TABLE, TABLE_END};
+use crate::numeric::{EXP2_TABLE, RECIP_TABLE, RSQRT_TABLE, TABLE_END};
 use rust_hdl::prelude::*;
 
 /// `s = a + b`, `N`-bit wrapping (two's complement): a node of an adder tree. The attention
@@ -528,5 +528,125 @@ impl Logic for Recip {
         self.step.next = (self.prod.val() + 128) >> 8;
         self.mant.next = self.a_r.q.val() - self.step.val().get_bits::<16>(0);
         self.sh.next = self.e_r.q.val() + 15;
+    }
+}
+
+/// `(mant, sh) = rsqrt(x)` for `x` in `1..2^48`, in two pipeline stages like [`Recip`]:
+/// `mant`/`sh` show the reciprocal square root of `x` as it was one cycle earlier. Stage 1
+/// normalises `x` by even shifts (five conditional shifts) until its top two bits are not both
+/// zero, so `x = n * 4^(j - 23)` with `n` in `[2^46, 2^48)`, and looks up [`RSQRT_TABLE`] at
+/// `n[47:40] - 64` and the difference to the next entry ([`TABLE_END`] after the last); it
+/// registers the entry, the difference, the fraction `n[39:32]` and `k = 23 - j`. Stage 2
+/// interpolates: `mant = entry - ((diff * frac + 128) >> 8)`, `sh = 15 + k`. The same rule as
+/// the Norm leaf's own normalisation (src/rtl/lpu/norm.rs), as a block of its own for the
+/// compact engine.
+#[derive(LogicBlock)]
+pub struct Rsqrt {
+    pub clock: Signal<In, Clock>,
+    pub x: Signal<In, Bits<48>>,
+    pub mant: Signal<Out, Bits<16>>,
+    pub sh: Signal<Out, Bits<8>>,
+    rom_a: ROM<Bits<16>, 8>,
+    rom_d: ROM<Bits<16>, 8>,
+    a_r: DFF<Bits<16>>,
+    d_r: DFF<Bits<16>>,
+    f_r: DFF<Bits<16>>,
+    k_r: DFF<Bits<8>>,
+    n1: Signal<Local, Bits<48>>,
+    n2: Signal<Local, Bits<48>>,
+    n3: Signal<Local, Bits<48>>,
+    n4: Signal<Local, Bits<48>>,
+    n5: Signal<Local, Bits<48>>,
+    j1: Signal<Local, Bits<8>>,
+    j2: Signal<Local, Bits<8>>,
+    j3: Signal<Local, Bits<8>>,
+    j4: Signal<Local, Bits<8>>,
+    j5: Signal<Local, Bits<8>>,
+    tix: Signal<Local, Bits<8>>,
+    prod: Signal<Local, Bits<32>>,
+    step: Signal<Local, Bits<32>>,
+    c23: Constant<Bits<8>>,
+}
+
+impl Default for Rsqrt {
+    fn default() -> Self {
+        let diff = (0..192).map(|j| {
+            let right = if j == 191 { TABLE_END } else { RSQRT_TABLE[j + 1] };
+            RSQRT_TABLE[j].wrapping_sub(right)
+        });
+        Self {
+            clock: Default::default(),
+            x: Default::default(),
+            mant: Default::default(),
+            sh: Default::default(),
+            rom_a: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(RSQRT_TABLE.iter().map(|&v| (v as u64).to_bits()))),
+            rom_d: ROM::new(rust_hdl::widgets::ramrom::rom::make_btree_from_iterable(diff.map(|v| (v as u64).to_bits()))),
+            a_r: Default::default(),
+            d_r: Default::default(),
+            f_r: Default::default(),
+            k_r: Default::default(),
+            n1: Default::default(),
+            n2: Default::default(),
+            n3: Default::default(),
+            n4: Default::default(),
+            n5: Default::default(),
+            j1: Default::default(),
+            j2: Default::default(),
+            j3: Default::default(),
+            j4: Default::default(),
+            j5: Default::default(),
+            tix: Default::default(),
+            prod: Default::default(),
+            step: Default::default(),
+            c23: Constant::new(23u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for Rsqrt {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, a_r, d_r, f_r, k_r);
+        self.n1.next = self.x.val();
+        self.j1.next = 0.into();
+        if self.x.val().get_bits::<32>(16) == 0 {
+            self.n1.next = self.x.val() << 32;
+            self.j1.next = 16.into();
+        }
+        self.n2.next = self.n1.val();
+        self.j2.next = self.j1.val();
+        if self.n1.val().get_bits::<16>(32) == 0 {
+            self.n2.next = self.n1.val() << 16;
+            self.j2.next = self.j1.val() + 8;
+        }
+        self.n3.next = self.n2.val();
+        self.j3.next = self.j2.val();
+        if self.n2.val().get_bits::<8>(40) == 0 {
+            self.n3.next = self.n2.val() << 8;
+            self.j3.next = self.j2.val() + 4;
+        }
+        self.n4.next = self.n3.val();
+        self.j4.next = self.j3.val();
+        if self.n3.val().get_bits::<4>(44) == 0 {
+            self.n4.next = self.n3.val() << 4;
+            self.j4.next = self.j3.val() + 2;
+        }
+        self.n5.next = self.n4.val();
+        self.j5.next = self.j4.val();
+        if self.n4.val().get_bits::<2>(46) == 0 {
+            self.n5.next = self.n4.val() << 2;
+            self.j5.next = self.j4.val() + 1;
+        }
+        self.tix.next = self.n5.val().get_bits::<8>(40) - 64;
+        self.rom_a.address.next = self.tix.val();
+        self.rom_d.address.next = self.tix.val();
+        self.a_r.d.next = self.rom_a.data.val();
+        self.d_r.d.next = self.rom_d.data.val();
+        self.f_r.d.next = bit_cast::<16, 8>(self.n5.val().get_bits::<8>(32));
+        self.k_r.d.next = self.c23.val() - self.j5.val();
+        self.prod.next = self.d_r.q.val() * self.f_r.q.val();
+        self.step.next = (self.prod.val() + 128) >> 8;
+        self.mant.next = self.a_r.q.val() - self.step.val().get_bits::<16>(0);
+        self.sh.next = self.k_r.q.val() + 15;
     }
 }

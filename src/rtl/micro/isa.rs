@@ -243,3 +243,191 @@ impl<L> Uop<L> {
         Ok(())
     }
 }
+
+/// The micro-op word's fields (bit offset, width), least significant first; the engine
+/// ([`super::engine`]) decodes these and [`encode`] writes them.
+pub mod field {
+    pub const AOP: (usize, usize) = (0, 5);
+    /// Set: the destination; AddP: the pointer; Dot: the kind; Rsr: bit 0 = saturate; Ws, Wl:
+    /// the address (bits 2..0: pointer 0..5 or 7 = immediate; bit 3: increment the pointer).
+    pub const DST: (usize, usize) = (5, 4);
+    pub const SRC: (usize, usize) = (9, 5);
+    /// 0 none, 1 S, 2 W, 3 Q, 4 L.
+    pub const RMEM: (usize, usize) = (14, 3);
+    /// Pointer 0..5 or 7 = immediate.
+    pub const RSEL: (usize, usize) = (17, 3);
+    pub const RINC: (usize, usize) = (20, 1);
+    /// 0 next, 1 jump, 2 djnz, 3 branch, 4 done.
+    pub const CTL: (usize, usize) = (21, 3);
+    /// Djnz: the counter; Br: the condition ([`super::cond_code`]).
+    pub const CC: (usize, usize) = (24, 3);
+    pub const TARGET: (usize, usize) = (27, 9);
+    /// Signed 32 bits (an immediate operand or an immediate address).
+    pub const IMM: (usize, usize) = (36, 32);
+    /// The word's width.
+    pub const WIDTH: usize = 68;
+}
+
+/// Action codes (field `AOP`).
+pub mod aop {
+    pub const NOP: u8 = 0;
+    pub const SET: u8 = 1;
+    pub const ADD: u8 = 2;
+    pub const SUB: u8 = 3;
+    pub const RSUB: u8 = 4;
+    pub const ADDP: u8 = 5;
+    pub const MUL: u8 = 6;
+    pub const RSR: u8 = 7;
+    pub const RELU: u8 = 8;
+    pub const EXP2: u8 = 9;
+    pub const RECIP: u8 = 10;
+    pub const RSQRT: u8 = 11;
+    pub const XS: u8 = 12;
+    pub const PACKHI: u8 = 13;
+    pub const DOT: u8 = 14;
+    pub const WS: u8 = 15;
+    pub const WL: u8 = 16;
+}
+
+/// Source codes (field `SRC`): 0 immediate, 1 A, 2 B, 3 Sh, 4..=9 P0..P5, 10 SD, 11 WD,
+/// 12 QD mult, 13 QD shift, 14 LD, 15 LD low, 16 LD high, 17 rng, 18.. the operand fields in
+/// [`Field`] order.
+pub fn src_code(s: Src) -> u8 {
+    match s {
+        Src::Imm(_) => 0,
+        Src::A => 1,
+        Src::B => 2,
+        Src::Sh => 3,
+        Src::P(i) => 4 + i,
+        Src::Sd => 10,
+        Src::Wd => 11,
+        Src::QdMult => 12,
+        Src::QdShift => 13,
+        Src::Ld => 14,
+        Src::LdLo => 15,
+        Src::LdHi => 16,
+        Src::Rng => 17,
+        Src::Op(f) => 18 + f as u8,
+    }
+}
+
+/// Destination codes (field `DST` of Set): 0 A, 1 B, 2 Sh, 3..=8 P0..P5, 9..=11 N0..N2,
+/// 12 token, 13 rng.
+pub fn dst_code(d: Dst) -> u8 {
+    match d {
+        Dst::A => 0,
+        Dst::B => 1,
+        Dst::Sh => 2,
+        Dst::P(i) => 3 + i,
+        Dst::N(i) => 9 + i,
+        Dst::Tok => 12,
+        Dst::Rng => 13,
+    }
+}
+
+/// Condition codes (field `CC` of Br): 0 A > B, 1 SD > A, 2 flag 0, 3 flag 1, 4 not flag 0,
+/// 5 not flag 1, 6 greedy.
+pub fn cond_code(c: Cond) -> Result<u8, String> {
+    Ok(match c {
+        Cond::AGtB => 0,
+        Cond::SdGtA => 1,
+        Cond::Flag(k @ 0..=1) => 2 + k,
+        Cond::NotFlag(k @ 0..=1) => 4 + k,
+        Cond::Greedy => 6,
+        other => return Err(format!("condition {other:?}")),
+    })
+}
+
+/// The micro-op word of `u` (see [`field`]).
+pub fn encode(u: &Uop) -> Result<u128, String> {
+    u.check()?;
+    let mut w = 0u128;
+    let mut imm: Option<i64> = None;
+    let put = |w: &mut u128, (off, width): (usize, usize), v: u64| {
+        debug_assert!(width == 64 || v < 1 << width);
+        *w |= (v as u128) << off;
+    };
+    let src = |w: &mut u128, s: Src, imm: &mut Option<i64>| {
+        if let Src::Imm(v) = s {
+            *imm = Some(v as i64);
+        }
+        put(w, field::SRC, src_code(s) as u64);
+    };
+    let addr = |a: Addr, imm: &mut Option<i64>| -> u64 {
+        match a {
+            Addr::P(i, inc) => i as u64 | (inc as u64) << 3,
+            Addr::Imm(v) => {
+                *imm = Some(v as i64);
+                7
+            }
+        }
+    };
+    let (code, dst) = match u.act {
+        Act::Nop => (aop::NOP, 0),
+        Act::Set(d, s) => {
+            src(&mut w, s, &mut imm);
+            (aop::SET, dst_code(d))
+        }
+        Act::Add(s) | Act::Sub(s) | Act::RSub(s) | Act::Mul(s) | Act::PackHi(s) => {
+            src(&mut w, s, &mut imm);
+            let c = match u.act {
+                Act::Add(_) => aop::ADD,
+                Act::Sub(_) => aop::SUB,
+                Act::RSub(_) => aop::RSUB,
+                Act::Mul(_) => aop::MUL,
+                _ => aop::PACKHI,
+            };
+            (c, 0)
+        }
+        Act::AddP(i, s) => {
+            src(&mut w, s, &mut imm);
+            (aop::ADDP, i)
+        }
+        Act::Rsr(s, sat) => {
+            src(&mut w, s, &mut imm);
+            (aop::RSR, sat as u8)
+        }
+        Act::Relu => (aop::RELU, 0),
+        Act::Exp2 => (aop::EXP2, 0),
+        Act::Recip => (aop::RECIP, 0),
+        Act::Rsqrt => (aop::RSQRT, 0),
+        Act::Xs => (aop::XS, 0),
+        Act::Dot(k) => (aop::DOT, k as u8),
+        Act::Ws(a) => (aop::WS, addr(a, &mut imm) as u8),
+        Act::Wl(a) => (aop::WL, addr(a, &mut imm) as u8),
+    };
+    put(&mut w, field::AOP, code as u64);
+    put(&mut w, field::DST, dst as u64);
+    if let Some(r) = u.rd {
+        let m = match r.mem {
+            Mem::S => 1,
+            Mem::W => 2,
+            Mem::Q => 3,
+            Mem::L => 4,
+        };
+        put(&mut w, field::RMEM, m);
+        let a = addr(r.addr, &mut imm);
+        put(&mut w, field::RSEL, a & 7);
+        put(&mut w, field::RINC, a >> 3);
+    }
+    let (ctl, cc, target) = match u.ctl {
+        Ctl::Next => (0, 0, 0),
+        Ctl::Jmp(t) => (1, 0, t),
+        Ctl::Djnz(n, t) => (2, n, t),
+        Ctl::Br(c, t) => (3, cond_code(c)?, t),
+        Ctl::Done => (4, 0, 0),
+    };
+    if target >= 1 << field::TARGET.1 {
+        return Err(format!("jump target {target} past the {}-bit field", field::TARGET.1));
+    }
+    put(&mut w, field::CTL, ctl);
+    put(&mut w, field::CC, cc as u64);
+    put(&mut w, field::TARGET, target as u64);
+    if let Some(v) = imm {
+        if v < i32::MIN as i64 || v > i32::MAX as i64 {
+            return Err(format!("immediate {v}"));
+        }
+        put(&mut w, field::IMM, v as u32 as u64);
+    }
+    Ok(w)
+}

@@ -25,7 +25,9 @@
 //!
 //! docs/lpu.md, "Compact engine", has the contract and the measured cycles.
 
+pub mod bench;
 pub mod code;
+pub mod engine;
 pub mod isa;
 pub mod model;
 

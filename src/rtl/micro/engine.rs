@@ -1,0 +1,724 @@
+//! The compact engine's hardware (`llmpu_micro_engine`): it runs the micro-ops of
+//! [`super::isa`] one per cycle, exactly as [`super::model::Engine`] does, so the model's
+//! results are the engine's bit for bit and its cycles are the engine's plus one.
+//!
+//! ```text
+//!              +--------------------------------------------------+
+//!  start ----->| pc -> uaddr (next micro-op)   uword (ROM, 1 cycle)|<-- uword[68]
+//!  entry[9] -->| decode: action | read | control                  |--> uaddr[9]
+//!  op_*[16] -->| A, B (48) Sh P0..P5 N0..N2  SD WD QD LD  tok rng  |--> done, busy, token, state
+//!  flags[4] -->| MulQ, Rsr, Exp2, Recip, Rsqrt, xorshift, DOT MAC  |<-> s_*, w_*, q_*, l_* ports
+//!  seed_load ->|                                                  |
+//!              +--------------------------------------------------+
+//! ```
+//!
+//! Contract (cycle 0 = `start` while idle; the operands stay as given until `done`):
+//! 1. While idle `uaddr = entry`; the micro-op ROM answers `uword = code[uaddr]` the cycle
+//!    after. Cycle 0 fetches the routine's first micro-op; from cycle 1 on one micro-op runs
+//!    per cycle (DOT `N0 + 2` cycles, RECIP / RSQRT 2), each as [`super::isa`] says, and
+//!    `done` is high in the cycle of the micro-op with `Done`: the cycle
+//!    `1 + model cycles - 1` after `start`, i.e. `done` comes `model cycles` cycles after cycle 0.
+//! 2. Memory ports answer the cycle after their enable (`s_rdata`, `w_data`, `q_data`,
+//!    `l_rdata`); the engine keeps each answer in its data register until the next read of that
+//!    memory. Writes (`s_we`, `l_we`) land at the edge ending their cycle; a read in the same
+//!    cycle sees the word before the write.
+//! 3. `seed_load` (any cycle) loads `seed` into the xorshift32 state; `state` shows it,
+//!    `token` the last sampled token. `reset` (synchronous) idles the engine.
+
+use super::isa::aop;
+use crate::rtl::arith::{Exp2, MulQ, Recip, Rsqrt, Rsr};
+use rust_hdl::prelude::*;
+
+// The action codes the logic below compares with (literals: rust-hdl's generator takes no
+// paths there), checked against the encoder's.
+const _: () = assert!(
+    aop::SET == 1 && aop::ADD == 2 && aop::SUB == 3 && aop::RSUB == 4 && aop::ADDP == 5 && aop::MUL == 6 && aop::RSR == 7 && aop::RELU == 8
+        && aop::EXP2 == 9 && aop::RECIP == 10 && aop::RSQRT == 11 && aop::XS == 12 && aop::PACKHI == 13 && aop::DOT == 14 && aop::WS == 15 && aop::WL == 16
+);
+
+/// See the module documentation.
+#[derive(LogicBlock)]
+pub struct MicroEngine {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub start: Signal<In, Bit>,
+    pub entry: Signal<In, Bits<9>>,
+    pub uaddr: Signal<Out, Bits<9>>,
+    pub uword: Signal<In, Bits<68>>,
+    pub flags: Signal<In, Bits<4>>,
+    pub op_a: Signal<In, Bits<16>>,
+    pub op_b: Signal<In, Bits<16>>,
+    pub op_c: Signal<In, Bits<16>>,
+    pub op_d: Signal<In, Bits<16>>,
+    pub op_aux: Signal<In, Bits<16>>,
+    pub op_tok: Signal<In, Bits<16>>,
+    pub op_pos: Signal<In, Bits<16>>,
+    pub op_tempk: Signal<In, Bits<16>>,
+    pub op_wbase: Signal<In, Bits<16>>,
+    pub op_rqbase: Signal<In, Bits<16>>,
+    pub op_rows: Signal<In, Bits<16>>,
+    pub op_chunks: Signal<In, Bits<16>>,
+    pub seed_load: Signal<In, Bit>,
+    pub seed: Signal<In, Bits<32>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    pub token: Signal<Out, Bits<8>>,
+    pub state: Signal<Out, Bits<32>>,
+    pub s_ren: Signal<Out, Bit>,
+    pub s_raddr: Signal<Out, Bits<16>>,
+    pub s_rdata: Signal<In, Bits<16>>,
+    pub s_we: Signal<Out, Bit>,
+    pub s_waddr: Signal<Out, Bits<16>>,
+    pub s_wdata: Signal<Out, Bits<16>>,
+    pub w_en: Signal<Out, Bit>,
+    pub w_addr: Signal<Out, Bits<16>>,
+    pub w_data: Signal<In, Bits<8>>,
+    pub q_en: Signal<Out, Bit>,
+    pub q_addr: Signal<Out, Bits<16>>,
+    pub q_data: Signal<In, Bits<24>>,
+    pub l_ren: Signal<Out, Bit>,
+    pub l_raddr: Signal<Out, Bits<16>>,
+    pub l_rdata: Signal<In, Bits<32>>,
+    pub l_we: Signal<Out, Bit>,
+    pub l_waddr: Signal<Out, Bits<16>>,
+    pub l_wdata: Signal<Out, Bits<32>>,
+    // Registers.
+    acc: DFF<Bits<48>>,
+    breg: DFF<Bits<48>>,
+    shr: DFF<Bits<8>>,
+    ptr: Vec<DFF<Bits<16>>>,
+    cnt: Vec<DFF<Bits<16>>>,
+    sdr: DFF<Bits<16>>,
+    wdr: DFF<Bits<8>>,
+    qdr: DFF<Bits<24>>,
+    ldr: DFF<Bits<32>>,
+    vs: DFF<Bit>,
+    vw: DFF<Bit>,
+    vq: DFF<Bit>,
+    vl: DFF<Bit>,
+    tokr: DFF<Bits<8>>,
+    rng: DFF<Bits<32>>,
+    pc: DFF<Bits<9>>,
+    run: DFF<Bit>,
+    dact: DFF<Bit>,
+    dv1: DFF<Bit>,
+    dv2: DFF<Bit>,
+    dprod: DFF<Bits<32>>,
+    xw: DFF<Bit>,
+    // Decoded fields.
+    aopc: Signal<Local, Bits<5>>,
+    dstc: Signal<Local, Bits<4>>,
+    srcc: Signal<Local, Bits<5>>,
+    rmem: Signal<Local, Bits<3>>,
+    rsel: Signal<Local, Bits<3>>,
+    rinc: Signal<Local, Bit>,
+    ctlc: Signal<Local, Bits<3>>,
+    ccode: Signal<Local, Bits<3>>,
+    target: Signal<Local, Bits<9>>,
+    immv: Signal<Local, Bits<32>>,
+    // Data as the ISA sees it this cycle (the answer of last cycle's read, else the register).
+    sd: Signal<Local, Bits<16>>,
+    wd: Signal<Local, Bits<8>>,
+    qd: Signal<Local, Bits<24>>,
+    ld: Signal<Local, Bits<32>>,
+    sd48: Signal<Local, Bits<48>>,
+    wd16: Signal<Local, Bits<16>>,
+    sv: Signal<Local, Bits<48>>,
+    raddr: Signal<Local, Bits<16>>,
+    waddr: Signal<Local, Bits<16>>,
+    ncur: Signal<Local, Bits<16>>,
+    n0v: Signal<Local, Bits<16>>,
+    psel: Signal<Local, Bits<16>>,
+    pis: Signal<Local, Bit>,
+    p0v: Signal<Local, Bits<16>>,
+    p1v: Signal<Local, Bits<16>>,
+    p2v: Signal<Local, Bits<16>>,
+    fin: Signal<Local, Bit>,
+    exec: Signal<Local, Bit>,
+    cond: Signal<Local, Bit>,
+    jump: Signal<Local, Bit>,
+    dread: Signal<Local, Bit>,
+    dk_ws: Signal<Local, Bit>,
+    dk_sl: Signal<Local, Bit>,
+    dx: Signal<Local, Bits<16>>,
+    dy: Signal<Local, Bits<16>>,
+    dmul: Signal<Local, Signed<32>>,
+    x1: Signal<Local, Bits<32>>,
+    x2: Signal<Local, Bits<32>>,
+    x3: Signal<Local, Bits<32>>,
+    mulq: MulQ,
+    rsr: Rsr,
+    exp: Exp2,
+    rec: Recip,
+    rsq: Rsqrt,
+    // Per pointer / counter: its index and its Set destination code; DOT's increments.
+    pidx: Vec<Constant<Bits<3>>>,
+    pset: Vec<Constant<Bits<4>>>,
+    psrc: Vec<Constant<Bits<5>>>,
+    is_p0: Vec<Constant<Bit>>,
+    is_p2: Vec<Constant<Bit>>,
+    nidx: Vec<Constant<Bits<3>>>,
+    nset: Vec<Constant<Bits<4>>>,
+    inc_ws: Vec<Constant<Bit>>,
+    inc_ss: Vec<Constant<Bit>>,
+    inc_sl: Vec<Constant<Bit>>,
+    dec_dot: Vec<Constant<Bit>>,
+    sign48: Constant<Bits<48>>,
+    hi32: Constant<Bits<48>>,
+    hi16: Constant<Bits<48>>,
+    hi8: Constant<Bits<48>>,
+    hi8w: Constant<Bits<16>>,
+}
+
+impl Default for MicroEngine {
+    fn default() -> Self {
+        let bit = |b: bool| Constant::new(b);
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            entry: Default::default(),
+            uaddr: Default::default(),
+            uword: Default::default(),
+            flags: Default::default(),
+            op_a: Default::default(),
+            op_b: Default::default(),
+            op_c: Default::default(),
+            op_d: Default::default(),
+            op_aux: Default::default(),
+            op_tok: Default::default(),
+            op_pos: Default::default(),
+            op_tempk: Default::default(),
+            op_wbase: Default::default(),
+            op_rqbase: Default::default(),
+            op_rows: Default::default(),
+            op_chunks: Default::default(),
+            seed_load: Default::default(),
+            seed: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            token: Default::default(),
+            state: Default::default(),
+            s_ren: Default::default(),
+            s_raddr: Default::default(),
+            s_rdata: Default::default(),
+            s_we: Default::default(),
+            s_waddr: Default::default(),
+            s_wdata: Default::default(),
+            w_en: Default::default(),
+            w_addr: Default::default(),
+            w_data: Default::default(),
+            q_en: Default::default(),
+            q_addr: Default::default(),
+            q_data: Default::default(),
+            l_ren: Default::default(),
+            l_raddr: Default::default(),
+            l_rdata: Default::default(),
+            l_we: Default::default(),
+            l_waddr: Default::default(),
+            l_wdata: Default::default(),
+            acc: Default::default(),
+            breg: Default::default(),
+            shr: Default::default(),
+            ptr: (0..6).map(|_| Default::default()).collect(),
+            cnt: (0..3).map(|_| Default::default()).collect(),
+            sdr: Default::default(),
+            wdr: Default::default(),
+            qdr: Default::default(),
+            ldr: Default::default(),
+            vs: Default::default(),
+            vw: Default::default(),
+            vq: Default::default(),
+            vl: Default::default(),
+            tokr: Default::default(),
+            rng: Default::default(),
+            pc: Default::default(),
+            run: Default::default(),
+            dact: Default::default(),
+            dv1: Default::default(),
+            dv2: Default::default(),
+            dprod: Default::default(),
+            xw: Default::default(),
+            aopc: Default::default(),
+            dstc: Default::default(),
+            srcc: Default::default(),
+            rmem: Default::default(),
+            rsel: Default::default(),
+            rinc: Default::default(),
+            ctlc: Default::default(),
+            ccode: Default::default(),
+            target: Default::default(),
+            immv: Default::default(),
+            sd: Default::default(),
+            wd: Default::default(),
+            qd: Default::default(),
+            ld: Default::default(),
+            sd48: Default::default(),
+            wd16: Default::default(),
+            sv: Default::default(),
+            raddr: Default::default(),
+            waddr: Default::default(),
+            ncur: Default::default(),
+            n0v: Default::default(),
+            psel: Default::default(),
+            pis: Default::default(),
+            p0v: Default::default(),
+            p1v: Default::default(),
+            p2v: Default::default(),
+            fin: Default::default(),
+            exec: Default::default(),
+            cond: Default::default(),
+            jump: Default::default(),
+            dread: Default::default(),
+            dk_ws: Default::default(),
+            dk_sl: Default::default(),
+            dx: Default::default(),
+            dy: Default::default(),
+            dmul: Default::default(),
+            x1: Default::default(),
+            x2: Default::default(),
+            x3: Default::default(),
+            mulq: Default::default(),
+            rsr: Default::default(),
+            exp: Default::default(),
+            rec: Default::default(),
+            rsq: Default::default(),
+            pidx: (0..6u64).map(|i| Constant::new(i.to_bits())).collect(),
+            pset: (0..6u64).map(|i| Constant::new((3 + i).to_bits())).collect(),
+            psrc: (0..6u64).map(|i| Constant::new((4 + i).to_bits())).collect(),
+            is_p0: (0..6).map(|i| bit(i == 0)).collect(),
+            is_p2: (0..6).map(|i| bit(i == 2)).collect(),
+            nidx: (0..3u64).map(|i| Constant::new(i.to_bits())).collect(),
+            nset: (0..3u64).map(|i| Constant::new((9 + i).to_bits())).collect(),
+            inc_ws: (0..6).map(|i| bit(i == 0 || i == 1)).collect(),
+            inc_ss: (0..6).map(|i| bit(i == 1)).collect(),
+            inc_sl: (0..6).map(|i| bit(i == 1 || i == 2)).collect(),
+            dec_dot: (0..3).map(|i| bit(i == 0)).collect(),
+            sign48: Constant::new((1u64 << 47).to_bits()),
+            hi32: Constant::new((0xffffu64 << 32).to_bits()),
+            hi16: Constant::new((0xffff_ffffu64 << 16).to_bits()),
+            hi8: Constant::new((0xff_ffff_ffffu64 << 8).to_bits()),
+            hi8w: Constant::new(0xff00u64.to_bits()),
+        }
+    }
+}
+
+impl Logic for MicroEngine {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, acc, breg, shr, sdr, wdr, qdr, ldr, vs, vw, vq, vl, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw);
+        for i in 0..6 {
+            self.ptr[i].clock.next = self.clock.val();
+            self.ptr[i].d.next = self.ptr[i].q.val();
+        }
+        for i in 0..3 {
+            self.cnt[i].clock.next = self.clock.val();
+            self.cnt[i].d.next = self.cnt[i].q.val();
+        }
+        self.rec.clock.next = self.clock.val();
+        self.rsq.clock.next = self.clock.val();
+        // Decode.
+        self.aopc.next = self.uword.val().get_bits::<5>(0);
+        self.dstc.next = self.uword.val().get_bits::<4>(5);
+        self.srcc.next = self.uword.val().get_bits::<5>(9);
+        self.rmem.next = self.uword.val().get_bits::<3>(14);
+        self.rsel.next = self.uword.val().get_bits::<3>(17);
+        self.rinc.next = self.uword.val().get_bit(20);
+        self.ctlc.next = self.uword.val().get_bits::<3>(21);
+        self.ccode.next = self.uword.val().get_bits::<3>(24);
+        self.target.next = self.uword.val().get_bits::<9>(27);
+        self.immv.next = self.uword.val().get_bits::<32>(36);
+        // Data registers as seen this cycle.
+        self.sd.next = self.sdr.q.val();
+        if self.vs.q.val() {
+            self.sd.next = self.s_rdata.val();
+        }
+        self.wd.next = self.wdr.q.val();
+        if self.vw.q.val() {
+            self.wd.next = self.w_data.val();
+        }
+        self.qd.next = self.qdr.q.val();
+        if self.vq.q.val() {
+            self.qd.next = self.q_data.val();
+        }
+        self.ld.next = self.ldr.q.val();
+        if self.vl.q.val() {
+            self.ld.next = self.l_rdata.val();
+        }
+        self.sdr.d.next = self.sd.val();
+        self.wdr.d.next = self.wd.val();
+        self.qdr.d.next = self.qd.val();
+        self.ldr.d.next = self.ld.val();
+        self.sd48.next = bit_cast::<48, 16>(self.sd.val());
+        if self.sd.val().get_bit(15) {
+            self.sd48.next = bit_cast::<48, 16>(self.sd.val()) | self.hi16.val();
+        }
+        self.wd16.next = bit_cast::<16, 8>(self.wd.val());
+        if self.wd.val().get_bit(7) {
+            self.wd16.next = bit_cast::<16, 8>(self.wd.val()) | self.hi8w.val();
+        }
+        // The source operand.
+        self.sv.next = bit_cast::<48, 32>(self.immv.val());
+        if self.immv.val().get_bit(31) {
+            self.sv.next = bit_cast::<48, 32>(self.immv.val()) | self.hi32.val();
+        }
+        if self.srcc.val() == 1 {
+            self.sv.next = self.acc.q.val();
+        }
+        if self.srcc.val() == 2 {
+            self.sv.next = self.breg.q.val();
+        }
+        if self.srcc.val() == 3 {
+            self.sv.next = bit_cast::<48, 8>(self.shr.q.val());
+        }
+        self.psel.next = 0.into();
+        self.pis.next = false;
+        for i in 0..6 {
+            if self.srcc.val() == self.psrc[i].val() {
+                self.psel.next = self.ptr[i].q.val();
+                self.pis.next = true;
+            }
+        }
+        if self.pis.val() {
+            self.sv.next = bit_cast::<48, 16>(self.psel.val());
+        }
+        if self.srcc.val() == 10 {
+            self.sv.next = self.sd48.val();
+        }
+        if self.srcc.val() == 11 {
+            self.sv.next = bit_cast::<48, 8>(self.wd.val());
+            if self.wd.val().get_bit(7) {
+                self.sv.next = bit_cast::<48, 8>(self.wd.val()) | self.hi8.val();
+            }
+        }
+        if self.srcc.val() == 12 {
+            self.sv.next = bit_cast::<48, 16>(self.qd.val().get_bits::<16>(0));
+        }
+        if self.srcc.val() == 13 {
+            self.sv.next = bit_cast::<48, 6>(self.qd.val().get_bits::<6>(16));
+        }
+        if self.srcc.val() == 14 {
+            self.sv.next = bit_cast::<48, 32>(self.ld.val());
+            if self.ld.val().get_bit(31) {
+                self.sv.next = bit_cast::<48, 32>(self.ld.val()) | self.hi32.val();
+            }
+        }
+        if self.srcc.val() == 15 {
+            self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(0));
+            if self.ld.val().get_bit(15) {
+                self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(0)) | self.hi16.val();
+            }
+        }
+        if self.srcc.val() == 16 {
+            self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(16));
+            if self.ld.val().get_bit(31) {
+                self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(16)) | self.hi16.val();
+            }
+        }
+        if self.srcc.val() == 17 {
+            self.sv.next = bit_cast::<48, 32>(self.rng.q.val());
+        }
+        if self.srcc.val() == 18 {
+            self.sv.next = bit_cast::<48, 16>(self.op_a.val());
+        }
+        if self.srcc.val() == 19 {
+            self.sv.next = bit_cast::<48, 16>(self.op_b.val());
+        }
+        if self.srcc.val() == 20 {
+            self.sv.next = bit_cast::<48, 16>(self.op_c.val());
+        }
+        if self.srcc.val() == 21 {
+            self.sv.next = bit_cast::<48, 16>(self.op_d.val());
+        }
+        if self.srcc.val() == 22 {
+            self.sv.next = bit_cast::<48, 16>(self.op_aux.val());
+        }
+        if self.srcc.val() == 23 {
+            self.sv.next = bit_cast::<48, 16>(self.op_tok.val());
+        }
+        if self.srcc.val() == 24 {
+            self.sv.next = bit_cast::<48, 16>(self.op_pos.val());
+        }
+        if self.srcc.val() == 25 {
+            self.sv.next = bit_cast::<48, 16>(self.op_tempk.val());
+        }
+        if self.srcc.val() == 26 {
+            self.sv.next = bit_cast::<48, 16>(self.op_wbase.val());
+        }
+        if self.srcc.val() == 27 {
+            self.sv.next = bit_cast::<48, 16>(self.op_rqbase.val());
+        }
+        if self.srcc.val() == 28 {
+            self.sv.next = bit_cast::<48, 16>(self.op_rows.val());
+        }
+        if self.srcc.val() == 29 {
+            self.sv.next = bit_cast::<48, 16>(self.op_chunks.val());
+        }
+        // Addresses: the read's and the write's (pointer or immediate), the Djnz counter.
+        self.raddr.next = self.immv.val().get_bits::<16>(0);
+        self.waddr.next = self.immv.val().get_bits::<16>(0);
+        for i in 0..6 {
+            if self.rsel.val() == self.pidx[i].val() {
+                self.raddr.next = self.ptr[i].q.val();
+            }
+            if self.dstc.val().get_bits::<3>(0) == self.pidx[i].val() {
+                self.waddr.next = self.ptr[i].q.val();
+            }
+        }
+        self.ncur.next = 0.into();
+        self.n0v.next = 0.into();
+        for i in 0..3 {
+            if self.ccode.val() == self.nidx[i].val() {
+                self.ncur.next = self.cnt[i].q.val();
+            }
+            if self.dec_dot[i].val() {
+                self.n0v.next = self.cnt[i].q.val();
+            }
+        }
+        // P0, P1, P2 (DOT's addresses), taken in a loop: rust-hdl indexes vectors reliably
+        // only by a plain loop variable.
+        self.p0v.next = 0.into();
+        self.p1v.next = 0.into();
+        self.p2v.next = 0.into();
+        for i in 0..6 {
+            if self.is_p0[i].val() {
+                self.p0v.next = self.ptr[i].q.val();
+            }
+            if self.inc_ss[i].val() {
+                self.p1v.next = self.ptr[i].q.val();
+            }
+            if self.is_p2[i].val() {
+                self.p2v.next = self.ptr[i].q.val();
+            }
+        }
+        // The final cycle of the micro-op: DOT once its reads are issued and its last product
+        // is added (this cycle), RECIP / RSQRT in their second cycle, all others at once.
+        self.dk_ws.next = self.dstc.val().get_bits::<2>(0) == 0;
+        self.dk_sl.next = self.dstc.val().get_bits::<2>(0) == 2;
+        self.fin.next = true;
+        if self.aopc.val() == 14 {
+            self.fin.next = self.dact.q.val() & (self.n0v.val() == 0) & !self.dv1.q.val();
+        }
+        if (self.aopc.val() == 10) | (self.aopc.val() == 11) {
+            self.fin.next = self.xw.q.val();
+        }
+        self.exec.next = self.run.q.val() & self.fin.val();
+        self.dread.next = self.run.q.val() & (self.aopc.val() == 14) & (self.n0v.val() != 0);
+        // Branch conditions on the state at the start of the cycle.
+        self.cond.next = (self.acc.q.val() ^ self.sign48.val()) > (self.breg.q.val() ^ self.sign48.val());
+        if self.ccode.val() == 1 {
+            self.cond.next = (self.sd48.val() ^ self.sign48.val()) > (self.acc.q.val() ^ self.sign48.val());
+        }
+        if self.ccode.val() == 2 {
+            self.cond.next = self.flags.val().get_bit(0);
+        }
+        if self.ccode.val() == 3 {
+            self.cond.next = self.flags.val().get_bit(1);
+        }
+        if self.ccode.val() == 4 {
+            self.cond.next = !self.flags.val().get_bit(0);
+        }
+        if self.ccode.val() == 5 {
+            self.cond.next = !self.flags.val().get_bit(1);
+        }
+        if self.ccode.val() == 6 {
+            self.cond.next = self.op_tempk.val() == 0;
+        }
+        self.jump.next = (self.ctlc.val() == 1) | ((self.ctlc.val() == 2) & (self.ncur.val() != 1)) | ((self.ctlc.val() == 3) & self.cond.val());
+        // Memory ports.
+        self.s_ren.next = (self.exec.val() & (self.rmem.val() == 1)) | self.dread.val();
+        self.s_raddr.next = self.raddr.val();
+        self.w_en.next = (self.exec.val() & (self.rmem.val() == 2)) | (self.dread.val() & self.dk_ws.val());
+        self.w_addr.next = self.raddr.val();
+        self.q_en.next = self.exec.val() & (self.rmem.val() == 3);
+        self.q_addr.next = self.raddr.val();
+        self.l_ren.next = (self.exec.val() & (self.rmem.val() == 4)) | (self.dread.val() & self.dk_sl.val());
+        self.l_raddr.next = self.raddr.val();
+        if self.dread.val() {
+            self.s_raddr.next = self.p1v.val();
+            self.w_addr.next = self.p0v.val();
+            self.l_raddr.next = self.p2v.val();
+        }
+        self.vs.d.next = self.s_ren.val();
+        self.vw.d.next = self.w_en.val();
+        self.vq.d.next = self.q_en.val();
+        self.vl.d.next = self.l_ren.val();
+        self.s_we.next = self.exec.val() & (self.aopc.val() == 15);
+        self.s_waddr.next = self.waddr.val();
+        self.s_wdata.next = self.acc.q.val().get_bits::<16>(0);
+        self.l_we.next = self.exec.val() & (self.aopc.val() == 16);
+        self.l_waddr.next = self.waddr.val();
+        self.l_wdata.next = self.acc.q.val().get_bits::<32>(0);
+        // Function units (combinational but RECIP / RSQRT, which take A one cycle earlier).
+        self.mulq.a.next = self.acc.q.val().get_bits::<32>(0);
+        self.mulq.b.next = self.sv.val().get_bits::<16>(0);
+        self.rsr.x.next = self.acc.q.val();
+        self.rsr.s.next = self.sv.val().get_bits::<8>(0);
+        self.exp.d.next = self.acc.q.val().get_bits::<16>(0);
+        if self.acc.q.val().get_bits::<32>(16) != 0 {
+            self.exp.d.next = 0xffff.into();
+        }
+        self.rec.x.next = self.acc.q.val().get_bits::<32>(0);
+        self.rsq.x.next = self.acc.q.val();
+        self.x1.next = self.acc.q.val().get_bits::<32>(0) ^ (self.acc.q.val().get_bits::<32>(0) << 13);
+        self.x2.next = self.x1.val() ^ (self.x1.val() >> 17);
+        self.x3.next = self.x2.val() ^ (self.x2.val() << 5);
+        // DOT: reads while N0 > 0, the product of each answer registered, then added.
+        self.dx.next = self.sd.val();
+        if self.dk_ws.val() {
+            self.dx.next = self.wd16.val();
+        }
+        self.dy.next = self.sd.val();
+        if self.dk_sl.val() {
+            self.dy.next = self.ld.val().get_bits::<16>(0);
+        }
+        self.dmul.next = signed_cast(self.dx.val()) * signed_cast(self.dy.val());
+        self.dv1.d.next = self.dread.val();
+        self.dv2.d.next = self.dv1.q.val();
+        if self.dv1.q.val() {
+            self.dprod.d.next = unsigned_cast(self.dmul.val());
+        }
+        if self.dv2.q.val() {
+            self.acc.d.next = self.acc.q.val() + bit_cast::<48, 32>(self.dprod.q.val());
+            if self.dprod.q.val().get_bit(31) {
+                self.acc.d.next = self.acc.q.val() + (bit_cast::<48, 32>(self.dprod.q.val()) | self.hi32.val());
+            }
+        }
+        if self.run.q.val() & (self.aopc.val() == 14) {
+            self.dact.d.next = !self.fin.val();
+        }
+        if self.run.q.val() & ((self.aopc.val() == 10) | (self.aopc.val() == 11)) {
+            self.xw.d.next = !self.xw.q.val();
+        }
+        // Pointers and counters.
+        for i in 0..6 {
+            if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.pset[i].val()) {
+                self.ptr[i].d.next = self.sv.val().get_bits::<16>(0);
+            }
+            if self.exec.val() & (self.aopc.val() == 5) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()) {
+                self.ptr[i].d.next = self.ptr[i].q.val() + self.sv.val().get_bits::<16>(0);
+            }
+            if self.exec.val() & (self.rmem.val() != 0) & self.rinc.val() & (self.rsel.val() == self.pidx[i].val()) {
+                self.ptr[i].d.next = self.ptr[i].q.val() + 1;
+            }
+            if self.exec.val() & ((self.aopc.val() == 15) | (self.aopc.val() == 16)) & self.dstc.val().get_bit(3) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()) {
+                self.ptr[i].d.next = self.ptr[i].q.val() + 1;
+            }
+            if self.dread.val() & ((self.dk_ws.val() & self.inc_ws[i].val()) | (!self.dk_ws.val() & !self.dk_sl.val() & self.inc_ss[i].val()) | (self.dk_sl.val() & self.inc_sl[i].val())) {
+                self.ptr[i].d.next = self.ptr[i].q.val() + 1;
+            }
+        }
+        for i in 0..3 {
+            if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.nset[i].val()) {
+                self.cnt[i].d.next = self.sv.val().get_bits::<16>(0);
+            }
+            if self.exec.val() & (self.ctlc.val() == 2) & (self.ccode.val() == self.nidx[i].val()) {
+                self.cnt[i].d.next = self.cnt[i].q.val() - 1;
+            }
+            if self.dread.val() & self.dec_dot[i].val() {
+                self.cnt[i].d.next = self.cnt[i].q.val() - 1;
+            }
+        }
+        // The action.
+        if self.exec.val() & (self.aopc.val() == 1) {
+            if self.dstc.val() == 0 {
+                self.acc.d.next = self.sv.val();
+            }
+            if self.dstc.val() == 1 {
+                self.breg.d.next = self.sv.val();
+            }
+            if self.dstc.val() == 2 {
+                self.shr.d.next = self.sv.val().get_bits::<8>(0);
+            }
+            if self.dstc.val() == 12 {
+                self.tokr.d.next = self.sv.val().get_bits::<8>(0);
+            }
+            if self.dstc.val() == 13 {
+                self.rng.d.next = self.sv.val().get_bits::<32>(0);
+            }
+        }
+        if self.exec.val() & (self.aopc.val() == 2) {
+            self.acc.d.next = self.acc.q.val() + self.sv.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 3) {
+            self.acc.d.next = self.acc.q.val() - self.sv.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 4) {
+            self.acc.d.next = self.sv.val() - self.acc.q.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 6) {
+            self.acc.d.next = self.mulq.p.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 7) {
+            self.acc.d.next = self.rsr.y.val();
+            if self.dstc.val().get_bit(0) {
+                self.acc.d.next = bit_cast::<48, 16>(self.rsr.sat.val());
+                if self.rsr.sat.val().get_bit(15) {
+                    self.acc.d.next = bit_cast::<48, 16>(self.rsr.sat.val()) | self.hi16.val();
+                }
+            }
+        }
+        if self.exec.val() & (self.aopc.val() == 8) & self.acc.q.val().get_bit(47) {
+            self.acc.d.next = 0.into();
+        }
+        if self.exec.val() & (self.aopc.val() == 9) {
+            self.acc.d.next = bit_cast::<48, 16>(self.exp.e.val());
+        }
+        if self.exec.val() & (self.aopc.val() == 10) {
+            self.acc.d.next = bit_cast::<48, 16>(self.rec.mant.val());
+            self.shr.d.next = self.rec.sh.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 11) {
+            self.acc.d.next = bit_cast::<48, 16>(self.rsq.mant.val());
+            self.shr.d.next = self.rsq.sh.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 12) {
+            self.acc.d.next = bit_cast::<48, 32>(self.x3.val());
+        }
+        if self.exec.val() & (self.aopc.val() == 13) {
+            self.acc.d.next = (bit_cast::<48, 16>(self.sv.val().get_bits::<16>(0)) << 16) | bit_cast::<48, 16>(self.acc.q.val().get_bits::<16>(0));
+        }
+        if self.seed_load.val() {
+            self.rng.d.next = self.seed.val();
+        }
+        // Control.
+        self.done.next = self.exec.val() & (self.ctlc.val() == 4);
+        self.uaddr.next = self.entry.val();
+        if self.run.q.val() {
+            self.uaddr.next = self.pc.q.val();
+            if self.exec.val() {
+                self.uaddr.next = self.pc.q.val() + 1;
+                if self.jump.val() {
+                    self.uaddr.next = self.target.val();
+                }
+            }
+        }
+        self.pc.d.next = self.uaddr.val();
+        if self.done.val() {
+            self.run.d.next = false;
+        }
+        if !self.run.q.val() & self.start.val() {
+            self.run.d.next = true;
+        }
+        if self.reset.val() {
+            self.run.d.next = false;
+            self.dact.d.next = false;
+            self.xw.d.next = false;
+            self.dv1.d.next = false;
+            self.dv2.d.next = false;
+            self.vs.d.next = false;
+            self.vw.d.next = false;
+            self.vq.d.next = false;
+            self.vl.d.next = false;
+        }
+        self.busy.next = self.run.q.val();
+        self.token.next = self.tokr.q.val();
+        self.state.next = self.rng.q.val();
+    }
+}
+
+/// The Verilog of the engine as module `name` (deduplicated, with its arithmetic leaves).
+pub fn verilog(name: &str) -> crate::Result<crate::rtl::emit::Emitted> {
+    let mut e = MicroEngine::default();
+    crate::rtl::emit::emit_block(&mut e, name)
+}
