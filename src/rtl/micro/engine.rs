@@ -84,7 +84,7 @@ pub struct MicroEngine {
     pub l_wdata: Signal<Out, Bits<32>>,
     // Registers.
     acc: DFF<Bits<48>>,
-    breg: DFF<Bits<48>>,
+    breg: DFF<Bits<32>>,
     shr: DFF<Bits<8>>,
     ptr: Vec<DFF<Bits<16>>>,
     cnt: Vec<DFF<Bits<16>>>,
@@ -124,6 +124,16 @@ pub struct MicroEngine {
     sd48: Signal<Local, Bits<48>>,
     wd16: Signal<Local, Bits<16>>,
     sv: Signal<Local, Bits<48>>,
+    low: Signal<Local, Bits<16>>,
+    midw: Signal<Local, Bits<16>>,
+    hiw: Signal<Local, Bits<16>>,
+    sgn: Signal<Local, Bit>,
+    opv: Signal<Local, Bits<16>>,
+    b48: Signal<Local, Bits<48>>,
+    ax: Signal<Local, Bits<48>>,
+    bx: Signal<Local, Bits<48>>,
+    cin: Signal<Local, Bits<48>>,
+    sum: Signal<Local, Bits<48>>,
     raddr: Signal<Local, Bits<16>>,
     waddr: Signal<Local, Bits<16>>,
     ncur: Signal<Local, Bits<16>>,
@@ -166,7 +176,6 @@ pub struct MicroEngine {
     sign48: Constant<Bits<48>>,
     hi32: Constant<Bits<48>>,
     hi16: Constant<Bits<48>>,
-    hi8: Constant<Bits<48>>,
     hi8w: Constant<Bits<16>>,
 }
 
@@ -256,6 +265,16 @@ impl Default for MicroEngine {
             sd48: Default::default(),
             wd16: Default::default(),
             sv: Default::default(),
+            low: Default::default(),
+            midw: Default::default(),
+            hiw: Default::default(),
+            sgn: Default::default(),
+            opv: Default::default(),
+            b48: Default::default(),
+            ax: Default::default(),
+            bx: Default::default(),
+            cin: Default::default(),
+            sum: Default::default(),
             raddr: Default::default(),
             waddr: Default::default(),
             ncur: Default::default(),
@@ -297,7 +316,6 @@ impl Default for MicroEngine {
             sign48: Constant::new((1u64 << 47).to_bits()),
             hi32: Constant::new((0xffffu64 << 32).to_bits()),
             hi16: Constant::new((0xffff_ffffu64 << 16).to_bits()),
-            hi8: Constant::new((0xff_ffff_ffffu64 << 8).to_bits()),
             hi8w: Constant::new(0xff00u64.to_bits()),
         }
     }
@@ -357,19 +375,66 @@ impl Logic for MicroEngine {
         if self.wd.val().get_bit(7) {
             self.wd16.next = bit_cast::<16, 8>(self.wd.val()) | self.hi8w.val();
         }
-        // The source operand.
-        self.sv.next = bit_cast::<48, 32>(self.immv.val());
-        if self.immv.val().get_bit(31) {
-            self.sv.next = bit_cast::<48, 32>(self.immv.val()) | self.hi32.val();
+        // The source operand: bits 15..0 from every source, 31..16 and 47..32 from the wide
+        // ones (A; B, LD and the immediate, signed 32; the xorshift32 state) or the sign of the
+        // 16-bit signed ones (SD, WD, LD's halves), else 0.
+        self.opv.next = self.op_chunks.val();
+        if self.srcc.val() == 18 {
+            self.opv.next = self.op_a.val();
         }
+        if self.srcc.val() == 19 {
+            self.opv.next = self.op_b.val();
+        }
+        if self.srcc.val() == 20 {
+            self.opv.next = self.op_c.val();
+        }
+        if self.srcc.val() == 21 {
+            self.opv.next = self.op_d.val();
+        }
+        if self.srcc.val() == 22 {
+            self.opv.next = self.op_aux.val();
+        }
+        if self.srcc.val() == 23 {
+            self.opv.next = self.op_tok.val();
+        }
+        if self.srcc.val() == 24 {
+            self.opv.next = self.op_pos.val();
+        }
+        if self.srcc.val() == 25 {
+            self.opv.next = self.op_tempk.val();
+        }
+        if self.srcc.val() == 26 {
+            self.opv.next = self.op_wbase.val();
+        }
+        if self.srcc.val() == 27 {
+            self.opv.next = self.op_rqbase.val();
+        }
+        if self.srcc.val() == 28 {
+            self.opv.next = self.op_rows.val();
+        }
+        self.low.next = self.immv.val().get_bits::<16>(0);
+        self.midw.next = self.immv.val().get_bits::<16>(16);
+        self.hiw.next = 0.into();
+        if self.immv.val().get_bit(31) {
+            self.hiw.next = 0xffff.into();
+        }
+        self.sgn.next = false;
         if self.srcc.val() == 1 {
-            self.sv.next = self.acc.q.val();
+            self.low.next = self.acc.q.val().get_bits::<16>(0);
+            self.midw.next = self.acc.q.val().get_bits::<16>(16);
+            self.hiw.next = self.acc.q.val().get_bits::<16>(32);
         }
         if self.srcc.val() == 2 {
-            self.sv.next = self.breg.q.val();
+            self.low.next = self.breg.q.val().get_bits::<16>(0);
+            self.midw.next = self.breg.q.val().get_bits::<16>(16);
+            self.hiw.next = 0.into();
+            if self.breg.q.val().get_bit(31) {
+                self.hiw.next = 0xffff.into();
+            }
         }
         if self.srcc.val() == 3 {
-            self.sv.next = bit_cast::<48, 8>(self.shr.q.val());
+            self.low.next = bit_cast::<16, 8>(self.shr.q.val());
+            self.midw.next = 0.into();
         }
         self.psel.next = 0.into();
         self.pis.next = false;
@@ -380,80 +445,63 @@ impl Logic for MicroEngine {
             }
         }
         if self.pis.val() {
-            self.sv.next = bit_cast::<48, 16>(self.psel.val());
+            self.low.next = self.psel.val();
+            self.midw.next = 0.into();
         }
         if self.srcc.val() == 10 {
-            self.sv.next = self.sd48.val();
+            self.low.next = self.sd.val();
+            self.sgn.next = true;
         }
         if self.srcc.val() == 11 {
-            self.sv.next = bit_cast::<48, 8>(self.wd.val());
-            if self.wd.val().get_bit(7) {
-                self.sv.next = bit_cast::<48, 8>(self.wd.val()) | self.hi8.val();
-            }
+            self.low.next = self.wd16.val();
+            self.sgn.next = true;
         }
         if self.srcc.val() == 12 {
-            self.sv.next = bit_cast::<48, 16>(self.qd.val().get_bits::<16>(0));
+            self.low.next = self.qd.val().get_bits::<16>(0);
+            self.midw.next = 0.into();
         }
         if self.srcc.val() == 13 {
-            self.sv.next = bit_cast::<48, 6>(self.qd.val().get_bits::<6>(16));
+            self.low.next = bit_cast::<16, 6>(self.qd.val().get_bits::<6>(16));
+            self.midw.next = 0.into();
         }
         if self.srcc.val() == 14 {
-            self.sv.next = bit_cast::<48, 32>(self.ld.val());
+            self.low.next = self.ld.val().get_bits::<16>(0);
+            self.midw.next = self.ld.val().get_bits::<16>(16);
+            self.hiw.next = 0.into();
             if self.ld.val().get_bit(31) {
-                self.sv.next = bit_cast::<48, 32>(self.ld.val()) | self.hi32.val();
+                self.hiw.next = 0xffff.into();
             }
         }
         if self.srcc.val() == 15 {
-            self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(0));
-            if self.ld.val().get_bit(15) {
-                self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(0)) | self.hi16.val();
-            }
+            self.low.next = self.ld.val().get_bits::<16>(0);
+            self.sgn.next = true;
         }
         if self.srcc.val() == 16 {
-            self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(16));
-            if self.ld.val().get_bit(31) {
-                self.sv.next = bit_cast::<48, 16>(self.ld.val().get_bits::<16>(16)) | self.hi16.val();
-            }
+            self.low.next = self.ld.val().get_bits::<16>(16);
+            self.sgn.next = true;
         }
         if self.srcc.val() == 17 {
-            self.sv.next = bit_cast::<48, 32>(self.rng.q.val());
+            self.low.next = self.rng.q.val().get_bits::<16>(0);
+            self.midw.next = self.rng.q.val().get_bits::<16>(16);
+            self.hiw.next = 0.into();
         }
-        if self.srcc.val() == 18 {
-            self.sv.next = bit_cast::<48, 16>(self.op_a.val());
+        if self.srcc.val() >= 18 {
+            self.low.next = self.opv.val();
+            self.midw.next = 0.into();
         }
-        if self.srcc.val() == 19 {
-            self.sv.next = bit_cast::<48, 16>(self.op_b.val());
+        // The unsigned narrow sources zero bits 47..32 (the wide ones set them above).
+        if (self.srcc.val() == 3) | self.pis.val() | (self.srcc.val() == 12) | (self.srcc.val() == 13) | (self.srcc.val() >= 18) {
+            self.hiw.next = 0.into();
         }
-        if self.srcc.val() == 20 {
-            self.sv.next = bit_cast::<48, 16>(self.op_c.val());
+        if self.sgn.val() {
+            self.midw.next = 0.into();
+            self.hiw.next = 0.into();
+            if self.low.val().get_bit(15) {
+                self.midw.next = 0xffff.into();
+                self.hiw.next = 0xffff.into();
+            }
         }
-        if self.srcc.val() == 21 {
-            self.sv.next = bit_cast::<48, 16>(self.op_d.val());
-        }
-        if self.srcc.val() == 22 {
-            self.sv.next = bit_cast::<48, 16>(self.op_aux.val());
-        }
-        if self.srcc.val() == 23 {
-            self.sv.next = bit_cast::<48, 16>(self.op_tok.val());
-        }
-        if self.srcc.val() == 24 {
-            self.sv.next = bit_cast::<48, 16>(self.op_pos.val());
-        }
-        if self.srcc.val() == 25 {
-            self.sv.next = bit_cast::<48, 16>(self.op_tempk.val());
-        }
-        if self.srcc.val() == 26 {
-            self.sv.next = bit_cast::<48, 16>(self.op_wbase.val());
-        }
-        if self.srcc.val() == 27 {
-            self.sv.next = bit_cast::<48, 16>(self.op_rqbase.val());
-        }
-        if self.srcc.val() == 28 {
-            self.sv.next = bit_cast::<48, 16>(self.op_rows.val());
-        }
-        if self.srcc.val() == 29 {
-            self.sv.next = bit_cast::<48, 16>(self.op_chunks.val());
-        }
+        self.sv.next = (bit_cast::<48, 16>(self.hiw.val()) << 32) | (bit_cast::<48, 16>(self.midw.val()) << 16) | bit_cast::<48, 16>(self.low.val());
         // Addresses: the read's and the write's (pointer or immediate), the Djnz counter.
         self.raddr.next = self.immv.val().get_bits::<16>(0);
         self.waddr.next = self.immv.val().get_bits::<16>(0);
@@ -505,7 +553,11 @@ impl Logic for MicroEngine {
         self.exec.next = self.run.q.val() & self.fin.val();
         self.dread.next = self.run.q.val() & (self.aopc.val() == 14) & (self.n0v.val() != 0);
         // Branch conditions on the state at the start of the cycle.
-        self.cond.next = (self.acc.q.val() ^ self.sign48.val()) > (self.breg.q.val() ^ self.sign48.val());
+        self.b48.next = bit_cast::<48, 32>(self.breg.q.val());
+        if self.breg.q.val().get_bit(31) {
+            self.b48.next = bit_cast::<48, 32>(self.breg.q.val()) | self.hi32.val();
+        }
+        self.cond.next = (self.acc.q.val() ^ self.sign48.val()) > (self.b48.val() ^ self.sign48.val());
         if self.ccode.val() == 1 {
             self.cond.next = (self.sd48.val() ^ self.sign48.val()) > (self.acc.q.val() ^ self.sign48.val());
         }
@@ -625,7 +677,7 @@ impl Logic for MicroEngine {
                 self.acc.d.next = self.sv.val();
             }
             if self.dstc.val() == 1 {
-                self.breg.d.next = self.sv.val();
+                self.breg.d.next = self.sv.val().get_bits::<32>(0);
             }
             if self.dstc.val() == 2 {
                 self.shr.d.next = self.sv.val().get_bits::<8>(0);
@@ -637,14 +689,22 @@ impl Logic for MicroEngine {
                 self.rng.d.next = self.sv.val().get_bits::<32>(0);
             }
         }
-        if self.exec.val() & (self.aopc.val() == 2) {
-            self.acc.d.next = self.acc.q.val() + self.sv.val();
+        // ADD, SUB, RSUB: one adder, A + sv, A + ~sv + 1, ~A + sv + 1.
+        self.ax.next = self.acc.q.val();
+        if self.aopc.val() == 4 {
+            self.ax.next = !self.acc.q.val();
         }
-        if self.exec.val() & (self.aopc.val() == 3) {
-            self.acc.d.next = self.acc.q.val() - self.sv.val();
+        self.bx.next = self.sv.val();
+        if self.aopc.val() == 3 {
+            self.bx.next = !self.sv.val();
         }
-        if self.exec.val() & (self.aopc.val() == 4) {
-            self.acc.d.next = self.sv.val() - self.acc.q.val();
+        self.cin.next = 0.into();
+        if (self.aopc.val() == 3) | (self.aopc.val() == 4) {
+            self.cin.next = 1.into();
+        }
+        self.sum.next = self.ax.val() + self.bx.val() + self.cin.val();
+        if self.exec.val() & ((self.aopc.val() == 2) | (self.aopc.val() == 3) | (self.aopc.val() == 4)) {
+            self.acc.d.next = self.sum.val();
         }
         if self.exec.val() & (self.aopc.val() == 6) {
             self.acc.d.next = self.mulq.p.val();

@@ -115,7 +115,8 @@ pub enum DotKind {
     SL,
 }
 
-/// The action of a micro-op (`A`, `B` 48-bit two's complement, wrapping).
+/// The action of a micro-op (`A` 48-bit two's complement, wrapping; `B` 32-bit, read
+/// sign-extended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Act {
     Nop,

@@ -164,7 +164,7 @@ impl Engine {
                 let v = self.src(s, o);
                 match d {
                     Dst::A => self.a = w48(v),
-                    Dst::B => self.b = w48(v),
+                    Dst::B => self.b = v as i32 as i64,
                     Dst::Sh => self.sh = v as u8,
                     Dst::P(i) => self.p[i as usize] = v as u16,
                     Dst::N(i) => self.n[i as usize] = v as u16,
