@@ -87,6 +87,7 @@ pub struct MicroEngine {
     breg: DFF<Bits<32>>,
     shr: DFF<Bits<8>>,
     ptr: Vec<DFF<Bits<16>>>,
+    pstep: Vec<Signal<Local, Bits<16>>>,
     cnt: Vec<DFF<Bits<16>>>,
     sdr: DFF<Bits<16>>,
     wdr: DFF<Bits<8>>,
@@ -230,6 +231,7 @@ impl Default for MicroEngine {
             breg: Default::default(),
             shr: Default::default(),
             ptr: (0..6).map(|_| Default::default()).collect(),
+            pstep: (0..6).map(|_| Default::default()).collect(),
             cnt: (0..3).map(|_| Default::default()).collect(),
             sdr: Default::default(),
             wdr: Default::default(),
@@ -642,33 +644,30 @@ impl Logic for MicroEngine {
         if self.run.q.val() & ((self.aopc.val() == 10) | (self.aopc.val() == 11)) {
             self.xw.d.next = !self.xw.q.val();
         }
-        // Pointers and counters.
+        // Pointers and counters: one adder each (at most one change per cycle: the micro-op
+        // checks refuse a pointer incremented twice or changed by the action and the read).
         for i in 0..6 {
+            self.pstep[i].next = 1.into();
+            if (self.aopc.val() == 5) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()) {
+                self.pstep[i].next = self.sv.val().get_bits::<16>(0);
+            }
+            if (self.exec.val() & (self.aopc.val() == 5) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()))
+                | (self.exec.val() & (self.rmem.val() != 0) & self.rinc.val() & (self.rsel.val() == self.pidx[i].val()))
+                | (self.exec.val() & ((self.aopc.val() == 15) | (self.aopc.val() == 16)) & self.dstc.val().get_bit(3) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()))
+                | (self.dread.val() & ((self.dk_ws.val() & self.inc_ws[i].val()) | (!self.dk_ws.val() & !self.dk_sl.val() & self.inc_ss[i].val()) | (self.dk_sl.val() & self.inc_sl[i].val())))
+            {
+                self.ptr[i].d.next = self.ptr[i].q.val() + self.pstep[i].val();
+            }
             if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.pset[i].val()) {
                 self.ptr[i].d.next = self.sv.val().get_bits::<16>(0);
             }
-            if self.exec.val() & (self.aopc.val() == 5) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()) {
-                self.ptr[i].d.next = self.ptr[i].q.val() + self.sv.val().get_bits::<16>(0);
-            }
-            if self.exec.val() & (self.rmem.val() != 0) & self.rinc.val() & (self.rsel.val() == self.pidx[i].val()) {
-                self.ptr[i].d.next = self.ptr[i].q.val() + 1;
-            }
-            if self.exec.val() & ((self.aopc.val() == 15) | (self.aopc.val() == 16)) & self.dstc.val().get_bit(3) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()) {
-                self.ptr[i].d.next = self.ptr[i].q.val() + 1;
-            }
-            if self.dread.val() & ((self.dk_ws.val() & self.inc_ws[i].val()) | (!self.dk_ws.val() & !self.dk_sl.val() & self.inc_ss[i].val()) | (self.dk_sl.val() & self.inc_sl[i].val())) {
-                self.ptr[i].d.next = self.ptr[i].q.val() + 1;
-            }
         }
         for i in 0..3 {
+            if (self.exec.val() & (self.ctlc.val() == 2) & (self.ccode.val() == self.nidx[i].val())) | (self.dread.val() & self.dec_dot[i].val()) {
+                self.cnt[i].d.next = self.cnt[i].q.val() - 1;
+            }
             if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.nset[i].val()) {
                 self.cnt[i].d.next = self.sv.val().get_bits::<16>(0);
-            }
-            if self.exec.val() & (self.ctlc.val() == 2) & (self.ccode.val() == self.nidx[i].val()) {
-                self.cnt[i].d.next = self.cnt[i].q.val() - 1;
-            }
-            if self.dread.val() & self.dec_dot[i].val() {
-                self.cnt[i].d.next = self.cnt[i].q.val() - 1;
             }
         }
         // The action.
