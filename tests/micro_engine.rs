@@ -168,3 +168,32 @@ fn the_engine_rtl_equals_its_model() {
         println!("engine RTL, T {temp}: {steps} steps equal to the model; {:.1} cycles per token", (cy.embed + cy.norm + cy.matvec + cy.attn + cy.sample) as f64 / steps as f64);
     }
 }
+
+/// The compact core (controller, stores, scratchpad and the engine) in Verilator through the
+/// host-link ports equals `reference::generate` character for character, in names and tokens
+/// mode, greedy and with a temperature, with a prompt.
+#[test]
+fn the_compact_core_equals_the_reference() {
+    use llmpu::lpu::reference::{encode_prompt, generate, GenRequest};
+    use llmpu::rtl::micro::core::{core_verilog, CompactNames};
+    use llmpu::sim::lpu::{compare, run};
+    use llmpu::sim::verilator::{BuildOptions, Design};
+    let q = microgpt();
+    let c = compiled(&q);
+    let v = core_verilog(&c).unwrap();
+    let top = CompactNames::new(&c).top;
+    let d = Design { top: top.clone(), sources: vec![(format!("{top}.v"), v.text)], ports: llmpu::rtl::lpu::top::ports(), clock: "clock".into() };
+    let model = d.build(&BuildOptions::default()).unwrap();
+    let reqs = [
+        GenRequest { seed: XorShift32::new(1).0, temp_k: Temperature::try_from(0.5).unwrap().k, count: 6, names: true, quiet: false, prompt: vec![] },
+        GenRequest { seed: XorShift32::new(2).0, temp_k: 0, count: 3, names: true, quiet: false, prompt: vec![] },
+        GenRequest { seed: XorShift32::new(3).0, temp_k: Temperature::try_from(1.0).unwrap().k, count: 40, names: false, quiet: false, prompt: encode_prompt(&q, "ma").unwrap() },
+    ];
+    let mut sim = model.sim(7);
+    for req in &reqs {
+        let want = generate(&q, req).unwrap();
+        let got = run(&mut sim, req, |_| true, 20_000_000).unwrap();
+        compare(&want, &got).unwrap_or_else(|e| panic!("{req:?}: {e}"));
+        println!("compact core: {} forward passes, {:.1} cycles per token: {:?}", got.gen.steps, got.mean_step(), String::from_utf8_lossy(&got.gen.text));
+    }
+}

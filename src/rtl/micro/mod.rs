@@ -27,6 +27,7 @@
 
 pub mod bench;
 pub mod code;
+pub mod core;
 pub mod engine;
 pub mod isa;
 pub mod model;
