@@ -1,7 +1,8 @@
 //! The compact engine in Verilator ([`super::engine`]) driven from Rust: the micro-op ROM, the
 //! scratchpad, the stores and the local RAM are modelled here with the contract's one-cycle
-//! answers; in a cycle that answers no read the data inputs carry random garbage (seeded), so
-//! an engine that samples them at the wrong time fails. [`RtlCore`] runs the per-token program
+//! answers; the scratchpad's data input carries random garbage (seeded) in every cycle that
+//! answers no read, so an engine that samples it at the wrong time fails; the stores and the
+//! local RAM hold their last answer, as their enabled output registers do. [`RtlCore`] runs the per-token program
 //! instruction by instruction next to the model ([`super::MicroCore`]) and compares everything
 //! after each: the scratchpad, the local RAM, the token, the xorshift32 state and the cycles.
 
@@ -200,11 +201,19 @@ impl RtlEngine {
             if cycle > 0 {
                 s.set_words_id(pt.uword, &word)?;
             }
+            // The scratchpad answers only the cycle after a read (garbage otherwise); the stores
+            // and the local RAM hold their last answer, as their enabled output registers do.
             let g: u64 = self.rng.random();
             s.set_id(pt.s_rdata, sa.unwrap_or(g & 0xffff))?;
-            s.set_id(pt.w_data, wa.unwrap_or(g >> 16 & 0xff))?;
-            s.set_id(pt.q_data, qa.unwrap_or(g >> 24 & 0xff_ffff))?;
-            s.set_id(pt.l_rdata, la.unwrap_or(g >> 32))?;
+            if let Some(v) = wa {
+                s.set_id(pt.w_data, v)?;
+            }
+            if let Some(v) = qa {
+                s.set_id(pt.q_data, v)?;
+            }
+            if let Some(v) = la {
+                s.set_id(pt.l_rdata, v)?;
+            }
             s.eval();
             let ua = s.get_id(pt.uaddr)? as usize;
             word = *self.words.get(ua).ok_or_else(|| bad(cycle, format!("micro-op address {ua} past the code")))?;

@@ -15,13 +15,15 @@
 //! Contract (cycle 0 = `start` while idle; the operands stay as given until `done`):
 //! 1. While idle `uaddr = entry`; the micro-op ROM answers `uword = code[uaddr]` the cycle
 //!    after. Cycle 0 fetches the routine's first micro-op; from cycle 1 on one micro-op runs
-//!    per cycle (DOT `N0 + 2` cycles, RECIP / RSQRT 2), each as [`super::isa`] says, and
+//!    per cycle (DOT `N0 + 2` cycles, MUL, RSR, RECIP and RSQRT 2), each as [`super::isa`] says, and
 //!    `done` is high in the cycle of the micro-op with `Done`: the cycle
 //!    `1 + model cycles - 1` after `start`, i.e. `done` comes `model cycles` cycles after cycle 0.
 //! 2. Memory ports answer the cycle after their enable (`s_rdata`, `w_data`, `q_data`,
-//!    `l_rdata`); the engine keeps each answer in its data register until the next read of that
-//!    memory. Writes (`s_we`, `l_we`) land at the edge ending their cycle; a read in the same
-//!    cycle sees the word before the write.
+//!    `l_rdata`). The weight store, the requant store and the local RAM hold that answer until
+//!    their next read (their output registers have the enable), and are the data registers WD,
+//!    QD, LD; the scratchpad's answer is valid in that one cycle and the engine keeps it (SD).
+//!    Writes (`s_we`, `l_we`) land at the edge ending their cycle; a read in the same cycle sees
+//!    the word before the write.
 //! 3. `seed_load` (any cycle) loads `seed` into the xorshift32 state; `state` shows it,
 //!    `token` the last sampled token. `reset` (synchronous) idles the engine.
 
@@ -90,13 +92,7 @@ pub struct MicroEngine {
     pstep: Vec<Signal<Local, Bits<16>>>,
     cnt: Vec<DFF<Bits<16>>>,
     sdr: DFF<Bits<16>>,
-    wdr: DFF<Bits<8>>,
-    qdr: DFF<Bits<24>>,
-    ldr: DFF<Bits<32>>,
     vs: DFF<Bit>,
-    vw: DFF<Bit>,
-    vq: DFF<Bit>,
-    vl: DFF<Bit>,
     tokr: DFF<Bits<8>>,
     rng: DFF<Bits<32>>,
     pc: DFF<Bits<9>>,
@@ -106,6 +102,7 @@ pub struct MicroEngine {
     dv2: DFF<Bit>,
     dprod: DFF<Bits<32>>,
     xw: DFF<Bit>,
+    svr: DFF<Bits<48>>,
     // Decoded fields.
     aopc: Signal<Local, Bits<5>>,
     dstc: Signal<Local, Bits<4>>,
@@ -128,19 +125,27 @@ pub struct MicroEngine {
     low: Signal<Local, Bits<16>>,
     midw: Signal<Local, Bits<16>>,
     hiw: Signal<Local, Bits<16>>,
-    sgn: Signal<Local, Bit>,
+    sdh: Signal<Local, Bits<16>>,
+    wdh: Signal<Local, Bits<16>>,
+    llh: Signal<Local, Bits<16>>,
+    immh: Signal<Local, Bits<16>>,
+    bh: Signal<Local, Bits<16>>,
+    ldh: Signal<Local, Bits<16>>,
     opv: Signal<Local, Bits<16>>,
     b48: Signal<Local, Bits<48>>,
     ax: Signal<Local, Bits<48>>,
     bx: Signal<Local, Bits<48>>,
     cin: Signal<Local, Bits<48>>,
     sum: Signal<Local, Bits<48>>,
+    res: Signal<Local, Bits<48>>,
+    rsv: Signal<Local, Bits<48>>,
+    reluv: Signal<Local, Bits<48>>,
+    wa: Signal<Local, Bit>,
     raddr: Signal<Local, Bits<16>>,
     waddr: Signal<Local, Bits<16>>,
     ncur: Signal<Local, Bits<16>>,
     n0v: Signal<Local, Bits<16>>,
     psel: Signal<Local, Bits<16>>,
-    pis: Signal<Local, Bit>,
     p0v: Signal<Local, Bits<16>>,
     p1v: Signal<Local, Bits<16>>,
     p2v: Signal<Local, Bits<16>>,
@@ -234,13 +239,7 @@ impl Default for MicroEngine {
             pstep: (0..6).map(|_| Default::default()).collect(),
             cnt: (0..3).map(|_| Default::default()).collect(),
             sdr: Default::default(),
-            wdr: Default::default(),
-            qdr: Default::default(),
-            ldr: Default::default(),
             vs: Default::default(),
-            vw: Default::default(),
-            vq: Default::default(),
-            vl: Default::default(),
             tokr: Default::default(),
             rng: Default::default(),
             pc: Default::default(),
@@ -250,6 +249,7 @@ impl Default for MicroEngine {
             dv2: Default::default(),
             dprod: Default::default(),
             xw: Default::default(),
+            svr: Default::default(),
             aopc: Default::default(),
             dstc: Default::default(),
             srcc: Default::default(),
@@ -270,19 +270,27 @@ impl Default for MicroEngine {
             low: Default::default(),
             midw: Default::default(),
             hiw: Default::default(),
-            sgn: Default::default(),
+            sdh: Default::default(),
+            wdh: Default::default(),
+            llh: Default::default(),
+            immh: Default::default(),
+            bh: Default::default(),
+            ldh: Default::default(),
             opv: Default::default(),
             b48: Default::default(),
             ax: Default::default(),
             bx: Default::default(),
             cin: Default::default(),
             sum: Default::default(),
+            res: Default::default(),
+            rsv: Default::default(),
+            reluv: Default::default(),
+            wa: Default::default(),
             raddr: Default::default(),
             waddr: Default::default(),
             ncur: Default::default(),
             n0v: Default::default(),
             psel: Default::default(),
-            pis: Default::default(),
             p0v: Default::default(),
             p1v: Default::default(),
             p2v: Default::default(),
@@ -326,7 +334,7 @@ impl Default for MicroEngine {
 impl Logic for MicroEngine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, acc, breg, shr, sdr, wdr, qdr, ldr, vs, vw, vq, vl, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw);
+        dff_setup!(self, clock, acc, breg, shr, sdr, vs, svr, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw);
         for i in 0..6 {
             self.ptr[i].clock.next = self.clock.val();
             self.ptr[i].d.next = self.ptr[i].q.val();
@@ -353,22 +361,13 @@ impl Logic for MicroEngine {
         if self.vs.q.val() {
             self.sd.next = self.s_rdata.val();
         }
-        self.wd.next = self.wdr.q.val();
-        if self.vw.q.val() {
-            self.wd.next = self.w_data.val();
-        }
-        self.qd.next = self.qdr.q.val();
-        if self.vq.q.val() {
-            self.qd.next = self.q_data.val();
-        }
-        self.ld.next = self.ldr.q.val();
-        if self.vl.q.val() {
-            self.ld.next = self.l_rdata.val();
-        }
+        // The stores and the local RAM hold their last answer (their read enables gate their
+        // output registers): those are the data registers. The scratchpad reads every cycle, so
+        // SD keeps its own copy.
+        self.wd.next = self.w_data.val();
+        self.qd.next = self.q_data.val();
+        self.ld.next = self.l_rdata.val();
         self.sdr.d.next = self.sd.val();
-        self.wdr.d.next = self.wd.val();
-        self.qdr.d.next = self.qd.val();
-        self.ldr.d.next = self.ld.val();
         self.sd48.next = bit_cast::<48, 16>(self.sd.val());
         if self.sd.val().get_bit(15) {
             self.sd48.next = bit_cast::<48, 16>(self.sd.val()) | self.hi16.val();
@@ -377,130 +376,352 @@ impl Logic for MicroEngine {
         if self.wd.val().get_bit(7) {
             self.wd16.next = bit_cast::<16, 8>(self.wd.val()) | self.hi8w.val();
         }
-        // The source operand: bits 15..0 from every source, 31..16 and 47..32 from the wide
-        // ones (A; B, LD and the immediate, signed 32; the xorshift32 state) or the sign of the
-        // 16-bit signed ones (SD, WD, LD's halves), else 0.
-        self.opv.next = self.op_chunks.val();
-        if self.srcc.val() == 18 {
-            self.opv.next = self.op_a.val();
-        }
-        if self.srcc.val() == 19 {
-            self.opv.next = self.op_b.val();
-        }
-        if self.srcc.val() == 20 {
-            self.opv.next = self.op_c.val();
-        }
-        if self.srcc.val() == 21 {
-            self.opv.next = self.op_d.val();
-        }
-        if self.srcc.val() == 22 {
-            self.opv.next = self.op_aux.val();
-        }
-        if self.srcc.val() == 23 {
-            self.opv.next = self.op_tok.val();
-        }
-        if self.srcc.val() == 24 {
-            self.opv.next = self.op_pos.val();
-        }
-        if self.srcc.val() == 25 {
-            self.opv.next = self.op_tempk.val();
-        }
-        if self.srcc.val() == 26 {
-            self.opv.next = self.op_wbase.val();
-        }
-        if self.srcc.val() == 27 {
-            self.opv.next = self.op_rqbase.val();
-        }
-        if self.srcc.val() == 28 {
-            self.opv.next = self.op_rows.val();
-        }
-        self.low.next = self.immv.val().get_bits::<16>(0);
-        self.midw.next = self.immv.val().get_bits::<16>(16);
-        self.hiw.next = 0.into();
+        // The source operand: a balanced tree on the 5 source bits (not a priority chain: the
+        // source selection was the compact core's iCE40 critical path), bits 15..0 from every
+        // source, 31..16 and 47..32 from the wide ones (A; B, LD and the immediate, signed 32;
+        // the xorshift32 state) or the sign of the 16-bit signed ones (SD, WD, LD's halves).
+        self.immh.next = 0.into();
         if self.immv.val().get_bit(31) {
-            self.hiw.next = 0xffff.into();
+            self.immh.next = 0xffff.into();
         }
-        self.sgn.next = false;
-        if self.srcc.val() == 1 {
-            self.low.next = self.acc.q.val().get_bits::<16>(0);
-            self.midw.next = self.acc.q.val().get_bits::<16>(16);
-            self.hiw.next = self.acc.q.val().get_bits::<16>(32);
+        self.bh.next = 0.into();
+        if self.breg.q.val().get_bit(31) {
+            self.bh.next = 0xffff.into();
         }
-        if self.srcc.val() == 2 {
-            self.low.next = self.breg.q.val().get_bits::<16>(0);
-            self.midw.next = self.breg.q.val().get_bits::<16>(16);
-            self.hiw.next = 0.into();
-            if self.breg.q.val().get_bit(31) {
-                self.hiw.next = 0xffff.into();
-            }
+        self.ldh.next = 0.into();
+        if self.ld.val().get_bit(31) {
+            self.ldh.next = 0xffff.into();
         }
-        if self.srcc.val() == 3 {
-            self.low.next = bit_cast::<16, 8>(self.shr.q.val());
-            self.midw.next = 0.into();
+        self.sdh.next = 0.into();
+        if self.sd.val().get_bit(15) {
+            self.sdh.next = 0xffff.into();
+        }
+        self.wdh.next = 0.into();
+        if self.wd.val().get_bit(7) {
+            self.wdh.next = 0xffff.into();
+        }
+        self.llh.next = 0.into();
+        if self.ld.val().get_bit(15) {
+            self.llh.next = 0xffff.into();
         }
         self.psel.next = 0.into();
-        self.pis.next = false;
         for i in 0..6 {
             if self.srcc.val() == self.psrc[i].val() {
                 self.psel.next = self.ptr[i].q.val();
-                self.pis.next = true;
             }
         }
-        if self.pis.val() {
-            self.low.next = self.psel.val();
-            self.midw.next = 0.into();
-        }
-        if self.srcc.val() == 10 {
-            self.low.next = self.sd.val();
-            self.sgn.next = true;
-        }
-        if self.srcc.val() == 11 {
-            self.low.next = self.wd16.val();
-            self.sgn.next = true;
-        }
-        if self.srcc.val() == 12 {
-            self.low.next = self.qd.val().get_bits::<16>(0);
-            self.midw.next = 0.into();
-        }
-        if self.srcc.val() == 13 {
-            self.low.next = bit_cast::<16, 6>(self.qd.val().get_bits::<6>(16));
-            self.midw.next = 0.into();
-        }
-        if self.srcc.val() == 14 {
-            self.low.next = self.ld.val().get_bits::<16>(0);
-            self.midw.next = self.ld.val().get_bits::<16>(16);
-            self.hiw.next = 0.into();
-            if self.ld.val().get_bit(31) {
-                self.hiw.next = 0xffff.into();
+        if self.srcc.val().get_bit(4) {
+            if self.srcc.val().get_bit(3) {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_rows.val();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_rqbase.val();
+                        } else {
+                            self.opv.next = self.op_wbase.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_tempk.val();
+                        } else {
+                            self.opv.next = self.op_pos.val();
+                        }
+                    }
+                }
+            } else {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_tok.val();
+                        } else {
+                            self.opv.next = self.op_aux.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_d.val();
+                        } else {
+                            self.opv.next = self.op_c.val();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_b.val();
+                        } else {
+                            self.opv.next = self.op_a.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    }
+                }
+            }
+        } else {
+            if self.srcc.val().get_bit(3) {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    }
+                }
+            } else {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.opv.next = self.op_chunks.val();
+                        } else {
+                            self.opv.next = self.op_chunks.val();
+                        }
+                    }
+                }
             }
         }
-        if self.srcc.val() == 15 {
-            self.low.next = self.ld.val().get_bits::<16>(0);
-            self.sgn.next = true;
-        }
-        if self.srcc.val() == 16 {
-            self.low.next = self.ld.val().get_bits::<16>(16);
-            self.sgn.next = true;
-        }
-        if self.srcc.val() == 17 {
-            self.low.next = self.rng.q.val().get_bits::<16>(0);
-            self.midw.next = self.rng.q.val().get_bits::<16>(16);
-            self.hiw.next = 0.into();
-        }
-        if self.srcc.val() >= 18 {
-            self.low.next = self.opv.val();
-            self.midw.next = 0.into();
-        }
-        // The unsigned narrow sources zero bits 47..32 (the wide ones set them above).
-        if (self.srcc.val() == 3) | self.pis.val() | (self.srcc.val() == 12) | (self.srcc.val() == 13) | (self.srcc.val() >= 18) {
-            self.hiw.next = 0.into();
-        }
-        if self.sgn.val() {
-            self.midw.next = 0.into();
-            self.hiw.next = 0.into();
-            if self.low.val().get_bit(15) {
-                self.midw.next = 0xffff.into();
-                self.hiw.next = 0xffff.into();
+        if self.srcc.val().get_bit(4) {
+            if self.srcc.val().get_bit(3) {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    }
+                }
+            } else {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.opv.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.rng.q.val().get_bits::<16>(0);
+                            self.midw.next = self.rng.q.val().get_bits::<16>(16);
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.ld.val().get_bits::<16>(16);
+                            self.midw.next = self.ldh.val();
+                            self.hiw.next = self.ldh.val();
+                        }
+                    }
+                }
+            }
+        } else {
+            if self.srcc.val().get_bit(3) {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.ld.val().get_bits::<16>(0);
+                            self.midw.next = self.llh.val();
+                            self.hiw.next = self.llh.val();
+                        } else {
+                            self.low.next = self.ld.val().get_bits::<16>(0);
+                            self.midw.next = self.ld.val().get_bits::<16>(16);
+                            self.hiw.next = self.ldh.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = bit_cast::<16, 6>(self.qd.val().get_bits::<6>(16));
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.qd.val().get_bits::<16>(0);
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.wd16.val();
+                            self.midw.next = self.wdh.val();
+                            self.hiw.next = self.wdh.val();
+                        } else {
+                            self.low.next = self.sd.val();
+                            self.midw.next = self.sdh.val();
+                            self.hiw.next = self.sdh.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.psel.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.psel.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    }
+                }
+            } else {
+                if self.srcc.val().get_bit(2) {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.psel.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.psel.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.psel.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.psel.val();
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        }
+                    }
+                } else {
+                    if self.srcc.val().get_bit(1) {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = bit_cast::<16, 8>(self.shr.q.val());
+                            self.midw.next = 0.into();
+                            self.hiw.next = 0.into();
+                        } else {
+                            self.low.next = self.breg.q.val().get_bits::<16>(0);
+                            self.midw.next = self.breg.q.val().get_bits::<16>(16);
+                            self.hiw.next = self.bh.val();
+                        }
+                    } else {
+                        if self.srcc.val().get_bit(0) {
+                            self.low.next = self.acc.q.val().get_bits::<16>(0);
+                            self.midw.next = self.acc.q.val().get_bits::<16>(16);
+                            self.hiw.next = self.acc.q.val().get_bits::<16>(32);
+                        } else {
+                            self.low.next = self.immv.val().get_bits::<16>(0);
+                            self.midw.next = self.immv.val().get_bits::<16>(16);
+                            self.hiw.next = self.immh.val();
+                        }
+                    }
+                }
             }
         }
         self.sv.next = (bit_cast::<48, 16>(self.hiw.val()) << 32) | (bit_cast::<48, 16>(self.midw.val()) << 16) | bit_cast::<48, 16>(self.low.val());
@@ -549,7 +770,7 @@ impl Logic for MicroEngine {
         if self.aopc.val() == 14 {
             self.fin.next = self.dact.q.val() & (self.n0v.val() == 0) & !self.dv1.q.val();
         }
-        if (self.aopc.val() == 10) | (self.aopc.val() == 11) {
+        if (self.aopc.val() == 6) | (self.aopc.val() == 7) | (self.aopc.val() == 10) | (self.aopc.val() == 11) {
             self.fin.next = self.xw.q.val();
         }
         self.exec.next = self.run.q.val() & self.fin.val();
@@ -594,9 +815,6 @@ impl Logic for MicroEngine {
             self.l_raddr.next = self.p2v.val();
         }
         self.vs.d.next = self.s_ren.val();
-        self.vw.d.next = self.w_en.val();
-        self.vq.d.next = self.q_en.val();
-        self.vl.d.next = self.l_ren.val();
         self.s_we.next = self.exec.val() & (self.aopc.val() == 15);
         self.s_waddr.next = self.waddr.val();
         self.s_wdata.next = self.acc.q.val().get_bits::<16>(0);
@@ -605,9 +823,9 @@ impl Logic for MicroEngine {
         self.l_wdata.next = self.acc.q.val().get_bits::<32>(0);
         // Function units (combinational but RECIP / RSQRT, which take A one cycle earlier).
         self.mulq.a.next = self.acc.q.val().get_bits::<32>(0);
-        self.mulq.b.next = self.sv.val().get_bits::<16>(0);
+        self.mulq.b.next = self.svr.q.val().get_bits::<16>(0);
         self.rsr.x.next = self.acc.q.val();
-        self.rsr.s.next = self.sv.val().get_bits::<8>(0);
+        self.rsr.s.next = self.svr.q.val().get_bits::<8>(0);
         self.exp.d.next = self.acc.q.val().get_bits::<16>(0);
         if self.acc.q.val().get_bits::<32>(16) != 0 {
             self.exp.d.next = 0xffff.into();
@@ -641,9 +859,13 @@ impl Logic for MicroEngine {
         if self.run.q.val() & (self.aopc.val() == 14) {
             self.dact.d.next = !self.fin.val();
         }
-        if self.run.q.val() & ((self.aopc.val() == 10) | (self.aopc.val() == 11)) {
+        if self.run.q.val() & ((self.aopc.val() == 6) | (self.aopc.val() == 7) | (self.aopc.val() == 10) | (self.aopc.val() == 11)) {
             self.xw.d.next = !self.xw.q.val();
         }
+        // MUL and RSR take the source operand registered in their first cycle (svr) and write A
+        // in their second: the source selection and the multiplier or the shifter in one cycle
+        // were the compact core's iCE40 critical path.
+        self.svr.d.next = self.sv.val();
         // Pointers and counters: one adder each (at most one change per cycle: the micro-op
         // checks refuse a pointer incremented twice or changed by the action and the read).
         for i in 0..6 {
@@ -670,11 +892,8 @@ impl Logic for MicroEngine {
                 self.cnt[i].d.next = self.sv.val().get_bits::<16>(0);
             }
         }
-        // The action.
+        // The action. The other destinations of SET, and Sh of RECIP / RSQRT:
         if self.exec.val() & (self.aopc.val() == 1) {
-            if self.dstc.val() == 0 {
-                self.acc.d.next = self.sv.val();
-            }
             if self.dstc.val() == 1 {
                 self.breg.d.next = self.sv.val().get_bits::<32>(0);
             }
@@ -687,6 +906,12 @@ impl Logic for MicroEngine {
             if self.dstc.val() == 13 {
                 self.rng.d.next = self.sv.val().get_bits::<32>(0);
             }
+        }
+        if self.exec.val() & (self.aopc.val() == 10) {
+            self.shr.d.next = self.rec.sh.val();
+        }
+        if self.exec.val() & (self.aopc.val() == 11) {
+            self.shr.d.next = self.rsq.sh.val();
         }
         // ADD, SUB, RSUB: one adder, A + sv, A + ~sv + 1, ~A + sv + 1.
         self.ax.next = self.acc.q.val();
@@ -702,40 +927,85 @@ impl Logic for MicroEngine {
             self.cin.next = 1.into();
         }
         self.sum.next = self.ax.val() + self.bx.val() + self.cin.val();
-        if self.exec.val() & ((self.aopc.val() == 2) | (self.aopc.val() == 3) | (self.aopc.val() == 4)) {
-            self.acc.d.next = self.sum.val();
+        self.rsv.next = self.rsr.y.val();
+        if self.dstc.val().get_bit(0) {
+            self.rsv.next = bit_cast::<48, 16>(self.rsr.sat.val());
+            if self.rsr.sat.val().get_bit(15) {
+                self.rsv.next = bit_cast::<48, 16>(self.rsr.sat.val()) | self.hi16.val();
+            }
         }
-        if self.exec.val() & (self.aopc.val() == 6) {
-            self.acc.d.next = self.mulq.p.val();
+        self.reluv.next = self.acc.q.val();
+        if self.acc.q.val().get_bit(47) {
+            self.reluv.next = 0.into();
         }
-        if self.exec.val() & (self.aopc.val() == 7) {
-            self.acc.d.next = self.rsr.y.val();
-            if self.dstc.val().get_bit(0) {
-                self.acc.d.next = bit_cast::<48, 16>(self.rsr.sat.val());
-                if self.rsr.sat.val().get_bit(15) {
-                    self.acc.d.next = bit_cast::<48, 16>(self.rsr.sat.val()) | self.hi16.val();
+        // A's new value by action code: a balanced tree on the 5 code bits.
+        if self.aopc.val().get_bit(4) {
+            self.res.next = self.acc.q.val();
+        } else {
+            if self.aopc.val().get_bit(3) {
+                if self.aopc.val().get_bit(2) {
+                    if self.aopc.val().get_bit(1) {
+                        self.res.next = self.acc.q.val();
+                    } else {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = (bit_cast::<48, 16>(self.sv.val().get_bits::<16>(0)) << 16) | bit_cast::<48, 16>(self.acc.q.val().get_bits::<16>(0));
+                        } else {
+                            self.res.next = bit_cast::<48, 32>(self.x3.val());
+                        }
+                    }
+                } else {
+                    if self.aopc.val().get_bit(1) {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = bit_cast::<48, 16>(self.rsq.mant.val());
+                        } else {
+                            self.res.next = bit_cast::<48, 16>(self.rec.mant.val());
+                        }
+                    } else {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = bit_cast::<48, 16>(self.exp.e.val());
+                        } else {
+                            self.res.next = self.reluv.val();
+                        }
+                    }
+                }
+            } else {
+                if self.aopc.val().get_bit(2) {
+                    if self.aopc.val().get_bit(1) {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = self.rsv.val();
+                        } else {
+                            self.res.next = self.mulq.p.val();
+                        }
+                    } else {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = self.acc.q.val();
+                        } else {
+                            self.res.next = self.sum.val();
+                        }
+                    }
+                } else {
+                    if self.aopc.val().get_bit(1) {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = self.sum.val();
+                        } else {
+                            self.res.next = self.sum.val();
+                        }
+                    } else {
+                        if self.aopc.val().get_bit(0) {
+                            self.res.next = self.sv.val();
+                        } else {
+                            self.res.next = self.acc.q.val();
+                        }
+                    }
                 }
             }
         }
-        if self.exec.val() & (self.aopc.val() == 8) & self.acc.q.val().get_bit(47) {
-            self.acc.d.next = 0.into();
+        self.wa.next = (self.aopc.val() >= 2) & (self.aopc.val() <= 13) & (self.aopc.val() != 5);
+        if (self.aopc.val() == 1) & (self.dstc.val() == 0) {
+            self.wa.next = true;
         }
-        if self.exec.val() & (self.aopc.val() == 9) {
-            self.acc.d.next = bit_cast::<48, 16>(self.exp.e.val());
-        }
-        if self.exec.val() & (self.aopc.val() == 10) {
-            self.acc.d.next = bit_cast::<48, 16>(self.rec.mant.val());
-            self.shr.d.next = self.rec.sh.val();
-        }
-        if self.exec.val() & (self.aopc.val() == 11) {
-            self.acc.d.next = bit_cast::<48, 16>(self.rsq.mant.val());
-            self.shr.d.next = self.rsq.sh.val();
-        }
-        if self.exec.val() & (self.aopc.val() == 12) {
-            self.acc.d.next = bit_cast::<48, 32>(self.x3.val());
-        }
-        if self.exec.val() & (self.aopc.val() == 13) {
-            self.acc.d.next = (bit_cast::<48, 16>(self.sv.val().get_bits::<16>(0)) << 16) | bit_cast::<48, 16>(self.acc.q.val().get_bits::<16>(0));
+        if self.exec.val() & self.wa.val() {
+            self.acc.d.next = self.res.val();
         }
         if self.seed_load.val() {
             self.rng.d.next = self.seed.val();
@@ -766,9 +1036,6 @@ impl Logic for MicroEngine {
             self.dv1.d.next = false;
             self.dv2.d.next = false;
             self.vs.d.next = false;
-            self.vw.d.next = false;
-            self.vq.d.next = false;
-            self.vl.d.next = false;
         }
         self.busy.next = self.run.q.val();
         self.token.next = self.tokr.q.val();

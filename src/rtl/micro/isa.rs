@@ -128,9 +128,9 @@ pub enum Act {
     /// `P[i] = P[i] + src` (16 bits, wrapping).
     AddP(u8, Src),
     /// `A = A[31:0] (signed) * src[15:0] (unsigned)`: the one multiplier of the datapath (two
-    /// 16 x 16 products, [`crate::rtl::arith::MulQ`]).
+    /// 16 x 16 products, [`crate::rtl::arith::MulQ`]). Two cycles.
     Mul(Src),
-    /// `A = rshift_round(A, src)` (`src` in 0..=47), then `sat_i16` with `sat`.
+    /// `A = rshift_round(A, src)` (`src` in 0..=47), then `sat_i16` with `sat`. Two cycles.
     Rsr(Src, bool),
     /// `A = max(A, 0)`.
     Relu,

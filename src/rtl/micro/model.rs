@@ -176,7 +176,10 @@ impl Engine {
             Act::Sub(s) => self.a = w48(a - self.src(s, o)),
             Act::RSub(s) => self.a = w48(self.src(s, o) - a),
             Act::AddP(i, s) => self.p[i as usize] = self.p[i as usize].wrapping_add(self.src(s, o) as u16),
-            Act::Mul(s) => self.a = (a as i32 as i64) * (self.src(s, o) & 0xffff),
+            Act::Mul(s) => {
+                self.a = (a as i32 as i64) * (self.src(s, o) & 0xffff);
+                cycles = 2;
+            }
             Act::Rsr(s, sat) => {
                 let sh = self.src(s, o);
                 if !(0..=47).contains(&sh) {
@@ -184,6 +187,7 @@ impl Engine {
                 }
                 let y = rshift_round(a, sh as u32);
                 self.a = if sat { sat_i16(y) as i64 } else { y };
+                cycles = 2;
             }
             Act::Relu => self.a = a.max(0),
             Act::Exp2 => {
