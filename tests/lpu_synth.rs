@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn lpu(r: usize, c: usize) -> LpuArgs {
-    LpuArgs { model: ModelArgs { model: None, n_head: None }, rows: r, cols: c, lanes: 1, tiles: "1x1".into(), attention_elements: None, batch: 1 }
+    LpuArgs { model: ModelArgs { model: None, n_head: None }, rows: r, cols: c, lanes: 1, tiles: "1x1".into(), engine: "parallel".into(), attention_elements: None, batch: 1 }
 }
 
 fn target(t: &str) -> TargetArgs {

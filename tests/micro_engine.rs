@@ -23,7 +23,7 @@ fn random_model(p: ModelParams, seed: u64) -> QuantModel {
 }
 
 fn compiled(q: &QuantModel) -> Compiled {
-    Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, 1, 1, "ice40-up5k")).unwrap(), q).unwrap()
+    Compiled::new(&LpuConfig::try_from(LpuParams { engine: llmpu::lpu::Engine::Compact, ..LpuParams::new(q.cfg, 1, 1, "ice40-up5k") }).unwrap(), q).unwrap()
 }
 
 /// Runs `names` names through the interpreter of `want` and the engine of `got` (the same

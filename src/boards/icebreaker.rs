@@ -21,6 +21,6 @@ pub const ICEBREAKER: Board = Board {
     leds_active_low: true,
     io_type: "LVCMOS33",
     flasher: Flasher::Iceprog { sram: false },
-    lpu: LpuDefaults { rows: 1, cols: 1, freq_mhz: 12.0 },
+    lpu: LpuDefaults { rows: 1, cols: 1, freq_mhz: 12.0, engine: "compact" },
     source: "amaranth-boards amaranth_boards/icebreaker.py",
 };

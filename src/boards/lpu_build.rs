@@ -58,6 +58,14 @@ pub struct BuildRequest {
     pub dir: Option<PathBuf>,
 }
 
+/// What computes: `4x4 matrix unit` or `compact engine`.
+pub fn unit_name(engine: crate::lpu::Engine, rows: usize, cols: usize) -> String {
+    match engine {
+        crate::lpu::Engine::Compact => "compact engine".into(),
+        crate::lpu::Engine::Parallel => format!("{rows}x{cols} matrix unit"),
+    }
+}
+
 /// A planned build: the plan and everything the report needs.
 #[derive(Debug, Clone)]
 pub struct LpuBuild {
@@ -65,6 +73,7 @@ pub struct LpuBuild {
     pub model: String,
     pub rows: usize,
     pub cols: usize,
+    pub engine: crate::lpu::Engine,
     /// The clock asked for, MHz.
     pub requested_mhz: f64,
     /// `None` when the oscillator clocks the design directly.
@@ -98,12 +107,11 @@ impl LpuBuild {
     pub fn render(&self) -> String {
         let f = &self.fit;
         format!(
-            "# llmpu build: {} of model {} ({}x{} matrix unit) on board {} ({}), clock {}, UART {} baud ({} clocks per bit), nextpnr seed {}\n\
+            "# llmpu build: {} of model {} ({}) on board {} ({}), clock {}, UART {} baud ({} clocks per bit), nextpnr seed {}\n\
              # fit estimate: at least {} of {} {}, {} multipliers ({} in DSPs)\n{}",
             self.plan.top,
             self.model,
-            self.rows,
-            self.cols,
+            unit_name(self.engine, self.rows, self.cols),
             self.board.name,
             self.board.title,
             self.clock_line(),
@@ -157,6 +165,7 @@ pub fn plan(board: &Board, c: &Compiled, model: &str, req: &BuildRequest, tools:
         board: *board,
         model: model.to_string(),
         rows: c.cfg.rows,
+        engine: c.cfg.engine,
         cols: c.cfg.cols,
         requested_mhz: requested,
         pll,
@@ -175,6 +184,7 @@ pub struct LpuBuildReport {
     pub model: String,
     pub rows: usize,
     pub cols: usize,
+    pub engine: crate::lpu::Engine,
     pub requested_mhz: f64,
     /// The clock the design runs at (PLL output), MHz; timing is checked against it.
     pub clock_mhz: f64,
@@ -212,6 +222,7 @@ pub fn report(b: &LpuBuild, synth: SynthReport, seconds: f64) -> Result<LpuBuild
         model: b.model.clone(),
         rows: b.rows,
         cols: b.cols,
+        engine: b.engine,
         requested_mhz: b.requested_mhz,
         clock_mhz: b.clock_mhz(),
         baud: b.hostlink.baud,
@@ -231,10 +242,9 @@ impl LpuBuildReport {
     /// The table for people: resources, fmax against the clock, critical path, bitstream, time.
     pub fn table(&self) -> String {
         let mut s = format!(
-            "{} ({}x{}, model {}) on {}, clock {} MHz, UART {} baud\n",
+            "{} ({}, model {}) on {}, clock {} MHz, UART {} baud\n",
             self.top,
-            self.rows,
-            self.cols,
+            unit_name(self.engine, self.rows, self.cols),
             self.model,
             self.board,
             format_mhz(round4(self.clock_mhz)),
@@ -296,6 +306,7 @@ mod tests {
             model: "microgpt-names".into(),
             rows: 4,
             cols: 4,
+            engine: crate::lpu::Engine::Parallel,
             requested_mhz: 12.5,
             clock_mhz: 12.5,
             baud: 115_200,

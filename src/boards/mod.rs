@@ -56,6 +56,8 @@ pub struct LpuDefaults {
     pub rows: usize,
     pub cols: usize,
     pub freq_mhz: f64,
+    /// `parallel` or `compact` ([`crate::lpu::Engine`]).
+    pub engine: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -29,6 +29,6 @@ const fn ulx3s(name: &'static str, title: &'static str, target: &'static str, lp
     }
 }
 
-pub const ULX3S_85F: Board = ulx3s("ulx3s-85f", "Radiona ULX3S (LFE5U-85F)", "ecp5-85k", LpuDefaults { rows: 4, cols: 4, freq_mhz: 12.5 });
-pub const ULX3S_45F: Board = ulx3s("ulx3s-45f", "Radiona ULX3S (LFE5U-45F)", "ecp5-45k", LpuDefaults { rows: 4, cols: 4, freq_mhz: 12.5 });
-pub const ULX3S_25F: Board = ulx3s("ulx3s-25f", "Radiona ULX3S (LFE5U-25F)", "ecp5-25k", LpuDefaults { rows: 2, cols: 2, freq_mhz: 12.5 });
+pub const ULX3S_85F: Board = ulx3s("ulx3s-85f", "Radiona ULX3S (LFE5U-85F)", "ecp5-85k", LpuDefaults { rows: 4, cols: 4, freq_mhz: 12.5, engine: "parallel" });
+pub const ULX3S_45F: Board = ulx3s("ulx3s-45f", "Radiona ULX3S (LFE5U-45F)", "ecp5-45k", LpuDefaults { rows: 4, cols: 4, freq_mhz: 12.5, engine: "parallel" });
+pub const ULX3S_25F: Board = ulx3s("ulx3s-25f", "Radiona ULX3S (LFE5U-25F)", "ecp5-25k", LpuDefaults { rows: 2, cols: 2, freq_mhz: 12.5, engine: "parallel" });

@@ -64,6 +64,10 @@ pub struct BuildArgs {
     /// Columns C of the matrix unit (default: the board's)
     #[arg(long)]
     pub cols: Option<usize>,
+    /// parallel or compact (default: the board's: compact on the iCEBreaker, docs/lpu.md,
+    /// "Compact engine")
+    #[arg(long)]
+    pub engine: Option<String>,
     /// Clock in MHz, made by the PLL when it differs from the oscillator (default: the board's)
     #[arg(long)]
     pub freq: Option<f64>,
@@ -95,6 +99,7 @@ pub fn plan_build(a: &BuildArgs, tools: &Tools, pack: &PackTools) -> crate::Resu
         tiles: "1x1".into(),
         attention_elements: None,
         batch: 1,
+        engine: a.engine.clone().unwrap_or_else(|| b.lpu.engine.to_string()),
     };
     let (_, name, c) = lpu.compile(b.target)?;
     let req = lpu_build::BuildRequest { freq_mhz: a.freq, seed: a.seed, baud: a.baud, dir: a.build_dir.clone() };
@@ -227,6 +232,7 @@ mod tests {
             model: ModelArgs { model: None, n_head: None },
             rows: None,
             cols: None,
+            engine: None,
             freq: None,
             seed: 1,
             baud: 115_200,

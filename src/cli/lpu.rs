@@ -37,6 +37,10 @@ pub struct LpuArgs {
     /// instruction runs on a unit, another's runs on another unit
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
+    /// parallel: the matrix unit, vector leaves and attention unit; compact: one microcoded
+    /// engine for small parts (1x1 only: give --rows 1 --cols 1; docs/lpu.md, "Compact engine")
+    #[arg(long, default_value = "parallel")]
+    pub engine: String,
 }
 
 impl LpuArgs {
@@ -45,7 +49,7 @@ impl LpuArgs {
         let tiles = parse_tiles(&self.tiles)?;
         let f = self.model.load()?;
         let q = QuantModel::from_float(&f)?;
-        let cfg = LpuConfig::try_from(LpuParams { model: q.cfg, rows: self.rows, cols: self.cols, lanes: self.lanes, tiles, target: target.into(), attention_elements: self.attention_elements.unwrap_or(0), batch: self.batch })?;
+        let cfg = LpuConfig::try_from(LpuParams { model: q.cfg, rows: self.rows, cols: self.cols, lanes: self.lanes, tiles, target: target.into(), attention_elements: self.attention_elements.unwrap_or(0), batch: self.batch, engine: self.engine.parse()? })?;
         let path = self.model.model.as_deref().unwrap_or(std::path::Path::new(DEFAULT_MODEL));
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
         let c = Compiled::new(&cfg, &q)?;

@@ -15,6 +15,34 @@ pub const MAX_SIDE: usize = 4;
 /// Batch sizes (independent sequences interleaved through one core) the core can be generated for.
 pub const BATCHES: [usize; 3] = [1, 2, 4];
 
+/// How the core computes: the parallel units (matrix unit, vector leaves, attention unit;
+/// docs/lpu.md) or the compact engine (one microcoded datapath for parts too small for them,
+/// 1x1 only; docs/lpu.md, "Compact engine").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    #[default]
+    Parallel,
+    Compact,
+}
+
+impl Engine {
+    pub fn is_parallel(&self) -> bool {
+        *self == Engine::Parallel
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "parallel" => Ok(Engine::Parallel),
+            "compact" => Ok(Engine::Compact),
+            _ => Err(Error::invalid("engine", format!("'{s}'"), "allowed: parallel, compact")),
+        }
+    }
+}
+
 /// Unvalidated parameters as a user gives them; turn into an [`LpuConfig`] with `try_from`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LpuParams {
@@ -33,12 +61,13 @@ pub struct LpuParams {
     /// Independent sequences the core interleaves ([`BATCHES`]; 1 = one sequence, the core of
     /// docs/lpu.md; more: docs/lpu.md, "Batched mode").
     pub batch: usize,
+    pub engine: Engine,
 }
 
 impl LpuParams {
     /// MicroGPT on an R x C matrix unit, one attention lane, one tile, for `target`.
     pub fn new(model: ModelConfig, rows: usize, cols: usize, target: &str) -> Self {
-        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string(), attention_elements: 0, batch: 1 }
+        LpuParams { model, rows, cols, lanes: 1, tiles: (1, 1), target: target.to_string(), attention_elements: 0, batch: 1, engine: Engine::Parallel }
     }
 }
 
@@ -57,6 +86,8 @@ pub struct LpuConfig {
     /// Sequences interleaved through the core (one of [`BATCHES`]).
     #[serde(skip_serializing_if = "is_one")]
     pub batch: usize,
+    #[serde(skip_serializing_if = "Engine::is_parallel")]
+    pub engine: Engine,
 }
 
 fn is_one(v: &usize) -> bool {
@@ -131,7 +162,14 @@ impl TryFrom<LpuParams> for LpuConfig {
                 format!("allowed: n_layer x batch up to {} (the attention unit's caches); n_layer is {}", crate::rtl::attention::control::MAX_LAYERS, p.model.n_layer),
             ));
         }
-        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target, attention_elements, batch: p.batch })
+        if p.engine == Engine::Compact && ((rows, cols) != (1, 1) || p.lanes != 1 || p.tiles != (1, 1) || p.batch != 1) {
+            return Err(Error::invalid(
+                "engine",
+                "compact",
+                format!("allowed with rows x cols 1x1, one lane, one tile and batch 1 (given {rows}x{cols}, lanes {}, tiles {name}, batch {})", p.lanes, p.batch),
+            ));
+        }
+        Ok(LpuConfig { model: p.model, rows, cols, lanes: p.lanes, tiles: p.tiles, target, attention_elements, batch: p.batch, engine: p.engine })
     }
 }
 
@@ -242,6 +280,9 @@ impl LpuConfig {
     /// The name of the generated core top, e.g. `llmpu_core_r4c4` (`llmpu_core_r4c4_2x1` for
     /// a mesh of tiles, `llmpu_core_r4c4_b2` for a batch of 2).
     pub fn top_name(&self) -> String {
+        if self.engine == Engine::Compact {
+            return format!("llmpu_core_r{}c{}_compact", self.rows, self.cols);
+        }
         if self.batch > 1 {
             return format!("llmpu_core_r{}c{}_b{}", self.rows, self.cols, self.batch);
         }

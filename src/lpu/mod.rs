@@ -11,6 +11,6 @@ pub mod isa;
 pub mod reference;
 
 pub use compiler::{Compiled, Interpreter, MeshInterpreter, WeightMap};
-pub use config::{LpuConfig, LpuParams};
+pub use config::{Engine, LpuConfig, LpuParams};
 pub use isa::{Instr, Op};
 pub use reference::{generate, GenRequest, Generation};

@@ -80,6 +80,17 @@ pub const VECTOR_MULTIPLIERS: u32 = 5;
 /// ([`crate::lpu::LpuConfig::sampler_lanes`]) one each.
 pub const VECTOR_MULTIPLIERS_PER_LANE: u32 = 3;
 
+/// The compact engine's system (compact core + host link), MicroGPT, iCE40UP5K: yosys 0.23
+/// `synth_ice40 -dsp` and nextpnr-ice40 0.4 packed it into 4933 ICESTORM_LC (2026-12-05,
+/// docs/lpu.md "Compact engine"); its logic does not depend on the model (only its memories do).
+pub const COMPACT_SYSTEM_LCS: u32 = 4933;
+/// The compact engine's multipliers: the 32 x 16 product (two 16 x 16) and DOT's 16 x 16.
+pub const COMPACT_MULTIPLIERS: u32 = 3;
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LpuFit {
     pub target: String,
@@ -90,6 +101,9 @@ pub struct LpuFit {
     pub kv_brams: u32,
     /// The Sampler's cumulative sums: one bank of 256 / K x 32 bits per lane (K lanes).
     pub sampler_brams: u32,
+    /// The compact engine's micro-op ROM and local RAM (0 for the parallel units).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub engine_brams: u32,
     pub brams: u32,
     pub brams_available: u32,
     pub multipliers: u32,
@@ -121,6 +135,9 @@ pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) 
 }
 
 pub fn estimate(c: &Compiled) -> Result<LpuFit> {
+    if c.cfg.engine == crate::lpu::Engine::Compact {
+        return compact_estimate(c);
+    }
     let t = c.cfg.target;
     let k = bram_kind(&t);
     let (r, cc) = (c.cfg.rows as u32, c.cfg.cols as u32);
@@ -149,6 +166,7 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
         spad_brams,
         kv_brams,
         sampler_brams,
+        engine_brams: 0,
         brams: weight_brams + rq_brams + spad_brams + kv_brams + sampler_brams,
         brams_available: t.brams.available,
         multipliers,
@@ -157,6 +175,42 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
         logic_luts: logic,
         core_luts: logic + luts_for_multipliers,
         system_luts: logic + luts_for_multipliers + packed(HOSTLINK_LUTS),
+        luts_available: t.luts.available,
+    })
+}
+
+/// The compact engine's estimate: its stores, scratchpad, micro-op ROM and local RAM (the key /
+/// value cache) from the configuration, its logic from the measured system.
+fn compact_estimate(c: &Compiled) -> Result<LpuFit> {
+    let t = c.cfg.target;
+    let k = bram_kind(&t);
+    let code = crate::rtl::micro::code::assemble(c)?;
+    let weight_brams = brams_for(&k, 8, c.map.depth);
+    let rq_brams = brams_for(&k, 24, c.map.rq_depth);
+    let spad_brams = brams_for(&k, 16, c.layout.size);
+    let engine_brams = brams_for(&k, crate::rtl::micro::isa::field::WIDTH as u32, code.ops.len()) + brams_for(&k, 32, code.local.depth);
+    let multipliers = COMPACT_MULTIPLIERS;
+    let in_dsps = multipliers.min(t.dsp_count());
+    let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
+    let host = (HOSTLINK_LUTS as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32;
+    let logic = COMPACT_SYSTEM_LCS - host;
+    Ok(LpuFit {
+        target: t.name.into(),
+        bram: k.name,
+        weight_brams,
+        rq_brams,
+        spad_brams,
+        kv_brams: 0,
+        sampler_brams: 0,
+        engine_brams,
+        brams: weight_brams + rq_brams + spad_brams + engine_brams,
+        brams_available: t.brams.available,
+        multipliers,
+        in_dsps,
+        luts_for_multipliers,
+        logic_luts: logic,
+        core_luts: logic + luts_for_multipliers,
+        system_luts: logic + luts_for_multipliers + host,
         luts_available: t.luts.available,
     })
 }

@@ -59,6 +59,9 @@ pub fn core_names(c: &Compiled) -> Result<top::Names> {
 /// vector leaves, matrix unit, attention unit, ROMs, scratchpad and the top; with more than one
 /// tile the mesh of tiles ([`tiles`]) under the same top name and ports.
 pub fn core_verilog(c: &Compiled) -> Result<Emitted> {
+    if c.cfg.engine == crate::lpu::Engine::Compact {
+        return crate::rtl::micro::core::core_verilog(c);
+    }
     let ac = top::attention_config(c)?;
     let mv = matvec::MatvecConfig::wide(c.cfg.rows as u32, c.cfg.cols as u32, c.cfg.mv_write() as u32)?;
     let k = c.cfg.vector_chunk();

@@ -1,4 +1,4 @@
-//! The compact processing unit core `llmpu_core_r1c1_compact`: the single core's controller,
+//! The compact processing unit core `llmpu_core_r1c1_compact` ([`crate::lpu::Engine::Compact`]): the single core's controller,
 //! program, tensor table, character ROM, weight and requant stores and scratchpad, with the
 //! compact engine ([`super::engine`]) in place of the matrix unit, the vector leaves and the
 //! attention unit. Its ports are the single core's ([`crate::rtl::lpu::top::ports`]), so the
@@ -43,7 +43,7 @@ pub struct CompactNames {
 
 impl CompactNames {
     pub fn new(c: &Compiled) -> Self {
-        let t = format!("{}_compact", c.cfg.top_name());
+        let t = c.cfg.top_name();
         let n = |s: &str| format!("{t}_{s}");
         CompactNames { ctl: n("ctl"), prog: n("prog"), ttab: n("ttab"), chars: n("chars"), wrom: n("wrom"), rqrom: n("rqrom"), spad: n("spad"), engine: n("eng"), urom: n("urom"), lram: n("lram"), top: t }
     }
