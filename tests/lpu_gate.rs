@@ -1,11 +1,12 @@
 //! Gate-level check: the system top `llmpu_lpu_r1c1` synthesised by Yosys for the iCE40 UP5K
-//! (the iCEBreaker's part), simulated in Verilator with Yosys's iCE40 cell models, driven
+//! (the iCEBreaker's part), with the parallel 1x1 core and with the compact engine (the one the
+//! iCEBreaker build places), simulated in Verilator with Yosys's iCE40 cell models, driven
 //! through its UART pins by the host session, must produce the reference's characters and the
 //! RTL's cycle counts. One Yosys run and one Verilator build of each model for the whole test.
 
 use llmpu::cli::model::ModelArgs;
 use llmpu::lpu::reference::{encode_prompt, generate, GenRequest};
-use llmpu::lpu::{Compiled, LpuConfig, LpuParams};
+use llmpu::lpu::{Compiled, Engine, LpuConfig, LpuParams};
 use llmpu::model::QuantModel;
 use llmpu::numeric::{Temperature, XorShift32};
 use llmpu::rtl::lpu::system::hostlink_config;
@@ -22,8 +23,18 @@ fn req(seed: u64, temp: f64, count: u16) -> GenRequest {
 
 #[test]
 fn up5k_netlist_equals_rtl_and_reference() {
+    netlist_equals_rtl_and_reference(Engine::Parallel);
+}
+
+/// The compact engine's netlist: the one `llmpu build --board icebreaker` places.
+#[test]
+fn up5k_compact_netlist_equals_rtl_and_reference() {
+    netlist_equals_rtl_and_reference(Engine::Compact);
+}
+
+fn netlist_equals_rtl_and_reference(engine: Engine) {
     let q = QuantModel::from_float(&ModelArgs { model: None, n_head: None }.load().unwrap()).unwrap();
-    let c = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, 1, 1, "ice40-up5k")).unwrap(), &q).unwrap();
+    let c = Compiled::new(&LpuConfig::try_from(LpuParams { engine, ..LpuParams::new(q.cfg, 1, 1, "ice40-up5k") }).unwrap(), &q).unwrap();
     let hl = hostlink_config(&c, 12_000_000, 3_000_000, 512, 32).unwrap();
     let opts = BuildOptions::default();
 
