@@ -305,16 +305,12 @@ impl<'a> RtlCore<'a> {
         let t = self.pos;
         let mut sampled = None;
         for (n, i) in c.program.iter().enumerate() {
-            let e = self.model.code.entries;
-            let (entry, slot) = match i.op {
+            match i.op {
                 Op::End => break,
-                Op::Embed => (e.embed, &mut self.cycles.embed),
-                Op::Norm => (e.norm, &mut self.cycles.norm),
-                Op::Matvec => (e.matvec, &mut self.cycles.matvec),
-                Op::Attn => (e.attn, &mut self.cycles.attn),
-                Op::Sample if temp_k.is_some() => (e.sample, &mut self.cycles.sample),
-                _ => continue,
-            };
+                Op::Sample if temp_k.is_none() => continue,
+                _ => {}
+            }
+            let (Some(entry), Some(slot)) = (self.model.code.entries.of(i.op), self.cycles.slot(i.op)) else { continue };
             let o = operands(c, i, token, t, temp_k.unwrap_or(0));
             let seed = (i.op == Op::Sample).then_some(rng.0);
             if let Some(s) = seed {

@@ -20,6 +20,21 @@ pub struct Entries {
     pub sample: usize,
 }
 
+impl Entries {
+    /// The routine of a compute instruction (`None` for END, SEND, RECV).
+    pub fn of(&self, op: crate::lpu::isa::Op) -> Option<usize> {
+        use crate::lpu::isa::Op;
+        match op {
+            Op::Embed => Some(self.embed),
+            Op::Norm => Some(self.norm),
+            Op::Matvec => Some(self.matvec),
+            Op::Attn => Some(self.attn),
+            Op::Sample => Some(self.sample),
+            Op::End | Op::Send | Op::Recv => None,
+        }
+    }
+}
+
 /// The engine's local RAM: the key/value cache (word `(layer * block + t) * n_embd + j` holds
 /// key `j` in bits 15..0 and value `j` in 31..16), then the temporaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

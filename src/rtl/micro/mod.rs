@@ -96,6 +96,20 @@ pub struct OpCycles {
     pub sample: u64,
 }
 
+impl OpCycles {
+    /// The counter of a compute instruction's kind (`None` for the others).
+    pub fn slot(&mut self, op: Op) -> Option<&mut u64> {
+        match op {
+            Op::Embed => Some(&mut self.embed),
+            Op::Norm => Some(&mut self.norm),
+            Op::Matvec => Some(&mut self.matvec),
+            Op::Attn => Some(&mut self.attn),
+            Op::Sample => Some(&mut self.sample),
+            _ => None,
+        }
+    }
+}
+
 /// The per-token program run on the engine model, as the controller runs it: the engine
 /// starts each compute instruction's routine and waits for its done.
 pub struct MicroCore<'a> {
@@ -127,19 +141,13 @@ impl<'a> MicroCore<'a> {
         let mut sampler = sampler;
         let mut sampled = None;
         for i in &c.program {
-            let e = &self.code.entries;
-            let (entry, slot) = match i.op {
+            match i.op {
                 Op::End => break,
-                Op::Embed => (e.embed, &mut self.cycles.embed),
-                Op::Norm => (e.norm, &mut self.cycles.norm),
-                Op::Matvec => (e.matvec, &mut self.cycles.matvec),
-                Op::Attn => (e.attn, &mut self.cycles.attn),
-                Op::Sample => match sampler.as_mut() {
-                    Some(_) => (e.sample, &mut self.cycles.sample),
-                    None => continue,
-                },
                 Op::Send | Op::Recv => return Err(Error::invalid("instruction", i.op.mnemonic(), "allowed in the compact engine: a compute instruction")),
-            };
+                Op::Sample if sampler.is_none() => continue,
+                _ => {}
+            }
+            let (Some(entry), Some(slot)) = (self.code.entries.of(i.op), self.cycles.slot(i.op)) else { continue };
             let temp_k = sampler.as_ref().map_or(0, |s| s.0);
             if let Some((_, rng)) = sampler.as_mut().filter(|_| i.op == Op::Sample) {
                 self.engine.rng = rng.0;
