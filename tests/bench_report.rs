@@ -7,6 +7,7 @@ use llmpu::bench::report::{grouped, markdown, plot_name, plots, text};
 use llmpu::bench::run::{tokens_per_s, PnrResult, SimResult, Size, Stage, Use, Workload, PLACED_DESIGN};
 use llmpu::bench::sweep::{BenchReport, Machine, Point};
 use llmpu::cli::bench::{docs_files, report_file, reports_in};
+use llmpu::lpu::Engine;
 use std::path::PathBuf;
 
 fn pnr(size: usize, luts: u64, dsps: u64, fmax: f64) -> PnrResult {
@@ -253,4 +254,31 @@ fn other_placement_seeds_get_their_own_files_and_old_reports_read_as_seed_1() {
     let json = serde_json::to_string(&sweep()).unwrap().replace(",\"pnr_seed\":1", "");
     assert!(!json.contains("pnr_seed"), "{json}");
     assert_eq!(serde_json::from_str::<BenchReport>(&json).unwrap(), sweep());
+}
+
+#[test]
+fn the_compact_engine_is_its_own_size_file_and_gap_line() {
+    // A sweep on the UP5K with the compact engine placed (made-up numbers) and the parallel 1x1 refused.
+    let mut c = point(1, Some(pnr(1, 4282, 3, 12.5)), Some(sim(7209, 8030.9, 5575.0)));
+    c.size = Size::new(1, 1).with_engine(Engine::Compact);
+    let mut r = ice40();
+    r.points.insert(0, c);
+    let md = markdown(&[r.clone()]);
+    for want in [
+        "| MicroGPT, single stream, an iCE40 part | 50,000 tokens/s | 1,556 (1x1c on ice40-up5k) | no |",
+        "- ice40-up5k 1x1c: 1,556 tokens/s of 50,000. At its 12.50 MHz the target allows 250 cycles per token; it takes 8030.9",
+        "  The compact engine multiplies once per cycle",
+        "`1x1c` is the compact engine",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+    assert!(!markdown(&[sweep()]).contains("compact engine"), "no compact note without a compact size");
+    // Its own report file on a board, and the engine survives the JSON round trip; a report
+    // stored before engines (no "engine" key) reads as the parallel units.
+    let b = BenchReport { board: Some("icebreaker".into()), points: vec![r.points[0].clone()], ..r.clone() };
+    assert_eq!(report_file(&b), "benchmarks-board-icebreaker-1x1-compact.json");
+    let json = serde_json::to_string(&b).unwrap();
+    assert!(json.contains("\"engine\":\"compact\""), "{json}");
+    assert_eq!(serde_json::from_str::<BenchReport>(&json).unwrap(), b);
+    assert!(!serde_json::to_string(&board()).unwrap().contains("engine"));
 }

@@ -255,6 +255,9 @@ pub fn markdown(reports: &[BenchReport]) -> String {
     if reports.iter().any(|r| r.points.iter().any(|p| p.size.lanes > 1)) {
         s += "\nSizes are `RxC` matrix units with one attention lane; `RxClL` has `L` attention lanes (heads\nprocessed in parallel: `--lanes L`, or `RxClL` in `--sizes`).\n";
     }
+    if reports.iter().any(|r| r.points.iter().any(|p| !p.size.engine.is_parallel())) {
+        s += "\n`1x1c` is the compact engine (one microcoded datapath in place of the matrix unit, the vector\nleaves and the attention unit; docs/lpu.md, \"Compact engine (iCE40)\"): `--engine compact`, or `1x1c`\nin `--sizes`.\n";
+    }
 
     s += "\n## Anchor, CPU reference and targets\n\n| design | part | clock | cycles per token | tokens/s | logic | DSPs |\n|---|---|---|---|---|---|---|\n";
     s += &format!(
@@ -480,6 +483,9 @@ fn gap(reports: &[BenchReport]) -> String {
                     m.mean_cycles / budget,
                     g.tokens_per_s * m.mean_cycles / 1e6
                 );
+                if !p.size.engine.is_parallel() {
+                    s += COMPACT_GAP;
+                }
             }
         }
         if best(reports, g.target_prefix, false).is_none() {
@@ -501,6 +507,13 @@ fn gap(reports: &[BenchReport]) -> String {
     s += GAP_NOTE;
     s
 }
+
+/// Why the compact engine is far from the iCE40 target (after its gap line).
+const COMPACT_GAP: &str = "  The compact engine multiplies once per cycle: `matvec` is every product of the token's matrix-vector\n  \
+products one after another (3,504 for MicroGPT) plus a requantisation and loop per row. With the UP5K's\n  \
+8 SB_MAC16 (16 x 16 bits; activations are 16-bit, so one product per DSP per cycle) all busy every\n  \
+cycle, `matvec` alone would still take 3,504 / 8 = 438 cycles per token, 50,000 tokens/s would need\n  \
+21.9 MHz with every other stage free; docs/lpu.md, \"Compact engine (iCE40)\".\n";
 
 const GAP_NOTE: &str = "\nWhat would close it, from the numbers above: (1) the clock — where fmax hardly changes\n\
 with the matrix unit's size, the limit is a path common to all sizes, not the matrix unit's\n\

@@ -12,7 +12,7 @@
 use crate::error::{Error, Result};
 use crate::lpu::compiler::Compiled;
 use crate::lpu::reference::{generate, GenRequest, Generation};
-use crate::lpu::{LpuConfig, LpuParams};
+use crate::lpu::{Engine, LpuConfig, LpuParams};
 use crate::model::QuantModel;
 use crate::numeric::{Temperature, XorShift32};
 use crate::output::FileSet;
@@ -29,7 +29,7 @@ pub const MIN_TOKENS: u16 = 200;
 
 /// An R x C matrix unit with `lanes` attention lanes (heads processed in parallel; the
 /// compiler checks that they divide the model's head count). Written `RxC`, or `RxClL` with
-/// `L` lanes (`8x8l2`).
+/// `L` lanes (`8x8l2`), `bB` after it for a batch (`8x8l2b4`); `1x1c` is the compact engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Size {
     pub rows: usize,
@@ -40,6 +40,10 @@ pub struct Size {
     /// Sequences interleaved through the core (`--batch`; 1 = one stream, the other reports).
     #[serde(default = "one_lane", skip_serializing_if = "is_one")]
     pub batch: usize,
+    /// How the core computes (`--engine`, or the `c` suffix of a size: `1x1c` is the compact
+    /// engine; reports without it hold the parallel units).
+    #[serde(default, skip_serializing_if = "Engine::is_parallel")]
+    pub engine: Engine,
 }
 
 fn one_lane() -> usize {
@@ -53,7 +57,12 @@ fn is_one(v: &usize) -> bool {
 impl Size {
     /// `rows x cols` with one attention lane.
     pub fn new(rows: usize, cols: usize) -> Self {
-        Size { rows, cols, lanes: 1, batch: 1 }
+        Size { rows, cols, lanes: 1, batch: 1, engine: Engine::Parallel }
+    }
+
+    /// The same size computed by `engine`.
+    pub fn with_engine(self, engine: Engine) -> Self {
+        Size { engine, ..self }
     }
 
     /// The suffix that tells builds and reports of more than one lane apart: `""` with one
@@ -67,12 +76,16 @@ impl Size {
         }
     }
 
-    /// [`Self::lanes_tag`] plus, for a batch, `sep` then `bB` (`"-l2-b4"`): a report file's
-    /// suffix (a build folder is told apart by its top's name, which ends in `_bB`).
+    /// [`Self::lanes_tag`] plus, for a batch, `sep` then `bB` (`"-l2-b4"`), and for the compact
+    /// engine `sep` then `compact`: a report file's suffix (a build folder is told apart by its
+    /// top's name, which ends in `_bB` or `_compact`).
     pub fn report_tag(&self, sep: char) -> String {
         let mut t = self.lanes_tag(sep);
         if self.batch != 1 {
             t += &format!("{sep}b{}", self.batch);
+        }
+        if self.engine == Engine::Compact {
+            t += &format!("{sep}compact");
         }
         t
     }
@@ -87,17 +100,24 @@ impl std::fmt::Display for Size {
         if self.batch != 1 {
             write!(f, "b{}", self.batch)?;
         }
+        if self.engine == Engine::Compact {
+            write!(f, "c")?;
+        }
         Ok(())
     }
 }
 
-const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16) and bB for a batch of B sequences (2 or 4), e.g. 4x4, 8x8l2 or 8x8l2b4";
+const SIZE_ALLOWED: &str = "allowed: RxC with R and C each 1, 2, 4, 8 or 16, optionally followed by lL for L attention lanes (1..=16) and bB for a batch of B sequences (2 or 4), e.g. 4x4, 8x8l2 or 8x8l2b4; or 1x1c for the compact engine";
 
 impl std::str::FromStr for Size {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let bad = || Error::invalid("size", format!("'{s}'"), SIZE_ALLOWED);
         let t = s.trim().to_ascii_lowercase();
+        let (t, engine) = match t.strip_suffix('c') {
+            Some(d) => (d.to_string(), Engine::Compact),
+            None => (t.clone(), Engine::Parallel),
+        };
         let (t, batch) = match t.split_once('b') {
             Some((d, b)) => (d.to_string(), b.parse::<usize>().ok().filter(|v| [2, 4].contains(v)).ok_or_else(bad)?),
             None => (t.clone(), 1),
@@ -108,7 +128,12 @@ impl std::str::FromStr for Size {
         };
         let (r, c) = dims.split_once('x').ok_or_else(bad)?;
         let dim = |t: &str| t.trim().parse::<usize>().ok().filter(|v| [1, 2, 4, 8, 16].contains(v)).ok_or_else(bad);
-        Ok(Size { rows: dim(r)?, cols: dim(c)?, lanes, batch })
+        let size = Size { rows: dim(r)?, cols: dim(c)?, lanes, batch, engine };
+        // The compact engine is one datapath: no matrix unit size, lanes or batch to choose.
+        if engine == Engine::Compact && size != Size::new(1, 1).with_engine(engine) {
+            return Err(bad());
+        }
+        Ok(size)
     }
 }
 
@@ -136,7 +161,7 @@ pub fn tokens_per_s(fmax_mhz: f64, cycles_per_token: f64) -> Option<f64> {
 
 /// Compiles `q` for a matrix unit of `size` (and its attention lanes) on `target`.
 pub fn compile(q: &QuantModel, size: Size, target: &Target) -> Result<Compiled> {
-    let cfg = LpuConfig::try_from(LpuParams { lanes: size.lanes, batch: size.batch, ..LpuParams::new(q.cfg, size.rows, size.cols, target.name) })?;
+    let cfg = LpuConfig::try_from(LpuParams { lanes: size.lanes, batch: size.batch, engine: size.engine, ..LpuParams::new(q.cfg, size.rows, size.cols, target.name) })?;
     Compiled::new(&cfg, q)
 }
 

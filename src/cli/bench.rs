@@ -51,12 +51,16 @@ pub struct BenchArgs {
     /// Board whose part is benchmarked (see `llmpu boards`)
     #[arg(long)]
     pub board: String,
-    /// Rows R of the matrix unit (1, 2, 4, 8 or 16)
-    #[arg(long, default_value_t = BENCH_SIZE.0)]
-    pub rows: usize,
-    /// Columns C of the matrix unit (1, 2, 4, 8 or 16)
-    #[arg(long, default_value_t = BENCH_SIZE.1)]
-    pub cols: usize,
+    /// Rows R of the matrix unit (1, 2, 4, 8 or 16; default: the board's, see `llmpu boards`)
+    #[arg(long)]
+    pub rows: Option<usize>,
+    /// Columns C of the matrix unit (1, 2, 4, 8 or 16; default: the board's)
+    #[arg(long)]
+    pub cols: Option<usize>,
+    /// How the core computes: parallel (matrix unit, vector leaves, attention unit) or compact
+    /// (one microcoded datapath, 1x1 only); default: the board's
+    #[arg(long)]
+    pub engine: Option<String>,
     /// Attention heads processed in parallel (must divide the head count)
     #[arg(long, default_value_t = 1)]
     pub lanes: usize,
@@ -73,7 +77,8 @@ pub struct SweepArgs {
     /// FPGA part: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or ecp5-45k
     #[arg(long)]
     pub target: String,
-    /// Matrix unit sizes, comma-separated RxC, each optionally with lL for L attention lanes (8x8l2)
+    /// Matrix unit sizes, comma-separated RxC, each optionally with lL for L attention lanes
+    /// (8x8l2) and bB for a batch (8x8l2b4); 1x1c is the compact engine
     #[arg(long, default_value = "1x1,2x2,4x4,8x8,16x16")]
     pub sizes: String,
     /// Steps run at the same time (default: min(2, CPUs))
@@ -192,7 +197,8 @@ fn finish(r: &BenchReport, run: &RunArgs) -> anyhow::Result<()> {
 
 pub fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
     let board: Board = a.board.parse()?;
-    let size = Size { rows: a.rows, cols: a.cols, lanes: a.lanes, batch: a.batch };
+    let engine: crate::lpu::Engine = a.engine.as_deref().unwrap_or(board.lpu.engine).parse()?;
+    let size = Size { rows: a.rows.unwrap_or(board.lpu.rows), cols: a.cols.unwrap_or(board.lpu.cols), lanes: a.lanes, batch: a.batch, engine };
     let p = plan(&a.run, board.target(), Some(board.name.to_string()), &[size])?;
     if a.run.dry_run {
         print!("{}", p.render());

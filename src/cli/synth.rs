@@ -167,7 +167,7 @@ pub fn plan_lpu(lpu: &super::lpu::LpuArgs, b: &TargetArgs, tools: &Tools) -> cra
     let verilog = verilog_only(&files);
     // The top's name does not say how many attention lanes it has: the folder does, so builds
     // with one and with two lanes do not overwrite each other (as `bench` keeps them apart).
-    let size = crate::bench::run::Size { rows: lpu.rows, cols: lpu.cols, lanes: lpu.lanes, batch: 1 };
+    let size = crate::bench::run::Size { lanes: lpu.lanes, ..crate::bench::run::Size::new(lpu.rows, lpu.cols) };
     let stem = format!("{}{}", manifest.top, size.lanes_tag('_'));
     let dir = b.build_dir.clone().unwrap_or_else(|| crate::synth::default_build_dir(&stem, &target));
     let design = Design { manifest: &manifest, verilog: &verilog, multipliers: fit.multipliers };

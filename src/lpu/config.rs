@@ -6,7 +6,7 @@
 use crate::error::{check_range, Error, Result};
 use crate::model::ModelConfig;
 use crate::synth::target::Target;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Largest R and C of the matrix unit.
 pub const MAX_DIM: usize = 16;
@@ -18,7 +18,7 @@ pub const BATCHES: [usize; 3] = [1, 2, 4];
 /// How the core computes: the parallel units (matrix unit, vector leaves, attention unit;
 /// docs/lpu.md) or the compact engine (one microcoded datapath for parts too small for them,
 /// 1x1 only; docs/lpu.md, "Compact engine").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     #[default]
