@@ -69,6 +69,13 @@ fn icebreaker_bitstream_of_the_processing_unit() {
     build_and_check("icebreaker", "bin");
 }
 
+/// The HX8K breakout builds the compact engine too (its board default), with its three
+/// multipliers in logic (the HX8K has no DSP), at 24 MHz from the PLL.
+#[test]
+fn hx8k_breakout_bitstream_of_the_processing_unit() {
+    build_and_check("hx8k-breakout", "bin");
+}
+
 #[test]
 fn bad_input_writes_nothing_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();

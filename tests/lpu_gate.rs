@@ -1,6 +1,6 @@
 //! Gate-level check: the system top `llmpu_lpu_r1c1` synthesised by Yosys for the iCE40 UP5K
 //! (the iCEBreaker's part), with the parallel 1x1 core and with the compact engine (the one the
-//! iCEBreaker build places), simulated in Verilator with Yosys's iCE40 cell models, driven
+//! iCEBreaker build places), and for the HX8K with the compact engine (the HX8K breakout's), simulated in Verilator with Yosys's iCE40 cell models, driven
 //! through its UART pins by the host session, must produce the reference's characters and the
 //! RTL's cycle counts. One Yosys run and one Verilator build of each model for the whole test.
 
@@ -23,25 +23,32 @@ fn req(seed: u64, temp: f64, count: u16) -> GenRequest {
 
 #[test]
 fn up5k_netlist_equals_rtl_and_reference() {
-    netlist_equals_rtl_and_reference(Engine::Parallel);
+    netlist_equals_rtl_and_reference(Engine::Parallel, "ice40-up5k");
 }
 
 /// The compact engine's netlist: the one `llmpu build --board icebreaker` places.
 #[test]
 fn up5k_compact_netlist_equals_rtl_and_reference() {
-    netlist_equals_rtl_and_reference(Engine::Compact);
+    netlist_equals_rtl_and_reference(Engine::Compact, "ice40-up5k");
 }
 
-fn netlist_equals_rtl_and_reference(engine: Engine) {
+/// The compact engine on the HX8K (`llmpu build --board hx8k-breakout`): no DSPs, so Yosys
+/// builds its three multipliers from logic cells; the netlist must still equal the RTL.
+#[test]
+fn hx8k_compact_netlist_equals_rtl_and_reference() {
+    netlist_equals_rtl_and_reference(Engine::Compact, "ice40-hx8k");
+}
+
+fn netlist_equals_rtl_and_reference(engine: Engine, target: &str) {
     let q = QuantModel::from_float(&ModelArgs { model: None, n_head: None }.load().unwrap()).unwrap();
-    let c = Compiled::new(&LpuConfig::try_from(LpuParams { engine, ..LpuParams::new(q.cfg, 1, 1, "ice40-up5k") }).unwrap(), &q).unwrap();
+    let c = Compiled::new(&LpuConfig::try_from(LpuParams { engine, ..LpuParams::new(q.cfg, 1, 1, target) }).unwrap(), &q).unwrap();
     let hl = hostlink_config(&c, 12_000_000, 3_000_000, 512, 32).unwrap();
     let opts = BuildOptions::default();
 
     let t0 = Instant::now();
     let rtl_model = build(&c, &hl, &opts).unwrap();
     let rtl_build = t0.elapsed().as_secs_f64();
-    let g = gate::build(&c, &hl, "ice40-up5k".parse().unwrap(), &opts).unwrap();
+    let g = gate::build(&c, &hl, target.parse().unwrap(), &opts).unwrap();
     eprintln!(
         "builds: RTL {rtl_build:.1} s; netlist {}: Yosys {}, Verilator {:.1} s",
         g.plan.netlist().display(),

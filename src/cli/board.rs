@@ -64,7 +64,7 @@ pub struct BuildArgs {
     /// Columns C of the matrix unit (default: the board's)
     #[arg(long)]
     pub cols: Option<usize>,
-    /// parallel or compact (default: the board's: compact on the iCEBreaker, docs/lpu.md,
+    /// parallel or compact (default: the board's: compact on the iCE40 boards, docs/lpu.md,
     /// "Compact engine")
     #[arg(long)]
     pub engine: Option<String>,
