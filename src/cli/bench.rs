@@ -51,16 +51,8 @@ pub struct BenchArgs {
     /// Board whose part is benchmarked (see `llmpu boards`)
     #[arg(long)]
     pub board: String,
-    /// Rows R of the matrix unit (1, 2, 4, 8 or 16; default: the board's, see `llmpu boards`)
-    #[arg(long)]
-    pub rows: Option<usize>,
-    /// Columns C of the matrix unit (1, 2, 4, 8 or 16; default: the board's)
-    #[arg(long)]
-    pub cols: Option<usize>,
-    /// How the core computes: parallel (matrix unit, vector leaves, attention unit) or compact
-    /// (one microcoded datapath, 1x1 only); default: the board's
-    #[arg(long)]
-    pub engine: Option<String>,
+    #[command(flatten)]
+    pub unit: super::board::UnitArgs,
     /// Attention heads processed in parallel (must divide the head count)
     #[arg(long, default_value_t = 1)]
     pub lanes: usize,
@@ -197,8 +189,8 @@ fn finish(r: &BenchReport, run: &RunArgs) -> anyhow::Result<()> {
 
 pub fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
     let board: Board = a.board.parse()?;
-    let engine: crate::lpu::Engine = a.engine.as_deref().unwrap_or(board.lpu.engine).parse()?;
-    let size = Size { rows: a.rows.unwrap_or(board.lpu.rows), cols: a.cols.unwrap_or(board.lpu.cols), lanes: a.lanes, batch: a.batch, engine };
+    let (rows, cols, engine) = a.unit.or_board(&board);
+    let size = Size { rows, cols, lanes: a.lanes, batch: a.batch, engine: engine.parse()? };
     let p = plan(&a.run, board.target(), Some(board.name.to_string()), &[size])?;
     if a.run.dry_run {
         print!("{}", p.render());

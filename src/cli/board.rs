@@ -51,6 +51,29 @@ pub struct BoardDemoArgs {
     pub build_dir: Option<PathBuf>,
 }
 
+/// The processing unit a board command (`build`, `bench`) builds: the board's own unless given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UnitArgs {
+    /// Rows R of the matrix unit (1, 2, 4, 8 or 16; default: the board's, see `llmpu boards`)
+    #[arg(long)]
+    pub rows: Option<usize>,
+    /// Columns C of the matrix unit (1, 2, 4, 8 or 16; default: the board's)
+    #[arg(long)]
+    pub cols: Option<usize>,
+    /// How the core computes: parallel (matrix unit, vector leaves, attention unit) or compact
+    /// (one microcoded datapath, 1x1 only; docs/lpu.md, "Compact engine"); default: the board's
+    /// (compact on the iCE40 boards)
+    #[arg(long)]
+    pub engine: Option<String>,
+}
+
+impl UnitArgs {
+    /// `(rows, cols, engine)`: each given value, else board `b`'s default (the engine unparsed).
+    pub fn or_board(&self, b: &Board) -> (usize, usize, String) {
+        (self.rows.unwrap_or(b.lpu.rows), self.cols.unwrap_or(b.lpu.cols), self.engine.clone().unwrap_or_else(|| b.lpu.engine.to_string()))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// Board: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f or ulx3s-25f
@@ -58,16 +81,8 @@ pub struct BuildArgs {
     pub board: String,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Rows R of the matrix unit (default: the board's, see docs/boards.md)
-    #[arg(long)]
-    pub rows: Option<usize>,
-    /// Columns C of the matrix unit (default: the board's)
-    #[arg(long)]
-    pub cols: Option<usize>,
-    /// parallel or compact (default: the board's: compact on the iCE40 boards, docs/lpu.md,
-    /// "Compact engine")
-    #[arg(long)]
-    pub engine: Option<String>,
+    #[command(flatten)]
+    pub unit: UnitArgs,
     /// Clock in MHz, made by the PLL when it differs from the oscillator (default: the board's)
     #[arg(long)]
     pub freq: Option<f64>,
@@ -91,16 +106,8 @@ pub struct BuildArgs {
 /// Compiles the model for the board's part and plans the build (nothing written, no tool run).
 pub fn plan_build(a: &BuildArgs, tools: &Tools, pack: &PackTools) -> crate::Result<lpu_build::LpuBuild> {
     let b: Board = a.board.parse()?;
-    let lpu = LpuArgs {
-        model: a.model.clone(),
-        rows: a.rows.unwrap_or(b.lpu.rows),
-        cols: a.cols.unwrap_or(b.lpu.cols),
-        lanes: 1,
-        tiles: "1x1".into(),
-        attention_elements: None,
-        batch: 1,
-        engine: a.engine.clone().unwrap_or_else(|| b.lpu.engine.to_string()),
-    };
+    let (rows, cols, engine) = a.unit.or_board(&b);
+    let lpu = LpuArgs { model: a.model.clone(), rows, cols, lanes: 1, tiles: "1x1".into(), attention_elements: None, batch: 1, engine };
     let (_, name, c) = lpu.compile(b.target)?;
     let req = lpu_build::BuildRequest { freq_mhz: a.freq, seed: a.seed, baud: a.baud, dir: a.build_dir.clone() };
     lpu_build::plan(&b, &c, &name, &req, tools, pack)
@@ -230,9 +237,7 @@ mod tests {
         BuildArgs {
             board: board.into(),
             model: ModelArgs { model: None, n_head: None },
-            rows: None,
-            cols: None,
-            engine: None,
+            unit: UnitArgs::default(),
             freq: None,
             seed: 1,
             baud: 115_200,
@@ -305,7 +310,7 @@ mod tests {
             "board 'arty' is not allowed (allowed: icebreaker, hx8k-breakout, ulx3s-85f, ulx3s-45f, ulx3s-25f)"
         );
         a = build_args("ulx3s-85f");
-        a.rows = Some(3);
+        a.unit.rows = Some(3);
         assert_eq!(error(&a).to_string(), "rows 3 is not allowed (allowed: 1, 2, 4, 8 or 16)");
         a = build_args("ulx3s-85f");
         a.freq = Some(5.0);
@@ -314,8 +319,8 @@ mod tests {
         a.freq = Some(14.0);
         assert_eq!(error(&a).to_string(), "clock 14 MHz is not allowed (allowed on iCE40: 16..=275 MHz)");
         a = build_args("ulx3s-25f");
-        a.rows = Some(16);
-        a.cols = Some(16);
+        a.unit.rows = Some(16);
+        a.unit.cols = Some(16);
         let e = error(&a);
         assert!(e.is_usage());
         insta::assert_snapshot!("build_too_big_for_ulx3s_25f", e.to_string());
