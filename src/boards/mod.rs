@@ -155,6 +155,17 @@ impl std::fmt::Display for Board {
 mod tests {
     use super::*;
 
+    /// Every board's default unit is a valid configuration of the default model on its part.
+    #[test]
+    fn every_board_default_unit_is_a_valid_configuration() {
+        let q = crate::model::QuantModel::from_float(&crate::cli::model::ModelArgs { model: None, n_head: None }.load().unwrap()).unwrap();
+        for b in BOARDS {
+            let engine: crate::lpu::Engine = b.lpu.engine.parse().unwrap_or_else(|e| panic!("{}: {e}", b.name));
+            let p = crate::lpu::LpuParams { engine, ..crate::lpu::LpuParams::new(q.cfg, b.lpu.rows, b.lpu.cols, b.target) };
+            crate::lpu::LpuConfig::try_from(p).unwrap_or_else(|e| panic!("{}: {e}", b.name));
+        }
+    }
+
     #[test]
     fn unknown_board_lists_the_boards() {
         let e = "arty".parse::<Board>().unwrap_err();

@@ -148,13 +148,23 @@ pub fn run_build(a: BuildArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The boards as a table.
+/// The boards as a table: the part, the oscillator, the processing unit `llmpu build` and
+/// `llmpu bench` make by default (matrix unit or compact engine, and its clock) and the programmer.
 pub fn boards_table() -> String {
-    let mut s = format!("{:<14} {:<10} {:<10} {:<9} {:>9}  {}\n", "board", "target", "device", "package", "clock", "programmer");
+    let mut s = format!("{:<14} {:<10} {:<10} {:<9} {:>9}  {:<8} {:>10}  {}\n", "board", "target", "device", "package", "clock", "unit", "unit clock", "programmer");
     for b in boards::BOARDS {
         let t = b.target();
         let prog = flash::render(&b, std::path::Path::new("FILE"));
-        s += &format!("{:<14} {:<10} {:<10} {:<9} {:>5} MHz  {prog}\n", b.name, t.name, t.device, t.package, format_mhz(b.clock_mhz));
+        let unit = if matches!(b.lpu.engine.parse(), Ok(crate::lpu::Engine::Compact)) { "compact".to_string() } else { format!("{}x{}", b.lpu.rows, b.lpu.cols) };
+        s += &format!(
+            "{:<14} {:<10} {:<10} {:<9} {:>5} MHz  {unit:<8} {:>6} MHz  {prog}\n",
+            b.name,
+            t.name,
+            t.device,
+            t.package,
+            format_mhz(b.clock_mhz),
+            format_mhz(b.lpu.freq_mhz)
+        );
     }
     s
 }
