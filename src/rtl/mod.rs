@@ -10,4 +10,5 @@ pub mod matmul;
 pub mod micro;
 pub mod noc;
 pub mod rom;
+pub mod sdp_ram;
 pub mod uart;

@@ -126,39 +126,7 @@ pub fn model_pre(logits: &[i16], src: u16, w: &[(u16, i16)], logit_frac: u32, te
 /// `i % K`. Small banks (K >= 4) become LUT RAM on ECP5 instead of block RAM: the search reads a
 /// bank and compares its word with the target in one cycle, and a block RAM's clock-to-output
 /// (5.6 ns on ECP5) was most of the 4x4 core's critical path.
-#[derive(Clone, Debug, Default, LogicBlock)]
-pub struct CumRam<const A: usize> {
-    pub clock: Signal<In, Clock>,
-    pub we: Signal<In, Bit>,
-    pub waddr: Signal<In, Bits<A>>,
-    pub wdata: Signal<In, Bits<32>>,
-    pub raddr: Signal<In, Bits<A>>,
-    pub rdata: Signal<Out, Bits<32>>,
-}
-
-impl<const A: usize> Logic for CumRam<A> {
-    fn update(&mut self) {}
-
-    fn connect(&mut self) {
-        self.rdata.connect();
-    }
-
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "\
-reg [31:0] mem [0:{}];
-
-always @(posedge clock) begin
-    if (we) begin
-        mem[waddr] <= wdata;
-    end
-    rdata <= mem[raddr];
-end
-",
-            (1usize << A) - 1
-        ))
-    }
-}
+pub type CumRam<const A: usize> = crate::rtl::sdp_ram::SdpRam<32, A>;
 
 /// The score of lane `j >= 1` of the temperature pass 2 (lane 0 is the sampler's own pipeline,
 /// not a `ScoreLane`: its multiplier also forms the two halves of `r * sum` for the target, so
