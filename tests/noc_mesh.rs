@@ -51,6 +51,19 @@ fn mesh_4x4_all_patterns_under_back_pressure() {
     }
 }
 
+/// A line (the 1xN topology whose routers docs/noc.md sets beside Hoplite), both ways round:
+/// only the east/west (or north/south) ports and the local one carry traffic.
+#[test]
+fn lines_8x1_and_1x4_under_back_pressure() {
+    for (w, h) in [(8, 1), (1, 4)] {
+        let cfg = NocConfig::new(w, h, 16, 2).unwrap();
+        let m = noc::build(&cfg, &BuildOptions::default()).unwrap_or_else(|e| panic!("building {}: {e}", cfg.top_name()));
+        stress(&cfg, &m, Traffic::Uniform, 0.1, 50);
+        stress(&cfg, &m, Traffic::Uniform, 0.5, 51);
+        stress(&cfg, &m, Traffic::Hotspot, 0.4, 52);
+    }
+}
+
 #[test]
 fn mesh_2x3_with_64_bit_flits_and_depth_3_and_a_single_router() {
     let (cfg, m) = oblong();
