@@ -268,11 +268,16 @@ fn the_compact_engine_is_its_own_size_file_and_gap_line() {
         "| MicroGPT, single stream, an iCE40 part | 50,000 tokens/s | 1,556 (1x1c on ice40-up5k) | no |",
         "- ice40-up5k 1x1c: 1,556 tokens/s of 50,000. At its 12.50 MHz the target allows 250 cycles per token; it takes 8030.9",
         "  The compact engine multiplies once per cycle",
+        "  With the UP5K's 8 SB_MAC16",
         "`1x1c` is the compact engine",
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
     }
     assert!(!markdown(&[sweep()]).contains("compact engine"), "no compact note without a compact size");
+    // On another part the DSP bound of the UP5K is not claimed.
+    let hx = BenchReport { target: "ice40-hx8k".into(), ..r.clone() };
+    let md = markdown(&[hx]);
+    assert!(md.contains("  The compact engine multiplies once per cycle") && !md.contains("SB_MAC16"), "{md}");
     // Its own report file on a board, and the engine survives the JSON round trip; a report
     // stored before engines (no "engine" key) reads as the parallel units.
     let b = BenchReport { board: Some("icebreaker".into()), points: vec![r.points[0].clone()], ..r.clone() };

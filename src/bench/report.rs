@@ -485,6 +485,9 @@ fn gap(reports: &[BenchReport]) -> String {
                 );
                 if !p.size.engine.is_parallel() {
                     s += COMPACT_GAP;
+                    if r.target == "ice40-up5k" {
+                        s += UP5K_DSP_BOUND;
+                    }
                 }
             }
         }
@@ -510,10 +513,13 @@ fn gap(reports: &[BenchReport]) -> String {
 
 /// Why the compact engine is far from the iCE40 target (after its gap line).
 const COMPACT_GAP: &str = "  The compact engine multiplies once per cycle: `matvec` is every product of the token's matrix-vector\n  \
-products one after another (3,504 for MicroGPT) plus a requantisation and loop per row. With the UP5K's\n  \
-8 SB_MAC16 (16 x 16 bits; activations are 16-bit, so one product per DSP per cycle) all busy every\n  \
-cycle, `matvec` alone would still take 3,504 / 8 = 438 cycles per token, 50,000 tokens/s would need\n  \
-21.9 MHz with every other stage free; docs/lpu.md, \"Compact engine (iCE40)\".\n";
+products one after another (3,504 for MicroGPT) plus a requantisation and loop per row (docs/lpu.md,\n  \
+\"Compact engine (iCE40)\").\n";
+
+/// What the UP5K's DSPs allow at best (after the compact engine's gap line on the UP5K).
+const UP5K_DSP_BOUND: &str = "  With the UP5K's 8 SB_MAC16 (16 x 16 bits; activations are 16-bit, so one product per DSP per cycle)\n  \
+all busy every cycle, `matvec` alone would still take 3,504 / 8 = 438 cycles per token: 50,000 tokens/s\n  \
+would need 21.9 MHz with every other stage free.\n";
 
 const GAP_NOTE: &str = "\nWhat would close it, from the numbers above: (1) the clock — where fmax hardly changes\n\
 with the matrix unit's size, the limit is a path common to all sizes, not the matrix unit's\n\
