@@ -197,3 +197,18 @@ fn the_compact_core_equals_the_reference() {
         println!("compact core: {} forward passes, {:.1} cycles per token: {:?}", got.gen.steps, got.mean_step(), String::from_utf8_lossy(&got.gen.text));
     }
 }
+
+/// The fit estimate's block-RAM breakdown adds up to its total, with the compact engine's own
+/// memories (micro-op ROM, local RAM) named, and without them for the parallel units.
+#[test]
+fn the_block_ram_breakdown_adds_up() {
+    let q = microgpt();
+    let sum = |parts: &str| -> u32 { parts.split(", ").filter_map(|p| p.split(' ').next().unwrap().parse::<u32>().ok()).sum() };
+    let f = llmpu::rtl::lpu::fit::estimate(&compiled(&q)).unwrap();
+    assert!(f.engine_brams > 0 && f.bram_parts().contains(" compact engine (micro-op ROM, local RAM)"), "{}", f.bram_parts());
+    assert_eq!(sum(&f.bram_parts()), f.brams, "{}", f.bram_parts());
+    let p = Compiled::new(&LpuConfig::try_from(LpuParams::new(q.cfg, 4, 4, "ecp5-85k")).unwrap(), &q).unwrap();
+    let f = llmpu::rtl::lpu::fit::estimate(&p).unwrap();
+    assert!(!f.bram_parts().contains("engine"), "{}", f.bram_parts());
+    assert_eq!(sum(&f.bram_parts()), f.brams, "{}", f.bram_parts());
+}

@@ -236,8 +236,15 @@ pub fn run(s: Synth) -> anyhow::Result<()> {
             if build.dry_run {
                 print!("{}", plan.render());
                 println!(
-                    "# fit estimate: at least {} of {} {} ({} weight, {} requant, {} scratchpad, {} KV cache, {} sampler); about {} of {} logic cells; {} multipliers, {} in DSPs",
-                    f.brams, f.brams_available, f.bram, f.weight_brams, f.rq_brams, f.spad_brams, f.kv_brams, f.sampler_brams, f.core_luts, f.luts_available, f.multipliers, f.in_dsps
+                    "# fit estimate: at least {} of {} {} ({}); about {} of {} logic cells; {} multipliers, {} in DSPs",
+                    f.brams,
+                    f.brams_available,
+                    f.bram,
+                    f.bram_parts(),
+                    f.core_luts,
+                    f.luts_available,
+                    f.multipliers,
+                    f.in_dsps
                 );
                 return Ok(());
             }

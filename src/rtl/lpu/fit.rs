@@ -119,6 +119,21 @@ pub struct LpuFit {
     pub luts_available: u32,
 }
 
+impl LpuFit {
+    /// The block RAMs by memory: `"57 weight store, 4 requant store, 16 scratchpad, 8 KV cache, 4
+    /// sampler"`, and the compact engine's micro-op ROM and local RAM when it has them.
+    pub fn bram_parts(&self) -> String {
+        let mut s = format!(
+            "{} weight store, {} requant store, {} scratchpad, {} KV cache, {} sampler",
+            self.weight_brams, self.rq_brams, self.spad_brams, self.kv_brams, self.sampler_brams
+        );
+        if self.engine_brams > 0 {
+            s += &format!(", {} compact engine (micro-op ROM, local RAM)", self.engine_brams);
+        }
+        s
+    }
+}
+
 /// Unflattened SB_LUT4 sum of the core's blocks (the multipliers that miss a DSP not included).
 pub fn unflattened_luts(c: &Compiled, lanes: u32, elements: u32, head_dim: u32) -> u32 {
     let rc = (c.cfg.rows * c.cfg.cols) as u32;
@@ -154,56 +169,42 @@ pub fn estimate(c: &Compiled) -> Result<LpuFit> {
     let kv_brams = 2 * ac.lanes * ac.head_dim * brams_for(&k, 16, kv_words);
     let sampler_brams = c.cfg.sampler_lanes() as u32 * brams_for(&k, 32, super::sampler::bank_entries(c.cfg.sampler_lanes()));
     let multipliers = r * cc + 2 * c.cfg.mv_write() as u32 + ac.multipliers() + VECTOR_MULTIPLIERS + VECTOR_MULTIPLIERS_PER_LANE * (c.cfg.vector_chunk() as u32 - 1) + (c.cfg.sampler_lanes() as u32 - 1);
-    let in_dsps = multipliers.min(t.dsp_count());
-    let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
-    let packed = |luts: u32| (luts as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32;
     let logic = packed(unflattened_luts(c, ac.lanes, ac.elements_per_cycle, ac.head_dim));
-    Ok(LpuFit {
-        target: t.name.into(),
-        bram: k.name,
-        weight_brams,
-        rq_brams,
-        spad_brams,
-        kv_brams,
-        sampler_brams,
-        engine_brams: 0,
-        brams: weight_brams + rq_brams + spad_brams + kv_brams + sampler_brams,
-        brams_available: t.brams.available,
-        multipliers,
-        in_dsps,
-        luts_for_multipliers,
-        logic_luts: logic,
-        core_luts: logic + luts_for_multipliers,
-        system_luts: logic + luts_for_multipliers + packed(HOSTLINK_LUTS),
-        luts_available: t.luts.available,
-    })
+    let brams = Brams { weight: weight_brams, rq: rq_brams, spad: spad_brams, kv: kv_brams, sampler: sampler_brams, engine: 0 };
+    Ok(assemble(c, brams, multipliers, logic, packed(HOSTLINK_LUTS)))
 }
 
-/// The compact engine's estimate: its stores, scratchpad, micro-op ROM and local RAM (the key /
-/// value cache) from the configuration, its logic from the measured system.
-fn compact_estimate(c: &Compiled) -> Result<LpuFit> {
+/// Logic cells for `luts` unflattened SB_LUT4 (the measured ratio of the whole system).
+fn packed(luts: u32) -> u32 {
+    (luts as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32
+}
+
+/// Block RAMs of one estimate, by memory.
+struct Brams {
+    weight: u32,
+    rq: u32,
+    spad: u32,
+    kv: u32,
+    sampler: u32,
+    engine: u32,
+}
+
+/// The estimate from its memories, its multipliers (those beyond the target's DSPs cost logic),
+/// the core's logic cells without them and the host link's.
+fn assemble(c: &Compiled, b: Brams, multipliers: u32, logic: u32, host: u32) -> LpuFit {
     let t = c.cfg.target;
-    let k = bram_kind(&t);
-    let code = crate::rtl::micro::code::assemble(c)?;
-    let weight_brams = brams_for(&k, 8, c.map.depth);
-    let rq_brams = brams_for(&k, 24, c.map.rq_depth);
-    let spad_brams = brams_for(&k, 16, c.layout.size);
-    let engine_brams = brams_for(&k, crate::rtl::micro::isa::field::WIDTH as u32, code.ops.len()) + brams_for(&k, 32, code.local.depth);
-    let multipliers = COMPACT_MULTIPLIERS;
     let in_dsps = multipliers.min(t.dsp_count());
     let luts_for_multipliers = (multipliers - in_dsps) * t.lut_cost_per_multiplier(16);
-    let host = (HOSTLINK_LUTS as u64 * PACKED_LCS as u64 / UNFLATTENED_LUT4 as u64) as u32;
-    let logic = COMPACT_SYSTEM_LCS - host;
-    Ok(LpuFit {
+    LpuFit {
         target: t.name.into(),
-        bram: k.name,
-        weight_brams,
-        rq_brams,
-        spad_brams,
-        kv_brams: 0,
-        sampler_brams: 0,
-        engine_brams,
-        brams: weight_brams + rq_brams + spad_brams + engine_brams,
+        bram: bram_kind(&t).name,
+        weight_brams: b.weight,
+        rq_brams: b.rq,
+        spad_brams: b.spad,
+        kv_brams: b.kv,
+        sampler_brams: b.sampler,
+        engine_brams: b.engine,
+        brams: b.weight + b.rq + b.spad + b.kv + b.sampler + b.engine,
         brams_available: t.brams.available,
         multipliers,
         in_dsps,
@@ -212,7 +213,24 @@ fn compact_estimate(c: &Compiled) -> Result<LpuFit> {
         core_luts: logic + luts_for_multipliers,
         system_luts: logic + luts_for_multipliers + host,
         luts_available: t.luts.available,
-    })
+    }
+}
+
+/// The compact engine's estimate: its stores, scratchpad, micro-op ROM and local RAM (the key /
+/// value cache) from the configuration, its logic from the measured system.
+fn compact_estimate(c: &Compiled) -> Result<LpuFit> {
+    let k = bram_kind(&c.cfg.target);
+    let code = crate::rtl::micro::code::assemble(c)?;
+    let brams = Brams {
+        weight: brams_for(&k, 8, c.map.depth),
+        rq: brams_for(&k, 24, c.map.rq_depth),
+        spad: brams_for(&k, 16, c.layout.size),
+        kv: 0,
+        sampler: 0,
+        engine: brams_for(&k, crate::rtl::micro::isa::field::WIDTH as u32, code.ops.len()) + brams_for(&k, 32, code.local.depth),
+    };
+    let host = packed(HOSTLINK_LUTS);
+    Ok(assemble(c, brams, COMPACT_MULTIPLIERS, COMPACT_SYSTEM_LCS - host, host))
 }
 
 /// [`estimate`], refusing a design that does not fit with the numbers.
@@ -220,15 +238,11 @@ pub fn check(c: &Compiled) -> Result<LpuFit> {
     let f = estimate(c)?;
     if f.brams > f.brams_available {
         return Err(Error::DoesNotFit(format!(
-            "{} needs at least {} {} ({} weight store, {} requant store, {} scratchpad, {} KV cache, {} sampler); {} has {}; use a smaller matrix unit, a smaller model or a larger target",
+            "{} needs at least {} {} ({}); {} has {}; use a smaller matrix unit, a smaller model or a larger target",
             c.cfg.top_name(),
             f.brams,
             f.bram,
-            f.weight_brams,
-            f.rq_brams,
-            f.spad_brams,
-            f.kv_brams,
-            f.sampler_brams,
+            f.bram_parts(),
             f.target,
             f.brams_available
         )));
