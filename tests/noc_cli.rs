@@ -32,6 +32,32 @@ fn meshes_and_routers_are_lint_clean() {
 }
 
 #[test]
+fn tori_and_the_torus_router_are_lint_clean() {
+    for (w, h, b, d) in [(1, 1, 16, 2), (1, 5, 32, 3), (4, 4, 16, 2), (3, 2, 64, 8), (8, 8, 32, 4)] {
+        let cfg = NocConfig::torus(w, h, b, d).unwrap();
+        let (files, m) = generate(&cfg).unwrap();
+        lint(files, &m.top);
+    }
+    let (files, m) = router_design(&NocConfig::torus(2, 2, 32, 4).unwrap()).unwrap();
+    assert_eq!(m.top, "llmpu_noc_trouter_f32d4");
+    lint(files, &m.top);
+}
+
+#[test]
+fn torus_2x2_verilog_and_manifest_snapshots() {
+    let cfg = NocConfig::torus(2, 2, 16, 2).unwrap();
+    let (files, m) = generate(&cfg).unwrap();
+    assert_eq!(m.files, ["llmpu_noc_torus_2x2_f16d2.v", "manifest.json"]);
+    let v = String::from_utf8_lossy(files.get("llmpu_noc_torus_2x2_f16d2.v").unwrap()).to_string();
+    // The input's two register types, the switch's two (its two 1-bit registers are one module),
+    // the two leaves, one router, the torus.
+    assert_eq!(v.matches("\nmodule ").count() + usize::from(v.starts_with("module ")), 8, "{v}");
+    insta::assert_snapshot!("noc_torus_2x2_f16d2_verilog", v);
+    let json = String::from_utf8_lossy(files.get("manifest.json").unwrap()).replace(env!("CARGO_PKG_VERSION"), "VERSION");
+    insta::assert_snapshot!("noc_torus_2x2_f16d2_manifest", json);
+}
+
+#[test]
 fn mesh_2x1_verilog_and_manifest_snapshots() {
     let cfg = NocConfig::new(2, 1, 16, 2).unwrap();
     let (files, m) = generate(&cfg).unwrap();
@@ -69,7 +95,9 @@ fn sim_noc_prints_the_statistics() {
 
 #[test]
 fn bad_input_exits_2_with_one_line() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
+        (&["generate", "noc", "--topology", "ring"], "error: topology 'ring' is not allowed (allowed: mesh, torus)"),
+        (&["sim", "noc", "--topology", "torus", "--packet-flits", "4"], "error: packet-flits 4 is not allowed (allowed on the torus: 1 (its packets are single flits))"),
         (&["generate", "noc", "--mesh", "9x1"], "error: mesh width 9 is not allowed (allowed: 1..=8)"),
         (&["generate", "noc", "--mesh", "4"], "error: mesh '4' is not allowed (allowed: WxH with W and H in 1..=8, e.g. 4x4)"),
         (&["generate", "noc", "--flit-bits", "8"], "error: flit-bits 8 is not allowed (allowed: 16, 32, 64)"),

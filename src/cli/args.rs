@@ -31,9 +31,13 @@ impl TryFrom<&SystolicArgs> for SystolicConfig {
 /// The network-on-chip's mesh size, flit width and buffer depth.
 #[derive(Debug, Clone, Args)]
 pub struct NocArgs {
-    /// Mesh size WxH, W and H in 1..=8 (e.g. 4x4; 1xN is a line)
+    /// Mesh (or torus) size WxH, W and H in 1..=8 (e.g. 4x4; a 1xN mesh is a line)
     #[arg(long, default_value = "4x4")]
     pub mesh: String,
+    /// mesh: 5-port wormhole routers, packets of 1..=16 flits; torus: Hoplite-shaped
+    /// unidirectional torus, single-flit packets
+    #[arg(long, default_value = "mesh")]
+    pub topology: String,
     /// Data bits per flit (16, 32 or 64)
     #[arg(long, default_value_t = 32)]
     pub flit_bits: u32,
@@ -46,7 +50,7 @@ impl TryFrom<&NocArgs> for crate::rtl::noc::NocConfig {
     type Error = crate::Error;
     fn try_from(a: &NocArgs) -> crate::Result<Self> {
         let (width, height) = crate::rtl::noc::parse_mesh(&a.mesh)?;
-        crate::rtl::noc::NocParams { width, height, flit_bits: a.flit_bits, buffer_depth: a.buffer_depth }.try_into()
+        crate::rtl::noc::NocParams { topology: a.topology.parse()?, width, height, flit_bits: a.flit_bits, buffer_depth: a.buffer_depth }.try_into()
     }
 }
 

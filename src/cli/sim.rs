@@ -49,9 +49,9 @@ pub enum Sim {
         /// Cycles of injection (statistics skip the first tenth)
         #[arg(long, default_value_t = 10_000)]
         cycles: u64,
-        /// Flits per packet including the head (1..=16)
-        #[arg(long, default_value_t = 4)]
-        packet_flits: u32,
+        /// Flits per packet including the head (mesh 1..=16, default 4; torus 1, its default)
+        #[arg(long)]
+        packet_flits: Option<u32>,
         /// Probability that an ejection port is ready in a cycle (random back-pressure)
         #[arg(long, default_value_t = 1.0)]
         eject_ready: f64,
@@ -99,6 +99,7 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
             use crate::sim::noc;
             let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
             let traffic: noc::Traffic = traffic.parse()?;
+            let packet_flits = packet_flits.unwrap_or(cfg.max_packet_flits().min(4));
             let opts = noc::RunOptions { packet_flits, eject_ready, ..noc::RunOptions::new(traffic, rate, cycles, seed) };
             opts.validate(&cfg)?;
             for &r in &sweep {
@@ -120,7 +121,7 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
                 let sat = noc::saturation(&points);
                 println!("saturation throughput (highest accepted): {sat:.4} flits/node/cycle");
                 if let Some(path) = svg {
-                    let title = format!("{} {}x{} mesh, {traffic} traffic, {packet_flits}-flit packets", cfg.top_name(), cfg.width, cfg.height);
+                    let title = format!("{} {}x{} {}, {traffic} traffic, {packet_flits}-flit packets", cfg.top_name(), cfg.width, cfg.height, cfg.topology);
                     std::fs::write(&path, noc::sweep_svg(&title, &points)).map_err(|e| crate::Error::io(&path, e))?;
                     println!("plot: {}", path.display());
                 }

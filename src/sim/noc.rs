@@ -114,6 +114,9 @@ impl RunOptions {
         if !(self.eject_ready.is_finite() && self.eject_ready > 0.0 && self.eject_ready <= 1.0) {
             return Err(Error::invalid("eject-ready", self.eject_ready, "allowed: more than 0 and at most 1"));
         }
+        if cfg.topology == crate::rtl::noc::Topology::Torus && self.packet_flits != 1 {
+            return Err(Error::invalid("packet-flits", self.packet_flits, "allowed on the torus: 1 (its packets are single flits)"));
+        }
         crate::error::check_range("packet-flits", self.packet_flits, 1, MAX_PAYLOAD + 1)?;
         crate::error::check_range("cycles", self.cycles, 1, 10_000_000)?;
         if self.traffic == Traffic::Transpose && cfg.width != cfg.height {

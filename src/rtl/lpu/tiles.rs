@@ -26,7 +26,7 @@ use std::fmt::Write;
 
 /// The mesh of `c`'s tiles (32-bit flits, 2-flit buffers).
 pub fn noc_config(c: &Compiled) -> Result<NocConfig> {
-    NocConfig::try_from(NocParams { width: c.cfg.tiles.0 as u32, height: c.cfg.tiles.1 as u32, flit_bits: crate::lpu::isa::FLIT_BITS, buffer_depth: 2 })
+    NocConfig::try_from(NocParams { topology: crate::rtl::noc::config::Topology::Mesh, width: c.cfg.tiles.0 as u32, height: c.cfg.tiles.1 as u32, flit_bits: crate::lpu::isa::FLIT_BITS, buffer_depth: 2 })
 }
 
 /// The names of stage `t`'s core: shared modules from `n`, its own top and program ROM.

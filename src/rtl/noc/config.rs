@@ -13,8 +13,43 @@ pub const FLIT_BITS: [u32; 3] = [16, 32, 64];
 pub const MIN_DEPTH: u32 = 2;
 pub const MAX_DEPTH: u32 = 8;
 
+/// How the routers are joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Topology {
+    /// 5-port wormhole routers, XY routing, multi-flit packets (a 1xN / Nx1 mesh is a line).
+    #[default]
+    Mesh,
+    /// Unidirectional torus of 3-input, 2-output routers (Hoplite's shape), single-flit packets,
+    /// bubble flow control.
+    Torus,
+}
+
+impl std::str::FromStr for Topology {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "mesh" => Ok(Topology::Mesh),
+            "torus" => Ok(Topology::Torus),
+            _ => Err(Error::invalid("topology", format!("'{s}'"), "allowed: mesh, torus")),
+        }
+    }
+}
+
+impl std::fmt::Display for Topology {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Topology::Mesh => "mesh",
+            Topology::Torus => "torus",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NocConfig {
+    /// Mesh or torus (configurations written before the torus existed read as a mesh).
+    #[serde(default)]
+    pub topology: Topology,
     /// Columns of routers (x = 0..width-1, increasing to the east).
     pub width: u32,
     /// Rows of routers (y = 0..height-1, increasing to the south).
@@ -26,6 +61,7 @@ pub struct NocConfig {
 /// Unvalidated parameters as a user gives them; turn into a [`NocConfig`] with `try_from`.
 #[derive(Debug, Clone, Copy)]
 pub struct NocParams {
+    pub topology: Topology,
     pub width: u32,
     pub height: u32,
     pub flit_bits: u32,
@@ -34,7 +70,7 @@ pub struct NocParams {
 
 impl Default for NocParams {
     fn default() -> Self {
-        NocParams { width: 4, height: 4, flit_bits: 32, buffer_depth: 2 }
+        NocParams { topology: Topology::Mesh, width: 4, height: 4, flit_bits: 32, buffer_depth: 2 }
     }
 }
 
@@ -47,7 +83,7 @@ impl TryFrom<NocParams> for NocConfig {
             return Err(Error::invalid("flit-bits", p.flit_bits, "allowed: 16, 32, 64"));
         }
         check_range("buffer-depth", p.buffer_depth, MIN_DEPTH, MAX_DEPTH)?;
-        Ok(NocConfig { width: p.width, height: p.height, flit_bits: p.flit_bits, buffer_depth: p.buffer_depth })
+        Ok(NocConfig { topology: p.topology, width: p.width, height: p.height, flit_bits: p.flit_bits, buffer_depth: p.buffer_depth })
     }
 }
 
@@ -62,7 +98,21 @@ pub fn parse_mesh(s: &str) -> Result<(u32, u32)> {
 
 impl NocConfig {
     pub fn new(width: u32, height: u32, flit_bits: u32, buffer_depth: u32) -> Result<Self> {
-        NocParams { width, height, flit_bits, buffer_depth }.try_into()
+        NocParams { topology: Topology::Mesh, width, height, flit_bits, buffer_depth }.try_into()
+    }
+
+    /// A torus of `width` x `height` routers.
+    pub fn torus(width: u32, height: u32, flit_bits: u32, buffer_depth: u32) -> Result<Self> {
+        NocParams { topology: Topology::Torus, width, height, flit_bits, buffer_depth }.try_into()
+    }
+
+    /// Largest number of flits in a packet: 16 on the mesh (a head and 15 payload flits), 1 on
+    /// the torus.
+    pub fn max_packet_flits(&self) -> u32 {
+        match self.topology {
+            Topology::Mesh => super::flit::MAX_PAYLOAD + 1,
+            Topology::Torus => 1,
+        }
     }
 
     pub fn nodes(&self) -> u32 {
@@ -79,21 +129,42 @@ impl NocConfig {
         (n % self.width, n / self.width)
     }
 
-    /// Name of the mesh top module, e.g. `llmpu_noc_4x4_f32d2`.
+    /// Name of the top module, e.g. `llmpu_noc_4x4_f32d2` (mesh), `llmpu_noc_torus_4x4_f16d2`.
     pub fn top_name(&self) -> String {
-        format!("llmpu_noc_{}x{}_f{}d{}", self.width, self.height, self.flit_bits, self.buffer_depth)
+        let t = if self.topology == Topology::Torus { "torus_" } else { "" };
+        format!("llmpu_noc_{t}{}x{}_f{}d{}", self.width, self.height, self.flit_bits, self.buffer_depth)
     }
 
     /// Name of the router module (the same for every position: coordinates are inputs).
     pub fn router_name(&self) -> String {
-        format!("llmpu_noc_router_f{}d{}", self.flit_bits, self.buffer_depth)
+        let r = if self.topology == Topology::Torus { "trouter" } else { "router" };
+        format!("llmpu_noc_{r}_f{}d{}", self.flit_bits, self.buffer_depth)
     }
 
-    /// Manhattan distance in router-to-router hops between two nodes.
+    /// Router-to-router hops between two nodes: the Manhattan distance on the mesh; on the torus
+    /// the distance east (around the row's ring) plus the distance south (around the column's).
     pub fn hops(&self, src: u32, dst: u32) -> u32 {
         let (sx, sy) = self.coords(src);
         let (dx, dy) = self.coords(dst);
-        sx.abs_diff(dx) + sy.abs_diff(dy)
+        match self.topology {
+            Topology::Mesh => sx.abs_diff(dx) + sy.abs_diff(dy),
+            Topology::Torus => (dx + self.width - sx) % self.width + (dy + self.height - sy) % self.height,
+        }
+    }
+
+    /// Cycles a flit spends in each router at zero load: 2 on the mesh (one to win the output,
+    /// one to cross), 1 on the torus.
+    pub fn per_hop_cycles(&self) -> u32 {
+        match self.topology {
+            Topology::Mesh => Self::PER_HOP_CYCLES,
+            Topology::Torus => 1,
+        }
+    }
+
+    /// Zero-load latency of this network (see [`NocConfig::zero_load_latency`]):
+    /// `per_hop_cycles * (hops + 1) + (flits - 1)`.
+    pub fn latency(&self, hops: u32, flits: u32) -> u32 {
+        self.per_hop_cycles() * (hops + 1) + flits.saturating_sub(1)
     }
 
     /// Cycles a head flit spends in each router at zero load: one to win its output, one to cross.
@@ -135,5 +206,16 @@ mod tests {
         assert_eq!(NocConfig::zero_load_latency(0, 1), 2);
         assert_eq!(NocConfig::zero_load_latency(6, 4), 17);
         assert_eq!(c.top_name(), "llmpu_noc_4x3_f16d2");
+        let t = NocConfig::torus(4, 3, 16, 2).unwrap();
+        assert_eq!(t.top_name(), "llmpu_noc_torus_4x3_f16d2");
+        assert_eq!(t.router_name(), "llmpu_noc_trouter_f16d2");
+        // (3, 0) -> (1, 2): east around the ring 3 -> 0 -> 1 (2 hops), south 0 -> 1 -> 2 (2).
+        assert_eq!(t.hops(t.node(3, 0), t.node(1, 2)), 4);
+        // (1, 2) -> (3, 0): east 2, south 2 -> 0 wrapping (1).
+        assert_eq!(t.hops(t.node(1, 2), t.node(3, 0)), 3);
+        assert_eq!(t.latency(0, 1), 1);
+        assert_eq!(t.latency(4, 1), 5);
+        assert_eq!(c.latency(6, 4), 17);
+        assert_eq!("ring".parse::<Topology>().unwrap_err().to_string(), "topology 'ring' is not allowed (allowed: mesh, torus)");
     }
 }

@@ -9,8 +9,9 @@ pub mod config;
 pub mod flit;
 pub mod mesh;
 pub mod router;
+pub mod torus;
 
-pub use config::{parse_mesh, NocConfig, NocParams};
+pub use config::{parse_mesh, NocConfig, NocParams, Topology};
 
 use crate::error::{Error, Result};
 use crate::manifest::{Latency, Manifest, Port, MANIFEST_FILE};
@@ -55,8 +56,63 @@ fn output_unit_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
     }
 }
 
+pub fn torus_names(cfg: &NocConfig) -> torus::TorusNames {
+    torus::TorusNames {
+        input: format!("llmpu_noc_ti_f{}d{}", cfg.flit_bits, cfg.buffer_depth),
+        switch: format!("llmpu_noc_tsw_f{}", cfg.flit_bits),
+        router: cfg.router_name(),
+    }
+}
+
+fn torus_input_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
+    use torus::TorusInput;
+    macro_rules! ti {
+        ($($b:literal),*) => {
+            match (cfg.flit_bits, cfg.buffer_depth) {
+                $(
+                ($b, 2) => block_verilog(&mut TorusInput::<$b, 2>::default(), name),
+                ($b, 3) => block_verilog(&mut TorusInput::<$b, 3>::default(), name),
+                ($b, 4) => block_verilog(&mut TorusInput::<$b, 4>::default(), name),
+                ($b, 5) => block_verilog(&mut TorusInput::<$b, 5>::default(), name),
+                ($b, 6) => block_verilog(&mut TorusInput::<$b, 6>::default(), name),
+                ($b, 7) => block_verilog(&mut TorusInput::<$b, 7>::default(), name),
+                ($b, 8) => block_verilog(&mut TorusInput::<$b, 8>::default(), name),
+                )*
+                _ => Err(Error::invalid("flit-bits/buffer-depth", format!("{}/{}", cfg.flit_bits, cfg.buffer_depth), "no rust-hdl instantiation for this pair")),
+            }
+        };
+    }
+    ti!(16, 32, 64)
+}
+
+fn torus_switch_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
+    use torus::TorusSwitch;
+    match cfg.flit_bits {
+        16 => block_verilog(&mut TorusSwitch::<16>::default(), name),
+        32 => block_verilog(&mut TorusSwitch::<32>::default(), name),
+        64 => block_verilog(&mut TorusSwitch::<64>::default(), name),
+        b => Err(Error::invalid("flit-bits", b, "allowed: 16, 32, 64")),
+    }
+}
+
+/// The torus router's leaves (deduplicated) and the structural router module.
+fn torus_router_emitted(cfg: &NocConfig) -> Result<Emitted> {
+    let names = torus_names(cfg);
+    let mut raw = torus_input_verilog(cfg, &names.input)?;
+    raw.push_str(&torus_switch_verilog(cfg, &names.switch)?);
+    let mut e = dedup(&raw, &[names.input.as_str(), names.switch.as_str()])?;
+    for leaf in [&names.input, &names.switch] {
+        e.text = suppress_width(&e.text, leaf);
+    }
+    e.push_module(names.router.clone(), &torus::router_verilog(cfg.flit_bits, &names));
+    Ok(e)
+}
+
 /// The router's leaves (deduplicated) and the structural router module.
 fn router_emitted(cfg: &NocConfig) -> Result<Emitted> {
+    if cfg.topology == Topology::Torus {
+        return torus_router_emitted(cfg);
+    }
     let names = router_names(cfg);
     let mut raw = input_unit_verilog(cfg, &names.input_unit)?;
     raw.push_str(&output_unit_verilog(cfg, &names.output_unit)?);
@@ -90,14 +146,18 @@ fn suppress_width(text: &str, name: &str) -> String {
 }
 
 fn header(cfg: &NocConfig, top: &str, modules: &[String]) -> String {
-    let what = format!("{top} ({}x{} mesh, {}-bit flits, {}-flit buffers)", cfg.width, cfg.height, cfg.flit_bits, cfg.buffer_depth);
+    let what = format!("{top} ({}x{} {}, {}-bit flits, {}-flit buffers)", cfg.width, cfg.height, cfg.topology, cfg.flit_bits, cfg.buffer_depth);
     crate::rtl::emit::file_header(&what, modules)
 }
 
 /// Verilog of the whole mesh (leaves, router, mesh top) and its module list.
 pub fn verilog(cfg: &NocConfig) -> Result<Emitted> {
     let mut e = router_emitted(cfg)?;
-    e.push_module(cfg.top_name(), &mesh::mesh_verilog(cfg, &cfg.router_name()));
+    let top = match cfg.topology {
+        Topology::Mesh => mesh::mesh_verilog(cfg, &cfg.router_name()),
+        Topology::Torus => torus::torus_verilog(cfg, &cfg.router_name()),
+    };
+    e.push_module(cfg.top_name(), &top);
     e.text.insert_str(0, &header(cfg, &cfg.top_name(), &e.modules));
     Ok(e)
 }
@@ -107,10 +167,20 @@ pub fn verilog_file(cfg: &NocConfig) -> String {
 }
 
 fn latency(cfg: &NocConfig) -> Latency {
+    if cfg.topology == Topology::Torus {
+        return Latency {
+            formula: "zero load: flit accepted at the source at cycle t -> ejected at t + (hops + 1)".into(),
+            notes: vec![
+                "hops = (x_dst - x_src) mod W + (y_dst - y_src) mod H (east along the row's ring, then south along the column's)".into(),
+                "every packet is one flit; a flit entering a ring waits for two free slots in the buffer it enters (bubble flow control)".into(),
+                "flits between one source and one destination arrive in the order sent".into(),
+            ],
+        };
+    }
     Latency {
         formula: format!(
             "zero load: head accepted at the source at cycle t -> last flit ejected at t + {} * (hops + 1) + (flits - 1)",
-            NocConfig::PER_HOP_CYCLES
+            cfg.per_hop_cycles()
         ),
         notes: vec![
             "hops = |x_src - x_dst| + |y_src - y_dst| (XY routing, minimal)".into(),
@@ -139,7 +209,9 @@ pub fn manifest(cfg: &NocConfig, files: Vec<String>, modules: &[String]) -> Mani
             "router": cfg.router_name(),
             "nodes": cfg.nodes(),
             "node_index": "n = y * width + x",
-            "per_hop_cycles": NocConfig::PER_HOP_CYCLES,
+            "topology": cfg.topology,
+            "per_hop_cycles": cfg.per_hop_cycles(),
+            "max_packet_flits": cfg.max_packet_flits(),
             "header": {"dst_x": "2:0", "dst_y": "5:3", "src_x": "8:6", "src_y": "11:9", "len": "15:12", "tag": if cfg.flit_bits > 16 { format!("{}:16", cfg.flit_bits - 1) } else { "none".into() }},
         }),
     }
@@ -156,6 +228,19 @@ pub fn generate(cfg: &NocConfig) -> Result<(FileSet, Manifest)> {
 /// The router's ports (as in [`router::router_verilog`]).
 pub fn router_ports(cfg: &NocConfig) -> Vec<Port> {
     let b = cfg.flit_bits;
+    if cfg.topology == Topology::Torus {
+        return torus::ROUTER_PORTS
+            .iter()
+            .map(|&(name, input, w)| {
+                let w = if w == 0 { b } else { w };
+                if input {
+                    Port::input(name, w, "see src/rtl/noc/torus.rs")
+                } else {
+                    Port::output(name, w, "see src/rtl/noc/torus.rs")
+                }
+            })
+            .collect();
+    }
     let mut v = vec![
         Port::input("clock", 1, "clock"),
         Port::input("reset", 1, "synchronous, active high"),
