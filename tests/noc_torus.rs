@@ -4,6 +4,7 @@
 //! equals the documented formula (hops + 1, hops counted east then south around the rings); the
 //! checker catches a dropped and a corrupted flit. Each torus is built once and shared.
 
+use llmpu::rtl::noc::flit::Header;
 use llmpu::rtl::noc::NocConfig;
 use llmpu::sim::noc::{self, Fault, RunOptions, Traffic};
 use llmpu::sim::{BuildOptions, Model};
@@ -94,4 +95,25 @@ fn checker_catches_a_dropped_and_a_corrupted_flit() {
     let last = clean.delivered_flits - 1;
     let tail = noc::run(&mut m.sim(7), &cfg, &RunOptions { fault: Fault::DropFlit(last), ..base }).unwrap_err().to_string();
     assert!(tail.starts_with("simulation mismatch: network did not drain: 1 packets still undelivered"), "{tail}");
+}
+
+/// Rule 8 of the torus: a flit for a node outside the torus is dropped at its source; the flits
+/// around it are delivered and the network is empty afterwards (nothing circles a ring).
+#[test]
+fn a_destination_outside_the_torus_is_dropped_at_the_source() {
+    let (cfg, m) = oblong(); // 3 x 2
+    let head = |x, y, tag| Header { dst_x: x, dst_y: y, src_x: 1, src_y: 0, len: 0, tag }.pack(64).unwrap();
+    // Twenty flits to a column or row that does not exist: kept, they would fill the row's ring
+    // (3 routers x 3 slots) and block every later injection.
+    let mut words = vec![head(2, 1, 1)];
+    for k in 0..20 {
+        words.push(if k % 2 == 0 { head(3, 0, 2) } else { head(0, 2, 3) });
+    }
+    words.extend([head(7, 7, 4), head(0, 0, 5)]);
+    let got = noc::inject_raw(&mut m.sim(1), &cfg, 1, &words, 100).unwrap();
+    assert_eq!(got, vec![(cfg.node(2, 1), words[0]), (0, words[22])]);
+    // The same five flits with the bad ones made good: all five arrive (the check drops only them).
+    let good = [head(2, 1, 1), head(2, 0, 2), head(0, 1, 3), head(1, 1, 4), head(0, 0, 5)];
+    let got = noc::inject_raw(&mut m.sim(1), &cfg, 1, &good, 100).unwrap();
+    assert_eq!(got.len(), 5, "{got:?}");
 }

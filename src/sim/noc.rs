@@ -537,6 +537,47 @@ pub fn zero_load_latency(sim: &mut Sim, cfg: &NocConfig, src: u32, dst: u32, fli
     Err(Error::Mismatch(format!("zero-load {src}->{dst}: packet not delivered within 10000 cycles")))
 }
 
+/// Injects the raw flits `words` (each a single-flit packet, `last` = 1) one after another at
+/// node `src` of a freshly reset network, with every ejection port ready, runs `cycles` cycles and
+/// returns every ejected flit as (node, word) in the order ejected. For contract checks the
+/// traffic driver cannot make (a destination outside the network).
+pub fn inject_raw(sim: &mut Sim, cfg: &NocConfig, src: u32, words: &[u64], cycles: u64) -> Result<Vec<(u32, u64)>> {
+    reset(sim, cfg)?;
+    let p = Ports::new(sim)?;
+    let n = cfg.nodes() as usize;
+    let b = cfg.flit_bits;
+    sim.set_words_id(p.ej_ready, &bit_words(&vec![true; n]))?;
+    let mut sent = 0usize;
+    let mut out = Vec::new();
+    let mut data = vec![0u32; (n * b as usize).div_ceil(32)];
+    for _ in 0..cycles {
+        let mut valid = vec![false; n];
+        if sent < words.len() {
+            valid[src as usize] = true;
+            put(&mut data, src * b, b, words[sent]);
+        }
+        sim.set_words_id(p.inj_valid, &bit_words(&valid))?;
+        sim.set_words_id(p.inj_last, &bit_words(&valid))?;
+        sim.set_words_id(p.inj_data, &data)?;
+        sim.eval();
+        if valid[src as usize] && take(sim.get_words_id(p.inj_ready), src, 1) == 1 {
+            sent += 1;
+        }
+        let ev = sim.get_words_id(p.ej_valid).to_vec();
+        let ed = sim.get_words_id(p.ej_data).to_vec();
+        for d in 0..n as u32 {
+            if take(&ev, d, 1) == 1 {
+                out.push((d, take(&ed, d * b, b)));
+            }
+        }
+        sim.tick();
+    }
+    if sent < words.len() {
+        return Err(Error::Mismatch(format!("inject_raw at node {src}: only {sent} of {} flits accepted in {cycles} cycles", words.len())));
+    }
+    Ok(out)
+}
+
 /// One point of a load sweep.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct SweepPoint {
