@@ -27,33 +27,46 @@ pub fn router_names(cfg: &NocConfig) -> RouterNames {
     }
 }
 
+/// rust-hdl's Verilog of leaf `$t::<B, D>` (flit bits, buffer depth) for `cfg`, as module `name`:
+/// the const generics need one arm per supported pair.
+macro_rules! leaf_bd {
+    ($t:ident, $cfg:expr, $name:expr) => {
+        leaf_bd!(@arms $t, $cfg, $name; 16, 32, 64)
+    };
+    (@arms $t:ident, $cfg:expr, $name:expr; $($b:literal),*) => {
+        match ($cfg.flit_bits, $cfg.buffer_depth) {
+            $(
+            ($b, 2) => block_verilog(&mut $t::<$b, 2>::default(), $name),
+            ($b, 3) => block_verilog(&mut $t::<$b, 3>::default(), $name),
+            ($b, 4) => block_verilog(&mut $t::<$b, 4>::default(), $name),
+            ($b, 5) => block_verilog(&mut $t::<$b, 5>::default(), $name),
+            ($b, 6) => block_verilog(&mut $t::<$b, 6>::default(), $name),
+            ($b, 7) => block_verilog(&mut $t::<$b, 7>::default(), $name),
+            ($b, 8) => block_verilog(&mut $t::<$b, 8>::default(), $name),
+            )*
+            _ => Err(Error::invalid("flit-bits/buffer-depth", format!("{}/{}", $cfg.flit_bits, $cfg.buffer_depth), "no rust-hdl instantiation for this pair")),
+        }
+    };
+}
+
+/// rust-hdl's Verilog of leaf `$t::<B>` (flit bits) for `cfg`, as module `name`.
+macro_rules! leaf_b {
+    ($t:ident, $cfg:expr, $name:expr) => {
+        match $cfg.flit_bits {
+            16 => block_verilog(&mut $t::<16>::default(), $name),
+            32 => block_verilog(&mut $t::<32>::default(), $name),
+            64 => block_verilog(&mut $t::<64>::default(), $name),
+            b => Err(Error::invalid("flit-bits", b, "allowed: 16, 32, 64")),
+        }
+    };
+}
+
 fn input_unit_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
-    macro_rules! iu {
-        ($($b:literal),*) => {
-            match (cfg.flit_bits, cfg.buffer_depth) {
-                $(
-                ($b, 2) => block_verilog(&mut InputUnit::<$b, 2>::default(), name),
-                ($b, 3) => block_verilog(&mut InputUnit::<$b, 3>::default(), name),
-                ($b, 4) => block_verilog(&mut InputUnit::<$b, 4>::default(), name),
-                ($b, 5) => block_verilog(&mut InputUnit::<$b, 5>::default(), name),
-                ($b, 6) => block_verilog(&mut InputUnit::<$b, 6>::default(), name),
-                ($b, 7) => block_verilog(&mut InputUnit::<$b, 7>::default(), name),
-                ($b, 8) => block_verilog(&mut InputUnit::<$b, 8>::default(), name),
-                )*
-                _ => Err(Error::invalid("flit-bits/buffer-depth", format!("{}/{}", cfg.flit_bits, cfg.buffer_depth), "no rust-hdl instantiation for this pair")),
-            }
-        };
-    }
-    iu!(16, 32, 64)
+    leaf_bd!(InputUnit, cfg, name)
 }
 
 fn output_unit_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
-    match cfg.flit_bits {
-        16 => block_verilog(&mut OutputUnit::<16>::default(), name),
-        32 => block_verilog(&mut OutputUnit::<32>::default(), name),
-        64 => block_verilog(&mut OutputUnit::<64>::default(), name),
-        b => Err(Error::invalid("flit-bits", b, "allowed: 16, 32, 64")),
-    }
+    leaf_b!(OutputUnit, cfg, name)
 }
 
 pub fn torus_names(cfg: &NocConfig) -> torus::TorusNames {
@@ -66,33 +79,12 @@ pub fn torus_names(cfg: &NocConfig) -> torus::TorusNames {
 
 fn torus_input_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
     use torus::TorusInput;
-    macro_rules! ti {
-        ($($b:literal),*) => {
-            match (cfg.flit_bits, cfg.buffer_depth) {
-                $(
-                ($b, 2) => block_verilog(&mut TorusInput::<$b, 2>::default(), name),
-                ($b, 3) => block_verilog(&mut TorusInput::<$b, 3>::default(), name),
-                ($b, 4) => block_verilog(&mut TorusInput::<$b, 4>::default(), name),
-                ($b, 5) => block_verilog(&mut TorusInput::<$b, 5>::default(), name),
-                ($b, 6) => block_verilog(&mut TorusInput::<$b, 6>::default(), name),
-                ($b, 7) => block_verilog(&mut TorusInput::<$b, 7>::default(), name),
-                ($b, 8) => block_verilog(&mut TorusInput::<$b, 8>::default(), name),
-                )*
-                _ => Err(Error::invalid("flit-bits/buffer-depth", format!("{}/{}", cfg.flit_bits, cfg.buffer_depth), "no rust-hdl instantiation for this pair")),
-            }
-        };
-    }
-    ti!(16, 32, 64)
+    leaf_bd!(TorusInput, cfg, name)
 }
 
 fn torus_switch_verilog(cfg: &NocConfig, name: &str) -> Result<String> {
     use torus::TorusSwitch;
-    match cfg.flit_bits {
-        16 => block_verilog(&mut TorusSwitch::<16>::default(), name),
-        32 => block_verilog(&mut TorusSwitch::<32>::default(), name),
-        64 => block_verilog(&mut TorusSwitch::<64>::default(), name),
-        b => Err(Error::invalid("flit-bits", b, "allowed: 16, 32, 64")),
-    }
+    leaf_b!(TorusSwitch, cfg, name)
 }
 
 /// The torus router's leaves (deduplicated) and the structural router module.
