@@ -28,7 +28,7 @@ impl TryFrom<&SystolicArgs> for SystolicConfig {
     }
 }
 
-/// The network-on-chip's mesh size, flit width and buffer depth.
+/// The network-on-chip's topology, size, flit width and buffer depth.
 #[derive(Debug, Clone, Args)]
 pub struct NocArgs {
     /// Mesh (or torus) size WxH, W and H in 1..=8 (e.g. 4x4; a 1xN mesh is a line)

@@ -16,7 +16,7 @@ pub enum Generate {
         #[arg(long, default_value = "rtl-out/systolic")]
         out: PathBuf,
     },
-    /// A W x H mesh network-on-chip of wormhole XY routers
+    /// A W x H network-on-chip: a mesh of wormhole XY routers, or (--topology torus) a unidirectional torus
     Noc {
         #[command(flatten)]
         noc: args::NocArgs,

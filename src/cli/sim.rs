@@ -36,7 +36,7 @@ pub enum Sim {
         #[arg(long)]
         vcd: Option<PathBuf>,
     },
-    /// Run traffic generators and checkers at every node of a generated mesh in Verilator
+    /// Run traffic generators and checkers at every node of a generated mesh or torus in Verilator
     Noc {
         #[command(flatten)]
         noc: args::NocArgs,

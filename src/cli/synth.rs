@@ -21,7 +21,7 @@ pub enum Synth {
         #[command(flatten)]
         build: TargetArgs,
     },
-    /// One network-on-chip router (the mesh's repeated unit; --mesh is ignored)
+    /// One network-on-chip router (the mesh's or, with --topology torus, the torus's repeated unit; --mesh is ignored)
     Noc {
         #[command(flatten)]
         noc: NocArgs,

@@ -1,5 +1,7 @@
 //! The network-on-chip: a W x H mesh of 5-port wormhole routers with XY routing, valid/ready
-//! links, D-flit input buffers and round-robin arbitration. Contract: docs/noc.md.
+//! links, D-flit input buffers and round-robin arbitration, or (`Topology::Torus`, `torus.rs`)
+//! a unidirectional torus of 3-input, 2-output routers with bubble flow control and single-flit
+//! packets. Contract: docs/noc.md.
 //!
 //! [`generate`] turns a validated [`NocConfig`] into the Verilog file and the manifest; nothing
 //! is written until the caller writes the returned [`FileSet`]. [`router_design`] is one router
