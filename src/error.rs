@@ -77,3 +77,39 @@ mod tests {
         assert_eq!(check_range("cols", 64u32, 1, 64).unwrap(), 64);
     }
 }
+
+/// An enum of keywords a user types (`--engine compact`, `--traffic hotspot`): `FromStr` with the
+/// one-line error naming the value and every keyword, `Display` giving the keyword back, and
+/// `KEYWORDS` in declaration order. `what` is the name the error uses (`engine`).
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident as $what:literal { $($(#[$vmeta:meta])* $var:ident => $kw:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$vmeta])* $var),+
+        }
+
+        impl $name {
+            /// Every keyword, in declaration order.
+            pub const KEYWORDS: &'static [&'static str] = &[$($kw),+];
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                match s {
+                    $($kw => Ok($name::$var),)+
+                    _ => Err($crate::error::Error::invalid($what, format!("'{s}'"), format!("allowed: {}", Self::KEYWORDS.join(", ")))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self {
+                    $($name::$var => $kw),+
+                })
+            }
+        }
+    };
+}
+pub(crate) use keyword_enum;

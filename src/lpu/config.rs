@@ -15,31 +15,22 @@ pub const MAX_SIDE: usize = 4;
 /// Batch sizes (independent sequences interleaved through one core) the core can be generated for.
 pub const BATCHES: [usize; 3] = [1, 2, 4];
 
-/// How the core computes: the parallel units (matrix unit, vector leaves, attention unit;
-/// docs/lpu.md) or the compact engine (one microcoded datapath for parts too small for them,
-/// 1x1 only; docs/lpu.md, "Compact engine").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    #[default]
-    Parallel,
-    Compact,
+crate::error::keyword_enum! {
+    /// How the core computes: the parallel units (matrix unit, vector leaves, attention unit;
+    /// docs/lpu.md) or the compact engine (one microcoded datapath for parts too small for them,
+    /// 1x1 only; docs/lpu.md, "Compact engine").
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Engine as "engine" {
+        #[default]
+        Parallel => "parallel",
+        Compact => "compact",
+    }
 }
 
 impl Engine {
     pub fn is_parallel(&self) -> bool {
         *self == Engine::Parallel
-    }
-}
-
-impl std::str::FromStr for Engine {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "parallel" => Ok(Engine::Parallel),
-            "compact" => Ok(Engine::Compact),
-            _ => Err(Error::invalid("engine", format!("'{s}'"), "allowed: parallel, compact")),
-        }
     }
 }
 

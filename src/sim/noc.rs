@@ -46,32 +46,12 @@ pub fn build(cfg: &NocConfig, opts: &BuildOptions) -> Result<Model> {
     design(cfg)?.build(opts)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Traffic {
-    Uniform,
-    Transpose,
-    Hotspot,
-}
-
-impl std::str::FromStr for Traffic {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "uniform" => Ok(Traffic::Uniform),
-            "transpose" => Ok(Traffic::Transpose),
-            "hotspot" => Ok(Traffic::Hotspot),
-            _ => Err(Error::invalid("traffic", format!("'{s}'"), "allowed: uniform, transpose, hotspot")),
-        }
-    }
-}
-
-impl std::fmt::Display for Traffic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Traffic::Uniform => "uniform",
-            Traffic::Transpose => "transpose",
-            Traffic::Hotspot => "hotspot",
-        })
+crate::error::keyword_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Traffic as "traffic" {
+        Uniform => "uniform",
+        Transpose => "transpose",
+        Hotspot => "hotspot",
     }
 }
 

@@ -13,35 +13,17 @@ pub const FLIT_BITS: [u32; 3] = [16, 32, 64];
 pub const MIN_DEPTH: u32 = 2;
 pub const MAX_DEPTH: u32 = 8;
 
-/// How the routers are joined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Topology {
-    /// 5-port wormhole routers, XY routing, multi-flit packets (a 1xN / Nx1 mesh is a line).
-    #[default]
-    Mesh,
-    /// Unidirectional torus of 3-input, 2-output routers (Hoplite's shape), single-flit packets,
-    /// bubble flow control.
-    Torus,
-}
-
-impl std::str::FromStr for Topology {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "mesh" => Ok(Topology::Mesh),
-            "torus" => Ok(Topology::Torus),
-            _ => Err(Error::invalid("topology", format!("'{s}'"), "allowed: mesh, torus")),
-        }
-    }
-}
-
-impl std::fmt::Display for Topology {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Topology::Mesh => "mesh",
-            Topology::Torus => "torus",
-        })
+crate::error::keyword_enum! {
+    /// How the routers are joined.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Topology as "topology" {
+        /// 5-port wormhole routers, XY routing, multi-flit packets (a 1xN / Nx1 mesh is a line).
+        #[default]
+        Mesh => "mesh",
+        /// Unidirectional torus of 3-input, 2-output routers (Hoplite's shape), single-flit
+        /// packets, bubble flow control.
+        Torus => "torus",
     }
 }
 
