@@ -94,8 +94,26 @@ fn sim_noc_prints_the_statistics() {
 }
 
 #[test]
+fn sim_noc_writes_a_waveform() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vcd = tmp.path().join("torus.vcd");
+    let (code, out, err) = llmpu(&["sim", "noc", "--topology", "torus", "--mesh", "2x2", "--flit-bits", "16", "--cycles", "100", "--rate", "0.3", "--vcd", vcd.to_str().unwrap()]);
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    assert_eq!(out.lines().last().unwrap(), format!("waveform: {}", vcd.display()));
+    let text = std::fs::read_to_string(&vcd).unwrap();
+    assert!(text.contains("$enddefinitions"), "not a VCD");
+    // The top's ports and a router's link are in it, and time advances past the run.
+    for name in ["inj_valid", "ej_data", "e_v_0"] {
+        assert!(text.contains(&format!(" {name} ")), "{name} missing from the VCD");
+    }
+    assert!(text.contains("\n#1000\n"), "fewer than 100 cycles traced");
+}
+
+#[test]
 fn bad_input_exits_2_with_one_line() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
+        (&["sim", "noc", "--sweep", "0.1,0.2", "--vcd", "x.vcd"], "error: --vcd with --sweep is not allowed (a waveform is written for one run: drop --sweep)"),
+        (&["sim", "noc", "--mesh", "1x1", "--vcd", "/nonexistent-folder/x.vcd"], "error: --vcd /nonexistent-folder/x.vcd is not allowed (cannot be opened for writing (does its folder exist?))"),
         (&["generate", "noc", "--topology", "ring"], "error: topology 'ring' is not allowed (allowed: mesh, torus)"),
         (&["sim", "noc", "--topology", "torus", "--packet-flits", "4"], "error: packet-flits 4 is not allowed (allowed on the torus: 1 (its packets are single flits))"),
         (&["generate", "noc", "--mesh", "9x1"], "error: mesh width 9 is not allowed (allowed: 1..=8)"),

@@ -67,6 +67,9 @@ pub enum Sim {
         /// With --sweep: write the latency-throughput plot to this SVG file
         #[arg(long)]
         svg: Option<PathBuf>,
+        /// Write a VCD waveform of the run (every router's links and buffers) to this file
+        #[arg(long)]
+        vcd: Option<PathBuf>,
     },
     /// Run seeded random tokens through a generated attention unit in Verilator
     Attention {
@@ -95,7 +98,7 @@ pub enum Sim {
 pub fn run(s: Sim) -> anyhow::Result<()> {
     match s {
         Sim::Lpu(a) => super::lpu::run_sim(a),
-        Sim::Noc { noc, traffic, rate, cycles, packet_flits, eject_ready, seed, json, sweep, svg } => {
+        Sim::Noc { noc, traffic, rate, cycles, packet_flits, eject_ready, seed, json, sweep, svg, vcd } => {
             use crate::sim::noc;
             let cfg = crate::rtl::noc::NocConfig::try_from(&noc)?;
             let traffic: noc::Traffic = traffic.parse()?;
@@ -108,7 +111,10 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
             if svg.is_some() && sweep.is_empty() {
                 return Err(crate::Error::invalid("--svg", "without --sweep", "give the loads to plot with --sweep").into());
             }
-            let model = noc::build(&cfg, &BuildOptions { trace: false, progress: !json, cache_dir: None })?;
+            if vcd.is_some() && !sweep.is_empty() {
+                return Err(crate::Error::invalid("--vcd", "with --sweep", "a waveform is written for one run: drop --sweep").into());
+            }
+            let model = noc::build(&cfg, &BuildOptions { trace: vcd.is_some(), progress: !json, cache_dir: None })?;
             if !sweep.is_empty() {
                 println!("{}: {traffic} traffic, {packet_flits}-flit packets, {cycles} cycles per point, eject ready {eject_ready}, seed {seed}", cfg.top_name());
                 println!("offered  accepted  avg_latency  p99_latency  packets");
@@ -128,7 +134,12 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
                 return Ok(());
             }
             let mut sim = model.sim(seed);
-            let stats = match noc::run(&mut sim, &cfg, &opts) {
+            if let Some(path) = &vcd {
+                sim.trace(path)?;
+            }
+            let result = noc::run(&mut sim, &cfg, &opts);
+            sim.close_trace();
+            let stats = match result {
                 Ok(s) => s,
                 Err(e) => {
                     println!("FAIL: {e}");
@@ -152,6 +163,9 @@ pub fn run(s: Sim) -> anyhow::Result<()> {
                 stats.measured_packets, stats.avg_latency, stats.p99_latency, stats.max_latency
             );
             println!("accepted throughput: {:.4} flits/node/cycle (offered {rate})", stats.accepted);
+            if let Some(path) = &vcd {
+                println!("waveform: {}", path.display());
+            }
             Ok(())
         }
         Sim::Systolic { array, m, k, n, seed, stall_rate, vcd } => {
