@@ -82,7 +82,7 @@ fn zero_load_latency_is_the_documented_formula() {
         for src in 0..cfg.nodes() {
             for dst in 0..cfg.nodes() {
                 let got = noc::zero_load_latency(&mut sim, &cfg, src, dst, flits).unwrap();
-                let want = NocConfig::zero_load_latency(cfg.hops(src, dst), flits) as u64;
+                let want = cfg.zero_load_latency(cfg.hops(src, dst), flits) as u64;
                 assert_eq!(got, want, "{src} -> {dst}, {flits} flits");
             }
         }

@@ -71,14 +71,14 @@ fn zero_load_latency_is_the_documented_formula() {
         for src in 0..cfg.nodes() {
             for dst in 0..cfg.nodes() {
                 let got = noc::zero_load_latency(&mut sim, &cfg, src, dst, 1).unwrap();
-                assert_eq!(got, cfg.latency(cfg.hops(src, dst), 1) as u64, "{} {src} -> {dst}", cfg.top_name());
+                assert_eq!(got, cfg.zero_load_latency(cfg.hops(src, dst), 1) as u64, "{} {src} -> {dst}", cfg.top_name());
             }
         }
     }
     // The formula is the torus's, not the mesh's: (3, 0) -> (0, 0) is one hop east around the ring.
     let (cfg, _) = torus4();
     assert_eq!(cfg.hops(3, 0), 1);
-    assert_eq!(cfg.latency(1, 1), 2);
+    assert_eq!(cfg.zero_load_latency(1, 1), 2);
 }
 
 #[test]

@@ -468,42 +468,54 @@ pub fn run(sim: &mut Sim, cfg: &NocConfig, opts: &RunOptions) -> Result<Stats> {
     Ok(stats)
 }
 
+/// One cycle in which only node `src` may offer a flit, `offer` = (flit, last): drives the
+/// injection ports, evaluates, reads the ejection ports (their ready is the caller's) and applies
+/// the rising edge. Returns whether the offer was accepted and every flit ejected, as (node, word).
+fn step_one_source(sim: &mut Sim, p: &Ports, cfg: &NocConfig, src: u32, offer: Option<(u64, bool)>, data: &mut [u32]) -> Result<(bool, Vec<(u32, u64)>)> {
+    let n = cfg.nodes() as usize;
+    let b = cfg.flit_bits;
+    let mut valid = vec![false; n];
+    let mut last = vec![false; n];
+    if let Some((word, l)) = offer {
+        valid[src as usize] = true;
+        last[src as usize] = l;
+        put(data, src * b, b, word);
+    }
+    sim.set_words_id(p.inj_valid, &bit_words(&valid))?;
+    sim.set_words_id(p.inj_last, &bit_words(&last))?;
+    sim.set_words_id(p.inj_data, data)?;
+    sim.eval();
+    let accepted = offer.is_some() && take(sim.get_words_id(p.inj_ready), src, 1) == 1;
+    let ev = sim.get_words_id(p.ej_valid).to_vec();
+    let ed = sim.get_words_id(p.ej_data).to_vec();
+    let ejected = (0..n as u32).filter(|&d| take(&ev, d, 1) == 1).map(|d| (d, take(&ed, d * b, b))).collect();
+    sim.tick();
+    Ok((accepted, ejected))
+}
+
 /// Sends one packet of `flits` flits from `src` to `dst` into an empty, freshly reset network
 /// with every ejection port ready, and returns the cycles from the head's acceptance at the
 /// source to the last flit's acceptance at the destination.
 pub fn zero_load_latency(sim: &mut Sim, cfg: &NocConfig, src: u32, dst: u32, flits: u32) -> Result<u64> {
     reset(sim, cfg)?;
     let p = Ports::new(sim)?;
-    let n = cfg.nodes() as usize;
-    let b = cfg.flit_bits;
     let opts = RunOptions { packet_flits: flits, ..RunOptions::new(Traffic::Uniform, 0.0, 1, 1) };
     let pk = make_packet(cfg, &opts, src, dst, 0, 0)?;
-    sim.set_words_id(p.ej_ready, &bit_words(&vec![true; n]))?;
+    sim.set_words_id(p.ej_ready, &bit_words(&vec![true; cfg.nodes() as usize]))?;
     let mut sent = 0usize;
     let mut got = 0usize;
     let mut head_at = None;
-    let mut data = vec![0u32; (n * b as usize).div_ceil(32)];
+    let mut data = vec![0u32; (cfg.nodes() as usize * cfg.flit_bits as usize).div_ceil(32)];
     for t in 0..10_000u64 {
-        let mut valid = vec![false; n];
-        let mut last = vec![false; n];
-        if sent < pk.flits.len() {
-            valid[src as usize] = true;
-            last[src as usize] = sent + 1 == pk.flits.len();
-            put(&mut data, src * b, b, pk.flits[sent]);
-        }
-        sim.set_words_id(p.inj_valid, &bit_words(&valid))?;
-        sim.set_words_id(p.inj_last, &bit_words(&last))?;
-        sim.set_words_id(p.inj_data, &data)?;
-        sim.eval();
-        if valid[src as usize] && take(sim.get_words_id(p.inj_ready), src, 1) == 1 {
+        let offer = (sent < pk.flits.len()).then(|| (pk.flits[sent], sent + 1 == pk.flits.len()));
+        let (accepted, ejected) = step_one_source(sim, &p, cfg, src, offer, &mut data)?;
+        if accepted {
             if sent == 0 {
                 head_at = Some(t);
             }
             sent += 1;
         }
-        let ev = sim.get_words_id(p.ej_valid).to_vec();
-        if take(&ev, dst, 1) == 1 {
-            let w = take(sim.get_words_id(p.ej_data), dst * b, b);
+        for (_, w) in ejected.into_iter().filter(|&(d, _)| d == dst) {
             if w != pk.flits[got] {
                 return Err(Error::Mismatch(format!("zero-load {src}->{dst}: flit {got} is {w:#x}, expected {:#x}", pk.flits[got])));
             }
@@ -512,7 +524,6 @@ pub fn zero_load_latency(sim: &mut Sim, cfg: &NocConfig, src: u32, dst: u32, fli
                 return Ok(t - head_at.unwrap_or(0));
             }
         }
-        sim.tick();
     }
     Err(Error::Mismatch(format!("zero-load {src}->{dst}: packet not delivered within 10000 cycles")))
 }
@@ -524,33 +535,15 @@ pub fn zero_load_latency(sim: &mut Sim, cfg: &NocConfig, src: u32, dst: u32, fli
 pub fn inject_raw(sim: &mut Sim, cfg: &NocConfig, src: u32, words: &[u64], cycles: u64) -> Result<Vec<(u32, u64)>> {
     reset(sim, cfg)?;
     let p = Ports::new(sim)?;
-    let n = cfg.nodes() as usize;
-    let b = cfg.flit_bits;
-    sim.set_words_id(p.ej_ready, &bit_words(&vec![true; n]))?;
+    sim.set_words_id(p.ej_ready, &bit_words(&vec![true; cfg.nodes() as usize]))?;
     let mut sent = 0usize;
     let mut out = Vec::new();
-    let mut data = vec![0u32; (n * b as usize).div_ceil(32)];
+    let mut data = vec![0u32; (cfg.nodes() as usize * cfg.flit_bits as usize).div_ceil(32)];
     for _ in 0..cycles {
-        let mut valid = vec![false; n];
-        if sent < words.len() {
-            valid[src as usize] = true;
-            put(&mut data, src * b, b, words[sent]);
-        }
-        sim.set_words_id(p.inj_valid, &bit_words(&valid))?;
-        sim.set_words_id(p.inj_last, &bit_words(&valid))?;
-        sim.set_words_id(p.inj_data, &data)?;
-        sim.eval();
-        if valid[src as usize] && take(sim.get_words_id(p.inj_ready), src, 1) == 1 {
-            sent += 1;
-        }
-        let ev = sim.get_words_id(p.ej_valid).to_vec();
-        let ed = sim.get_words_id(p.ej_data).to_vec();
-        for d in 0..n as u32 {
-            if take(&ev, d, 1) == 1 {
-                out.push((d, take(&ed, d * b, b)));
-            }
-        }
-        sim.tick();
+        let offer = words.get(sent).map(|&w| (w, true));
+        let (accepted, ejected) = step_one_source(sim, &p, cfg, src, offer, &mut data)?;
+        sent += usize::from(accepted);
+        out.extend(ejected);
     }
     if sent < words.len() {
         return Err(Error::Mismatch(format!("inject_raw at node {src}: only {sent} of {} flits accepted in {cycles} cycles", words.len())));

@@ -138,25 +138,17 @@ impl NocConfig {
     /// one to cross), 1 on the torus.
     pub fn per_hop_cycles(&self) -> u32 {
         match self.topology {
-            Topology::Mesh => Self::PER_HOP_CYCLES,
+            Topology::Mesh => 2,
             Topology::Torus => 1,
         }
     }
 
-    /// Zero-load latency of this network (see [`NocConfig::zero_load_latency`]):
-    /// `per_hop_cycles * (hops + 1) + (flits - 1)`.
-    pub fn latency(&self, hops: u32, flits: u32) -> u32 {
-        self.per_hop_cycles() * (hops + 1) + flits.saturating_sub(1)
-    }
-
-    /// Cycles a head flit spends in each router at zero load: one to win its output, one to cross.
-    pub const PER_HOP_CYCLES: u32 = 2;
-
     /// Zero-load latency of a packet of `flits` flits over `hops` hops, from the cycle its head is
     /// accepted at the source's injection port to the cycle its last flit is accepted at the
-    /// destination's ejection port: `2 * (hops + 1) + (flits - 1)` (hops + 1 routers).
-    pub fn zero_load_latency(hops: u32, flits: u32) -> u32 {
-        Self::PER_HOP_CYCLES * (hops + 1) + flits.saturating_sub(1)
+    /// destination's ejection port: `per_hop_cycles * (hops + 1) + (flits - 1)` (hops + 1
+    /// routers): `2 * (hops + 1) + (flits - 1)` on the mesh, `hops + 1` on the torus.
+    pub fn zero_load_latency(&self, hops: u32, flits: u32) -> u32 {
+        self.per_hop_cycles() * (hops + 1) + flits.saturating_sub(1)
     }
 }
 
@@ -185,8 +177,8 @@ mod tests {
         assert_eq!(c.coords(7), (3, 1));
         assert_eq!(c.node(3, 1), 7);
         assert_eq!(c.hops(0, 11), 3 + 2);
-        assert_eq!(NocConfig::zero_load_latency(0, 1), 2);
-        assert_eq!(NocConfig::zero_load_latency(6, 4), 17);
+        assert_eq!(c.zero_load_latency(0, 1), 2);
+        assert_eq!(c.zero_load_latency(6, 4), 17);
         assert_eq!(c.top_name(), "llmpu_noc_4x3_f16d2");
         let t = NocConfig::torus(4, 3, 16, 2).unwrap();
         assert_eq!(t.top_name(), "llmpu_noc_torus_4x3_f16d2");
@@ -195,9 +187,8 @@ mod tests {
         assert_eq!(t.hops(t.node(3, 0), t.node(1, 2)), 4);
         // (1, 2) -> (3, 0): east 2, south 2 -> 0 wrapping (1).
         assert_eq!(t.hops(t.node(1, 2), t.node(3, 0)), 3);
-        assert_eq!(t.latency(0, 1), 1);
-        assert_eq!(t.latency(4, 1), 5);
-        assert_eq!(c.latency(6, 4), 17);
+        assert_eq!(t.zero_load_latency(0, 1), 1);
+        assert_eq!(t.zero_load_latency(4, 1), 5);
         assert_eq!("ring".parse::<Topology>().unwrap_err().to_string(), "topology 'ring' is not allowed (allowed: mesh, torus)");
     }
 }

@@ -203,7 +203,6 @@ pub fn manifest(cfg: &NocConfig, files: Vec<String>, modules: &[String]) -> Mani
             "router": cfg.router_name(),
             "nodes": cfg.nodes(),
             "node_index": "n = y * width + x",
-            "topology": cfg.topology,
             "per_hop_cycles": cfg.per_hop_cycles(),
             "max_packet_flits": cfg.max_packet_flits(),
             "header": {"dst_x": "2:0", "dst_y": "5:3", "src_x": "8:6", "src_y": "11:9", "len": "15:12", "tag": if cfg.flit_bits > 16 { format!("{}:16", cfg.flit_bits - 1) } else { "none".into() }},

@@ -42,7 +42,8 @@ use std::fmt::Write;
 /// One torus input: a D-flit FIFO (front always in slot 0) and the route of its front flit.
 ///
 /// 1. `in_ready` = not full, `in_room2` = at least two slots free (registers only).
-/// 2. `f_valid`, `f_data` show the oldest flit; it leaves on an edge where `pop` is high.
+/// 2. `f_data` shows the oldest flit (valid when a route bit is set); it leaves on an edge where
+///    `pop` is high.
 /// 3. `go_e`, `go_s`, `go_j` are the one-hot route of the front flit (all low when empty):
 ///    east if `east_ok` and `dst_x != my_x`, else south if `dst_y != my_y`, else ejection.
 /// 4. With `check` high, a front flit whose destination is outside the torus (`dst_x > max_x`
@@ -62,7 +63,6 @@ pub struct TorusInput<const B: usize, const D: usize> {
     pub east_ok: Signal<In, Bit>,
     pub check: Signal<In, Bit>,
     pub pop: Signal<In, Bit>,
-    pub f_valid: Signal<Out, Bit>,
     pub f_data: Signal<Out, Bits<B>>,
     pub go_e: Signal<Out, Bit>,
     pub go_s: Signal<Out, Bit>,
@@ -100,7 +100,6 @@ impl<const B: usize, const D: usize> Default for TorusInput<B, D> {
             east_ok: Default::default(),
             check: Default::default(),
             pop: Default::default(),
-            f_valid: Default::default(),
             f_data: Default::default(),
             go_e: Default::default(),
             go_s: Default::default(),
@@ -134,7 +133,6 @@ impl<const B: usize, const D: usize> Logic for TorusInput<B, D> {
         }
         self.front.next = self.slot[0].q.val();
         self.f_data.next = self.front.val();
-        self.f_valid.next = self.vld.q.val().get_bit(0);
         self.in_ready.next = !self.vld.q.val().all();
         self.in_room2.next = !(self.vld.q.val() & self.two.val()).any();
         // Route of the front flit.
@@ -404,7 +402,7 @@ pub fn router_verilog(b: u32, names: &TorusNames) -> String {
     s.push_str("    // The local input's room2 is not needed (injection waits for ready only).\n    /* verilator lint_off UNUSED */\n");
     s.push_str("    wire l_room2;\n    /* verilator lint_on UNUSED */\n");
     for p in ["l", "w", "n"] {
-        let _ = writeln!(s, "    wire {p}_fv, {p}_e, {p}_s, {p}_j;\n    wire [{}:0] {p}_fd;", b - 1);
+        let _ = writeln!(s, "    wire {p}_e, {p}_s, {p}_j;\n    wire [{}:0] {p}_fd;", b - 1);
     }
     // pops depends on the inputs' routes, which do not depend on pops; Verilator sees a loop only
     // because each leaf is one always block (UNOPTFLAT is about its scheduling, not a real loop).
@@ -418,7 +416,7 @@ pub fn router_verilog(b: u32, names: &TorusNames) -> String {
         let room2 = if *p == "l" { "l_room2".to_string() } else { format!("{p}_in_room2") };
         let _ = writeln!(
             s,
-            "    {} i_{p}(.clock(clock), .reset(reset), .in_valid({p}_in_valid), .in_data({p}_in_data), .in_ready({p}_in_ready), .in_room2({room2}), .my_x(my_x), .my_y(my_y), .max_x(max_x), .max_y(max_y), .east_ok(1'b{east_ok}), .check(1'b{check}), .pop(pops[{i}]), .f_valid({p}_fv), .f_data({p}_fd), .go_e({p}_e), .go_s({p}_s), .go_j({p}_j));",
+            "    {} i_{p}(.clock(clock), .reset(reset), .in_valid({p}_in_valid), .in_data({p}_in_data), .in_ready({p}_in_ready), .in_room2({room2}), .my_x(my_x), .my_y(my_y), .max_x(max_x), .max_y(max_y), .east_ok(1'b{east_ok}), .check(1'b{check}), .pop(pops[{i}]), .f_data({p}_fd), .go_e({p}_e), .go_s({p}_s), .go_j({p}_j));",
             names.input
         );
     }
@@ -429,7 +427,6 @@ pub fn router_verilog(b: u32, names: &TorusNames) -> String {
         names.switch
     );
     let _ = writeln!(s, "    assign j_out_data = s_out_data;");
-    let _ = writeln!(s, "    // f_valid is implied by the route bits.\n    /* verilator lint_off UNUSED */\n    wire unused_fv = l_fv | w_fv | n_fv;\n    /* verilator lint_on UNUSED */");
     let _ = writeln!(s, "endmodule // {}", names.router);
     s
 }
