@@ -211,16 +211,25 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     a.op(Act::Nop).ctl(Ctl::Done);
 
     // MATVEC: dst[r] = rq[r](W[r] . src), ReLU with flags.0, + dst[r] (saturating) with flags.1.
+    // A row is DOT Row (which also reads the row's requant word and leaves N0 and P1 ready for
+    // the next row), the requantisation and the write. Without flags (most rows) a loop without
+    // branches; with any flag the loop that branches on them (one loop per flag combination
+    // would not fit the micro-op ROM's 256 words).
     let matvec = a.label("matvec");
     a.op(Act::Set(Dst::P(0), Src::Op(Field::WBase)));
     a.op(Act::Set(Dst::P(3), Src::Op(Field::RqBase)));
     a.op(Act::Set(Dst::P(2), Src::Op(Field::B)));
     a.op(Act::Set(Dst::N(1), Src::Op(Field::Rows)));
-    a.label("mv_row");
     a.op(Act::Set(Dst::P(1), Src::Op(Field::A)));
-    a.op(Act::Set(Dst::N(0), Src::Op(Field::Chunks)));
-    a.op(Act::Set(Dst::A, imm(0))).rd(Mem::Q, pi(3));
-    a.op(Act::Dot(DotKind::WS));
+    a.op(Act::Set(Dst::N(0), Src::Op(Field::Chunks))).ctl(Ctl::Br(Cond::AnyFlag, "mv_row"));
+    a.label("mv_plain");
+    a.op(Act::Dot(DotKind::Row));
+    a.op(Act::Mul(Src::QdMult));
+    a.op(Act::Rsr(Src::QdShift, true));
+    a.op(Act::Ws(pi(2))).ctl(Ctl::Djnz(1, "mv_plain"));
+    a.op(Act::Nop).ctl(Ctl::Done);
+    a.label("mv_row");
+    a.op(Act::Dot(DotKind::Row));
     a.op(Act::Mul(Src::QdMult)).rd(Mem::S, p(2));
     a.op(Act::Rsr(Src::QdShift, true)).ctl(Ctl::Br(Cond::NotFlag(0), "mv_norelu"));
     a.op(Act::Relu);

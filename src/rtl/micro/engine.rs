@@ -156,6 +156,9 @@ pub struct MicroEngine {
     dread: Signal<Local, Bit>,
     dk_ws: Signal<Local, Bit>,
     dk_sl: Signal<Local, Bit>,
+    dk_row: Signal<Local, Bit>,
+    drow0: Signal<Local, Bit>,
+    p3v: Signal<Local, Bits<16>>,
     dx: Signal<Local, Bits<16>>,
     dy: Signal<Local, Bits<16>>,
     dmul: Signal<Local, Signed<32>>,
@@ -173,6 +176,7 @@ pub struct MicroEngine {
     psrc: Vec<Constant<Bits<5>>>,
     is_p0: Vec<Constant<Bit>>,
     is_p2: Vec<Constant<Bit>>,
+    is_p3: Vec<Constant<Bit>>,
     nidx: Vec<Constant<Bits<3>>>,
     nset: Vec<Constant<Bits<4>>>,
     inc_ws: Vec<Constant<Bit>>,
@@ -301,6 +305,9 @@ impl Default for MicroEngine {
             dread: Default::default(),
             dk_ws: Default::default(),
             dk_sl: Default::default(),
+            dk_row: Default::default(),
+            drow0: Default::default(),
+            p3v: Default::default(),
             dx: Default::default(),
             dy: Default::default(),
             dmul: Default::default(),
@@ -317,6 +324,7 @@ impl Default for MicroEngine {
             psrc: (0..6u64).map(|i| Constant::new((4 + i).to_bits())).collect(),
             is_p0: (0..6).map(|i| bit(i == 0)).collect(),
             is_p2: (0..6).map(|i| bit(i == 2)).collect(),
+            is_p3: (0..6).map(|i| bit(i == 3)).collect(),
             nidx: (0..3u64).map(|i| Constant::new(i.to_bits())).collect(),
             nset: (0..3u64).map(|i| Constant::new((9 + i).to_bits())).collect(),
             inc_ws: (0..6).map(|i| bit(i == 0 || i == 1)).collect(),
@@ -751,6 +759,7 @@ impl Logic for MicroEngine {
         self.p0v.next = 0.into();
         self.p1v.next = 0.into();
         self.p2v.next = 0.into();
+        self.p3v.next = 0.into();
         for i in 0..6 {
             if self.is_p0[i].val() {
                 self.p0v.next = self.ptr[i].q.val();
@@ -761,11 +770,17 @@ impl Logic for MicroEngine {
             if self.is_p2[i].val() {
                 self.p2v.next = self.ptr[i].q.val();
             }
+            if self.is_p3[i].val() {
+                self.p3v.next = self.ptr[i].q.val();
+            }
         }
         // The final cycle of the micro-op: DOT once its reads are issued and its last product
         // is added (this cycle), RECIP / RSQRT in their second cycle, all others at once.
-        self.dk_ws.next = self.dstc.val().get_bits::<2>(0) == 0;
+        // Kind 3 (Row) reads as WS, starts from 0 and reloads N0 and P1 at its end.
+        self.dk_ws.next = (self.dstc.val().get_bits::<2>(0) == 0) | (self.dstc.val().get_bits::<2>(0) == 3);
         self.dk_sl.next = self.dstc.val().get_bits::<2>(0) == 2;
+        self.dk_row.next = self.dstc.val().get_bits::<2>(0) == 3;
+        self.drow0.next = self.run.q.val() & (self.aopc.val() == 14) & !self.dact.q.val() & self.dk_row.val();
         self.fin.next = true;
         if self.aopc.val() == 14 {
             self.fin.next = self.dact.q.val() & (self.n0v.val() == 0) & !self.dv1.q.val();
@@ -799,6 +814,9 @@ impl Logic for MicroEngine {
         if self.ccode.val() == 6 {
             self.cond.next = self.op_tempk.val() == 0;
         }
+        if self.ccode.val() == 7 {
+            self.cond.next = self.flags.val().get_bit(0) | self.flags.val().get_bit(1);
+        }
         self.jump.next = (self.ctlc.val() == 1) | ((self.ctlc.val() == 2) & (self.ncur.val() != 1)) | ((self.ctlc.val() == 3) & self.cond.val());
         // Memory ports.
         self.s_ren.next = (self.exec.val() & (self.rmem.val() == 1)) | self.dread.val();
@@ -807,6 +825,10 @@ impl Logic for MicroEngine {
         self.w_addr.next = self.raddr.val();
         self.q_en.next = self.exec.val() & (self.rmem.val() == 3);
         self.q_addr.next = self.raddr.val();
+        if self.drow0.val() {
+            self.q_en.next = true;
+            self.q_addr.next = self.p3v.val();
+        }
         self.l_ren.next = (self.exec.val() & (self.rmem.val() == 4)) | (self.dread.val() & self.dk_sl.val());
         self.l_raddr.next = self.raddr.val();
         if self.dread.val() {
@@ -850,6 +872,10 @@ impl Logic for MicroEngine {
         if self.dv1.q.val() {
             self.dprod.d.next = unsigned_cast(self.dmul.val());
         }
+        // A row starts from 0: A is cleared in the DOT's first cycle, two before its first add.
+        if self.drow0.val() {
+            self.acc.d.next = 0.into();
+        }
         if self.dv2.q.val() {
             self.acc.d.next = self.acc.q.val() + bit_cast::<48, 32>(self.dprod.q.val());
             if self.dprod.q.val().get_bit(31) {
@@ -876,12 +902,16 @@ impl Logic for MicroEngine {
             if (self.exec.val() & (self.aopc.val() == 5) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()))
                 | (self.exec.val() & (self.rmem.val() != 0) & self.rinc.val() & (self.rsel.val() == self.pidx[i].val()))
                 | (self.exec.val() & ((self.aopc.val() == 15) | (self.aopc.val() == 16)) & self.dstc.val().get_bit(3) & (self.dstc.val().get_bits::<3>(0) == self.pidx[i].val()))
+                | (self.drow0.val() & self.is_p3[i].val())
                 | (self.dread.val() & ((self.dk_ws.val() & self.inc_ws[i].val()) | (!self.dk_ws.val() & !self.dk_sl.val() & self.inc_ss[i].val()) | (self.dk_sl.val() & self.inc_sl[i].val())))
             {
                 self.ptr[i].d.next = self.ptr[i].q.val() + self.pstep[i].val();
             }
             if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.pset[i].val()) {
                 self.ptr[i].d.next = self.sv.val().get_bits::<16>(0);
+            }
+            if self.exec.val() & (self.aopc.val() == 14) & self.dk_row.val() & self.inc_ss[i].val() {
+                self.ptr[i].d.next = self.op_a.val();
             }
         }
         for i in 0..3 {
@@ -890,6 +920,9 @@ impl Logic for MicroEngine {
             }
             if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.nset[i].val()) {
                 self.cnt[i].d.next = self.sv.val().get_bits::<16>(0);
+            }
+            if self.exec.val() & (self.aopc.val() == 14) & self.dk_row.val() & self.dec_dot[i].val() {
+                self.cnt[i].d.next = self.op_chunks.val();
             }
         }
         // The action. The other destinations of SET, and Sh of RECIP / RSQRT:

@@ -113,6 +113,10 @@ pub enum DotKind {
     SS,
     /// `S[P1++] * L[P2++].lo` (query times cached key).
     SL,
+    /// A matrix row: `W[P0++] * S[P1++]` summed from 0 (the value of `A` is not added), the
+    /// row's requant word read in its first cycle (`Q[P3++]`, in QD from the next cycle on);
+    /// after it `N0` is the Chunks operand and `P1` the A operand again, ready for the next row.
+    Row,
 }
 
 /// The action of a micro-op (`A` 48-bit two's complement, wrapping; `B` 32-bit, read
@@ -145,8 +149,8 @@ pub enum Act {
     /// `A = src[15:0] << 16 | A[15:0]` (a key and its value in one local word).
     PackHi(Src),
     /// `A = A + sum of N0 products` ([`DotKind`]); `N0` cycles of reads, then two for the
-    /// product and the add: `N0 + 2` cycles in all. Leaves `N0 = 0` and the data registers
-    /// holding the last words read. No read field beside it.
+    /// product and the add: `N0 + 2` cycles in all. Leaves `N0 = 0` (but [`DotKind::Row`]) and
+    /// the data registers holding the last words read. No read field beside it.
     Dot(DotKind),
     /// `S[addr] = A[15:0]`.
     Ws(Addr),
@@ -166,6 +170,8 @@ pub enum Cond {
     NotFlag(u8),
     /// The temperature operand is 0 (greedy sampling).
     Greedy,
+    /// Bit 0 or bit 1 of the flags is set.
+    AnyFlag,
 }
 
 /// A label of the microcode (resolved by the assembler).
@@ -327,7 +333,7 @@ pub fn dst_code(d: Dst) -> u8 {
 }
 
 /// Condition codes (field `CC` of Br): 0 A > B, 1 SD > A, 2 flag 0, 3 flag 1, 4 not flag 0,
-/// 5 not flag 1, 6 greedy.
+/// 5 not flag 1, 6 greedy, 7 flag 0 or flag 1.
 pub fn cond_code(c: Cond) -> Result<u8, String> {
     Ok(match c {
         Cond::AGtB => 0,
@@ -335,6 +341,7 @@ pub fn cond_code(c: Cond) -> Result<u8, String> {
         Cond::Flag(k @ 0..=1) => 2 + k,
         Cond::NotFlag(k @ 0..=1) => 4 + k,
         Cond::Greedy => 6,
+        Cond::AnyFlag => 7,
         other => return Err(format!("condition {other:?}")),
     })
 }

@@ -109,6 +109,7 @@ impl Engine {
             Cond::Flag(k) => o.flags >> k & 1 == 1,
             Cond::NotFlag(k) => o.flags >> k & 1 == 0,
             Cond::Greedy => o.get(Field::TempK) == 0,
+            Cond::AnyFlag => o.flags & 3 != 0,
         }
     }
 
@@ -213,10 +214,14 @@ impl Engine {
             Act::PackHi(s) => self.a = ((self.src(s, o) & 0xffff) << 16) | (a & 0xffff),
             Act::Dot(k) => {
                 let n = self.n[0] as usize;
-                let mut acc = a;
+                let mut acc = if k == DotKind::Row { 0 } else { a };
+                if k == DotKind::Row {
+                    self.qd = mem.rq(self.p[3] as usize);
+                    self.p[3] = self.p[3].wrapping_add(1);
+                }
                 for _ in 0..n {
                     let prod = match k {
-                        DotKind::WS => {
+                        DotKind::WS | DotKind::Row => {
                             self.wd = mem.weight(self.p[0] as usize);
                             self.p[0] = self.p[0].wrapping_add(1);
                             self.sd = mem.spad(self.p[1] as usize);
@@ -240,6 +245,10 @@ impl Engine {
                 }
                 self.a = acc;
                 self.n[0] = 0;
+                if k == DotKind::Row {
+                    self.n[0] = o.get(Field::Chunks);
+                    self.p[1] = o.get(Field::A);
+                }
                 cycles = n as u64 + 2;
             }
             Act::Ws(ad) => {
