@@ -307,16 +307,17 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     a.label("attn_update");
     a.op(Act::Set(Dst::B, Src::A)).rd(Mem::L, limm(local.l));
     a.op(Act::Add(Src::Ld));
-    a.op(Act::Wl(limm(local.l)));
-    a.op(Act::Nop).rd(Mem::L, pi(0));
+    // Each write to the local RAM reads the next cached value beside it (P0: a pointer, so one
+    // immediate in the micro-op).
+    a.op(Act::Wl(limm(local.l))).rd(Mem::L, pi(0));
     for j in 0..hd {
         a.op(Act::Set(Dst::A, Src::LdHi)).rd(Mem::L, limm(local.acc + j));
         a.op(Act::Mul(Src::B));
         a.op(Act::Rsr(imm(7), false));
         a.op(Act::Add(Src::Ld));
-        a.op(Act::Wl(limm(local.acc + j)));
+        let u = a.op(Act::Wl(limm(local.acc + j)));
         if j + 1 < hd {
-            a.op(Act::Nop).rd(Mem::L, pi(0));
+            u.rd(Mem::L, pi(0));
         }
     }
     // P2 passed this position's head (the DOT); the next position's is n_embd further on.
