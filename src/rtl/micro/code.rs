@@ -166,10 +166,10 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     a.op(Act::Set(Dst::A, Src::Op(Field::Pos)));
     a.op(Act::Add(imm(wpe.rq_base)));
     a.op(Act::Set(Dst::P(3), Src::A));
-    a.op(Act::Set(Dst::P(4), Src::Op(Field::A)));
+    // wte's requant word is read again beside each element's write (the element reads wpe's).
+    a.op(Act::Set(Dst::P(4), Src::Op(Field::A))).rd(Mem::Q, p(2));
     a.op(Act::Set(Dst::N(0), imm(e))).rd(Mem::W, pi(0));
     a.label("embed_loop");
-    a.op(Act::Nop).rd(Mem::Q, p(2));
     a.op(Act::Set(Dst::A, Src::Wd)).rd(Mem::W, pi(1));
     a.op(Act::Mul(Src::QdMult));
     a.op(Act::Rsr(Src::QdShift, true)).rd(Mem::Q, p(3));
@@ -179,7 +179,7 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     a.op(Act::Rsr(Src::QdShift, true)).rd(Mem::W, pi(0));
     a.op(Act::Add(Src::B));
     a.op(Act::Rsr(imm(0), true));
-    a.op(Act::Ws(pi(4))).ctl(Ctl::Djnz(0, "embed_loop"));
+    a.op(Act::Ws(pi(4))).rd(Mem::Q, p(2)).ctl(Ctl::Djnz(0, "embed_loop"));
     a.op(Act::Nop).ctl(Ctl::Done);
 
     // NORM: dst = rmsnorm(src) with constant set flags.0.
@@ -214,7 +214,7 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     // A row is DOT Row (which also reads the row's requant word and leaves N0 and P1 ready for
     // the next row), the requantisation and the write. Without flags (most rows) a loop without
     // branches; with any flag the loop that branches on them (one loop per flag combination
-    // would not fit the micro-op ROM's 256 words).
+    // would not fit the micro-op ROM's 256 words): there no ReLU means the residual add.
     let matvec = a.label("matvec");
     a.op(Act::Set(Dst::P(0), Src::Op(Field::WBase)));
     a.op(Act::Set(Dst::P(3), Src::Op(Field::RqBase)));
@@ -231,10 +231,9 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     a.label("mv_row");
     a.op(Act::Dot(DotKind::Row));
     a.op(Act::Mul(Src::QdMult)).rd(Mem::S, p(2));
-    a.op(Act::Rsr(Src::QdShift, true)).ctl(Ctl::Br(Cond::NotFlag(0), "mv_norelu"));
-    a.op(Act::Relu);
-    a.label("mv_norelu");
-    a.op(Act::Nop).ctl(Ctl::Br(Cond::NotFlag(1), "mv_write"));
+    a.op(Act::Rsr(Src::QdShift, true)).ctl(Ctl::Br(Cond::NotFlag(0), "mv_residual"));
+    a.op(Act::Relu).ctl(Ctl::Br(Cond::NotFlag(1), "mv_write"));
+    a.label("mv_residual");
     a.op(Act::Add(Src::Sd));
     a.op(Act::Rsr(imm(0), true));
     a.label("mv_write");
