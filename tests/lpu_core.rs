@@ -186,6 +186,12 @@ fn generate_and_sim_commands() {
     let text = String::from_utf8_lossy(&sim.stdout);
     assert!(sim.status.success(), "{text}{}", String::from_utf8_lossy(&sim.stderr));
     assert!(text.contains("cycles per token: first ") && text.contains("  matvec ") && text.contains("PASS: equal to the reference"), "{text}");
+    // Text that stops inside a name (--tokens: 30 tokens end in "ali") still ends its line
+    // before the summary.
+    let tok = std::process::Command::new(exe).args(["sim", "lpu", "--direct", "--engine", "compact", "--rows", "1", "--cols", "1", "-n", "30", "--tokens", "--temperature", "0.5", "--seed", "1"]).output().unwrap();
+    let text = String::from_utf8_lossy(&tok.stdout);
+    assert!(tok.status.success(), "{text}{}", String::from_utf8_lossy(&tok.stderr));
+    assert!(text.contains("\nali\nllmpu_core_r1c1_compact: 30 forward passes"), "{text}");
 }
 
 #[test]

@@ -190,7 +190,12 @@ pub fn run_sim(a: SimLpu) -> anyhow::Result<()> {
     }
     let got = run(&mut sim, &req, |_| true, 2_000_000_000)?;
     sim.close_trace();
-    print!("{}", String::from_utf8_lossy(&got.gen.text));
+    let text = String::from_utf8_lossy(&got.gen.text);
+    // Generated text that stops inside a name (--tokens) still ends its line before the summary.
+    print!("{text}");
+    if !text.is_empty() && !text.ends_with('\n') {
+        println!();
+    }
     println!(
         "{}: {} forward passes, {} names, {} cycles; cycles per token: first {}, mean {:.1}",
         c.cfg.top_name(),

@@ -35,10 +35,16 @@ pub fn sim_uart_on(model: &Model, q: &QuantModel, c: &Compiled, hl: &HostLinkCon
     let mut link = PinLink::new(SystemDev::new(sim)?, hl.divisor, hl.clock_hz as f64)?;
     link.idle(20)?;
     let mut out = std::io::stdout();
+    let mut last = '\n';
     let got = run(&mut link, req, Duration::from_secs(10), &mut |ch| {
         let _ = write!(out, "{ch}");
         let _ = out.flush();
+        last = ch;
     })?;
+    // Generated text that stops inside a name (--tokens) still ends its line before the summary.
+    if last != '\n' {
+        println!();
+    }
     link.dev.sim.close_trace();
     let st = &got.status;
     println!(
