@@ -115,6 +115,20 @@ fn variants_on_the_engine_equal_the_interpreter() {
     }
 }
 
+/// A MATVEC with both ReLU and the residual add (no model the compiler emits has one: here the
+/// ReLU MATVEC of MicroGPT's program gets the add too) takes the flagged loop's path from the
+/// ReLU into the add, and equals the interpreter running the same program.
+#[test]
+fn relu_and_residual_on_one_matvec_equal_the_interpreter() {
+    use llmpu::lpu::isa::{Op, FLAG_ACC, FLAG_RELU};
+    let q = microgpt();
+    let mut c = compiled(&q);
+    let k = c.program.iter().position(|i| i.op == Op::Matvec && i.flags & FLAG_RELU != 0).expect("a ReLU MATVEC");
+    c.program[k].flags |= FLAG_ACC;
+    let (steps, _) = compare(&c, &c, 8, 0.5, 4).unwrap();
+    assert!(steps >= 8, "{steps} steps");
+}
+
 #[test]
 fn a_corrupted_weight_is_caught() {
     let q = microgpt();
