@@ -213,8 +213,9 @@ pub fn assemble(c: &Compiled) -> Result<Microcode> {
     // MATVEC: dst[r] = rq[r](W[r] . src), ReLU with flags.0, + dst[r] (saturating) with flags.1.
     // A row is DOT Row (which also reads the row's requant word and leaves N0 and P1 ready for
     // the next row), the requantisation and the write. Without flags (most rows) a loop without
-    // branches; with any flag the loop that branches on them (one loop per flag combination
-    // would not fit the micro-op ROM's 256 words): there no ReLU means the residual add.
+    // branches; with any flag one loop that branches on them, where no ReLU means the residual
+    // add: a ReLU-only or residual-only row takes as many cycles there as in a loop of its own,
+    // and one loop per flag combination would not fit the micro-op ROM's 256 words.
     let matvec = a.label("matvec");
     a.op(Act::Set(Dst::P(0), Src::Op(Field::WBase)));
     a.op(Act::Set(Dst::P(3), Src::Op(Field::RqBase)));

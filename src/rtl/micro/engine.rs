@@ -15,7 +15,7 @@
 //! Contract (cycle 0 = `start` while idle; the operands stay as given until `done`):
 //! 1. While idle `uaddr = entry`; the micro-op ROM answers `uword = code[uaddr]` the cycle
 //!    after. Cycle 0 fetches the routine's first micro-op; from cycle 1 on one micro-op runs
-//!    per cycle (DOT `N0 + 2` cycles, MUL, RSR, RECIP and RSQRT 2), each as [`super::isa`] says, and
+//!    per cycle (DOT and DOT Row `N0 + 2` cycles, MUL, RSR, RECIP and RSQRT 2), each as [`super::isa`] says, and
 //!    `done` is high in the cycle of the micro-op with `Done`: the cycle
 //!    `1 + model cycles - 1` after `start`, i.e. `done` comes `model cycles` cycles after cycle 0.
 //! 2. Memory ports answer the cycle after their enable (`s_rdata`, `w_data`, `q_data`,
@@ -158,6 +158,7 @@ pub struct MicroEngine {
     dk_sl: Signal<Local, Bit>,
     dk_row: Signal<Local, Bit>,
     drow0: Signal<Local, Bit>,
+    drowe: Signal<Local, Bit>,
     p3v: Signal<Local, Bits<16>>,
     dx: Signal<Local, Bits<16>>,
     dy: Signal<Local, Bits<16>>,
@@ -307,6 +308,7 @@ impl Default for MicroEngine {
             dk_sl: Default::default(),
             dk_row: Default::default(),
             drow0: Default::default(),
+            drowe: Default::default(),
             p3v: Default::default(),
             dx: Default::default(),
             dy: Default::default(),
@@ -789,6 +791,8 @@ impl Logic for MicroEngine {
             self.fin.next = self.xw.q.val();
         }
         self.exec.next = self.run.q.val() & self.fin.val();
+        // A row's first cycle (its requant read, A cleared) and its last (N0, P1 reloaded).
+        self.drowe.next = self.exec.val() & (self.aopc.val() == 14) & self.dk_row.val();
         self.dread.next = self.run.q.val() & (self.aopc.val() == 14) & (self.n0v.val() != 0);
         // Branch conditions on the state at the start of the cycle.
         self.b48.next = bit_cast::<48, 32>(self.breg.q.val());
@@ -910,7 +914,7 @@ impl Logic for MicroEngine {
             if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.pset[i].val()) {
                 self.ptr[i].d.next = self.sv.val().get_bits::<16>(0);
             }
-            if self.exec.val() & (self.aopc.val() == 14) & self.dk_row.val() & self.inc_ss[i].val() {
+            if self.drowe.val() & self.inc_ss[i].val() {
                 self.ptr[i].d.next = self.op_a.val();
             }
         }
@@ -921,7 +925,7 @@ impl Logic for MicroEngine {
             if self.exec.val() & (self.aopc.val() == 1) & (self.dstc.val() == self.nset[i].val()) {
                 self.cnt[i].d.next = self.sv.val().get_bits::<16>(0);
             }
-            if self.exec.val() & (self.aopc.val() == 14) & self.dk_row.val() & self.dec_dot[i].val() {
+            if self.drowe.val() & self.dec_dot[i].val() {
                 self.cnt[i].d.next = self.op_chunks.val();
             }
         }

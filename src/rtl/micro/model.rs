@@ -214,8 +214,9 @@ impl Engine {
             Act::PackHi(s) => self.a = ((self.src(s, o) & 0xffff) << 16) | (a & 0xffff),
             Act::Dot(k) => {
                 let n = self.n[0] as usize;
-                let mut acc = if k == DotKind::Row { 0 } else { a };
+                let mut acc = a;
                 if k == DotKind::Row {
+                    acc = 0;
                     self.qd = mem.rq(self.p[3] as usize);
                     self.p[3] = self.p[3].wrapping_add(1);
                 }
