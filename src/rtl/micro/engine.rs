@@ -15,7 +15,7 @@
 //! Contract (cycle 0 = `start` while idle; the operands stay as given until `done`):
 //! 1. While idle `uaddr = entry`; the micro-op ROM answers `uword = code[uaddr]` the cycle
 //!    after. Cycle 0 fetches the routine's first micro-op; from cycle 1 on one micro-op runs
-//!    per cycle (DOT and DOT Row `N0 + 2` cycles, MUL, RSR, RECIP and RSQRT 2), each as [`super::isa`] says, and
+//!    per cycle (DOT and DOT Row `N0 + 2` cycles, MUL and RSR 2, RECIP and RSQRT 3), each as [`super::isa`] says, and
 //!    `done` is high in the cycle of the micro-op with `Done`: the cycle
 //!    `1 + model cycles - 1` after `start`, i.e. `done` comes `model cycles` cycles after cycle 0.
 //! 2. Memory ports answer the cycle after their enable (`s_rdata`, `w_data`, `q_data`,
@@ -102,6 +102,8 @@ pub struct MicroEngine {
     dv2: DFF<Bit>,
     dprod: DFF<Bits<32>>,
     xw: DFF<Bit>,
+    xc: DFF<Bit>,
+    mnt: DFF<Bits<16>>,
     svr: DFF<Bits<48>>,
     // Decoded fields.
     aopc: Signal<Local, Bits<5>>,
@@ -254,6 +256,8 @@ impl Default for MicroEngine {
             dv2: Default::default(),
             dprod: Default::default(),
             xw: Default::default(),
+            xc: Default::default(),
+            mnt: Default::default(),
             svr: Default::default(),
             aopc: Default::default(),
             dstc: Default::default(),
@@ -344,7 +348,7 @@ impl Default for MicroEngine {
 impl Logic for MicroEngine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, acc, breg, shr, sdr, vs, svr, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw);
+        dff_setup!(self, clock, acc, breg, shr, sdr, vs, svr, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw, xc, mnt);
         for i in 0..6 {
             self.ptr[i].clock.next = self.clock.val();
             self.ptr[i].d.next = self.ptr[i].q.val();
@@ -777,7 +781,8 @@ impl Logic for MicroEngine {
             }
         }
         // The final cycle of the micro-op: DOT once its reads are issued and its last product
-        // is added (this cycle), RECIP / RSQRT in their second cycle, all others at once.
+        // is added (this cycle), MUL and RSR in their second cycle, RECIP and RSQRT in their
+        // third, all others at once.
         // Kind 3 (Row) reads as WS, starts from 0 and reloads N0 and P1 at its end.
         self.dk_ws.next = (self.dstc.val().get_bits::<2>(0) == 0) | (self.dstc.val().get_bits::<2>(0) == 3);
         self.dk_sl.next = self.dstc.val().get_bits::<2>(0) == 2;
@@ -787,8 +792,11 @@ impl Logic for MicroEngine {
         if self.aopc.val() == 14 {
             self.fin.next = self.dact.q.val() & (self.n0v.val() == 0) & !self.dv1.q.val();
         }
-        if (self.aopc.val() == 6) | (self.aopc.val() == 7) | (self.aopc.val() == 10) | (self.aopc.val() == 11) {
+        if (self.aopc.val() == 6) | (self.aopc.val() == 7) {
             self.fin.next = self.xw.q.val();
+        }
+        if (self.aopc.val() == 10) | (self.aopc.val() == 11) {
+            self.fin.next = self.xc.q.val();
         }
         self.exec.next = self.run.q.val() & self.fin.val();
         // A row's first cycle (its requant read, A cleared) and its last (N0, P1 reloaded).
@@ -858,6 +866,13 @@ impl Logic for MicroEngine {
         }
         self.rec.x.next = self.acc.q.val().get_bits::<32>(0);
         self.rsq.x.next = self.acc.q.val();
+        // RECIP / RSQRT: the interpolated mantissa registered in the second cycle, A takes it in
+        // the third (the interpolation's multiply and subtract into A were the compact core's
+        // HX8K critical path, 31.3 -> 35.9 MHz); A, and so the units' stage 1, hold meanwhile.
+        self.mnt.d.next = self.rec.mant.val();
+        if self.aopc.val().get_bit(0) {
+            self.mnt.d.next = self.rsq.mant.val();
+        }
         self.x1.next = self.acc.q.val().get_bits::<32>(0) ^ (self.acc.q.val().get_bits::<32>(0) << 13);
         self.x2.next = self.x1.val() ^ (self.x1.val() >> 17);
         self.x3.next = self.x2.val() ^ (self.x2.val() << 5);
@@ -889,8 +904,17 @@ impl Logic for MicroEngine {
         if self.run.q.val() & (self.aopc.val() == 14) {
             self.dact.d.next = !self.fin.val();
         }
-        if self.run.q.val() & ((self.aopc.val() == 6) | (self.aopc.val() == 7) | (self.aopc.val() == 10) | (self.aopc.val() == 11)) {
+        if self.run.q.val() & ((self.aopc.val() == 6) | (self.aopc.val() == 7)) {
             self.xw.d.next = !self.xw.q.val();
+        }
+        // RECIP / RSQRT count three cycles: xw high from the second, xc in the third.
+        if self.run.q.val() & ((self.aopc.val() == 10) | (self.aopc.val() == 11)) {
+            self.xw.d.next = true;
+            self.xc.d.next = self.xw.q.val();
+            if self.xc.q.val() {
+                self.xw.d.next = false;
+                self.xc.d.next = false;
+            }
         }
         // MUL and RSR take the source operand registered in their first cycle (svr) and write A
         // in their second: the source selection and the multiplier or the shifter in one cycle
@@ -992,11 +1016,7 @@ impl Logic for MicroEngine {
                     }
                 } else {
                     if self.aopc.val().get_bit(1) {
-                        if self.aopc.val().get_bit(0) {
-                            self.res.next = bit_cast::<48, 16>(self.rsq.mant.val());
-                        } else {
-                            self.res.next = bit_cast::<48, 16>(self.rec.mant.val());
-                        }
+                        self.res.next = bit_cast::<48, 16>(self.mnt.q.val());
                     } else {
                         if self.aopc.val().get_bit(0) {
                             self.res.next = bit_cast::<48, 16>(self.exp.e.val());
@@ -1070,6 +1090,7 @@ impl Logic for MicroEngine {
             self.run.d.next = false;
             self.dact.d.next = false;
             self.xw.d.next = false;
+            self.xc.d.next = false;
             self.dv1.d.next = false;
             self.dv2.d.next = false;
             self.vs.d.next = false;

@@ -140,9 +140,9 @@ pub enum Act {
     Relu,
     /// `A = exp2_neg(min(A, 65535))` (`A >= 0`).
     Exp2,
-    /// `(A, Sh) = recip(A)` (`A` in 1..2^32; the mantissa and the shift). Two cycles.
+    /// `(A, Sh) = recip(A)` (`A` in 1..2^32; the mantissa and the shift). Three cycles.
     Recip,
-    /// `(A, Sh) = rsqrt(A)` (`A` in 1..2^48). Two cycles.
+    /// `(A, Sh) = rsqrt(A)` (`A` in 1..2^48). Three cycles.
     Rsqrt,
     /// `A = xorshift32(A[31:0])` (one step: shifts 13, 17, 5).
     Xs,

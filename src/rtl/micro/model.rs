@@ -205,7 +205,7 @@ impl Engine {
                 let (m, s) = if u.act == Act::Recip { recip(a as u64) } else { rsqrt(a as u64) };
                 self.a = m as i64;
                 self.sh = s as u8;
-                cycles = 2;
+                cycles = 3;
             }
             Act::Xs => {
                 let mut x = XorShift32(a as u32);
