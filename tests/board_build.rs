@@ -70,7 +70,7 @@ fn icebreaker_bitstream_of_the_processing_unit() {
 }
 
 /// The HX8K breakout builds the compact engine too (its board default), with its three
-/// multipliers in logic (the HX8K has no DSP), at 24 MHz from the PLL.
+/// multipliers in logic (the HX8K has no DSP), at 30 MHz from the PLL.
 #[test]
 fn hx8k_breakout_bitstream_of_the_processing_unit() {
     build_and_check("hx8k-breakout", "bin");

@@ -23,6 +23,6 @@ pub const HX8K_BREAKOUT: Board = Board {
     leds_active_low: false,
     io_type: "LVCMOS33",
     flasher: Flasher::Iceprog { sram: true },
-    lpu: LpuDefaults { rows: 1, cols: 1, freq_mhz: 24.0, engine: "compact" },
+    lpu: LpuDefaults { rows: 1, cols: 1, freq_mhz: 30.0, engine: "compact" },
     source: "amaranth-boards amaranth_boards/ice40_hx8k_b_evn.py",
 };
