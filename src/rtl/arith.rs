@@ -79,10 +79,14 @@ pub fn pipe_verilog(n: usize, name: &str) -> crate::error::Result<String> {
 /// `sat = clamp(y, -32768, 32767)` as 16 bits, for `s` in 0..=47 (every 48-bit `x`).
 /// Computed as `(x >> s, arithmetic) + x[s-1]` (the bit shifted out last rounds: the same
 /// floor), so one variable shift and one carry chain are in series; the arithmetic shift is a
-/// logical one ORed with a fill mask that depends on `s` only; `sat` is [`Sat16`] of `y`. The
-/// earlier form (offset trick: add the half, flip the sign bit, shift, subtract `2^(47-s)`,
-/// compare twice) had three carry chains and was on the ECP5 critical paths of the core
-/// (docs/lpu.md, "Synthesis").
+/// logical one ORed with a fill mask that depends on `s` only. `sat` does not wait for the
+/// 48-bit carry chain: with `a = x >> s`, `sat_i16(a + x[s-1])` is the bound of `a`'s sign when
+/// `a` does not fit 16 bits (bits 47..15 not all equal: adding 1 cannot bring it back), else
+/// the 16-bit sum `a[15:0] + x[s-1]`, which leaves the range only as `32767 + 1` (clamped to
+/// 32767); so a 16-bit carry chain beside a reduction (the 48-bit chain, then `Sat16`, into the
+/// compact engine's A was its HX8K critical path). The earlier form (offset trick: add the half,
+/// flip the sign bit, shift, subtract `2^(47-s)`, compare twice) had three carry chains and was
+/// on the ECP5 critical paths of the core (docs/lpu.md, "Synthesis").
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Rsr {
     pub x: Signal<In, Bits<48>>,
@@ -94,9 +98,13 @@ pub struct Rsr {
     ashr: Signal<Local, Bits<48>>,
     rnd: Signal<Local, Bits<48>>,
     yy: Signal<Local, Bits<48>>,
-    clamp: Sat16,
+    t16: Signal<Local, Bits<16>>,
+    upper: Signal<Local, Bits<32>>,
     one: Constant<Bits<48>>,
     ones: Constant<Bits<48>>,
+    ones32: Constant<Bits<32>>,
+    pos_sat: Constant<Bits<16>>,
+    neg_sat: Constant<Bits<16>>,
 }
 
 impl Default for Rsr {
@@ -111,9 +119,13 @@ impl Default for Rsr {
             ashr: Default::default(),
             rnd: Default::default(),
             yy: Default::default(),
-            clamp: Default::default(),
+            t16: Default::default(),
+            upper: Default::default(),
             one: Constant::new(1u64.to_bits()),
             ones: Constant::new(((1u64 << 48) - 1).to_bits()),
+            ones32: Constant::new(0xffff_ffffu64.to_bits()),
+            pos_sat: Constant::new(0x7fffu64.to_bits()),
+            neg_sat: Constant::new(0x8000u64.to_bits()),
         }
     }
 }
@@ -131,15 +143,26 @@ impl Logic for Rsr {
         self.rnd.next = ((self.x.val() << 1) >> self.s.val()) & self.one.val();
         self.yy.next = self.ashr.val() + self.rnd.val();
         self.y.next = self.yy.val();
-        self.clamp.x.next = self.yy.val();
-        self.sat.next = self.clamp.y.val();
+        // sat_i16(ashr + rnd) from ashr: its low 16 bits plus rnd, 32767 + 1 clamped back, and
+        // the bound of its sign when bits 47..15 are not all equal.
+        self.t16.next = self.ashr.val().get_bits::<16>(0) + self.rnd.val().get_bits::<16>(0);
+        // Bits 46..15 against bit 47 (as in Sat16: rust-hdl writes the literal 0 as 32 bits).
+        self.upper.next = self.ashr.val().get_bits::<32>(15);
+        self.sat.next = self.t16.val();
+        if !self.ashr.val().get_bit(47) & (self.t16.val().get_bit(15) | (self.upper.val() != 0)) {
+            self.sat.next = self.pos_sat.val();
+        }
+        if self.ashr.val().get_bit(47) & (self.upper.val() != self.ones32.val()) {
+            self.sat.next = self.neg_sat.val();
+        }
     }
 }
 
 /// `y = sat_i16(x)`: the 48-bit two's complement `x` clamped to -32768..=32767, as 16 bits.
 /// `x` fits when its bits 47..15 are all equal (a reduction, no compare chain); otherwise bit 47
 /// chooses the bound. The one hardware form of [`crate::numeric::sat_i16`] for wide values:
-/// [`Rsr`], the Norm lanes' left shift and the matrix unit's requantiser use it.
+/// the Norm lanes' left shift and the matrix unit's requantiser use it ([`Rsr`] saturates
+/// before its rounding carry, by the same reduction).
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Sat16 {
     pub x: Signal<In, Bits<48>>,

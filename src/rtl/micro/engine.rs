@@ -15,7 +15,7 @@
 //! Contract (cycle 0 = `start` while idle; the operands stay as given until `done`):
 //! 1. While idle `uaddr = entry`; the micro-op ROM answers `uword = code[uaddr]` the cycle
 //!    after. Cycle 0 fetches the routine's first micro-op; from cycle 1 on one micro-op runs
-//!    per cycle (DOT and DOT Row `N0 + 2` cycles, MUL and RSR 2, RECIP and RSQRT 3), each as [`super::isa`] says, and
+//!    per cycle (DOT and DOT Row `N0 + 2` cycles, MUL, RSR and EXP2 2, RECIP and RSQRT 3), each as [`super::isa`] says, and
 //!    `done` is high in the cycle of the micro-op with `Done`: the cycle
 //!    `1 + model cycles - 1` after `start`, i.e. `done` comes `model cycles` cycles after cycle 0.
 //! 2. Memory ports answer the cycle after their enable (`s_rdata`, `w_data`, `q_data`,
@@ -104,6 +104,7 @@ pub struct MicroEngine {
     xw: DFF<Bit>,
     xc: DFF<Bit>,
     mnt: DFF<Bits<16>>,
+    expi: DFF<Bits<16>>,
     svr: DFF<Bits<48>>,
     // Decoded fields.
     aopc: Signal<Local, Bits<5>>,
@@ -258,6 +259,7 @@ impl Default for MicroEngine {
             xw: Default::default(),
             xc: Default::default(),
             mnt: Default::default(),
+            expi: Default::default(),
             svr: Default::default(),
             aopc: Default::default(),
             dstc: Default::default(),
@@ -348,7 +350,7 @@ impl Default for MicroEngine {
 impl Logic for MicroEngine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, acc, breg, shr, sdr, vs, svr, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw, xc, mnt);
+        dff_setup!(self, clock, acc, breg, shr, sdr, vs, svr, tokr, rng, pc, run, dact, dv1, dv2, dprod, xw, xc, mnt, expi);
         for i in 0..6 {
             self.ptr[i].clock.next = self.clock.val();
             self.ptr[i].d.next = self.ptr[i].q.val();
@@ -781,8 +783,8 @@ impl Logic for MicroEngine {
             }
         }
         // The final cycle of the micro-op: DOT once its reads are issued and its last product
-        // is added (this cycle), MUL and RSR in their second cycle, RECIP and RSQRT in their
-        // third, all others at once.
+        // is added (this cycle), MUL, RSR and EXP2 in their second cycle, RECIP and RSQRT in
+        // their third, all others at once.
         // Kind 3 (Row) reads as WS, starts from 0 and reloads N0 and P1 at its end.
         self.dk_ws.next = (self.dstc.val().get_bits::<2>(0) == 0) | (self.dstc.val().get_bits::<2>(0) == 3);
         self.dk_sl.next = self.dstc.val().get_bits::<2>(0) == 2;
@@ -792,7 +794,7 @@ impl Logic for MicroEngine {
         if self.aopc.val() == 14 {
             self.fin.next = self.dact.q.val() & (self.n0v.val() == 0) & !self.dv1.q.val();
         }
-        if (self.aopc.val() == 6) | (self.aopc.val() == 7) {
+        if (self.aopc.val() == 6) | (self.aopc.val() == 7) | (self.aopc.val() == 9) {
             self.fin.next = self.xw.q.val();
         }
         if (self.aopc.val() == 10) | (self.aopc.val() == 11) {
@@ -860,10 +862,14 @@ impl Logic for MicroEngine {
         self.mulq.b.next = self.svr.q.val().get_bits::<16>(0);
         self.rsr.x.next = self.acc.q.val();
         self.rsr.s.next = self.svr.q.val().get_bits::<8>(0);
-        self.exp.d.next = self.acc.q.val().get_bits::<16>(0);
+        // EXP2: A clamped to 16 bits and registered in its first cycle, the table and its
+        // rounding shift into A in the second (the clamp, the table in logic cells and the
+        // rounding carry chain in one cycle were, beside RSR's, the HX8K core's critical path).
+        self.expi.d.next = self.acc.q.val().get_bits::<16>(0);
         if self.acc.q.val().get_bits::<32>(16) != 0 {
-            self.exp.d.next = 0xffff.into();
+            self.expi.d.next = 0xffff.into();
         }
+        self.exp.d.next = self.expi.q.val();
         self.rec.x.next = self.acc.q.val().get_bits::<32>(0);
         self.rsq.x.next = self.acc.q.val();
         // RECIP / RSQRT: the interpolated mantissa registered in the second cycle, A takes it in
@@ -904,7 +910,7 @@ impl Logic for MicroEngine {
         if self.run.q.val() & (self.aopc.val() == 14) {
             self.dact.d.next = !self.fin.val();
         }
-        if self.run.q.val() & ((self.aopc.val() == 6) | (self.aopc.val() == 7)) {
+        if self.run.q.val() & ((self.aopc.val() == 6) | (self.aopc.val() == 7) | (self.aopc.val() == 9)) {
             self.xw.d.next = !self.xw.q.val();
         }
         // RECIP / RSQRT count three cycles: xw high from the second, xc in the third.

@@ -138,7 +138,7 @@ pub enum Act {
     Rsr(Src, bool),
     /// `A = max(A, 0)`.
     Relu,
-    /// `A = exp2_neg(min(A, 65535))` (`A >= 0`).
+    /// `A = exp2_neg(min(A, 65535))` (`A >= 0`). Two cycles.
     Exp2,
     /// `(A, Sh) = recip(A)` (`A` in 1..2^32; the mantissa and the shift). Three cycles.
     Recip,

@@ -196,6 +196,7 @@ impl Engine {
                     return Err(format!("exp2 of {a}"));
                 }
                 self.a = exp2_neg(a.min(0xffff) as u32) as i64;
+                cycles = 2;
             }
             Act::Recip | Act::Rsqrt => {
                 let lim = if u.act == Act::Recip { 1i64 << 32 } else { 1i64 << 47 };
