@@ -874,7 +874,8 @@ impl Logic for MicroEngine {
         self.rsq.x.next = self.acc.q.val();
         // RECIP / RSQRT: the interpolated mantissa registered in the second cycle, A takes it in
         // the third (the interpolation's multiply and subtract into A were the compact core's
-        // HX8K critical path, 31.3 -> 35.9 MHz); A, and so the units' stage 1, hold meanwhile.
+        // HX8K critical path; docs/lpu.md, "fmax for the HX8K"); A, and so the units' stage 1,
+        // hold meanwhile.
         self.mnt.d.next = self.rec.mant.val();
         if self.aopc.val().get_bit(0) {
             self.mnt.d.next = self.rsq.mant.val();
